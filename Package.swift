@@ -1,0 +1,104 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// One set of compiler settings for every Swift target: Swift 6 language mode
+// (strict concurrency) plus the upcoming features the server ecosystem turns on.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "sellify",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sellify", targets: ["sellify"]),
+        .library(name: "SellifyCore", targets: ["SellifyCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // System libraries, linked through pkg-config; nothing is vendored.
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        // C side of the Lua sandbox: the capped allocator, the budget hook and
+        // step-budgeted pattern matching — everything that may raise a Lua error
+        // (a longjmp) lives here so no error ever unwinds through Swift frames.
+        .target(
+            name: "CLuaSandbox",
+            dependencies: ["CLua"]
+        ),
+        .target(
+            name: "SellifyYAML",
+            dependencies: ["CYAML"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SellifyLua",
+            dependencies: ["CLua", "CLuaSandbox"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SellifyCore",
+            dependencies: [
+                "SellifyYAML", "SellifyLua",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Plugins: one folder each under plugins/, registered in Sources/sellify/Plugins.swift.
+        .target(name: "SellifyExporterHTTP", dependencies: ["SellifyCore"], path: "plugins/exporter-http",
+                swiftSettings: swiftSettings),
+        .target(name: "SellifyExporterTextfile", dependencies: ["SellifyCore"], path: "plugins/exporter-textfile",
+                swiftSettings: swiftSettings),
+        .target(name: "SellifyExporterStdout", dependencies: ["SellifyCore"], path: "plugins/exporter-stdout",
+                swiftSettings: swiftSettings),
+        .target(name: "SellifyAlertLog", dependencies: ["SellifyCore"], path: "plugins/alert-log",
+                swiftSettings: swiftSettings),
+        .target(name: "SellifyAITemplate", dependencies: ["SellifyCore"], path: "plugins/ai-template",
+                swiftSettings: swiftSettings),
+
+        .executableTarget(
+            name: "sellify",
+            dependencies: [
+                "SellifyCore", "SellifyYAML", "SellifyLua",
+                "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
+                "SellifyAlertLog", "SellifyAITemplate",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SellifyYAMLTests",
+            dependencies: ["SellifyYAML"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SellifyLuaTests",
+            dependencies: ["SellifyLua"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SellifyCoreTests",
+            dependencies: [
+                "SellifyCore", "SellifyYAML", "SellifyLua",
+                "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
+                "SellifyAlertLog", "SellifyAITemplate",
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

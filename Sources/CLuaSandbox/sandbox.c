@@ -1,0 +1,164 @@
+#define _GNU_SOURCE  // memmem
+#include <stdlib.h>
+#include <string.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include "CLuaSandbox.h"
+
+typedef struct {
+    size_t used;
+    size_t limit;           // 0 = no cap
+    int enforce;            // the cap applies only inside protected calls: Lua
+                            // panics (abort) if an allocation fails outside one
+    long long budget;       // instructions per call, 0 = unlimited
+    long long remaining;
+    int granularity;
+    int tick;               // instructions between two hook calls in this call
+    int exhausted;
+    long pattern_budget;
+    sellify_failure failure;
+} sandbox;
+
+static sandbox *sandbox_of(lua_State *L) {
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return (sandbox *)ud;
+}
+
+static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    sandbox *sb = (sandbox *)ud;
+    size_t old = ptr ? osize : 0;  // for a new block, osize encodes the type
+    if (nsize == 0) {
+        free(ptr);
+        sb->used -= old;
+        return NULL;
+    }
+    if (sb->enforce && sb->limit > 0 && nsize > old && sb->used + (nsize - old) > sb->limit) {
+        sb->failure = SELLIFY_FAILURE_MEMORY;
+        return NULL;
+    }
+    void *block = realloc(ptr, nsize);
+    if (block == NULL) return NULL;
+    sb->used = sb->used - old + nsize;
+    return block;
+}
+
+lua_State *sellify_sandbox_new(size_t memory_limit) {
+    sandbox *sb = calloc(1, sizeof(sandbox));
+    if (sb == NULL) return NULL;
+    sb->limit = memory_limit;
+    sb->granularity = 1000;
+    lua_State *L = lua_newstate(sandbox_alloc, sb);
+    if (L == NULL) { free(sb); return NULL; }
+    static const luaL_Reg libs[] = {
+        {LUA_GNAME, luaopen_base},
+        {LUA_STRLIBNAME, luaopen_string},
+        {LUA_TABLIBNAME, luaopen_table},
+        {LUA_MATHLIBNAME, luaopen_math},
+        {LUA_UTF8LIBNAME, luaopen_utf8},
+        {NULL, NULL},
+    };
+    for (const luaL_Reg *lib = libs; lib->func; lib++) {
+        luaL_requiref(L, lib->name, lib->func, 1);
+        lua_pop(L, 1);
+    }
+    lua_getglobal(L, LUA_STRLIBNAME);
+    sellify_pattern_install(L);
+    lua_pop(L, 1);
+    return L;
+}
+
+void sellify_sandbox_close(lua_State *L) {
+    if (L == NULL) return;
+    sandbox *sb = sandbox_of(L);
+    lua_close(L);
+    free(sb);
+}
+
+void sellify_sandbox_set_instruction_budget(lua_State *L, long long budget, int granularity) {
+    sandbox *sb = sandbox_of(L);
+    sb->budget = budget > 0 ? budget : 0;
+    sb->granularity = granularity > 0 ? granularity : 1000;
+}
+
+void sellify_sandbox_set_pattern_budget(lua_State *L, long budget) {
+    sandbox_of(L)->pattern_budget = budget > 0 ? budget : 0;
+}
+
+long sellify_pattern_budget(lua_State *L) {
+    return sandbox_of(L)->pattern_budget;
+}
+
+static void budget_hook(lua_State *L, lua_Debug *ar) {
+    sandbox *sb = sandbox_of(L);
+    if (!sb->exhausted) {
+        sb->remaining -= sb->tick;
+        if (sb->remaining > 0) return;
+        sb->exhausted = 1;
+        sb->failure = SELLIFY_FAILURE_INSTRUCTIONS;
+        // Fire on every instruction from now on: a script-level pcall that
+        // swallows the error cannot keep running.
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+    }
+    lua_getinfo(L, "Sl", ar);
+    if (ar->currentline > 0) {
+        lua_pushfstring(L, "%s:%d: instruction budget exceeded (%I instructions)",
+                        ar->short_src, ar->currentline, (LUAI_UACINT)sb->budget);
+    } else {
+        lua_pushfstring(L, "instruction budget exceeded (%I instructions)", (LUAI_UACINT)sb->budget);
+    }
+    lua_error(L);
+}
+
+int sellify_sandbox_pcall(lua_State *L, int nargs, int nresults) {
+    sandbox *sb = sandbox_of(L);
+    sb->failure = SELLIFY_FAILURE_NONE;
+    sb->exhausted = 0;
+    if (sb->budget > 0) {
+        sb->remaining = sb->budget;
+        sb->tick = sb->budget < sb->granularity ? (int)sb->budget : sb->granularity;
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, sb->tick);
+    }
+    sb->enforce = 1;
+    int status = lua_pcall(L, nargs, nresults, 0);
+    sb->enforce = 0;
+    if (sb->budget > 0) lua_sethook(L, NULL, 0, 0);
+    if (status == LUA_OK) sb->failure = SELLIFY_FAILURE_NONE;
+    else if (status == LUA_ERRMEM) sb->failure = SELLIFY_FAILURE_MEMORY;
+    return status;
+}
+
+int sellify_sandbox_load(lua_State *L, const char *source, size_t length, const char *chunkname) {
+    sandbox *sb = sandbox_of(L);
+    sb->failure = SELLIFY_FAILURE_NONE;
+    sb->enforce = 1;
+    int status = luaL_loadbufferx(L, source, length, chunkname, "t");
+    sb->enforce = 0;
+    if (status == LUA_ERRMEM) sb->failure = SELLIFY_FAILURE_MEMORY;
+    return status;
+}
+
+sellify_failure sellify_sandbox_last_failure(lua_State *L) { return sandbox_of(L)->failure; }
+size_t sellify_sandbox_memory_used(lua_State *L) { return sandbox_of(L)->used; }
+size_t sellify_sandbox_memory_limit(lua_State *L) { return sandbox_of(L)->limit; }
+
+int sellify_contains_any(lua_State *L) {
+    size_t text_length = 0;
+    const char *text = luaL_checklstring(L, 1, &text_length);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer n = luaL_len(L, 2);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, 2, i);
+        size_t needle_length = 0;
+        const char *needle = lua_tolstring(L, -1, &needle_length);
+        if (needle == NULL) {
+            return luaL_error(L, "bad argument #2 to 'contains_any' (item %I is not a string)", (LUAI_UACINT)i);
+        }
+        int found = needle_length == 0 || memmem(text, text_length, needle, needle_length) != NULL;
+        lua_pop(L, 1);
+        if (found) { lua_pushboolean(L, 1); return 1; }
+    }
+    lua_pushboolean(L, 0);
+    return 1;
+}

@@ -1,0 +1,156 @@
+public import Foundation
+public import SellifyYAML
+
+/// A decoded `config.yaml` together with where it came from, so relative
+/// paths resolve against the config file's folder (a copied deployment
+/// folder works from anywhere).
+public struct LoadedConfiguration: Sendable {
+    public var configuration: SellifyConfiguration
+    /// The config file as given (used in messages).
+    public var path: String
+    /// The absolute folder of the config file.
+    public var directory: String
+
+    public init(configuration: SellifyConfiguration, path: String, directory: String) {
+        self.configuration = configuration
+        self.path = path
+        self.directory = directory
+    }
+
+    /// A path from the config, absolute.
+    public func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    /// How a configured path is shown in messages: as written when relative
+    /// to the config file next to the working directory, else absolute.
+    public func display(_ configured: String) -> String {
+        if configured.hasPrefix("/") { return configured }
+        let configDirectory = (path as NSString).deletingLastPathComponent
+        return configDirectory.isEmpty || configDirectory == "." ? configured : "\(configDirectory)/\(configured)"
+    }
+
+    /// Reads and decodes `path`, then checks what spans several fields.
+    /// Every problem of the file is reported at once.
+    public static func load(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+        plugins: PluginCatalog
+    ) throws(DiagnosticList) -> LoadedConfiguration {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL
+        let configuration = try YAMLDecoder().decode(
+            SellifyConfiguration.self, contentsOf: absolute.path, displayName: path, environment: environment)
+        let diagnostics = configuration.diagnose(file: path, plugins: plugins)
+        if diagnostics.contains(where: { $0.severity == .error }) {
+            throw DiagnosticList(diagnostics)
+        }
+        return LoadedConfiguration(
+            configuration: configuration, path: path, directory: absolute.deletingLastPathComponent().path)
+    }
+}
+
+extension SellifyConfiguration {
+    /// The quota windows' time zone.
+    public var quotaTimeZone: TimeZoneName { quotas.timezone ?? account.timezone }
+
+    /// Checks that involve more than one field or a plugin's own schema.
+    public func diagnose(file: String, plugins: PluginCatalog) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        let at = SourceLocation(file: file, line: 0)
+
+        // conversation: the state machine must be closed over its states.
+        let conversation = self.conversation
+        let states = Set(conversation.states)
+        let statesWhere = conversation.location ?? at
+        if states.count != conversation.states.count {
+            diagnostics.append(Diagnostic("conversation.states: a state is listed twice", at: statesWhere))
+        }
+        if !states.contains(conversation.initialState) {
+            diagnostics.append(Diagnostic(
+                "conversation.initial_state: '\(conversation.initialState)' is not one of conversation.states",
+                at: statesWhere))
+        }
+        for (from, targets) in conversation.transitions.sorted(by: { $0.key < $1.key }) {
+            if !states.contains(from) {
+                diagnostics.append(Diagnostic(
+                    "conversation.transitions.\(from): '\(from)' is not one of conversation.states", at: statesWhere))
+            }
+            for target in targets where !states.contains(target) {
+                diagnostics.append(Diagnostic(
+                    "conversation.transitions.\(from): '\(target)' is not one of conversation.states", at: statesWhere))
+            }
+        }
+
+        // auth: names identify keys in logs and metrics.
+        var keyNames: Set<String> = []
+        for (index, key) in auth.apiKeys.enumerated() {
+            if key.name.isEmpty {
+                diagnostics.append(Diagnostic("auth.api_keys[\(index)].name: must not be empty", at: at))
+            } else if !keyNames.insert(key.name).inserted {
+                diagnostics.append(Diagnostic("auth.api_keys[\(index)].name: duplicate key name '\(key.name)'", at: at))
+            }
+            if key.scopes.isEmpty {
+                diagnostics.append(Diagnostic("auth.api_keys[\(index)].scopes: give at least one of decide, read, admin", at: at))
+            }
+        }
+
+        // store
+        switch store.type {
+        case .sqlite where store.path.isEmpty:
+            diagnostics.append(Diagnostic("store.path: must not be empty for the sqlite store", at: store.location ?? at))
+        case .postgres where (store.url ?? "").isEmpty:
+            diagnostics.append(Diagnostic(
+                "store.url: the postgres store needs a connection URL", at: store.location ?? at,
+                hint: "e.g. url: ${DATABASE_URL}"))
+        default: break
+        }
+
+        // audit keys: exactly one source each, unique ids.
+        var keyIDs: Set<String> = []
+        for (index, key) in audit.keys.enumerated() {
+            let location = key.location ?? at
+            if key.id.isEmpty || !keyIDs.insert(key.id).inserted {
+                diagnostics.append(Diagnostic("audit.keys[\(index)].id: must be non-empty and unique", at: location))
+            }
+            if (key.file == nil) == (key.env == nil) {
+                diagnostics.append(Diagnostic("audit.keys[\(index)]: give exactly one of 'file' or 'env'", at: location))
+            }
+        }
+
+        // metrics: rule-defined counters must be valid Prometheus names.
+        for (index, metric) in metrics.custom.enumerated() {
+            if !metric.name.isPrometheusName {
+                diagnostics.append(Diagnostic(
+                    "metrics.custom[\(index)].name: '\(metric.name)' is not a valid metric name (lowercase letters, digits, '_')", at: at))
+            }
+            for label in metric.labels where !label.isPrometheusName || label.hasPrefix("__") {
+                diagnostics.append(Diagnostic("metrics.custom[\(index)].labels: '\(label)' is not a valid label name", at: at))
+            }
+        }
+
+        // plugins
+        for (index, exporter) in metrics.exporters.enumerated() {
+            diagnostics += plugins.diagnose(exporter, kind: "exporter", path: "metrics.exporters[\(index)]", file: file)
+        }
+        if metrics.exporters.isEmpty {
+            diagnostics.append(Diagnostic("metrics.exporters: choose at least one exporter", at: at,
+                                          hint: "known: " + plugins.names(kind: "exporter").joined(separator: ", ")))
+        }
+        for (index, sink) in alerts.sinks.enumerated() {
+            diagnostics += plugins.diagnose(sink, kind: "alert", path: "alerts.sinks[\(index)]", file: file)
+        }
+        if plugins.plugin(kind: "ai", name: ai.provider) == nil {
+            diagnostics.append(Diagnostic(
+                "ai.provider: unknown provider '\(ai.provider)'", at: at,
+                hint: "known: " + plugins.names(kind: "ai").map { "'\($0)'" }.joined(separator: ", ")))
+        }
+        return diagnostics
+    }
+}
+
+extension String {
+    var isPrometheusName: Bool {
+        guard let first = utf8.first, first == UInt8(ascii: "_") || (first >= 0x61 && first <= 0x7A) else { return false }
+        return utf8.allSatisfy { $0 == UInt8(ascii: "_") || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+    }
+}

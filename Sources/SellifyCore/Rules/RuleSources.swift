@@ -1,0 +1,105 @@
+import Crypto
+import Foundation
+public import SellifyYAML
+
+/// The files of a rules folder, read once: what a compiled rule set and its
+/// version are made from. Reading happens here and only here, so a reload
+/// compiles exactly the bytes it hashed.
+public struct RuleSources: Sendable {
+    public struct File: Sendable, Equatable {
+        /// Path shown in errors, e.g. `rules/decision.lua`.
+        public var displayPath: String
+        /// Path relative to the rules folder, e.g. `lib/text.lua`.
+        public var relativePath: String
+        public var source: String
+
+        /// The 1-based line of the first occurrence of a string literal with
+        /// this value (`"Reply"` or `'Reply'`), to point errors about returned
+        /// values at the code that produced them.
+        public func line(ofLiteral value: String) -> Int? {
+            for quote in ["\"", "'"] {
+                if let range = source.range(of: quote + value + quote) {
+                    return source[..<range.lowerBound].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+                }
+            }
+            return nil
+        }
+    }
+
+    public static let decisionFile = "decision.lua"
+    public static let intentsFile = "intents.lua"
+    public static let forbiddenWordsFile = "forbidden_words.lua"
+    public static let templatesFile = "templates.yaml"
+    public static let libraryFolder = "lib"
+
+    /// The folder as configured (absolute or relative to the working directory).
+    public var directory: String
+    public var decision: File
+    public var intents: File
+    public var forbiddenWords: File
+    public var templates: File
+    /// `rules/lib/*.lua`, sorted by path; `require "name"` loads `lib/name.lua`.
+    public var libraries: [File]
+
+    /// `sha256:<hex>` over every file's relative path and bytes, in path order.
+    public var version: String {
+        var hasher = SHA256()
+        for file in allFiles.sorted(by: { $0.relativePath < $1.relativePath }) {
+            hasher.update(data: Data(file.relativePath.utf8))
+            hasher.update(data: Data([0]))
+            hasher.update(data: Data(String(file.source.utf8.count).utf8))
+            hasher.update(data: Data([0]))
+            hasher.update(data: Data(file.source.utf8))
+        }
+        return "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    public var allFiles: [File] { [decision, intents, forbiddenWords, templates] + libraries }
+
+    /// Reads the folder. `displayDirectory` is how paths appear in errors
+    /// (the folder as written in the config, e.g. `rules`).
+    public static func read(directory: String, displayDirectory: String) throws(DiagnosticList) -> RuleSources {
+        var diagnostics: [Diagnostic] = []
+        func read(_ relative: String) -> File? {
+            let display = displayDirectory.isEmpty ? relative : "\(displayDirectory)/\(relative)"
+            let path = (directory as NSString).appendingPathComponent(relative)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "file not found"
+                diagnostics.append(Diagnostic("\(reason)", at: SourceLocation(file: display, line: 0)))
+                return nil
+            }
+            guard let source = String(data: data, encoding: .utf8) else {
+                diagnostics.append(Diagnostic("the file is not valid UTF-8", at: SourceLocation(file: display, line: 0)))
+                return nil
+            }
+            return File(displayPath: display, relativePath: relative, source: source)
+        }
+
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DiagnosticList([Diagnostic("rules folder '\(displayDirectory)' not found (rules.directory)")])
+        }
+        let decision = read(decisionFile)
+        let intents = read(intentsFile)
+        let forbidden = read(forbiddenWordsFile)
+        let templates = read(templatesFile)
+        var libraries: [File] = []
+        let libraryPath = (directory as NSString).appendingPathComponent(libraryFolder)
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: libraryPath) {
+            for name in names.sorted() where name.hasSuffix(".lua") && !name.hasPrefix(".") {
+                if let file = read("\(libraryFolder)/\(name)") { libraries.append(file) }
+            }
+        }
+        guard let decision, let intents, let forbidden, let templates, diagnostics.isEmpty else {
+            throw DiagnosticList(diagnostics)
+        }
+        return RuleSources(
+            directory: directory, decision: decision, intents: intents, forbiddenWords: forbidden,
+            templates: templates, libraries: libraries)
+    }
+
+    /// The module name `require` uses for a library file: `lib/text.lua` → `text`.
+    static func moduleName(_ file: File) -> String {
+        String(file.relativePath.dropFirst(libraryFolder.count + 1).dropLast(4))
+    }
+}

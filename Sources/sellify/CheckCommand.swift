@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import SellifyCore
+import SellifyYAML
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate config, catalog and rules without starting.",
+        discussion: """
+            Loads the config, the catalog and every rule file, compiles the rules in the \
+            sandbox and calls decide(ctx) on built-in sample messages. Prints every problem \
+            found (not just the first) and exits 0 only when there is none.
+            """
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(name: .long, help: "Check this rules folder instead of the configured one.")
+    var rules: String?
+
+    @Flag(name: .shortAndLong, help: "Print nothing on success.")
+    var quiet = false
+
+    func run() throws {
+        let report = Checker(plugins: pluginCatalog).check(configPath: options.config, rulesDirectory: rules)
+        for diagnostic in report.diagnostics {
+            printError(diagnostic.description)
+        }
+        if report.isClean {
+            if !quiet {
+                for line in report.summary { printError(line) }
+                printError("check passed")
+            }
+        } else {
+            let errors = report.diagnostics.filter { $0.severity == .error }.count
+            printError("check failed: \(errors) error\(errors == 1 ? "" : "s")")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version as JSON.")
+
+    func run() throws {
+        print(#"{"lua":"\#(SellifyVersion.lua)","version":"\#(SellifyVersion.current)"}"#)
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+import SellifyCore
+
+@main
+struct Sellify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sellify",
+        abstract: "The deterministic engine of an AI sales assistant.",
+        discussion: """
+            Every command takes --config FILE (default: config.yaml). Machine-readable output \
+            goes to stdout as JSON; diagnostics go to stderr.
+            """,
+        version: SellifyVersion.current,
+        subcommands: [CheckCommand.self, VersionCommand.self]
+    )
+}
+
+/// Options every command shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The configuration file.")
+    var config = "config.yaml"
+}

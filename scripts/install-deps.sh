@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the system packages Sellify needs to build, test and run — only the
+# ones that are missing, so a second run is a no-op. Debian/Ubuntu (apt-get).
+#
+#   scripts/install-deps.sh          # build + run dependencies
+#   scripts/install-deps.sh --test   # also the tools the test suite drives
+set -euo pipefail
+
+packages=(pkg-config liblua5.4-dev libyaml-dev libsqlite3-dev)
+if [[ "${1:-}" == "--test" ]]; then
+  # lua5.4: the standalone interpreter (benchmarks' floor, rule linting)
+  packages+=(lua5.4)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q >&2
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
