@@ -70,16 +70,33 @@ let package = Package(
         .target(name: "SellifyAITemplate", dependencies: ["SellifyCore"], path: "plugins/ai-template",
                 swiftSettings: swiftSettings),
 
+        // The one list of plugins this build ships.
+        .target(
+            name: "SellifyPlugins",
+            dependencies: [
+                "SellifyCore",
+                "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
+                "SellifyAlertLog", "SellifyAITemplate",
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         .executableTarget(
             name: "sellify",
             dependencies: [
-                "SellifyCore", "SellifyYAML", "SellifyLua",
-                "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
-                "SellifyAlertLog", "SellifyAITemplate",
+                "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
+        // Benchmarks (release build; `make bench`). Not part of `make test`.
+        .executableTarget(
+            name: "sellify-bench",
+            dependencies: ["SellifyCore", "SellifyLua", "SellifyYAML"],
+            path: "bench/swift",
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(
             name: "SellifyYAMLTests",
             dependencies: ["SellifyYAML"],
@@ -93,9 +110,8 @@ let package = Package(
         .testTarget(
             name: "SellifyCoreTests",
             dependencies: [
-                "SellifyCore", "SellifyYAML", "SellifyLua",
+                "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins",
                 "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
-                "SellifyAlertLog", "SellifyAITemplate",
             ],
             swiftSettings: swiftSettings
         ),

@@ -24,6 +24,13 @@ public struct LuaReader {
         return try Self.convert(L, lua_gettop(L), depth: 0)
     }
 
+    /// Whether a table result has a non-nil field `key` (no conversion).
+    public func has(_ key: String) -> Bool {
+        guard isTable else { return false }
+        defer { sellify_lua_pop(L, 1) }
+        return lua_getfield(L, index, key) != LUA_TNIL
+    }
+
     /// The string keys of a table result, sorted; non-string keys are
     /// described as `[1]`, `[true]`… so an error can name them.
     public func keys() -> [String] {

@@ -14,6 +14,25 @@ public final class LuaState: @unchecked Sendable {
     private let metricsReference: Int32
     /// Loaded file id → chunk name, for errors about a file's globals.
     private var chunkNames: [String: String] = [:]
+    /// Lua cuts chunk names in messages to 60 bytes; long names are loaded
+    /// under a short alias and errors are rewritten to the full name.
+    private var aliases: [String: String] = [:]
+
+    private func luaChunkName(_ chunkName: String) -> String {
+        guard chunkName.utf8.count > 50 else { return chunkName }
+        let components = chunkName.split(separator: "/")
+        var alias = "…/" + components.suffix(2).joined(separator: "/")
+        while let existing = aliases[alias], existing != chunkName { alias = "…" + alias }
+        aliases[alias] = chunkName
+        return alias
+    }
+
+    private func fullName(_ error: LuaError) -> LuaError {
+        guard let file = error.file, let full = aliases[file] else { return error }
+        var error = error
+        error.file = full
+        return error
+    }
 
     /// A function defined by a loaded rule file, kept in the registry.
     public struct Function: Sendable, Hashable {
@@ -87,17 +106,17 @@ public final class LuaState: @unchecked Sendable {
 
     /// Makes `rules/lib/<name>.lua` available to `require(name)`.
     public func addLibrary(name: String, source: String, chunkName: String) throws(LuaError) {
-        try callHost("add_library", [.string(name), .string(source), .string(chunkName)])
+        try callHost("add_library", [.string(name), .string(source), .string(luaChunkName(chunkName))])
     }
 
     /// Compiles and runs a rule file in its own environment, then freezes its
     /// globals. `chunkName` is what errors show, e.g. `rules/decision.lua`.
     public func loadFile(id: String, source: String, chunkName: String) throws(LuaError) {
         chunkNames[id] = chunkName
-        try callHost("load_file", [.string(id), .string(source), .string(chunkName)], results: 1)
+        try callHost("load_file", [.string(id), .string(source), .string(luaChunkName(chunkName))], results: 1)
         defer { sellify_lua_pop(L, 1) }
         if let syntaxError = string(at: -1) {
-            throw LuaError(kind: .syntax, luaMessage: syntaxError)
+            throw fullName(LuaError(kind: .syntax, luaMessage: syntaxError))
         }
     }
 
@@ -226,6 +245,14 @@ public final class LuaState: @unchecked Sendable {
     private func protectedCall(arguments: Int32, results: Int32) throws(LuaError) {
         let status = sellify_sandbox_pcall(L, arguments, results)
         guard status != LUA_OK else { return }
+        do {
+            try raise(status: status)
+        } catch {
+            throw fullName(error)
+        }
+    }
+
+    private func raise(status: Int32) throws(LuaError) {
         let failure = sellify_sandbox_last_failure(L)
         let message = Self.popMessage(L)
         switch failure {

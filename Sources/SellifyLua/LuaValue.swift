@@ -14,6 +14,11 @@ public enum LuaValue: Sendable, Equatable, Hashable {
         .table(LuaTable(fields: fields.map { LuaTable.Field(key: $0.key, value: $0.value) }))
     }
 
+    public var isNil: Bool {
+        if case .nil = self { return true }
+        return false
+    }
+
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SellifyCore
+import SellifyPlugins
 import SellifyYAML
 
 struct CheckCommand: ParsableCommand {
@@ -23,7 +24,7 @@ struct CheckCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let report = Checker(plugins: pluginCatalog).check(configPath: options.config, rulesDirectory: rules)
+        let report = Checker(plugins: .builtin).check(configPath: options.config, rulesDirectory: rules)
         for diagnostic in report.diagnostics {
             printError(diagnostic.description)
         }

@@ -124,6 +124,15 @@ struct LuaLoadingTests {
         #expect(error?.description == "rules/test.lua:3: error: attempt to index a nil value (local 'p')")
     }
 
+    @Test func longFileNamesAreNotCutInErrors() throws {
+        let state = try LuaState()
+        let name = "/srv/sellify/deployments/production-eu-west/customer-42/rules/decision.lua"
+        try state.loadFile(id: "d", source: "function decide(ctx)\n  return ctx.a.b\nend", chunkName: name)
+        let decide = try #require(try state.function(file: "d", name: "decide"))
+        let error = #expect(throws: LuaError.self) { try state.call(decide, .fields([:])) }
+        #expect(error?.description == "\(name):2: error: attempt to index a nil value (field 'a')")
+    }
+
     @Test func requireLoadsOnlyGivenLibraries() throws {
         let state = try LuaState()
         try state.addLibrary(name: "text", source: "local M = {}\nfunction M.shout(s) return s:upper() end\nreturn M\n", chunkName: "rules/lib/text.lua")

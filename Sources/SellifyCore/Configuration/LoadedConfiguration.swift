@@ -40,12 +40,26 @@ public struct LoadedConfiguration: Sendable {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL
         let configuration = try YAMLDecoder().decode(
             SellifyConfiguration.self, contentsOf: absolute.path, displayName: path, environment: environment)
+        return try validated(configuration, path: path, directory: absolute.deletingLastPathComponent().path, plugins: plugins)
+    }
+
+    /// Decodes config text as if read from `path` (tests, stdin).
+    public static func decode(
+        _ text: String, path: String, directory: String, environment: [String: String], plugins: PluginCatalog
+    ) throws(DiagnosticList) -> LoadedConfiguration {
+        let configuration = try YAMLDecoder().decode(
+            SellifyConfiguration.self, from: text, file: path, environment: environment)
+        return try validated(configuration, path: path, directory: directory, plugins: plugins)
+    }
+
+    private static func validated(
+        _ configuration: SellifyConfiguration, path: String, directory: String, plugins: PluginCatalog
+    ) throws(DiagnosticList) -> LoadedConfiguration {
         let diagnostics = configuration.diagnose(file: path, plugins: plugins)
         if diagnostics.contains(where: { $0.severity == .error }) {
-            throw DiagnosticList(diagnostics)
+            throw DiagnosticList(diagnostics).sortedAndDeduplicated()
         }
-        return LoadedConfiguration(
-            configuration: configuration, path: path, directory: absolute.deletingLastPathComponent().path)
+        return LoadedConfiguration(configuration: configuration, path: path, directory: directory)
     }
 }
 
@@ -68,22 +82,25 @@ extension SellifyConfiguration {
         if !states.contains(conversation.initialState) {
             diagnostics.append(Diagnostic(
                 "conversation.initial_state: '\(conversation.initialState)' is not one of conversation.states",
-                at: statesWhere))
+                at: conversation.initialStateLocation ?? statesWhere))
         }
         for (from, targets) in conversation.transitions.sorted(by: { $0.key < $1.key }) {
             if !states.contains(from) {
                 diagnostics.append(Diagnostic(
-                    "conversation.transitions.\(from): '\(from)' is not one of conversation.states", at: statesWhere))
+                    "conversation.transitions: '\(from)' is not one of conversation.states",
+                    at: conversation.transitionLocations[from] ?? statesWhere))
             }
             for target in targets where !states.contains(target) {
                 diagnostics.append(Diagnostic(
-                    "conversation.transitions.\(from): '\(target)' is not one of conversation.states", at: statesWhere))
+                    "conversation.transitions.\(from): '\(target)' is not one of conversation.states",
+                    at: conversation.transitionLocations["\(from)/\(target)"] ?? statesWhere))
             }
         }
 
         // auth: names identify keys in logs and metrics.
         var keyNames: Set<String> = []
         for (index, key) in auth.apiKeys.enumerated() {
+            let at = key.location ?? at
             if key.name.isEmpty {
                 diagnostics.append(Diagnostic("auth.api_keys[\(index)].name: must not be empty", at: at))
             } else if !keyNames.insert(key.name).inserted {
@@ -119,6 +136,7 @@ extension SellifyConfiguration {
 
         // metrics: rule-defined counters must be valid Prometheus names.
         for (index, metric) in metrics.custom.enumerated() {
+            let at = metric.location ?? at
             if !metric.name.isPrometheusName {
                 diagnostics.append(Diagnostic(
                     "metrics.custom[\(index)].name: '\(metric.name)' is not a valid metric name (lowercase letters, digits, '_')", at: at))

@@ -134,6 +134,7 @@ public struct APIKeyConfiguration: Sendable, Decodable, YAMLRecoverable {
     public var name: String
     public var sha256: SHA256Hex
     public var scopes: [Scope]
+    public var location: SourceLocation?
 
     public static var yamlPlaceholder: Self {
         Self(name: "", sha256: SHA256Hex(yamlScalar: String(repeating: "0", count: 64))!, scopes: [])
@@ -145,6 +146,7 @@ public struct APIKeyConfiguration: Sendable, Decodable, YAMLRecoverable {
     }
     enum CodingKeys: String, CodingKey { case name, sha256, scopes }
     public init(from decoder: any Decoder) throws {
+        location = decoder.yamlLocation
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         sha256 = try c.decode(SHA256Hex.self, forKey: .sha256)
@@ -273,9 +275,11 @@ public struct ConversationConfiguration: Sendable, Decodable, YAMLRecoverable {
     /// Allowed moves: state → states it may move to (staying is always allowed).
     public var transitions = Self.defaultTransitions
     public var cooldown = CooldownConfiguration()
-    /// Where the keys of `transitions` and its targets were written, for errors.
-    public var transitionLocations: [String: SourceLocation] = [:]
+    /// Where values were written, for errors found after decoding.
     public var location: SourceLocation?
+    public var initialStateLocation: SourceLocation?
+    /// `from` → location of the key; `from/to` → location of each target.
+    public var transitionLocations: [String: SourceLocation] = [:]
 
     public init() {}
     public static var yamlPlaceholder: Self { Self() }
@@ -287,6 +291,15 @@ public struct ConversationConfiguration: Sendable, Decodable, YAMLRecoverable {
         initialState = try c.decode(.initialState, default: initialState)
         transitions = try c.decode(.transitions, default: transitions)
         cooldown = try c.decode(.cooldown, default: cooldown)
+        let node = decoder.yamlNode
+        initialStateLocation = node?["initial_state"]?.location
+        for (key, value) in node?["transitions"]?.pairs ?? [] {
+            guard let from = key.scalar else { continue }
+            transitionLocations[from] = key.location
+            for target in value.items ?? [] {
+                if let to = target.scalar { transitionLocations["\(from)/\(to)"] = target.location }
+            }
+        }
     }
 }
 
@@ -576,6 +589,7 @@ public struct CustomMetricConfiguration: Sendable, Decodable, YAMLRecoverable, E
     public var labels: [String]
     /// Distinct label sets kept; increments beyond are dropped and counted.
     public var maxSeries: Int
+    public var location: SourceLocation?
     public static var yamlPlaceholder: Self { Self(name: "", help: "", labels: [], maxSeries: 1) }
     public init(name: String, help: String, labels: [String], maxSeries: Int) {
         self.name = name
@@ -585,6 +599,7 @@ public struct CustomMetricConfiguration: Sendable, Decodable, YAMLRecoverable, E
     }
     enum CodingKeys: String, CodingKey { case name, help, labels, maxSeries = "max_series" }
     public init(from decoder: any Decoder) throws {
+        location = decoder.yamlLocation
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         help = try c.decode(String.self, forKey: .help)

@@ -40,18 +40,21 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
     /// Decodes the table on the Lua stack. Errors name `file` and, where a
     /// returned string appears literally in the source, its line.
     init(_ result: LuaReader, contract: Contract, file: RuleSources.File) throws(LuaError) {
-        func fail(_ message: String, near literal: String? = nil) -> LuaError {
+        func fail(_ message: String, near literal: String? = nil, field: String? = nil) -> LuaError {
             LuaError(kind: .contract, message: message, file: file.displayPath,
-                     line: literal.flatMap { file.line(ofLiteral: $0) })
+                     line: literal.flatMap { file.line(ofLiteral: $0) } ?? field.flatMap { file.line(ofField: $0) })
         }
         guard result.isTable else {
             throw fail("decide() must return a table { action = …, rule = …, reason = … }, got a \(result.typeName) value")
         }
-        // Fast path: a well-formed result has at most six keys, all known.
-        if result.keyCount() > 0 {
+        // Unknown fields: the known ones present must account for every key.
+        // Counting is cheap; listing keys (allocating) only happens on error.
+        var present = 0
+        for key in Self.fields where result.has(key) { present += 1 }
+        if result.keyCount() != present {
             for key in result.keys() where !Self.fields.contains(key) {
                 let hint = Suggestions.closest(to: key, in: Self.fields).map { " (did you mean '\($0)'?)" } ?? ""
-                throw fail("decide() returned unknown field '\(key)'\(hint)", near: key)
+                throw fail("decide() returned unknown field '\(key)'\(hint)", field: key)
             }
         }
         func string(_ key: String, required: Bool) throws(LuaError) -> String? {

@@ -188,6 +188,9 @@ struct RuleDataReader {
                 continue
             }
             if let phrase, phrase.isEmpty { error("\(path).phrase: must not be empty") }
+            if let pattern, let problem = LuaPatternSyntax.problem(in: pattern) {
+                error("\(path).pattern: \(problem)", near: pattern)
+            }
             guard case .string(let category) = fields["category"], !category.isEmpty else {
                 error("\(path).category: expected a category name such as \"false_claims\"", near: phrase ?? pattern)
                 continue

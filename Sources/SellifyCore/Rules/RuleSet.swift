@@ -99,7 +99,6 @@ public final class RuleSet: Sendable {
                 languages: try first.lua.global(file: "intents", name: "languages"))
             forbidden = forbiddenReader.forbidden(
                 try first.lua.global(file: "forbidden", name: "forbidden"), hasCheck: first.check != nil)
-            diagnostics += try patternDiagnostics(forbidden, in: first.lua, reader: &forbiddenReader)
         } catch {
             diagnostics.append(Diagnostic(error))
         }
@@ -123,25 +122,6 @@ public final class RuleSet: Sendable {
         return RuleSet(
             sources: sources, intents: intents, forbidden: forbidden, templates: templates, limits: limits,
             contract: contract, pool: pool)
-    }
-
-    /// Compiles every forbidden pattern once so a malformed one is reported at load.
-    private static func patternDiagnostics(
-        _ forbidden: ForbiddenRules, in lua: LuaState, reader: inout RuleDataReader
-    ) throws(LuaError) -> [Diagnostic] {
-        let patterns = forbidden.entries.enumerated().compactMap { index, entry in entry.pattern.map { (index, $0) } }
-        guard !patterns.isEmpty else { return [] }
-        try lua.loadFile(id: "pattern-probe", source: "function probe(p) return string.find('', p) end",
-                         chunkName: "=(pattern check)")
-        guard let probe = try lua.function(file: "pattern-probe", name: "probe") else { return [] }
-        for (index, pattern) in patterns {
-            do {
-                _ = try lua.call(probe, .string(pattern))
-            } catch let error as LuaError {
-                reader.error("forbidden[\(index + 1)].pattern: \(error.message)", near: pattern)
-            } catch {}
-        }
-        return []
     }
 
     /// Calls `decide(ctx)` on a free state and checks the result.

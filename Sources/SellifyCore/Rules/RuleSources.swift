@@ -18,11 +18,26 @@ public struct RuleSources: Sendable {
         /// values at the code that produced them.
         public func line(ofLiteral value: String) -> Int? {
             for quote in ["\"", "'"] {
-                if let range = source.range(of: quote + value + quote) {
-                    return source[..<range.lowerBound].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
-                }
+                if let range = source.range(of: quote + value + quote) { return line(at: range.lowerBound) }
             }
             return nil
+        }
+
+        /// The 1-based line of the first table field written `key = …`.
+        public func line(ofField key: String) -> Int? {
+            var searchFrom = source.startIndex
+            while let range = source.range(of: key, range: searchFrom..<source.endIndex) {
+                searchFrom = range.upperBound
+                let before = range.lowerBound == source.startIndex ? " " : source[source.index(before: range.lowerBound)]
+                guard !(before.isLetter || before.isNumber || before == "_" || before == ".") else { continue }
+                let rest = source[range.upperBound...].drop { $0 == " " || $0 == "\t" }
+                if rest.hasPrefix("=") && !rest.hasPrefix("==") { return line(at: range.lowerBound) }
+            }
+            return nil
+        }
+
+        private func line(at index: String.Index) -> Int {
+            source[..<index].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
         }
     }
 

@@ -1,0 +1,18 @@
+public import SellifyCore
+import SellifyAITemplate
+import SellifyAlertLog
+import SellifyExporterHTTP
+import SellifyExporterStdout
+import SellifyExporterTextfile
+
+extension PluginCatalog {
+    /// Every plugin this build ships — the one list (see plugins/README.md).
+    /// Adding a plugin: its folder, one line here, and Package.swift.
+    public static let builtin = PluginCatalog([
+        HTTPExporter.self,
+        TextfileExporter.self,
+        StdoutExporter.self,
+        LogAlertSink.self,
+        TemplateProvider.self,
+    ])
+}

@@ -1,0 +1,55 @@
+import Foundation
+import SellifyCore
+import SellifyPlugins
+import SellifyYAML
+
+typealias SourceLocation = SellifyYAML.SourceLocation
+
+/// The repository root, found from this file's path.
+let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+let fixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures")
+
+/// Golden files are compared whole; set SELLIFY_RECORD=1 to re-record them on purpose.
+let recordingGoldens = ProcessInfo.processInfo.environment["SELLIFY_RECORD"] == "1"
+
+/// A scratch folder removed when the value is released.
+final class TemporaryDirectory {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func write(_ relative: String, _ contents: String) throws {
+        let file = url.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try contents.write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    /// Copies the shipped config, catalog and rules into this folder.
+    func copyShippedDeployment() throws {
+        for item in ["config.yaml", "catalog.yaml", "rules"] {
+            try FileManager.default.copyItem(
+                at: repositoryRoot.appendingPathComponent(item), to: url.appendingPathComponent(item))
+        }
+    }
+}
+
+/// The shipped config, catalog and compiled rules.
+struct Shipped {
+    let loaded: LoadedConfiguration
+    let catalog: Catalog
+    let rules: RuleSet
+
+    init(poolSize: Int = 1) throws {
+        loaded = try LoadedConfiguration.load(
+            path: repositoryRoot.appendingPathComponent("config.yaml").path, environment: [:], plugins: .builtin)
+        catalog = try YAMLDecoder().decode(
+            Catalog.self, contentsOf: loaded.resolve(loaded.configuration.catalog.path), environment: [:])
+        let sources = try RuleSources.read(directory: loaded.resolve("rules"), displayDirectory: "rules")
+        rules = try RuleSet.compile(sources, catalog: catalog, configuration: loaded.configuration, poolSize: poolSize)
+    }
+}
