@@ -20,10 +20,13 @@ public final class RuleSet: Sendable {
         let lua: LuaState
         let decide: LuaState.Function
         let check: LuaState.Function?
-        init(lua: LuaState, decide: LuaState.Function, check: LuaState.Function?) {
+        /// `string.find(s, p)` in the sandbox (budgeted) for forbidden patterns.
+        let find: LuaState.Function
+        init(lua: LuaState, decide: LuaState.Function, check: LuaState.Function?, find: LuaState.Function) {
             self.lua = lua
             self.decide = decide
             self.check = check
+            self.find = find
         }
     }
 
@@ -76,7 +79,13 @@ public final class RuleSet: Sendable {
                 throw LuaError(kind: .contract, message: "the file does not define decide(ctx)", file: sources.decision.displayPath)
             }
             let check = try lua.function(file: "forbidden", name: "check")
-            return CompiledState(lua: lua, decide: decide, check: check)
+            try lua.loadFile(
+                id: "host", source: "function find(s, p, init) local i, j = string.find(s, p, init) return { i, j } end",
+                chunkName: "=(host)")
+            guard let find = try lua.function(file: "host", name: "find") else {
+                throw LuaError(kind: .contract, message: "host helper missing")
+            }
+            return CompiledState(lua: lua, decide: decide, check: check, find: find)
         }
 
         // The first state also yields the declared data.
@@ -132,6 +141,78 @@ public final class RuleSet: Sendable {
                     try PolicyDecision(result, contract: contract, file: sources.decision)
                 }
                 return (decision, state.lua.drainSideEffects())
+            }
+        } catch let error as LuaError {
+            throw error
+        } catch {
+            throw LuaError(kind: .runtime, message: "\(error)")
+        }
+    }
+}
+
+extension RuleSet {
+    /// A violation reported by the rules' own `check(text, ctx)`.
+    public struct CustomViolation: Sendable, Equatable {
+        public var code: String
+        public var message: String
+        /// 1-based byte offsets into the text, inclusive (as Lua reports them).
+        public var start: Int?
+        public var finish: Int?
+    }
+
+    /// Every match of a Lua `pattern` in `text`, as 1-based inclusive byte
+    /// ranges, using the sandbox's step-budgeted `string.find`.
+    public func matches(ofPattern pattern: String, in text: String) throws(LuaError) -> [ClosedRange<Int>] {
+        do {
+            return try pool.withState { state in
+                var found: [ClosedRange<Int>] = []
+                var start = 1
+                while start <= text.utf8.count + 1 && found.count < 100 {
+                    let pair = try state.lua.call(state.find, [.string(text), .string(pattern), .integer(start)]) {
+                        try $0.value()
+                    }
+                    guard let table = pair.tableValue, table.array.count == 2,
+                          let i = table.array[0].intValue, let j = table.array[1].intValue
+                    else { break }
+                    if j >= i { found.append(i...j) }
+                    start = max(j + 1, i + 1)
+                }
+                return found
+            }
+        } catch let error as LuaError {
+            throw error
+        } catch {
+            throw LuaError(kind: .runtime, message: "\(error)")
+        }
+    }
+
+    /// Runs the optional `check(text, ctx)` of `forbidden_words.lua`; [] when it is not defined.
+    public func customCheck(text: String, context: LuaValue) throws(LuaError) -> [CustomViolation] {
+        guard forbidden.hasCustomCheck else { return [] }
+        let file = sources.forbiddenWords
+        do {
+            return try pool.withState { state in
+                guard let check = state.check else { return [] }
+                let result = try state.lua.call(check, [.string(text), context]) { try $0.value() }
+                switch result {
+                case .nil: return []
+                case .table(let table) where table.fields.isEmpty:
+                    return try table.array.enumerated().map { index, item in
+                        guard case .table(let fields) = item, let code = fields["code"].stringValue,
+                              let message = fields["message"].stringValue
+                        else {
+                            throw LuaError(
+                                kind: .contract, message: "check() returned item \(index + 1) without a string 'code' and 'message'",
+                                file: file.displayPath)
+                        }
+                        return CustomViolation(
+                            code: code, message: message, start: fields["start"].intValue, finish: fields["finish"].intValue)
+                    }
+                default:
+                    throw LuaError(
+                        kind: .contract, message: "check() must return nil or a list of { code = …, message = … }, got a \(result.typeName)",
+                        file: file.displayPath)
+                }
             }
         } catch let error as LuaError {
             throw error

@@ -1,0 +1,146 @@
+/// The counters quotas keep per window.
+public enum QuotaCounter: String, Sendable, Codable, CaseIterable {
+    case messages, images, videos
+}
+
+/// One quota counter in one window, e.g. (`day:2026-11-29`, messages).
+public struct QuotaCounterKey: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public var window: String
+    public var counter: QuotaCounter
+    public init(window: String, counter: QuotaCounter) {
+        self.window = window
+        self.counter = counter
+    }
+    public var description: String { "\(window)/\(counter.rawValue)" }
+    public static func < (a: Self, b: Self) -> Bool { a.description < b.description }
+}
+
+/// What the store keeps per conversation.
+public struct ConversationRecord: Sendable, Equatable, Codable {
+    public var id: String
+    public var state: String
+    public var optedOut: Bool
+    public var inboundCount: Int
+    public var replyCount: Int
+    public var lastInboundAt: Timestamp?
+    public var lastOutboundAt: Timestamp?
+    /// Reply times within the last hour before `lastOutboundAt`, oldest first
+    /// (for the per-hour reply limit).
+    public var recentReplies: [Timestamp]
+    /// Incremented by every commit; a commit names the version it read.
+    public var version: Int
+
+    public init(
+        id: String, state: String, optedOut: Bool = false, inboundCount: Int = 0, replyCount: Int = 0,
+        lastInboundAt: Timestamp? = nil, lastOutboundAt: Timestamp? = nil, recentReplies: [Timestamp] = [], version: Int = 0
+    ) {
+        self.id = id
+        self.state = state
+        self.optedOut = optedOut
+        self.inboundCount = inboundCount
+        self.replyCount = replyCount
+        self.lastInboundAt = lastInboundAt
+        self.lastOutboundAt = lastOutboundAt
+        self.recentReplies = recentReplies
+        self.version = version
+    }
+}
+
+/// The state a decision reads.
+public struct StoredState: Sendable, Equatable {
+    /// nil for a conversation never seen.
+    public var conversation: ConversationRecord?
+    /// Used amount of each requested counter (0 when absent).
+    public var usage: [QuotaCounterKey: Int]
+    public init(conversation: ConversationRecord?, usage: [QuotaCounterKey: Int]) {
+        self.conversation = conversation
+        self.usage = usage
+    }
+}
+
+/// One record of the audit log (the full hash-chained log builds on this).
+public struct AuditEntry: Sendable, Equatable, Codable {
+    public var kind: String
+    public var at: Timestamp
+    public var conversationID: String?
+    public var messageID: String?
+    /// A short JSON summary (action, rule, rules version…); no customer text.
+    public var summary: String
+    public init(kind: String, at: Timestamp, conversationID: String?, messageID: String?, summary: String) {
+        self.kind = kind
+        self.at = at
+        self.conversationID = conversationID
+        self.messageID = messageID
+        self.summary = summary
+    }
+}
+
+/// Everything one decision writes, committed in one transaction.
+public struct DecisionCommit: Sendable {
+    public var messageID: String
+    /// The conversation after the decision; its `version` is the read version + 1.
+    public var conversation: ConversationRecord
+    /// The version read (nil: the conversation did not exist). A different
+    /// stored version means another decision got there first: `.conflict`.
+    public var expectedConversationVersion: Int?
+    /// Usage read for every counter the decision looked at; any change is a `.conflict`.
+    public var expectedUsage: [QuotaCounterKey: Int]
+    /// Amounts to add (Respond* decisions only).
+    public var consumption: [QuotaCounterKey: Int]
+    /// The decision as returned (sorted-key JSON), kept for idempotent replays.
+    public var decision: [UInt8]
+    public var audit: [AuditEntry]
+
+    public init(
+        messageID: String, conversation: ConversationRecord, expectedConversationVersion: Int?,
+        expectedUsage: [QuotaCounterKey: Int], consumption: [QuotaCounterKey: Int], decision: [UInt8], audit: [AuditEntry]
+    ) {
+        self.messageID = messageID
+        self.conversation = conversation
+        self.expectedConversationVersion = expectedConversationVersion
+        self.expectedUsage = expectedUsage
+        self.consumption = consumption
+        self.decision = decision
+        self.audit = audit
+    }
+}
+
+public enum CommitOutcome: Sendable, Equatable {
+    /// Durable: the caller may return the decision.
+    case committed
+    /// The message id was already decided: these are the stored bytes.
+    case duplicate([UInt8])
+    /// The state changed since it was read: read again and re-decide.
+    case conflict
+}
+
+/// A store failure; the pipeline answers with the fallback decision.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The store plugin boundary: quotas, conversations, idempotency records,
+/// audit. Implementations: SQLite (embedded default), PostgreSQL.
+///
+/// Every method is synchronous and may block on I/O; the pipeline calls it
+/// off the event loop.
+public protocol DecisionStore: Sendable {
+    /// The stored decision bytes for a message id, if it was decided before.
+    func storedDecision(messageID: String) throws(StoreError) -> [UInt8]?
+    /// The conversation and the usage of `counters`, read consistently.
+    func state(conversationID: String, counters: [QuotaCounterKey]) throws(StoreError) -> StoredState
+    /// Atomically: if `messageID` is already decided → `.duplicate`; if the
+    /// conversation version or any expected usage changed → `.conflict`;
+    /// else apply consumption, write the conversation, the idempotency record
+    /// and the audit entries, durably, → `.committed`.
+    func commit(_ commit: DecisionCommit) throws(StoreError) -> CommitOutcome
+    /// Current usage of counters (for the quota endpoint and gauges).
+    func usage(of counters: [QuotaCounterKey]) throws(StoreError) -> [QuotaCounterKey: Int]
+    func conversation(id: String) throws(StoreError) -> ConversationRecord?
+    /// Number of conversations per state (for the state gauge).
+    func conversationCountsByState() throws(StoreError) -> [String: Int]
+    /// The newest audit entries, newest last.
+    func recentAudit(limit: Int) throws(StoreError) -> [AuditEntry]
+}
