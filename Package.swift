@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // System libraries, linked through pkg-config; nothing is vendored.
@@ -58,6 +59,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The embedded store: SQLite through GRDB (system libsqlite3).
+        .target(
+            name: "SellifyStore",
+            dependencies: [
+                "SellifyCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Plugins: one folder each under plugins/, registered in Sources/sellify/Plugins.swift.
         .target(name: "SellifyExporterHTTP", dependencies: ["SellifyCore"], path: "plugins/exporter-http",
                 swiftSettings: swiftSettings),
@@ -84,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "sellify",
             dependencies: [
-                "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins",
+                "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -108,9 +119,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SellifyStoreTests",
+            dependencies: ["SellifyStore", "SellifyCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SellifyCoreTests",
             dependencies: [
-                "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins",
+                "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyStore",
                 "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
             ],
             swiftSettings: swiftSettings

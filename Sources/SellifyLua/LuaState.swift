@@ -55,12 +55,17 @@ public final class LuaState: @unchecked Sendable {
             public var name: String
             /// Sorted by label name.
             public var labels: [(String, String)]
+            public init(name: String, labels: [(String, String)]) {
+                self.name = name
+                self.labels = labels
+            }
             public static func == (a: Self, b: Self) -> Bool {
                 a.name == b.name && a.labels.elementsEqual(b.labels) { $0 == $1 }
             }
         }
         public var logs: [LogLine] = []
         public var metrics: [MetricIncrement] = []
+        public init() {}
         public var isEmpty: Bool { logs.isEmpty && metrics.isEmpty }
     }
 

@@ -48,7 +48,3 @@ struct VersionCommand: ParsableCommand {
         print(#"{"lua":"\#(SellifyVersion.lua)","version":"\#(SellifyVersion.current)"}"#)
     }
 }
-
-func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-}

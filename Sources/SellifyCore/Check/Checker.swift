@@ -22,59 +22,24 @@ public struct Checker: Sendable {
 
     public func check(configPath: String, rulesDirectory: String? = nil) -> Report {
         var report = Report()
-        let loaded: LoadedConfiguration
+        let deployment: Deployment
         do {
-            loaded = try LoadedConfiguration.load(path: configPath, environment: environment, plugins: plugins)
-            report.summary.append("\(configPath): ok")
+            deployment = try Deployment.load(
+                configPath: configPath, rulesDirectory: rulesDirectory, plugins: plugins, environment: environment,
+                poolSize: 1)
         } catch {
             report.diagnostics += error.diagnostics
             return report
         }
-        let configuration = loaded.configuration
-
-        var catalog: Catalog?
-        let catalogDisplay = loaded.display(configuration.catalog.path)
-        do {
-            let decoded = try YAMLDecoder().decode(
-                Catalog.self, contentsOf: loaded.resolve(configuration.catalog.path), displayName: catalogDisplay,
-                environment: environment)
-            let problems = decoded.validate().map { diagnostic in
-                var d = diagnostic
-                if d.location == nil { d.location = SourceLocation(file: catalogDisplay, line: 0) }
-                return d
-            }
-            report.diagnostics += problems
-            if problems.isEmpty {
-                catalog = decoded
-                report.summary.append("\(catalogDisplay): \(decoded.products.count) products")
-            }
-        } catch {
-            report.diagnostics += error.diagnostics
-        }
-
-        let rulesConfigured = rulesDirectory ?? configuration.rules.directory
-        let rulesDisplay = rulesDirectory ?? loaded.display(configuration.rules.directory)
-        let sources: RuleSources
-        do {
-            sources = try RuleSources.read(
-                directory: rulesDirectory ?? loaded.resolve(rulesConfigured), displayDirectory: rulesDisplay)
-        } catch {
-            report.diagnostics += error.diagnostics
-            return report
-        }
-        guard let catalog else { return report }
-
-        let rules: RuleSet
-        do {
-            rules = try RuleSet.compile(sources, catalog: catalog, configuration: configuration, poolSize: 1)
-        } catch {
-            report.diagnostics += error.diagnostics
-            return report
-        }
+        let configuration = deployment.configuration
+        let catalog = deployment.catalog
+        let rules = deployment.rules
+        report.summary.append("\(configPath): ok")
+        report.summary.append("\(deployment.loaded.display(configuration.catalog.path)): \(catalog.products.count) products")
         report.summary.append(
-            "\(rulesDisplay) (\(rules.version.prefix(19))…): \(rules.intents.intents.count) intents, "
-                + "\(rules.forbidden.entries.count) forbidden entries, \(rules.templates.texts.count) templates, "
-                + "\(sources.libraries.count) libraries")
+            "\(rulesDirectory ?? deployment.loaded.display(configuration.rules.directory)) (\(rules.version.prefix(19))…): "
+                + "\(rules.intents.intents.count) intents, \(rules.forbidden.entries.count) forbidden entries, "
+                + "\(rules.templates.texts.count) templates, \(rules.sources.libraries.count) libraries")
 
         var passed = 0
         for sample in SampleContexts.all(catalog: catalog, configuration: configuration) {

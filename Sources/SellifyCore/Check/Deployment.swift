@@ -1,0 +1,48 @@
+public import Foundation
+public import SellifyYAML
+
+/// Config, catalog and compiled rules, loaded the way the server loads them.
+public struct Deployment: Sendable {
+    public var loaded: LoadedConfiguration
+    public var catalog: Catalog
+    public var rules: RuleSet
+
+    public var configuration: SellifyConfiguration { loaded.configuration }
+
+    /// Loads everything; every problem found is reported together.
+    public static func load(
+        configPath: String, rulesDirectory: String? = nil, plugins: PluginCatalog,
+        environment: [String: String] = ProcessInfo.processInfo.environment, poolSize: Int? = nil
+    ) throws(DiagnosticList) -> Deployment {
+        let loaded = try LoadedConfiguration.load(path: configPath, environment: environment, plugins: plugins)
+        let configuration = loaded.configuration
+        var diagnostics: [Diagnostic] = []
+        var catalog: Catalog?
+        let catalogDisplay = loaded.display(configuration.catalog.path)
+        do {
+            let decoded = try YAMLDecoder().decode(
+                Catalog.self, contentsOf: loaded.resolve(configuration.catalog.path), displayName: catalogDisplay,
+                environment: environment)
+            let problems = decoded.validate().map { diagnostic in
+                var d = diagnostic
+                if d.location == nil { d.location = SourceLocation(file: catalogDisplay, line: 0) }
+                return d
+            }
+            diagnostics += problems
+            if problems.isEmpty { catalog = decoded }
+        } catch {
+            diagnostics += error.diagnostics
+        }
+        let rulesDisplay = rulesDirectory ?? loaded.display(configuration.rules.directory)
+        let sources: RuleSources
+        do {
+            sources = try RuleSources.read(
+                directory: rulesDirectory ?? loaded.resolve(configuration.rules.directory), displayDirectory: rulesDisplay)
+        } catch {
+            throw DiagnosticList(diagnostics + error.diagnostics)
+        }
+        guard let catalog, diagnostics.isEmpty else { throw DiagnosticList(diagnostics) }
+        let rules = try RuleSet.compile(sources, catalog: catalog, configuration: configuration, poolSize: poolSize)
+        return Deployment(loaded: loaded, catalog: catalog, rules: rules)
+    }
+}

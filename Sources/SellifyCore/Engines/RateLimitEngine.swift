@@ -1,0 +1,40 @@
+/// Per-conversation pacing: a minimum interval between replies and a maximum
+/// number of replies per rolling hour, judged on the event's clock.
+public struct RateLimitEngine: Sendable {
+    public let configuration: CooldownConfiguration
+
+    public init(configuration: CooldownConfiguration) {
+        self.configuration = configuration
+    }
+
+    public struct Status: Sendable, Equatable {
+        public var active: Bool
+        public var secondsLeft: Int
+        public var repliesLastHour: Int
+        public var maxRepliesPerHour: Int
+        /// Why it is active: `min_interval` or `max_replies_per_hour`.
+        public var reason: String?
+    }
+
+    public func status(of conversation: ConversationRecord?, at time: Timestamp) -> Status {
+        let now = time.milliseconds
+        let replies: [Timestamp] = conversation?.recentReplies ?? []
+        let recent = replies.filter { now - $0.milliseconds < 3_600_000 && $0.milliseconds <= now }
+        var status = Status(active: false, secondsLeft: 0, repliesLastHour: recent.count,
+                            maxRepliesPerHour: configuration.maxRepliesPerHour, reason: nil)
+        if let last = conversation?.lastOutboundAt?.milliseconds, now >= last {
+            let left = configuration.minInterval.milliseconds - (now - last)
+            if left > 0 {
+                status.active = true
+                status.secondsLeft = Int((left + 999) / 1000)
+                status.reason = "min_interval"
+            }
+        }
+        if recent.count >= configuration.maxRepliesPerHour, let oldest = recent.first {
+            status.active = true
+            status.secondsLeft = max(status.secondsLeft, Int((3_600_000 - (now - oldest.milliseconds) + 999) / 1000))
+            status.reason = status.reason ?? "max_replies_per_hour"
+        }
+        return status
+    }
+}

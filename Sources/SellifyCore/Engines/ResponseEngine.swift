@@ -1,0 +1,58 @@
+/// Renders the text of a RespondText decision from `rules/templates.yaml`
+/// with catalog facts: the built-in, deterministic wording provider.
+public struct ResponseEngine: Sendable {
+    public let templates: Templates
+    public let account: AccountConfiguration
+    public let defaultLanguage: String
+
+    public init(templates: Templates, account: AccountConfiguration, defaultLanguage: String) {
+        self.templates = templates
+        self.account = account
+        self.defaultLanguage = defaultLanguage
+    }
+
+    public struct RenderError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The template's text in `language` (else the default language, else the
+    /// first language in name order) with its placeholders filled.
+    public func render(template name: String, language: String, product: Product?) throws(RenderError) -> String {
+        guard let variants = templates.texts[name] else {
+            throw RenderError(description: "unknown template '\(name)'")
+        }
+        guard let text = variants[language] ?? variants[defaultLanguage] ?? variants.keys.sorted().first.flatMap({ variants[$0] })
+        else {
+            throw RenderError(description: "template '\(name)' has no text")
+        }
+        var output = ""
+        var rest = text[...]
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            output += rest[..<open]
+            let placeholder = String(rest[rest.index(after: open)..<close])
+            output += try value(of: placeholder, template: name, product: product)
+            rest = rest[rest.index(after: close)...]
+        }
+        output += rest
+        return output
+    }
+
+    private func value(of placeholder: String, template: String, product: Product?) throws(RenderError) -> String {
+        if placeholder == "account.name" { return account.name }
+        guard let product else {
+            throw RenderError(description: "template '\(template)' uses {\(placeholder)} but the decision names no product")
+        }
+        switch placeholder {
+        case "product.name": return product.name
+        case "product.price": return product.price.description
+        case "product.currency": return product.currency.code
+        case "product.fact":
+            guard let fact = product.facts.first else {
+                throw RenderError(description: "template '\(template)' uses {product.fact} but '\(product.id)' has no facts")
+            }
+            return fact
+        default:
+            throw RenderError(description: "template '\(template)' uses unknown placeholder {\(placeholder)}")
+        }
+    }
+}

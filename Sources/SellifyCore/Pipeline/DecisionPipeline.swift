@@ -1,0 +1,162 @@
+import Crypto
+public import Foundation
+public import SellifyLua
+
+/// Runs the engines of SPEC §3 for one message event and commits the result.
+///
+/// A decision is a pure function of (event, stored state, catalog, config,
+/// rules): the pipeline reads the state, runs the stages without touching the
+/// store, then commits quota consumption, conversation, idempotency record
+/// and audit entries in one transaction that checks nothing changed since the
+/// read. If something did (a concurrent decision), it reads again and
+/// re-decides, so the result is always the one a serial run would give.
+public final class DecisionPipeline: Sendable {
+    public let rules: RuleSet
+    public let catalog: Catalog
+    public let configuration: SellifyConfiguration
+    public let store: any DecisionStore
+    public let calendar: QuotaCalendar
+    public let quota: QuotaEngine
+    public let conversations: ConversationEngine
+    public let scheduler: QuotaScheduler
+    let alerts: AlertEngine
+    let runner: StageRunner
+    /// Attempts before a contended commit gives up (then the fallback decides).
+    public static let maxAttempts = 32
+
+    public struct Result: Sendable {
+        /// The decision as returned to the caller (with the trace when asked).
+        public var bytes: [UInt8]
+        /// nil when `bytes` are a stored decision replayed for a repeated message id.
+        public var decision: Decision?
+        public var replayed: Bool
+        /// Alerts raised by this decision (after it committed).
+        public var alerts: [AlertEvent]
+        public var effects: LuaState.SideEffects
+        public var resets: [QuotaScheduler.ResetType]
+    }
+
+    public init(
+        rules: RuleSet, catalog: Catalog, configuration: SellifyConfiguration, store: any DecisionStore,
+        hooks: [any StageHook] = [], clock: any PipelineClock = MonotonicClock(), scheduler: QuotaScheduler = QuotaScheduler()
+    ) {
+        self.rules = rules
+        self.catalog = catalog
+        self.configuration = configuration
+        self.store = store
+        self.scheduler = scheduler
+        calendar = QuotaCalendar(timeZone: configuration.quotaTimeZone.timeZone, weekStart: configuration.quotas.weekStartsOn)
+        quota = QuotaEngine(limits: configuration.quotas.limits, calendar: calendar, warnRatio: configuration.quotas.warnRatio)
+        conversations = ConversationEngine(configuration: configuration.conversation)
+        alerts = AlertEngine(conditions: configuration.alerts.conditions, warnRatio: configuration.quotas.warnRatio)
+        let response = ResponseEngine(
+            templates: rules.templates, account: configuration.account, defaultLanguage: rules.intents.defaultLanguage)
+        runner = StageRunner(
+            stages: [
+                NormalizerStage(),
+                IntentStage(classifier: IntentClassifier(intents: rules.intents, catalog: catalog)),
+                ConversationStage(engine: conversations),
+                QuotaStage(engine: quota),
+                RateLimitStage(engine: RateLimitEngine(configuration: configuration.conversation.cooldown)),
+                DecisionStage(rules: rules, catalog: catalog, account: configuration.account, quota: quota, conversation: conversations),
+                ResponseStage(engine: response),
+                ValidationStage(
+                    validator: TextValidator(
+                        rules: rules, catalog: catalog, validation: configuration.validation, account: configuration.account),
+                    account: configuration.account),
+                AuditStage(rulesVersion: rules.version),
+                AlertStage(engine: alerts, quota: quota),
+            ],
+            hooks: hooks, clock: clock)
+    }
+
+    /// Decides `event`: replays the stored decision for a known message id,
+    /// else runs the stages and commits. Never throws for rule or stage
+    /// failures (the fallback decides); throws only when the store cannot
+    /// record anything at all.
+    public func decide(_ event: MessageEvent, trace: Bool = false) throws(StoreError) -> Result {
+        if let stored = try store.storedDecision(messageID: event.messageID) {
+            return Result(bytes: stored, decision: nil, replayed: true, alerts: [], effects: .init(), resets: [])
+        }
+        let counters = quota.counters(calendar.windows(at: event.receivedAt))
+        for _ in 0..<Self.maxAttempts {
+            let state = try store.state(conversationID: event.conversationID, counters: counters)
+            var (request, decision, raised) = run(event, state: state, trace: trace)
+            let commit = DecisionCommit(
+                messageID: event.messageID, conversation: request.conversation,
+                expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
+                consumption: request.consumption, decision: decision.jsonBytes(includeTrace: false), audit: request.audit)
+            switch try store.commit(commit) {
+            case .committed:
+                let resets = scheduler.observe(request.windows)
+                request.alerts = raised
+                return Result(
+                    bytes: decision.jsonBytes(includeTrace: trace), decision: decision, replayed: false, alerts: raised,
+                    effects: request.ruleEffects, resets: resets)
+            case .duplicate(let bytes):
+                return Result(bytes: bytes, decision: nil, replayed: true, alerts: [], effects: .init(), resets: [])
+            case .conflict:
+                continue
+            }
+        }
+        throw StoreError("commit decision for message '\(event.messageID)': still contended after \(Self.maxAttempts) attempts")
+    }
+
+    /// Runs the stages on a state read from the store; pure apart from the
+    /// Lua pool. Returns the request, the decision and the alerts raised.
+    func run(_ event: MessageEvent, state: StoredState, trace wantTrace: Bool)
+        -> (DecisionRequest, Decision, [AlertEvent])
+    {
+        let initial = conversations.receive(state.conversation, conversationID: event.conversationID, at: event.receivedAt)
+        var request = DecisionRequest(event: event, calendar: calendar, stored: state, conversation: initial)
+        var trace: [Decision.TraceEntry]? = wantTrace ? [] : nil
+        var raised: [AlertEvent] = []
+        do {
+            try runner.run(&request, trace: &trace)
+        } catch {
+            // Any stage failure: the configured fallback decides. The
+            // conversation keeps the inbound count; nothing is consumed.
+            let conversation = conversations.receive(
+                state.conversation, conversationID: event.conversationID, at: event.receivedAt)
+            request.conversation = conversation
+            request.previousState = state.conversation?.state ?? conversation.state
+            request.action = configuration.rules.fallback.action
+            request.rule = "fallback"
+            request.reason = error.description
+            request.template = nil
+            request.text = nil
+            request.media = nil
+            request.fallback = true
+            request.audit = [request.auditEntry(rulesVersion: rules.version)]
+            if let alert = alerts.stageFailure(error) { raised.append(alert) }
+        }
+        raised += request.alerts
+        if request.action.isResponse {
+            request.consumption = quota.consumption(for: request.action, request.windows)
+            conversations.recordReply(to: &request.conversation, at: event.receivedAt)
+        }
+        if request.quota.isEmpty { request.quota = quota.status(usage: state.usage, request.windows) }
+        let after = quota.status(usage: state.usage, consumption: request.consumption, request.windows)
+        var quotaOut: [String: Decision.QuotaStatus] = [:]
+        for (name, status) in after { quotaOut[name.rawValue] = status }
+        request.conversation.version = (state.conversation?.version ?? 0) + 1
+        let decision = Decision(
+            decisionID: Self.decisionID(for: event.messageID), conversationID: event.conversationID,
+            messageID: event.messageID, action: request.action, rule: request.rule, reason: request.reason,
+            text: request.text, media: request.media, product: request.product?.id,
+            language: request.classification?.language, intent: request.classification?.intent.rawValue,
+            conversation: .init(state: request.conversation.state, previousState: request.previousState),
+            quota: quotaOut, rulesVersion: rules.version, fallback: request.fallback ? true : nil, trace: trace)
+        return (request, decision, raised)
+    }
+
+    /// `dec_` + the first 24 hex digits of SHA-256(message id): stable across
+    /// machines and replays.
+    public static func decisionID(for messageID: String) -> String {
+        let digest = SHA256.hash(data: Data(messageID.utf8))
+        return "dec_" + digest.prefix(12).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}

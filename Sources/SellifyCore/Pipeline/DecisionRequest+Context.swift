@@ -1,0 +1,77 @@
+public import SellifyLua
+
+extension DecisionRequest {
+    /// The `ctx` table `decide(ctx)` receives (docs/rules.md lists the fields).
+    public func luaContext(account: AccountConfiguration) -> LuaValue {
+        func window(_ quota: QuotaEngine.Quota) -> LuaValue {
+            let status = self.quota[quota] ?? Decision.QuotaStatus(used: 0, limit: 0)
+            return .fields([
+                "used": .integer(status.used), "limit": .integer(status.limit),
+                "remaining": .integer(max(0, status.limit - status.used)),
+            ])
+        }
+        let stored = self.stored.conversation
+        let sinceReply: LuaValue = stored?.lastOutboundAt.map {
+            .integer(Int((event.receivedAt.milliseconds - $0.milliseconds) / 1000))
+        } ?? .nil
+        let cooldown = self.cooldown
+        return .fields([
+            "event": .fields([
+                "conversation_id": .string(event.conversationID),
+                "message_id": .string(event.messageID),
+                "type": .string(event.type.rawValue),
+                "text": .string(event.text),
+                "normalized": .string(normalized?.text ?? ""),
+                "received_at": .string(event.receivedAt.description),
+                "local_date": .string(local.date),
+                "local_time": .string(local.time),
+                "weekday": .integer(local.weekday),
+            ]),
+            "intent": .string(classification?.intent.rawValue ?? IntentName.other.rawValue),
+            "language": classification.map { .string($0.language) } ?? .nil,
+            "media_request": classification?.mediaRequest.map { .string($0.rawValue) } ?? .nil,
+            "products": .array((classification?.products ?? []).map { product in
+                .fields([
+                    "id": .string(product.id), "name": .string(product.name),
+                    "price": .number(product.price.doubleValue), "currency": .string(product.currency.code),
+                    "in_stock": .bool(product.inStock), "images": .integer(product.images.count),
+                    "videos": .integer(product.videos.count),
+                ])
+            }),
+            "conversation": .fields([
+                "state": .string(conversation.state),
+                "opted_out": .bool(conversation.optedOut),
+                "inbound_count": .integer(conversation.inboundCount),
+                "reply_count": .integer(conversation.replyCount),
+                "seconds_since_last_reply": sinceReply,
+            ]),
+            "quota": .fields([
+                "messages_today": window(.messagesToday), "messages_week": window(.messagesWeek),
+                "images_today": window(.imagesToday), "videos_week": window(.videosWeek),
+            ]),
+            "cooldown": .fields([
+                "active": .bool(cooldown?.active ?? false),
+                "seconds_left": .integer(cooldown?.secondsLeft ?? 0),
+                "replies_last_hour": .integer(cooldown?.repliesLastHour ?? 0),
+                "max_replies_per_hour": .integer(cooldown?.maxRepliesPerHour ?? 0),
+            ]),
+            "account": .fields(["id": .string(account.id), "name": .string(account.name)]),
+        ])
+    }
+
+    /// The audit record of this decision: what was decided and why, never
+    /// the customer's text.
+    func auditEntry(rulesVersion: String) -> AuditEntry {
+        var summary = JSONObjectWriter()
+        summary["action"] = .string(action.rawValue)
+        summary["rule"] = .string(rule)
+        summary["rules_version"] = .string(rulesVersion)
+        summary["state"] = .string(conversation.state)
+        summary["previous_state"] = .string(previousState)
+        if fallback { summary["fallback"] = .bool(true) }
+        if let validation { summary["valid"] = .bool(validation.valid) }
+        return AuditEntry(
+            kind: "decision", at: event.receivedAt, conversationID: event.conversationID, messageID: event.messageID,
+            summary: summary.string)
+    }
+}

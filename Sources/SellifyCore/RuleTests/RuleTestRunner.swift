@@ -1,0 +1,168 @@
+public import Foundation
+public import SellifyYAML
+
+/// Runs `rules/tests/*.yaml` against a deployment, like `opa test`: each
+/// decision case on a fresh store seeded with its `given` state.
+public struct RuleTestRunner: Sendable {
+    public struct CaseResult: Sendable {
+        public var file: String
+        public var name: String
+        public var location: SourceLocation?
+        public var failures: [String]
+        public var passed: Bool { failures.isEmpty }
+    }
+
+    public struct Report: Sendable {
+        public var results: [CaseResult] = []
+        /// Files that could not be read or decoded.
+        public var diagnostics: [Diagnostic] = []
+        public var passed: Int { results.filter(\.passed).count }
+        public var failed: Int { results.count - passed + diagnostics.count }
+        public var summary: String { "\(passed) passed, \(failed) failed" }
+    }
+
+    public let deployment: Deployment
+    /// A new, empty store for each case.
+    public let makeStore: @Sendable () throws -> any DecisionStore
+
+    public init(deployment: Deployment, makeStore: @escaping @Sendable () throws -> any DecisionStore) {
+        self.deployment = deployment
+        self.makeStore = makeStore
+    }
+
+    /// Runs every `*.yaml` in `directory` (sorted by name). `display` is how
+    /// the folder is named in messages.
+    public func run(directory: String, display: String) -> Report {
+        var report = Report()
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+                ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".")
+            }.sorted()
+        } catch {
+            report.diagnostics.append(Diagnostic("cannot read the rule tests folder '\(display)': \(error.localizedDescription)"))
+            return report
+        }
+        if names.isEmpty {
+            report.diagnostics.append(Diagnostic("no rule tests (*.yaml) in '\(display)'"))
+        }
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let shown = "\(display)/\(name)"
+            do {
+                let file = try YAMLDecoder().decode(RuleTestFile.self, contentsOf: path, displayName: shown, environment: [:])
+                for testCase in file.cases {
+                    report.results.append(run(testCase, file: shown))
+                }
+            } catch {
+                report.diagnostics += error.diagnostics
+            }
+        }
+        return report
+    }
+
+    func run(_ testCase: RuleTestFile.Case, file: String) -> CaseResult {
+        var result = CaseResult(file: file, name: testCase.name, location: testCase.location, failures: [])
+        do {
+            if let text = testCase.validate {
+                try runValidation(text, testCase, into: &result)
+            } else {
+                try runDecision(testCase, into: &result)
+            }
+        } catch {
+            result.failures.append("error: \(error)")
+        }
+        return result
+    }
+
+    private func runValidation(_ text: String, _ testCase: RuleTestFile.Case, into result: inout CaseResult) throws {
+        var products: [Product] = []
+        for id in testCase.products {
+            guard let product = deployment.catalog.product(id: id) else {
+                result.failures.append("products: unknown product '\(id)'")
+                return
+            }
+            products.append(product)
+        }
+        let validator = TextValidator(
+            rules: deployment.rules, catalog: deployment.catalog, validation: deployment.configuration.validation,
+            account: deployment.configuration.account)
+        let verdict = try validator.validate(text, products: products, context: nil)
+        let expect = testCase.expect
+        if let valid = expect.valid, valid != verdict.valid {
+            result.failures.append("valid: expected \(valid), got \(verdict.valid) (\(verdict.violations.map(\.code)))")
+        }
+        if let codes = expect.codes {
+            let got = verdict.violations.map(\.code)
+            for code in codes where !got.contains(code) {
+                result.failures.append("codes: expected a '\(code)' violation, got \(got)")
+            }
+            if codes.isEmpty && !got.isEmpty { result.failures.append("codes: expected none, got \(got)") }
+        }
+    }
+
+    private func runDecision(_ testCase: RuleTestFile.Case, into result: inout CaseResult) throws {
+        let configuration = deployment.configuration
+        let receivedAt = testCase.receivedAt ?? Timestamp(rfc3339: "2026-11-30T18:00:00Z")!
+        let type = testCase.type ?? .text
+        let event = MessageEvent(
+            conversationID: testCase.conversationID ?? "test:1", messageID: "test-\(result.name)", type: type,
+            text: testCase.message ?? "", receivedAt: receivedAt)
+        let store = try makeStore()
+        let pipeline = DecisionPipeline(rules: deployment.rules, catalog: deployment.catalog, configuration: configuration, store: store)
+        if let given = testCase.given {
+            try seed(given, event: event, pipeline: pipeline, store: store)
+        }
+        let outcome = try pipeline.decide(event)
+        guard let decision = outcome.decision else {
+            result.failures.append("the message was replayed, not decided")
+            return
+        }
+        let expect = testCase.expect
+        func check(_ field: String, _ expected: String?, _ actual: String?) {
+            if let expected, expected != actual {
+                result.failures.append("\(field): expected \(expected), got \(actual ?? "nil")")
+            }
+        }
+        check("action", expect.action?.rawValue, decision.action.rawValue)
+        check("rule", expect.rule, decision.rule)
+        check("state", expect.state, decision.conversation.state)
+        check("intent", expect.intent, decision.intent)
+        check("language", expect.language, decision.language)
+        check("product", expect.product, decision.product)
+        for fragment in expect.textContains where !(decision.text ?? "").contains(fragment) {
+            result.failures.append("text: expected it to contain \"\(fragment)\", got \(decision.text.map { "\"\($0)\"" } ?? "no text")")
+        }
+        if !result.failures.isEmpty { result.failures.append("reason: \(decision.reason)") }
+    }
+
+    /// Writes the starting state through the store's own commit.
+    private func seed(_ given: RuleTestFile.Given, event: MessageEvent, pipeline: DecisionPipeline, store: any DecisionStore) throws {
+        let windows = pipeline.calendar.windows(at: given.at ?? event.receivedAt)
+        var consumption: [QuotaCounterKey: Int] = [:]
+        for (name, used) in given.quota.sorted(by: { $0.key < $1.key }) {
+            guard let quota = QuotaEngine.Quota(rawValue: name) else {
+                throw StoreError("given.quota: unknown quota '\(name)' (expected messages_today, messages_week, images_today, videos_week)")
+            }
+            consumption[pipeline.quota.key(quota, windows), default: 0] += used
+        }
+        var conversation = ConversationRecord(
+            id: event.conversationID, state: given.state ?? deployment.configuration.conversation.initialState,
+            optedOut: given.optedOut ?? false, version: 1)
+        if let last = given.lastReply {
+            conversation.lastOutboundAt = last
+            conversation.replyCount = 1
+            conversation.recentReplies = [last]
+        }
+        if let count = given.repliesLastHour, count > 0 {
+            let last = given.lastReply ?? Timestamp(milliseconds: event.receivedAt.milliseconds - 60_000)
+            conversation.recentReplies = (0..<count).map { Timestamp(milliseconds: last.milliseconds - Int64($0) * 1000) }.reversed()
+            conversation.lastOutboundAt = last
+            conversation.replyCount = count
+        }
+        let commit = DecisionCommit(
+            messageID: "seed:\(event.messageID)", conversation: conversation, expectedConversationVersion: nil,
+            expectedUsage: [:], consumption: consumption, decision: [], audit: [])
+        guard case .committed = try store.commit(commit) else { throw StoreError("could not seed the test state") }
+    }
+}

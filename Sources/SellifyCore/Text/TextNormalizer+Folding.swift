@@ -1,0 +1,271 @@
+import Foundation
+
+// Stage A of the normalizer: each Character of the input becomes zero or more
+// "units" (one unit = one Character of the output), lowercase, NFKC, with
+// combining marks and invisible format characters removed.
+//
+// Foundation's normalization costs ~1.5 µs a call on Linux, too slow to run on
+// every Character of every message, so the scripts customers actually write
+// (Latin, Greek, Cyrillic, punctuation, fullwidth forms) are folded once, at
+// first use, into a table; emoji and CJK pass through untouched; anything
+// else takes the Foundation path for that one Character.
+
+/// The output of stage A (and the working buffer of the later stages).
+struct FoldedUnits {
+    /// A Unicode scalar value, or `complexBase + i` for `extras[i]` (an output
+    /// Character made of several scalars, e.g. a flag emoji).
+    var values: [UInt32] = []
+    /// Character offset in the input each unit came from.
+    var origins: [Int32] = []
+    var extras: [String] = []
+    var originalCount = 0
+
+    static let complexBase: UInt32 = 0x11_0000
+
+    mutating func append(_ value: UInt32, _ origin: Int32) {
+        values.append(value)
+        origins.append(origin)
+    }
+
+    mutating func append(character: Character, _ origin: Int32) {
+        let scalars = character.unicodeScalars
+        if scalars.count == 1, let scalar = scalars.first {
+            append(scalar.properties.isWhitespace ? 0x20 : scalar.value, origin)
+        } else if character.isWhitespace {
+            append(0x20, origin)
+        } else {
+            append(Self.complexBase + UInt32(extras.count), origin)
+            extras.append(String(character))
+        }
+    }
+}
+
+enum Folding {
+    /// Folds `s` (Character by Character) into units.
+    static func fold(_ s: String) -> FoldedUnits {
+        var units = FoldedUnits()
+        let byteCount = s.utf8.count
+        units.values.reserveCapacity(byteCount)
+        units.origins.reserveCapacity(byteCount)
+
+        let isASCII = s.utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 < 0x80 } }
+            ?? s.utf8.allSatisfy { $0 < 0x80 }
+        if isASCII {
+            // One Character per byte, except "\r\n" (a single Character).
+            var index: Int32 = 0
+            var afterCR = false
+            for byte in s.utf8 {
+                if byte == 0x0A && afterCR {
+                    afterCR = false
+                    continue
+                }
+                afterCR = byte == 0x0D
+                units.append(UInt32(lowerASCII(byte)), index)
+                index += 1
+            }
+            units.originalCount = Int(index)
+            return units
+        }
+
+        var index: Int32 = 0
+        for character in s {
+            foldCharacter(character, index, into: &units)
+            index += 1
+        }
+        units.originalCount = Int(index)
+        return units
+    }
+
+    @inline(__always)
+    static func lowerASCII(_ byte: UInt8) -> UInt8 {
+        byte &- 0x41 < 26 ? byte | 0x20 : byte
+    }
+
+    static func foldCharacter(_ character: Character, _ index: Int32, into units: inout FoldedUnits) {
+        let scalars = character.unicodeScalars
+        var iterator = scalars.makeIterator()
+        guard let first = iterator.next() else { return }
+        if iterator.next() == nil {
+            if first.value < 0x80 {
+                units.append(UInt32(lowerASCII(UInt8(first.value))), index)
+            } else {
+                foldScalar(first, character, index, into: &units)
+            }
+            return
+        }
+        if character.isWhitespace {  // "\r\n"
+            units.append(0x20, index)
+            return
+        }
+        // Several scalars: a base letter with combining marks (decomposed
+        // "é"), or an emoji sequence.
+        var kept: Unicode.Scalar?
+        var keptCount = 0
+        var allIdentity = true
+        for scalar in scalars {
+            if !isIdentity(scalar.value) { allIdentity = false }
+            if isDropped(scalar) { continue }
+            kept = scalar
+            keptCount += 1
+        }
+        if allIdentity {
+            units.append(character: character, index)
+        } else if keptCount == 0 {
+            return
+        } else if keptCount == 1, let kept, kept.value < 0x80 || table.entry(kept.value) != nil || isIdentity(kept.value) {
+            if kept.value < 0x80 {
+                units.append(UInt32(lowerASCII(UInt8(kept.value))), index)
+            } else {
+                foldScalar(kept, character, index, into: &units)
+            }
+        } else {
+            slowFold(String(character), index, into: &units)
+        }
+    }
+
+    static func foldScalar(_ scalar: Unicode.Scalar, _ character: Character, _ index: Int32, into units: inout FoldedUnits) {
+        if let entry = table.entry(scalar.value) {
+            for value in entry { units.append(value, index) }
+        } else if isIdentity(scalar.value) {
+            units.append(scalar.value, index)
+        } else if isDropped(scalar) {
+            return
+        } else {
+            slowFold(String(character), index, into: &units)
+        }
+    }
+
+    static func slowFold(_ s: String, _ index: Int32, into units: inout FoldedUnits) {
+        for character in foldWithFoundation(s) {
+            units.append(character: character, index)
+        }
+    }
+
+    /// Combining marks (the accents of a decomposed letter) and invisible
+    /// format characters (zero-width space/joiners, soft hyphen, bidi controls).
+    @inline(__always)
+    static func isDropped(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .format: true
+        default: false
+        }
+    }
+
+    /// Scalars with no compatibility mapping, case or accents: emoji, symbols,
+    /// CJK ideographs, kana, Hangul syllables. Emoji sequences (ZWJ, skin tones,
+    /// variation selectors, tags, keycaps) are kept whole.
+    @inline(__always)
+    static func isIdentity(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x1F300...0x1FAFF, 0x2600...0x27BF, 0x2B00...0x2BFF, 0x1F000...0x1F0FF,
+             0x200D, 0xFE0F, 0xFE0E, 0x20E3, 0xE0020...0xE007F, 0x1F1E6...0x1F1FF,
+             0x4E00...0x9FFF, 0x3040...0x30FF, 0xAC00...0xD7A3:
+            true
+        default:
+            false
+        }
+    }
+
+    /// NFKC, lowercase, accents and format characters removed, a few letters
+    /// without a decomposition spelled out (ß → ss, ø → o, ł → l, æ → ae…).
+    static func foldWithFoundation(_ s: String) -> String {
+        let decomposed = s.precomposedStringWithCompatibilityMapping.lowercased().decomposedStringWithCanonicalMapping
+        var scalars = String.UnicodeScalarView()
+        for scalar in decomposed.unicodeScalars where !isDropped(scalar) {
+            if scalar.properties.isWhitespace {
+                scalars.append(" ")
+                continue
+            }
+            switch scalar.value {
+            case 0xDF: scalars.append(contentsOf: "ss".unicodeScalars)
+            case 0xE6: scalars.append(contentsOf: "ae".unicodeScalars)
+            case 0x153: scalars.append(contentsOf: "oe".unicodeScalars)
+            case 0xF8: scalars.append("o")
+            case 0x142: scalars.append("l")
+            case 0x111: scalars.append("d")
+            case 0x127: scalars.append("h")
+            case 0x167: scalars.append("t")
+            case 0x131: scalars.append("i")
+            default: scalars.append(scalar)
+            }
+        }
+        return String(scalars).precomposedStringWithCanonicalMapping
+    }
+
+    // MARK: - The table
+
+    /// Single scalars of the common scripts, folded ahead of time.
+    struct Table: Sendable {
+        static let blocks: [ClosedRange<UInt32>] = [
+            0x80...0x24F,  // Latin-1 Supplement, Latin Extended-A and -B
+            0x370...0x52F,  // Greek, Cyrillic
+            0x1E00...0x1EFF,  // Latin Extended Additional (Vietnamese…)
+            0x2000...0x218F,  // General Punctuation, super/subscripts, currency, letterlike, number forms
+            0x2460...0x24FF,  // Enclosed alphanumerics (① Ⓐ)
+            0x3000...0x3000,  // ideographic space
+            0xFF00...0xFFEF,  // Halfwidth and Fullwidth Forms
+        ]
+        /// For block b, the index of its first scalar in `starts`.
+        let bases: [Int]
+        /// `data[starts[i]..<starts[i+1]]` is the folding of scalar i; a start
+        /// of `slowMarker` means "use Foundation".
+        let starts: [Int32]
+        let data: [UInt32]
+        static let slowMarker: Int32 = -1
+
+        init() {
+            var bases: [Int] = []
+            var starts: [Int32] = []
+            var data: [UInt32] = []
+            var slow: [Bool] = []
+            for block in Self.blocks {
+                bases.append(starts.count)
+                for v in block {
+                    starts.append(Int32(data.count))
+                    guard let scalar = Unicode.Scalar(v) else {
+                        slow.append(true)
+                        continue
+                    }
+                    if isDropped(scalar) {
+                        slow.append(false)
+                        continue
+                    }
+                    var single = true
+                    var out: [UInt32] = []
+                    for character in foldWithFoundation(String(Character(scalar))) {
+                        let scalars = character.unicodeScalars
+                        if scalars.count != 1 {
+                            single = false
+                            break
+                        }
+                        out.append(scalars.first!.value)
+                    }
+                    slow.append(!single)
+                    if single { data += out }
+                }
+            }
+            starts.append(Int32(data.count))
+            for (i, isSlow) in slow.enumerated() where isSlow { starts[i] = Self.slowMarker }
+            self.bases = bases
+            self.starts = starts
+            self.data = data
+        }
+
+        /// The folding of `v`, or nil when `v` is outside the table or needs Foundation.
+        @inline(__always)
+        func entry(_ v: UInt32) -> ArraySlice<UInt32>? {
+            for (b, block) in Self.blocks.enumerated() where block.contains(v) {
+                let i = bases[b] + Int(v - block.lowerBound)
+                let start = starts[i]
+                guard start != Self.slowMarker else { return nil }
+                // The next non-slow start is the end.
+                var j = i + 1
+                while starts[j] == Self.slowMarker { j += 1 }
+                return data[Int(start)..<Int(starts[j])]
+            }
+            return nil
+        }
+    }
+
+    static let table = Table()
+}

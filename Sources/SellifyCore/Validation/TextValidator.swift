@@ -1,0 +1,170 @@
+public import SellifyLua
+
+/// Pipeline stage 8, anti-hallucination: checks an outgoing text against the
+/// forbidden list, the catalog and the configuration. Built once per rules /
+/// catalog / config version (the phrase automaton is compiled in `init`).
+///
+/// Checks and their codes (severity `block` unless said otherwise):
+/// - `forbidden_word`: a `phrase` entry of `rules/forbidden_words.lua`, matched
+///   on the NORMALIZED text at word boundaries (so `g4rant1zado`,
+///   `G U A R A N T E E D`, `garantízado` are caught); severity from the entry.
+/// - `forbidden_pattern`: a `pattern` entry, run with the sandbox's budgeted
+///   `string.find` on the normalized text; severity from the entry.
+/// - whatever `check(text, ctx)` returns (its own codes), on the text as written.
+/// - `price_mismatch`, `price_without_currency` (warn): see `TextValidator+Money.swift`.
+/// - `discount_too_high`: see `TextValidator+Money.swift`.
+/// - `unknown_product`: see `ProductNameCheck`.
+/// - `url_not_allowed`, `phone_not_allowed`: see `TextValidator+Links.swift`.
+/// - `too_long`: more than `validation.max_length` Characters; the span is the excess.
+///
+/// Spans are Character offsets in the text as written; a match on the
+/// normalized text is mapped back through `NormalizedText`.
+public final class TextValidator: Sendable {
+    let rules: RuleSet
+    let validation: ValidationConfiguration
+    let forbiddenPhrases: PhraseMatcher<Int>
+    /// Indices into `rules.forbidden.entries` of the pattern entries.
+    let patternEntries: [Int]
+    let discountPhrases: PhraseMatcher<Double>
+    let productNames: ProductNameCheck
+    /// Lowercase, without a leading `*.` or `.` or trailing `.`.
+    let allowedDomains: [String]
+    let allowedTopLevelDomains: Set<String>
+    /// Digits only.
+    let phoneNumbers: [String]
+
+    public init(rules: RuleSet, catalog: Catalog, validation: ValidationConfiguration, account: AccountConfiguration) {
+        self.rules = rules
+        self.validation = validation
+        let entries = rules.forbidden.entries
+        forbiddenPhrases = PhraseMatcher(entries.indices.compactMap { index in
+            entries[index].phrase.map { ($0, index) }
+        })
+        patternEntries = entries.indices.filter { entries[$0].pattern != nil }
+        discountPhrases = PhraseMatcher(Self.discountPhraseList)
+        productNames = ProductNameCheck(catalog: catalog)
+        allowedDomains = validation.allowedDomains.map { domain in
+            var d = Substring(domain.lowercased())
+            for prefix in ["https://", "http://", "*.", "."] where d.hasPrefix(prefix) { d = d.dropFirst(prefix.count) }
+            while d.hasSuffix(".") || d.hasSuffix("/") { d = d.dropLast() }
+            return String(d)
+        }.filter { !$0.isEmpty }
+        allowedTopLevelDomains = Set(allowedDomains.compactMap { $0.split(separator: ".").last.map(String.init) })
+        phoneNumbers = account.phoneNumbers.map { String($0.filter(\.isASCIIDigit)) }.filter { !$0.isEmpty }
+    }
+
+    /// Validates `text`. `products` are the catalog products of the
+    /// conversation (the decision's product and those the customer named):
+    /// the only prices the text may quote. `context` is passed to the rules'
+    /// `check(text, ctx)` (nil when validating a text on its own).
+    /// Throws only when the rules fail (a pattern over its step budget, an
+    /// error in `check`).
+    public func validate(_ text: String, products: [Product], context: LuaValue?) throws(LuaError) -> ValidationResult {
+        var units = TextNormalizer.fold(text)
+        var scan = ScanText(units)
+        TextNormalizer.collapseWhitespace(&units)
+        TextNormalizer.joinSeparatedLetters(&units)
+        TextNormalizer.undoLeetspeak(&units)
+        let normalized = TextNormalizer.build(units, original: text)
+
+        var violations: [Violation] = []
+
+        // Forbidden phrases and patterns, on the normalized text.
+        let entries = rules.forbidden.entries
+        for match in forbiddenPhrases.matches(in: normalized.text) {
+            let entry = entries[match.value]
+            let range = normalized.originalRange(utf8: match.range)
+            violations.append(Violation(
+                code: "forbidden_word",
+                message: "forbidden claim '\(forbiddenPhrases.phrases[match.phraseIndex])' (\(entry.category))",
+                severity: entry.severity.rawValue, start: range.lowerBound, end: range.upperBound))
+        }
+        if !patternEntries.isEmpty {
+            let bytes = Array(normalized.text.utf8)
+            for index in patternEntries {
+                let entry = entries[index]
+                for found in try rules.matches(ofPattern: entry.pattern!, in: normalized.text) {
+                    let utf8 = (found.lowerBound - 1)..<found.upperBound
+                    let matched = String(decoding: bytes[max(0, utf8.lowerBound)..<min(bytes.count, utf8.upperBound)], as: UTF8.self)
+                    let range = normalized.originalRange(utf8: utf8)
+                    violations.append(Violation(
+                        code: "forbidden_pattern",
+                        message: "forbidden claim '\(matched)' (\(entry.category), pattern '\(entry.pattern!)')",
+                        severity: entry.severity.rawValue, start: range.lowerBound, end: range.upperBound))
+                }
+            }
+        }
+
+        // The rules' own check, on the text as written.
+        let custom = try rules.customCheck(text: text, context: context ?? .nil)
+        if !custom.isEmpty {
+            let characters = Self.characterOffsets(ofUTF8In: text)
+            for violation in custom {
+                var range = 0..<normalized.originalCount
+                if let start = violation.start {
+                    let lower = characters.character(atUTF8: start - 1)
+                    let upper = violation.finish.map { characters.character(endingAtUTF8: $0) } ?? lower + 1
+                    range = lower..<max(lower, upper)
+                }
+                violations.append(Violation(
+                    code: violation.code, message: violation.message, start: range.lowerBound, end: range.upperBound))
+            }
+        }
+
+        // Links first: what is inside a link is neither a price nor a phone.
+        let links = scanLinks(scan)
+        violations += linkViolations(scan, links: links, original: text)
+        for link in links {
+            for k in link.span { scan.bytes[k] = ScanText.other }
+        }
+        violations += priceViolations(scan, amounts: scanAmounts(scan), products: products)
+        violations += discountViolations(scan, normalized: normalized)
+        violations += phoneViolations(scan, original: text)
+        violations += productNames.violations(in: text)
+
+        if normalized.originalCount > validation.maxLength {
+            violations.append(Violation(
+                code: "too_long",
+                message: "text is \(normalized.originalCount) characters long (maximum \(validation.maxLength))",
+                start: validation.maxLength, end: normalized.originalCount))
+        }
+        return ValidationResult(violations: violations)
+    }
+
+    /// UTF-8 offset → Character offset for a text as written.
+    struct CharacterOffsets {
+        /// UTF-8 offset of each Character, then the total.
+        let starts: [Int]
+
+        /// The Character containing byte `offset` (0-based).
+        func character(atUTF8 offset: Int) -> Int {
+            var lo = 0, hi = starts.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if starts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+            }
+            return min(lo, max(0, starts.count - 1))
+        }
+
+        /// The end (exclusive) of the Character containing byte `offset - 1`.
+        func character(endingAtUTF8 offset: Int) -> Int {
+            guard offset > 0 else { return 0 }
+            return min(character(atUTF8: offset - 1) + 1, starts.count - 1)
+        }
+    }
+
+    static func characterOffsets(ofUTF8In text: String) -> CharacterOffsets {
+        var starts: [Int] = []
+        var offset = 0
+        for character in text {
+            starts.append(offset)
+            offset += character.utf8.count
+        }
+        starts.append(offset)
+        return CharacterOffsets(starts: starts)
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}

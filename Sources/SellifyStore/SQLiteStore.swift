@@ -1,0 +1,610 @@
+public import SellifyCore
+import Foundation
+import GRDB
+
+/// The embedded store (SPEC §8): one SQLite file in WAL mode, through GRDB.
+///
+/// - Writes go through GRDB's single writer connection (a serial queue), so
+///   commits are serialized; reads use a pool of reader connections that
+///   never block the writer (WAL snapshots).
+/// - Every method is synchronous and blocks on I/O: call it off the event loop.
+///   The class is `Sendable`: one instance is shared by all threads.
+/// - `commit(_:)` returns only after the transaction committed; with
+///   `synchronous = FULL` (the default) that means the WAL was fsync'ed.
+public final class SQLiteStore: DecisionStore {
+    public struct Configuration: Sendable {
+        /// The database file; its parent folder is created (mode 0700) if missing.
+        public var path: String
+        /// `full` survives power loss; `normal` survives process crashes only.
+        public var synchronous: SynchronousMode
+
+        public init(path: String, synchronous: SynchronousMode = .full) {
+            self.path = path
+            self.synchronous = synchronous
+        }
+    }
+
+    /// The file path, or `:memory:`.
+    public let path: String
+    private let writer: any DatabaseWriter
+    private let committer = GroupCommitter()
+
+    // MARK: - Opening
+
+    /// Opens (creating if needed) the store at `configuration.path`: creates
+    /// the parent folder (0700) and the file (0600), switches to WAL, applies
+    /// the configured `synchronous` level and runs pending migrations.
+    public init(configuration: Configuration) throws(StoreError) {
+        let path = configuration.path
+        self.path = path
+        try Self.prepareFile(at: path)
+
+        var grdb = GRDB.Configuration()
+        grdb.label = "sellify-store"
+        grdb.foreignKeysEnabled = true
+        // Another process (e.g. `sqlite3` or a backup) may hold the lock briefly;
+        // within this process writes are serialized by GRDB's writer queue.
+        grdb.busyMode = .timeout(5)
+        grdb.maximumReaderCount = 4
+        grdb.prepareDatabase { db in
+            // A WAL file bigger than this is truncated after checkpoints.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: grdb)
+        } catch {
+            throw Self.storeError("open SQLite store at '\(path)'", error)
+        }
+        writer = pool
+        // GRDB sets `synchronous = NORMAL` on the WAL writer *after*
+        // `prepareDatabase`: set the configured level now, on the writer.
+        let level = configuration.synchronous == .full ? "FULL" : "NORMAL"
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(level)")
+            }
+        } catch {
+            throw Self.storeError("set synchronous=\(level) on SQLite store at '\(path)'", error)
+        }
+        try migrate()
+    }
+
+    /// An in-memory store for tests: a GRDB `DatabaseQueue`, so no WAL (and no
+    /// durability); the same schema, statements and transaction semantics.
+    public static func inMemory() throws(StoreError) -> SQLiteStore {
+        var grdb = GRDB.Configuration()
+        grdb.label = "sellify-store-memory"
+        grdb.foreignKeysEnabled = true
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(configuration: grdb)
+        } catch {
+            throw storeError("open in-memory SQLite store", error)
+        }
+        let store = SQLiteStore(writer: queue, path: ":memory:")
+        try store.migrate()
+        return store
+    }
+
+    private init(writer: any DatabaseWriter, path: String) {
+        self.writer = writer
+        self.path = path
+    }
+
+    /// Closes the connections; any later call fails with a `StoreError`.
+    /// (Dropping the last reference closes them too.)
+    public func close() throws(StoreError) {
+        do { try writer.close() } catch { throw Self.storeError("close SQLite store at '\(path)'", error) }
+    }
+
+    /// What `PRAGMA journal_mode` and `PRAGMA synchronous` are on the writer
+    /// connection (synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA).
+    public func pragmas() throws(StoreError) -> (journalMode: String, synchronous: Int) {
+        do {
+            return try writer.writeWithoutTransaction { db in
+                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?"
+                let sync = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+                return (mode, sync)
+            }
+        } catch {
+            throw Self.storeError("read pragmas of SQLite store at '\(path)'", error)
+        }
+    }
+
+    /// The migration identifiers applied to the file, in order (for `sellify check`).
+    public func appliedMigrations() throws(StoreError) -> [String] {
+        do {
+            return try writer.read { db in try Self.migrator.completedMigrations(db) }
+        } catch {
+            throw Self.storeError("read migrations of SQLite store at '\(path)'", error)
+        }
+    }
+
+    // MARK: - Schema
+
+    /// The schema, one named migration per change; append new ones at the
+    /// end, never edit a released one (e.g. "v2-audit-chain" for the
+    /// hash-chained encrypted audit log).
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE conversations (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    opted_out INTEGER NOT NULL DEFAULT 0,
+                    inbound_count INTEGER NOT NULL DEFAULT 0,
+                    reply_count INTEGER NOT NULL DEFAULT 0,
+                    last_inbound_at_ms INTEGER,
+                    last_outbound_at_ms INTEGER,
+                    recent_replies TEXT NOT NULL DEFAULT '[]',
+                    version INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX conversations_state ON conversations(state);
+
+                CREATE TABLE quota_counters (
+                    window TEXT NOT NULL,
+                    counter TEXT NOT NULL,
+                    used INTEGER NOT NULL,
+                    PRIMARY KEY (window, counter)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE decisions (
+                    message_id TEXT NOT NULL PRIMARY KEY,
+                    conversation_id TEXT NOT NULL,
+                    decision BLOB NOT NULL,
+                    created_at_ms INTEGER NOT NULL
+                );
+
+                CREATE TABLE audit_log (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    at_ms INTEGER NOT NULL,
+                    conversation_id TEXT,
+                    message_id TEXT,
+                    summary TEXT NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }()
+
+    private func migrate() throws(StoreError) {
+        let migrator = Self.migrator
+        do {
+            try writer.writeWithoutTransaction { db in
+                if try migrator.hasBeenSuperseded(db) {
+                    let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations)
+                    throw StoreError(
+                        "the file was written by a newer Sellify (unknown migrations: \(unknown.sorted().joined(separator: ", "))); refusing to use it")
+                }
+            }
+            try migrator.migrate(writer)
+        } catch {
+            throw Self.storeError("migrate SQLite store at '\(path)'", error)
+        }
+    }
+
+    // MARK: - DecisionStore
+
+    public func storedDecision(messageID: String) throws(StoreError) -> [UInt8]? {
+        do {
+            return try writer.read { db in try Self.fetchDecision(db, messageID: messageID) }
+        } catch {
+            throw Self.storeError("read stored decision for message '\(messageID)'", error)
+        }
+    }
+
+    public func state(conversationID: String, counters: [QuotaCounterKey]) throws(StoreError) -> StoredState {
+        do {
+            // One read = one transaction = one consistent snapshot.
+            return try writer.read { db in
+                let conversation = try Self.fetchConversation(db, id: conversationID)
+                var usage: [QuotaCounterKey: Int] = [:]
+                usage.reserveCapacity(counters.count)
+                for key in counters { usage[key] = try Self.fetchUsed(db, key) }
+                return StoredState(conversation: conversation, usage: usage)
+            }
+        } catch {
+            throw Self.storeError("read state of conversation '\(conversationID)'", error)
+        }
+    }
+
+    public func commit(_ commit: DecisionCommit) throws(StoreError) -> CommitOutcome {
+        if let expected = commit.expectedConversationVersion, commit.conversation.version <= expected {
+            // Writing back the version that was read would let a concurrent
+            // commit that read the same version pass the check (lost update).
+            throw StoreError("\(Self.operation(commit)): the conversation version must grow "
+                + "(read \(expected), writing \(commit.conversation.version))")
+        }
+        let pending = PendingCommit(commit, createdAt: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+        if !committer.enqueue(pending) {
+            // Another thread is writing: it either commits this one in its
+            // batch (result set) or hands the lead over to it.
+            pending.wakeUp.wait()
+        }
+        if pending.result == nil {
+            lead()
+        }
+        guard let result = pending.result else {
+            throw StoreError("\(Self.operation(commit)): internal error: the commit was not run")
+        }
+        return try result.get()
+    }
+
+    /// Group commit: the leader writes every waiting commit (up to
+    /// `GroupCommitter.maxBatch`) in ONE transaction, each in its own
+    /// savepoint, so concurrent decisions share one fsync. Each commit sees the
+    /// effects of those before it in the batch: the outcome is the one a
+    /// serial execution in queue order gives. Nobody is answered before the
+    /// transaction committed.
+    private func lead() {
+        let batch = committer.takeBatch()
+        let results = run(batch)
+        for (pending, result) in zip(batch, results) { pending.result = result }
+        for pending in batch.dropFirst() { pending.wakeUp.signal() }  // batch[0] is the leader
+        committer.finishBatch()
+    }
+
+    private func run(_ batch: [PendingCommit]) -> [Result<CommitOutcome, StoreError>] {
+        var results = [Result<CommitOutcome, StoreError>](
+            repeating: .failure(StoreError("commit decision: not run")), count: batch.count)
+        do {
+            try writer.writeWithoutTransaction { db in
+                if batch.count == 1 {
+                    // Alone: the transaction is the unit; nothing written for duplicate/conflict.
+                    var outcome = CommitOutcome.conflict
+                    try db.inTransaction(.immediate) {
+                        outcome = try Self.apply(batch[0].commit, createdAt: batch[0].createdAt, db)
+                        return outcome == .committed ? .commit : .rollback
+                    }
+                    results[0] = .success(outcome)
+                    return
+                }
+                try db.inTransaction(.immediate) {
+                    for (index, pending) in batch.enumerated() {
+                        do {
+                            var outcome = CommitOutcome.conflict
+                            try db.inSavepoint {
+                                outcome = try Self.apply(pending.commit, createdAt: pending.createdAt, db)
+                                return outcome == .committed ? .commit : .rollback
+                            }
+                            results[index] = .success(outcome)
+                        } catch {
+                            results[index] = .failure(Self.storeError(Self.operation(pending.commit), error))
+                            // SQLITE_FULL, IOERR… may roll back the whole transaction.
+                            if !db.isInsideTransaction { throw error }
+                        }
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            // Nothing of this batch is durable (outcomes in it may even depend
+            // on rows that were rolled back): fail every commit in it.
+            for (index, pending) in batch.enumerated() {
+                if case .success = results[index] {
+                    results[index] = .failure(Self.storeError(Self.operation(pending.commit), error))
+                } else if batch.count == 1 {
+                    results[index] = .failure(Self.storeError(Self.operation(pending.commit), error))
+                }
+            }
+        }
+        return results
+    }
+
+    static func operation(_ commit: DecisionCommit) -> String {
+        "commit decision for message '\(commit.messageID)'"
+    }
+
+    public func usage(of counters: [QuotaCounterKey]) throws(StoreError) -> [QuotaCounterKey: Int] {
+        do {
+            return try writer.read { db in
+                var usage: [QuotaCounterKey: Int] = [:]
+                for key in counters { usage[key] = try Self.fetchUsed(db, key) }
+                return usage
+            }
+        } catch {
+            throw Self.storeError("read quota usage", error)
+        }
+    }
+
+    public func conversation(id: String) throws(StoreError) -> ConversationRecord? {
+        do {
+            return try writer.read { db in try Self.fetchConversation(db, id: id) }
+        } catch {
+            throw Self.storeError("read conversation '\(id)'", error)
+        }
+    }
+
+    public func conversationCountsByState() throws(StoreError) -> [String: Int] {
+        do {
+            return try writer.read { db in
+                let statement = try db.cachedStatement(sql: "SELECT state, COUNT(*) FROM conversations GROUP BY state")
+                var counts: [String: Int] = [:]
+                let rows = try Row.fetchCursor(statement)
+                while let row = try rows.next() {
+                    counts[row[0] as String] = row[1] as Int
+                }
+                return counts
+            }
+        } catch {
+            throw Self.storeError("count conversations by state", error)
+        }
+    }
+
+    public func recentAudit(limit: Int) throws(StoreError) -> [AuditEntry] {
+        guard limit > 0 else { return [] }
+        do {
+            return try writer.read { db in
+                let statement = try db.cachedStatement(sql: """
+                    SELECT kind, at_ms, conversation_id, message_id, summary
+                    FROM audit_log ORDER BY seq DESC LIMIT ?
+                    """)
+                var entries: [AuditEntry] = []
+                let rows = try Row.fetchCursor(statement, arguments: [limit])
+                while let row = try rows.next() {
+                    entries.append(AuditEntry(
+                        kind: row[0], at: Timestamp(milliseconds: row[1]),
+                        conversationID: row[2], messageID: row[3], summary: row[4]))
+                }
+                entries.reverse()
+                return entries
+            }
+        } catch {
+            throw Self.storeError("read the audit log", error)
+        }
+    }
+
+    // MARK: - Statements (all cached per connection: prepared once)
+
+    /// The body of `commit`, inside one IMMEDIATE transaction on the writer.
+    private static func apply(_ commit: DecisionCommit, createdAt: Int64, _ db: Database) throws -> CommitOutcome {
+        // (1) Idempotency: a decided message is answered with its stored bytes.
+        if let stored = try fetchDecision(db, messageID: commit.messageID) {
+            return .duplicate(stored)
+        }
+        // (2) Optimistic check of the conversation version.
+        let conversation = commit.conversation
+        let versionStatement = try db.cachedStatement(sql: "SELECT version FROM conversations WHERE id = ?")
+        let storedVersion = try Int.fetchOne(versionStatement, arguments: [conversation.id])
+        guard storedVersion == commit.expectedConversationVersion else { return .conflict }
+        // (3) Optimistic check of every counter the decision read.
+        for (key, expected) in commit.expectedUsage {
+            if try fetchUsed(db, key) != expected { return .conflict }
+        }
+        // (4) Writes.
+        if !commit.consumption.isEmpty {
+            let consume = try db.cachedStatement(sql: """
+                INSERT INTO quota_counters (window, counter, used) VALUES (?, ?, ?)
+                ON CONFLICT (window, counter) DO UPDATE SET used = used + excluded.used
+                """)
+            for (key, amount) in commit.consumption where amount != 0 {
+                try consume.execute(arguments: [key.window, key.counter.rawValue, amount])
+            }
+        }
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO conversations (id, state, opted_out, inbound_count, reply_count,
+                last_inbound_at_ms, last_outbound_at_ms, recent_replies, version)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                state = excluded.state, opted_out = excluded.opted_out,
+                inbound_count = excluded.inbound_count, reply_count = excluded.reply_count,
+                last_inbound_at_ms = excluded.last_inbound_at_ms,
+                last_outbound_at_ms = excluded.last_outbound_at_ms,
+                recent_replies = excluded.recent_replies, version = excluded.version
+            """)
+        try upsert.execute(arguments: [
+            conversation.id, conversation.state, conversation.optedOut, conversation.inboundCount,
+            conversation.replyCount, conversation.lastInboundAt?.milliseconds, conversation.lastOutboundAt?.milliseconds,
+            encodeTimestamps(conversation.recentReplies), conversation.version,
+        ])
+        let insertDecision = try db.cachedStatement(sql: """
+            INSERT INTO decisions (message_id, conversation_id, decision, created_at_ms) VALUES (?, ?, ?, ?)
+            """)
+        try insertDecision.execute(arguments: [commit.messageID, conversation.id, Data(commit.decision), createdAt])
+        if !commit.audit.isEmpty {
+            let insertAudit = try db.cachedStatement(sql: """
+                INSERT INTO audit_log (kind, at_ms, conversation_id, message_id, summary) VALUES (?, ?, ?, ?, ?)
+                """)
+            for entry in commit.audit {
+                try insertAudit.execute(arguments: [
+                    entry.kind, entry.at.milliseconds, entry.conversationID, entry.messageID, entry.summary,
+                ])
+            }
+        }
+        return .committed
+    }
+
+    private static func fetchDecision(_ db: Database, messageID: String) throws -> [UInt8]? {
+        let statement = try db.cachedStatement(sql: "SELECT decision FROM decisions WHERE message_id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [messageID]) else { return nil }
+        // An empty BLOB may come back as NULL-free zero-length data.
+        let data: Data? = row[0]
+        return data.map { [UInt8]($0) } ?? []
+    }
+
+    private static func fetchUsed(_ db: Database, _ key: QuotaCounterKey) throws -> Int {
+        let statement = try db.cachedStatement(sql: "SELECT used FROM quota_counters WHERE window = ? AND counter = ?")
+        return try Int.fetchOne(statement, arguments: [key.window, key.counter.rawValue]) ?? 0
+    }
+
+    private static func fetchConversation(_ db: Database, id: String) throws -> ConversationRecord? {
+        let statement = try db.cachedStatement(sql: """
+            SELECT state, opted_out, inbound_count, reply_count, last_inbound_at_ms,
+                last_outbound_at_ms, recent_replies, version
+            FROM conversations WHERE id = ?
+            """)
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+        let repliesText: String = row[6]
+        guard let replies = decodeTimestamps(repliesText) else {
+            throw StoreError("corrupt recent_replies for conversation '\(id)': \(repliesText.prefix(80))")
+        }
+        let lastIn: Int64? = row[4]
+        let lastOut: Int64? = row[5]
+        return ConversationRecord(
+            id: id, state: row[0], optedOut: row[1], inboundCount: row[2], replyCount: row[3],
+            lastInboundAt: lastIn.map(Timestamp.init(milliseconds:)),
+            lastOutboundAt: lastOut.map(Timestamp.init(milliseconds:)),
+            recentReplies: replies, version: row[7])
+    }
+
+    // MARK: - recent_replies: a JSON array of integers (ms), e.g. `[1764447300000,1764447360000]`
+
+    static func encodeTimestamps(_ timestamps: [Timestamp]) -> String {
+        var text = "["
+        for (index, timestamp) in timestamps.enumerated() {
+            if index > 0 { text += "," }
+            text += String(timestamp.milliseconds)
+        }
+        return text + "]"
+    }
+
+    static func decodeTimestamps(_ text: String) -> [Timestamp]? {
+        var body = Substring(text).drop(while: \.isWhitespace)
+        while body.last?.isWhitespace == true { body = body.dropLast() }
+        guard body.first == "[", body.last == "]" else { return nil }
+        let inner = body.dropFirst().dropLast()
+        if inner.allSatisfy(\.isWhitespace) { return [] }
+        var result: [Timestamp] = []
+        for part in inner.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let value = Int64(part.trimmingCharacters(in: .whitespaces)) else { return nil }
+            result.append(Timestamp(milliseconds: value))
+        }
+        return result
+    }
+
+    // MARK: - Errors
+
+    /// `"<operation>: <SQLite's message>"`, e.g.
+    /// `commit decision for message 'wamid.X': database or disk is full`.
+    static func storeError(_ operation: String, _ error: any Error) -> StoreError {
+        if let error = error as? StoreError {
+            return StoreError("\(operation): \(error.message)")
+        }
+        if let error = error as? DatabaseError {
+            var detail = error.message ?? "SQLite error \(error.resultCode.rawValue)"
+            switch error.resultCode {
+            case .SQLITE_CANTOPEN:
+                detail += " (check that the folder exists, is a folder and is writable)"
+            case .SQLITE_READONLY, .SQLITE_PERM:
+                detail += " (the file or its folder is not writable)"
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                detail += " (another process holds the database lock)"
+            case .SQLITE_NOTADB:
+                detail += " (the file is not a Sellify SQLite store)"
+            default:
+                break
+            }
+            return StoreError("\(operation): \(detail) [SQLite code \(error.extendedResultCode.rawValue)]")
+        }
+        return StoreError("\(operation): \(error)")
+    }
+
+    /// Creates the parent folder (0700) and an empty file (0600) if missing, so
+    /// SQLite's -wal and -shm files inherit the file's private mode.
+    private static func prepareFile(at path: String) throws(StoreError) {
+        guard !path.isEmpty else { throw StoreError("open SQLite store: the store path is empty") }
+        let fileManager = FileManager.default
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        if fileManager.fileExists(atPath: folder, isDirectory: &isFolder) {
+            guard isFolder.boolValue else {
+                throw StoreError("open SQLite store at '\(path)': '\(folder)' exists and is not a folder")
+            }
+        } else {
+            do {
+                try fileManager.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StoreError(
+                    "open SQLite store at '\(path)': cannot create folder '\(folder)': \(Self.reason(error))")
+            }
+        }
+        if fileManager.fileExists(atPath: path, isDirectory: &isFolder) {
+            guard !isFolder.boolValue else {
+                throw StoreError("open SQLite store at '\(path)': it is a folder, not a file")
+            }
+        } else if !fileManager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) {
+            throw StoreError(
+                "open SQLite store at '\(path)': cannot create the file (is '\(folder)' writable?)")
+        }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError {
+            return underlying.localizedDescription
+        }
+        return nsError.localizedDescription
+    }
+}
+
+// MARK: - Group commit
+
+/// One caller's commit, waiting for a leader to run it.
+private final class PendingCommit: @unchecked Sendable {
+    let commit: DecisionCommit
+    let createdAt: Int64
+    /// Written by the leader before `wakeUp` is signaled (or by the caller
+    /// itself when it leads); read by the caller after that.
+    var result: Result<CommitOutcome, StoreError>?
+    let wakeUp = DispatchSemaphore(value: 0)
+
+    init(_ commit: DecisionCommit, createdAt: Int64) {
+        self.commit = commit
+        self.createdAt = createdAt
+    }
+}
+
+/// The queue of waiting commits and who leads (leader/follower group commit).
+/// Invariant: no leader ⇒ the queue is empty; the leader's own commit is at
+/// the head of the queue, so it is always in the batch it takes.
+private final class GroupCommitter: @unchecked Sendable {
+    static let maxBatch = 128
+    private let lock = NSLock()
+    private var queue: [PendingCommit] = []
+    private var head = 0
+    private var leaderActive = false
+
+    /// Queues `pending`; true when the caller must lead now.
+    func enqueue(_ pending: PendingCommit) -> Bool {
+        lock.withLock {
+            queue.append(pending)
+            if leaderActive { return false }
+            leaderActive = true
+            return true
+        }
+    }
+
+    /// The oldest waiting commits (the leader's first).
+    func takeBatch() -> [PendingCommit] {
+        lock.withLock {
+            let end = min(queue.count, head + Self.maxBatch)
+            let batch = Array(queue[head..<end])
+            head = end
+            if head == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 1024 {
+                queue.removeFirst(head)
+                head = 0
+            }
+            return batch
+        }
+    }
+
+    /// After a batch: hands the lead to the oldest waiting commit, if any.
+    func finishBatch() {
+        let next: PendingCommit? = lock.withLock {
+            guard head < queue.count else {
+                leaderActive = false
+                return nil
+            }
+            return queue[head]
+        }
+        next?.wakeUp.signal()
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import SellifyCore
+
+struct DecideCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decide",
+        abstract: "Decide one message event and print the decision as JSON.",
+        discussion: """
+            Reads the event as JSON on stdin, or builds it from --text and friends:
+              echo '{"conversation_id":"wa:1","message_id":"m1","type":"text","text":"hola","received_at":"2026-11-29T20:15:00Z"}' | sellify decide
+              sellify decide --text "¿cuánto cuesta el Plan Premium?" --conversation wa:1
+            The decision is committed to the store (quota, conversation, idempotency); posting the \
+            same message id again prints the stored decision. Exit 0 with a decision, 2 on a bad \
+            event, config or store.
+            """
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Flag(help: "Include the stage trace (stage, outcome, microseconds).")
+    var trace = false
+
+    @Option(name: .customLong("state-db"), help: "The SQLite store file (default: store.path from the config).")
+    var stateDB: String?
+
+    @Option(help: "Message text (instead of a JSON event on stdin).")
+    var text: String?
+
+    @Option(help: "Conversation id for --text.")
+    var conversation = "cli:1"
+
+    @Option(name: .customLong("message-id"), help: "Message id for --text (default: derived from the other fields).")
+    var messageID: String?
+
+    @Option(help: "Message type for --text.")
+    var type = "text"
+
+    @Option(name: .customLong("received-at"), help: "RFC 3339 time for --text.")
+    var receivedAt = "2026-11-30T18:00:00Z"
+
+    func run() throws {
+        let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
+        let maxText = deployment.configuration.validation.maxLength * 4
+        let input: [UInt8]
+        if let text {
+            var event = JSONObjectWriter()
+            event["conversation_id"] = .string(conversation)
+            event["message_id"] = .string(messageID ?? "cli:\(conversation):\(receivedAt):\(text.hashValueStable)")
+            event["type"] = .string(type)
+            event["text"] = .string(text)
+            event["received_at"] = .string(receivedAt)
+            input = Array(event.string.utf8)
+        } else {
+            input = Array(FileHandle.standardInput.readDataToEndOfFile())
+        }
+        let event: MessageEvent
+        do {
+            event = try MessageEvent.parse(json: input, maxTextLength: maxText)
+        } catch {
+            printError("error: bad event: \(error)")
+            throw ExitCode(Runtime.setupFailure)
+        }
+        let store: any DecisionStore
+        do {
+            store = try Runtime.store(for: deployment, path: stateDB)
+        } catch let status as ExitStatus {
+            throw ExitCode(status.code)
+        }
+        let pipeline = DecisionPipeline(
+            rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
+        do {
+            let result = try pipeline.decide(event, trace: trace)
+            printOutput(result.bytes)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(Runtime.setupFailure)
+        }
+    }
+}
+
+extension String {
+    /// FNV-1a of the UTF-8 bytes: a stable (unseeded) short id.
+    var hashValueStable: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import SellifyCore
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a text against forbidden words and the catalog.",
+        discussion: """
+            Prints {"valid":…,"violations":[…]} and exits 0 when valid, 1 when invalid, 2 on error.
+              sellify validate "El Plan Premium cuesta 49.00 USD" --product premium-plan
+            """
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Argument(help: "The text to validate.")
+    var text: String
+
+    @Option(name: .customLong("product"), help: "A catalog product in context (repeatable); prices must match these.")
+    var products: [String] = []
+
+    func run() throws {
+        let deployment: Deployment
+        do {
+            deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
+        } catch let status as ExitStatus {
+            throw ExitCode(status.code)
+        }
+        var context: [Product] = []
+        for id in products {
+            guard let product = deployment.catalog.product(id: id) else {
+                printError("error: --product: unknown product '\(id)'")
+                throw ExitCode(2)
+            }
+            context.append(product)
+        }
+        let validator = TextValidator(
+            rules: deployment.rules, catalog: deployment.catalog, validation: deployment.configuration.validation,
+            account: deployment.configuration.account)
+        let result: ValidationResult
+        do {
+            result = try validator.validate(text, products: context, context: nil)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        printOutput(Array(result.jsonObject.string.utf8))
+        if !result.valid { throw ExitCode(1) }
+    }
+}
+
+extension ValidationResult {
+    /// `{"valid":…,"violations":[{"code","end","message","severity","start"}]}` with sorted keys.
+    var jsonObject: JSONObjectWriter {
+        var o = JSONObjectWriter()
+        o["valid"] = .bool(valid)
+        o["violations"] = .array(violations.map { v in
+            var item = JSONObjectWriter()
+            item["code"] = .string(v.code)
+            item["message"] = .string(v.message)
+            item["severity"] = .string(v.severity)
+            item["start"] = .int(v.start)
+            item["end"] = .int(v.end)
+            return .object(item)
+        })
+        return o
+    }
+}
