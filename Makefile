@@ -20,6 +20,7 @@ test: deps-test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	$(SWIFT) run sellify check --config $(CONFIG)
+	$(SWIFT) run sellify test --config $(CONFIG)
 
 deps:
 	@scripts/install-deps.sh

@@ -78,7 +78,8 @@ intents = {
       -- Español (México)
       "no funciona", "no sirve", "no me llego", "no ha llegado", "reembolso",
       "devolucion", "queja", "estafa", "fraude", "mal servicio",
-      "me cobraron doble", "defectuoso", "donde esta mi pedido",
+      "me cobraron doble", "defectuoso", "donde esta mi pedido", "no llego",
+      "nadie me responde", "nadie me contesta",
       "cancelar mi pedido",
   } },
 
