@@ -39,9 +39,36 @@ struct DecideCommand: ParsableCommand {
     @Option(name: .customLong("received-at"), help: "RFC 3339 time for --text.")
     var receivedAt = "2026-11-30T18:00:00Z"
 
+    @Flag(help: "Read one JSON event per line from stdin and print one decision (or error) per line.")
+    var jsonl = false
+
     func run() throws {
         let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
         let maxText = deployment.configuration.validation.maxLength * 4
+        let store: any DecisionStore
+        do {
+            store = try Runtime.store(for: deployment, path: stateDB)
+        } catch let status as ExitStatus {
+            throw ExitCode(status.code)
+        }
+        let pipeline = DecisionPipeline(
+            rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
+        if jsonl {
+            // One line in, one line out, flushed: a decision is printed only
+            // after it is durable, so a reader never sees an uncommitted one.
+            while let line = readLine(strippingNewline: true) {
+                if line.allSatisfy(\.isWhitespace) { continue }
+                do {
+                    let event = try MessageEvent.parse(json: Array(line.utf8), maxTextLength: maxText)
+                    printOutput(try pipeline.decide(event, trace: trace).bytes)
+                } catch {
+                    var failure = JSONObjectWriter()
+                    failure["error"] = .string("\(error)")
+                    printOutput(Array(failure.string.utf8))
+                }
+            }
+            return
+        }
         let input: [UInt8]
         if let text {
             var event = JSONObjectWriter()
@@ -61,14 +88,6 @@ struct DecideCommand: ParsableCommand {
             printError("error: bad event: \(error)")
             throw ExitCode(Runtime.setupFailure)
         }
-        let store: any DecisionStore
-        do {
-            store = try Runtime.store(for: deployment, path: stateDB)
-        } catch let status as ExitStatus {
-            throw ExitCode(status.code)
-        }
-        let pipeline = DecisionPipeline(
-            rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
         do {
             let result = try pipeline.decide(event, trace: trace)
             printOutput(result.bytes)
