@@ -16,7 +16,7 @@ struct ProcessResult {
     var stderr: String
 }
 
-func runSellify(_ arguments: [String], in directory: URL) throws -> ProcessResult {
+func runSellify(_ arguments: [String], in directory: URL, input: String? = nil) throws -> ProcessResult {
     let process = Process()
     process.executableURL = try sellifyExecutable()
     process.arguments = arguments
@@ -24,7 +24,18 @@ func runSellify(_ arguments: [String], in directory: URL) throws -> ProcessResul
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    let stdin = Pipe()
+    process.standardInput = stdin
     try process.run()
+    if let input {
+        let bytes = Data(input.utf8)
+        Thread {
+            stdin.fileHandleForWriting.write(bytes)
+            try? stdin.fileHandleForWriting.close()
+        }.start()
+    } else {
+        try? stdin.fileHandleForWriting.close()
+    }
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
