@@ -81,7 +81,7 @@ public final class DecisionPipeline: Sendable {
         let counters = quota.counters(calendar.windows(at: event.receivedAt))
         for _ in 0..<Self.maxAttempts {
             let state = try store.state(conversationID: event.conversationID, counters: counters)
-            var (request, decision, raised) = run(event, state: state, trace: trace)
+            var (request, decision, raised) = evaluate(event, state: state, trace: trace)
             let commit = DecisionCommit(
                 messageID: event.messageID, conversation: request.conversation,
                 expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
@@ -102,9 +102,11 @@ public final class DecisionPipeline: Sendable {
         throw StoreError("commit decision for message '\(event.messageID)': still contended after \(Self.maxAttempts) attempts")
     }
 
-    /// Runs the stages on a state read from the store; pure apart from the
-    /// Lua pool. Returns the request, the decision and the alerts raised.
-    func run(_ event: MessageEvent, state: StoredState, trace wantTrace: Bool)
+    /// What would be decided for `event` given `state`, without reading or
+    /// writing the store: the pure part of a decision (replays and
+    /// benchmarks use it). Returns the request with what a commit would
+    /// write, the decision and the alerts raised.
+    public func evaluate(_ event: MessageEvent, state: StoredState, trace wantTrace: Bool = false)
         -> (DecisionRequest, Decision, [AlertEvent])
     {
         let initial = conversations.receive(state.conversation, conversationID: event.conversationID, at: event.receivedAt)
