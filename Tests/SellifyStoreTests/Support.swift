@@ -53,12 +53,19 @@ func decisionCommit(
                            summary: #"{"action":"\#(consume.isEmpty ? "ignore" : "respond")"}"#)])
 }
 
+struct MissingTool: Error, CustomStringConvertible {
+    var description: String
+}
+
 /// Runs the `sqlite3` command-line shell on a file (for schema checks and
-/// fault injection from outside the store); nil when it is not installed.
+/// fault injection from outside the store). `make test` installs it
+/// (scripts/install-deps.sh --test); a missing shell fails the test.
 @discardableResult
 func sqlite3(_ path: String, _ sql: String) throws -> String? {
     let executable = "/usr/bin/sqlite3"
-    guard FileManager.default.isExecutableFile(atPath: executable) else { return nil }
+    guard FileManager.default.isExecutableFile(atPath: executable) else {
+        throw MissingTool(description: "/usr/bin/sqlite3 is missing: run scripts/install-deps.sh --test")
+    }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = [path, sql]
@@ -71,4 +78,3 @@ func sqlite3(_ path: String, _ sql: String) throws -> String? {
     return String(decoding: data, as: UTF8.self)
 }
 
-let hasSQLite3Shell = FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3")
