@@ -94,6 +94,45 @@ struct CheckCommandTests {
     }
 }
 
+struct DecideAndValidateCommandTests {
+    @Test(arguments: [
+        (#"{"message_id":"m","text":"hola","received_at":"2026-11-30T18:00:00Z"}"#, "error: bad event: conversation_id: missing"),
+        (#"{"conversation_id":"c","message_id":"m","text":"","received_at":"2026-11-30T18:00:00Z"}"#, "error: bad event: text: must not be empty for a text message"),
+        (#"{"conversation_id":"c","message_id":"m","type":"gif","received_at":"2026-11-30T18:00:00Z"}"#, "error: bad event: type: unknown message type 'gif' (expected one of text, image, audio, video, sticker, location, contact, reaction)"),
+        (#"{"conversation_id":"c","message_id":"m","text":"hola","received_at":"30/11/2026"}"#, #"error: bad event: received_at: expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got "30/11/2026""#),
+        ("{not json", "error: bad event: invalid JSON: expected a string key at byte 1"),
+    ])
+    func badEventsAreRefusedWithExitTwo(_ input: String, _ message: String) throws {
+        let directory = try TemporaryDirectory()
+        try directory.copyShippedDeployment()
+        let result = try runSellify(["decide", "--state-db", "s.db"], in: directory.url, input: input)
+        #expect(result.status == 2)
+        #expect(result.stdout == "")
+        #expect(result.stderr == message + "\n")
+    }
+
+    @Test func aTextOverTheLimitIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        try directory.copyShippedDeployment()
+        let long = String(repeating: "a", count: 4001)
+        let input = #"{"conversation_id":"c","message_id":"m","text":"\#(long)","received_at":"2026-11-30T18:00:00Z"}"#
+        let result = try runSellify(["decide", "--state-db", "s.db"], in: directory.url, input: input)
+        #expect(result.status == 2)
+        #expect(result.stderr == "error: bad event: text: longer than 4000 characters\n")
+    }
+
+    @Test(arguments: [
+        (["validate", "The Premium Plan costs 49.00 USD.", "--product", "premium-plan"], Int32(0), #"{"valid":true,"violations":[]}"#),
+        (["validate", "The Premium Plan costs 39.00 USD.", "--product", "premium-plan"], Int32(1), #""code":"price_mismatch""#),
+        (["validate", "hola", "--product", "nope"], Int32(2), ""),
+    ])
+    func validateExitCodes(_ arguments: [String], _ status: Int32, _ fragment: String) throws {
+        let result = try runSellify(arguments, in: repositoryRoot)
+        #expect(result.status == status, "stderr: \(result.stderr)")
+        #expect(fragment.isEmpty ? result.stdout.isEmpty : result.stdout.contains(fragment))
+    }
+}
+
 struct LuaPatternSyntaxTests {
     @Test(arguments: [
         ("100%", "malformed pattern (ends with '%')"),

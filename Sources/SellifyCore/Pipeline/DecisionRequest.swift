@@ -16,6 +16,8 @@ public struct DecisionRequest: Sendable {
     public var previousState: String
     public var quota: [QuotaEngine.Quota: Decision.QuotaStatus] = [:]
     public var cooldown: RateLimitEngine.Status?
+    /// The ctx given to `decide(ctx)`, reused by the validator's `check(text, ctx)`.
+    public var context: LuaValue?
     /// What `decide(ctx)` proposed, before the host enforced limits.
     public var policy: PolicyDecision?
 

@@ -71,6 +71,7 @@ struct DecisionStage: PipelineStage {
 
     func run(_ request: inout DecisionRequest) throws -> String {
         let context = request.luaContext(account: account)
+        request.context = context
         let (policy, effects) = try rules.decide(context)
         request.policy = policy
         request.ruleEffects.logs += effects.logs
@@ -135,7 +136,8 @@ struct ValidationStage: PipelineStage {
     let account: AccountConfiguration
     func run(_ request: inout DecisionRequest) throws -> String {
         guard let text = request.text else { return "skipped" }
-        let result = try validator.validate(text, products: request.contextProducts, context: request.luaContext(account: account))
+        let context = request.context ?? request.luaContext(account: account)
+        let result = try validator.validate(text, products: request.contextProducts, context: context)
         request.validation = result
         guard result.valid else {
             let codes = result.violations.filter { $0.severity == "block" }.map(\.code)
