@@ -35,6 +35,7 @@ public struct PhraseMatcher<Value: Sendable>: Sendable {
     let outputs: [Int32]
 
     public init(_ phrases: [(phrase: String, value: Value)]) {
+        Folding.warmUp()
         let normalized = phrases.map { TextNormalizer.normalize($0.phrase).text }
         self.phrases = normalized
         values = phrases.map(\.value)

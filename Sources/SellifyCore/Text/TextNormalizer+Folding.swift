@@ -67,13 +67,53 @@ enum Folding {
             return units
         }
 
+        // Mostly Latin text: a scalar below U+0250 followed by another one (or
+        // the end) is a whole Character — no combining mark, joiner or
+        // regional indicator lives there — so grapheme breaking is only
+        // needed around other scalars (and for "\r\n").
         var index: Int32 = 0
-        for character in s {
-            foldCharacter(character, index, into: &units)
-            index += 1
+        var copy = s
+        copy.withUTF8 { bytes in
+            let n = bytes.count
+            var i = 0
+            while i < n {
+                let (value, length) = scalar(in: bytes, at: i)
+                if value < 0x250 && value != 0x0D {
+                    let next = i + length
+                    if next >= n || scalar(in: bytes, at: next).value < 0x250 {
+                        if value < 0x80 {
+                            units.append(UInt32(lowerASCII(UInt8(value))), index)
+                        } else if let entry = table.entry(value) {
+                            for folded in entry { units.append(folded, index) }
+                        } else {
+                            slowFold(String(Character(Unicode.Scalar(value)!)), index, into: &units)
+                        }
+                        index += 1
+                        i = next
+                        continue
+                    }
+                }
+                let character = s[s.utf8.index(s.utf8.startIndex, offsetBy: i)]
+                foldCharacter(character, index, into: &units)
+                index += 1
+                i += character.utf8.count
+            }
         }
         units.originalCount = Int(index)
         return units
+    }
+
+    /// The scalar whose UTF-8 encoding starts at `i` (valid UTF-8: a String's).
+    @inline(__always)
+    static func scalar(in bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (value: UInt32, length: Int) {
+        let lead = UInt32(bytes[i])
+        if lead < 0x80 { return (lead, 1) }
+        if lead < 0xE0 { return (((lead & 0x1F) << 6) | (UInt32(bytes[i + 1]) & 0x3F), 2) }
+        if lead < 0xF0 {
+            return (((lead & 0x0F) << 12) | ((UInt32(bytes[i + 1]) & 0x3F) << 6) | (UInt32(bytes[i + 2]) & 0x3F), 3)
+        }
+        return (((lead & 0x07) << 18) | ((UInt32(bytes[i + 1]) & 0x3F) << 12) | ((UInt32(bytes[i + 2]) & 0x3F) << 6)
+                | (UInt32(bytes[i + 3]) & 0x3F), 4)
     }
 
     @inline(__always)
@@ -268,4 +308,10 @@ enum Folding {
     }
 
     static let table = Table()
+
+    /// Builds the table now (a few milliseconds, once per process), so rule
+    /// loading pays for it rather than the first message.
+    static func warmUp() {
+        _ = table.bases.count
+    }
 }

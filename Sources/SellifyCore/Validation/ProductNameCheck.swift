@@ -11,9 +11,11 @@
 ///    `eBook`), joined by single spaces or hyphens; digits may continue a run.
 /// 3. Known names are the catalog names and aliases (normalized). A kind word
 ///    inside a known name of two or more words found in the run is fine.
-///    Otherwise the words before it in the run (English order: `Platinum Plan`)
-///    or, when there are none, after it (Spanish order: `Plan Platino`) form a
-///    candidate name; leading articles, possessives, adjectives and verbs such
+///    Otherwise the words before it in the run (English order: `Platinum Plan`,
+///    `Aurora Mug Set`)
+///    or, when there are none, the words after it up to a known name (Spanish
+///    order: `Plan Platino`; but `Ebook Focus Guide` is a description of the
+///    known `Focus Guide`) form a candidate name; leading articles, possessives, adjectives and verbs such
 ///    as `the`, `our`, `new`, `best`, `try`, `el`, `nuestro` are dropped, and a
 ///    candidate stops at a function word (`Plan de Pagos` → `Plan`). A
 ///    candidate of two or more words is an unknown product.
@@ -68,6 +70,7 @@ struct ProductNameCheck: Sendable {
     }
 
     struct Word {
+        /// UTF-8 offsets in the text.
         var range: Range<Int>
         var capitalized: Bool
         var isNumber: Bool
@@ -76,66 +79,112 @@ struct ProductNameCheck: Sendable {
         var text: String
     }
 
-    /// Words of `text` with Character offsets.
-    static func scanWords(_ text: String) -> [Word] {
+    /// Words (runs of letters, digits and combining marks) of the UTF-8 `bytes`.
+    static func scanWords(_ bytes: UnsafeBufferPointer<UInt8>) -> [Word] {
         var words: [Word] = []
-        var current: (start: Int, upper: Bool, digitsOnly: Bool, text: String)? = nil
-        var gap: [Character] = []
-        var offset = 0
-        func finish(at end: Int) {
-            if let word = current {
-                words.append(Word(
-                    range: word.start..<end, capitalized: word.upper, isNumber: word.digitsOnly, joinedToNext: false,
-                    text: word.text))
-                current = nil
-            }
-        }
-        for character in text {
-            if character.isLetter || character.isNumber {
-                if current == nil {
-                    if !words.isEmpty {
-                        words[words.count - 1].joinedToNext = gap.count == 1 && (gap[0] == " " || gap[0] == "-")
-                    }
-                    gap.removeAll(keepingCapacity: true)
-                    current = (offset, false, true, "")
-                }
-                current!.text.append(character)
-                if character.isUppercase { current!.upper = true }
-                if !character.isNumber { current!.digitsOnly = false }
+        let n = bytes.count
+        var i = 0
+        var gapStart = 0
+        while i < n {
+            // Classify the scalar at i.
+            var length = 1
+            var isWord = false, isUpper = false, isDigit = false
+            let byte = bytes[i]
+            if byte < 0x80 {
+                isDigit = byte &- 0x30 < 10
+                isUpper = byte &- 0x41 < 26
+                isWord = isDigit || isUpper || byte &- 0x61 < 26
             } else {
-                finish(at: offset)
-                gap.append(character)
+                let value = WordBoundary.decode(bytes, at: i)
+                length = value < 0x800 ? 2 : (value < 0x10000 ? 3 : 4)
+                if value == 0xFFFD { length = max(1, min(length, n - i)) }
+                if let scalar = Unicode.Scalar(value) {
+                    let properties = scalar.properties
+                    isWord = WordBoundary.isWordScalar(value)
+                    isUpper = properties.isUppercase
+                    isDigit = properties.numericType != nil && !properties.isAlphabetic
+                }
             }
-            offset += 1
+            guard isWord else {
+                i += length
+                continue
+            }
+            // A word starts here.
+            if !words.isEmpty {
+                let gap = gapStart..<i
+                words[words.count - 1].joinedToNext = gap.count == 1 && (bytes[gap.lowerBound] == 0x20 || bytes[gap.lowerBound] == 0x2D)
+            }
+            let start = i
+            var upper = isUpper
+            var digitsOnly = isDigit
+            i += length
+            while i < n {
+                let b = bytes[i]
+                if b < 0x80 {
+                    let digit = b &- 0x30 < 10, capital = b &- 0x41 < 26
+                    guard digit || capital || b &- 0x61 < 26 else { break }
+                    if capital { upper = true }
+                    if !digit { digitsOnly = false }
+                    i += 1
+                } else {
+                    let value = WordBoundary.decode(bytes, at: i)
+                    guard WordBoundary.isWordScalar(value), let scalar = Unicode.Scalar(value) else { break }
+                    if scalar.properties.isUppercase { upper = true }
+                    if scalar.properties.numericType == nil || scalar.properties.isAlphabetic { digitsOnly = false }
+                    i += value < 0x800 ? 2 : (value < 0x10000 ? 3 : 4)
+                }
+            }
+            i = min(i, n)
+            words.append(Word(
+                range: start..<i, capitalized: upper, isNumber: digitsOnly, joinedToNext: false,
+                text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)))
+            gapStart = i
         }
-        finish(at: offset)
         return words
     }
 
     func violations(in text: String) -> [Violation] {
-        // Cheap exit: no kind word can be capitalized without an uppercase letter.
-        guard !kindWords.isEmpty, text.unicodeScalars.contains(where: { $0.properties.isUppercase }) else { return [] }
-        let words = Self.scanWords(text)
-        var violations: [Violation] = []
-        var i = 0
-        while i < words.count {
-            guard words[i].capitalized else {
-                i += 1
-                continue
+        guard !kindWords.isEmpty else { return [] }
+        var text = text
+        let runs: [[Word]] = text.withUTF8 { bytes in
+            // Cheap exit: a capitalized word needs an ASCII capital or a non-ASCII letter.
+            guard bytes.contains(where: { $0 &- 0x41 < 26 || $0 >= 0x80 }) else { return [] }
+            let words = Self.scanWords(bytes)
+            var runs: [[Word]] = []
+            var i = 0
+            while i < words.count {
+                guard words[i].capitalized else {
+                    i += 1
+                    continue
+                }
+                var end = i
+                while end + 1 < words.count, words[end].joinedToNext,
+                      words[end + 1].capitalized || words[end + 1].isNumber {
+                    end += 1
+                }
+                runs.append(Array(words[i...end]))
+                i = end + 1
             }
-            var end = i
-            while end + 1 < words.count, words[end].joinedToNext,
-                  words[end + 1].capitalized || words[end + 1].isNumber {
-                end += 1
-            }
-            violations += check(run: Array(words[i...end]), in: text)
-            i = end + 1
+            return runs
         }
-        return violations
+        var found: [Range<Int>] = []
+        for run in runs { found += check(run: run) }
+        guard !found.isEmpty else { return [] }
+        let offsets = TextValidator.characterOffsets(ofUTF8In: text)
+        return found.map { utf8 in
+            let start = offsets.character(atUTF8: utf8.lowerBound)
+            let end = offsets.character(endingAtUTF8: utf8.upperBound)
+            let name = TextValidator.slice(text, start..<end)
+            return Violation(
+                code: "unknown_product", message: "unknown product '\(name)' (not in the catalog)", start: start, end: end)
+        }
     }
 
-    func check(run: [Word], in text: String) -> [Violation] {
-        let normalized = run.map { TextNormalizer.normalize($0.text).text }
+    /// UTF-8 ranges of unknown product names in a capitalized run.
+    func check(run: [Word]) -> [Range<Int>] {
+        let normalized = run.map { word in
+            word.text.utf8.allSatisfy { $0 < 0x80 } ? word.text.lowercased() : TextNormalizer.normalize(word.text).text
+        }
         guard normalized.contains(where: kindWords.contains) else { return [] }
         // Positions covered by a known name of ≥ 2 words.
         var covered = [Bool](repeating: false, count: run.count)
@@ -147,25 +196,23 @@ struct ProductNameCheck: Sendable {
                 }
             }
         }
-        var violations: [Violation] = []
+        var found: [Range<Int>] = []
         var reportedUpTo = -1
         for k in run.indices where kindWords.contains(normalized[k]) && !covered[k] && k > reportedUpTo {
             // Words before the kind word, after the last function word.
             var first = k
-            while first > 0 && !Self.stopWords.contains(normalized[first - 1]) && !covered[first - 1] { first -= 1 }
+            while first > 0 && !Self.stopWords.contains(normalized[first - 1]) { first -= 1 }
             var last = k
             if first == k {
+                // A kind word before a known name describes it ("el ebook Focus Guide").
                 while last + 1 < run.count && !Self.stopWords.contains(normalized[last + 1]) && !covered[last + 1] {
                     last += 1
                 }
             }
             guard last > first else { continue }
             reportedUpTo = last
-            let start = run[first].range.lowerBound, end = run[last].range.upperBound
-            let name = TextValidator.slice(text, start..<end)
-            violations.append(Violation(
-                code: "unknown_product", message: "unknown product '\(name)' (not in the catalog)", start: start, end: end))
+            found.append(run[first].range.lowerBound..<run[last].range.upperBound)
         }
-        return violations
+        return found
     }
 }

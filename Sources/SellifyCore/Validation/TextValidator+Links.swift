@@ -15,9 +15,10 @@
 // letters or other digits, and not inside a link. It must equal one of
 // `account.phone_numbers` digit for digit — or, so a number may be written in
 // its national form, one must end with the other when the shorter has ≥ 10
-// digits — else `phone_not_allowed`. Dates written with one kind of
-// separator (`2026-11-29`, `29.11.2026`) are not phone numbers. Limits: an
-// order number or any other 8+ digit code reads as a phone number.
+// digits — else `phone_not_allowed`. Not phone numbers: dates written with
+// one kind of separator (`2026-11-29`, `29.11.2026`), numbers after `#` or
+// after a reference word (`order`, `pedido`, `folio`, `tracking`, `guía`…).
+// Limits: any other 8+ digit code reads as a phone number.
 
 extension TextValidator {
     static let knownTopLevelDomains: Set<String> = [
@@ -40,20 +41,24 @@ extension TextValidator {
 
     /// Parses `label(.label)+` at `i`; returns the end and the labels.
     static func parseHost(_ text: ScanText, at i: Int) -> (end: Int, labels: [String])? {
-        var labels: [String] = []
+        // Most words are not hosts: find the first dot before allocating.
+        var probe = i
+        while isHostByte(text[probe]) { probe += 1 }
+        guard probe > i, text[probe] == UInt8(ascii: "."), isHostByte(text[probe + 1]) else { return nil }
+        var bounds: [Range<Int>] = []
         var j = i
         while true {
             let start = j
             while isHostByte(text[j]) { j += 1 }
             guard j > start else { return nil }
-            labels.append(text.string(start..<j))
+            bounds.append(start..<j)
             if text[j] == UInt8(ascii: "."), isHostByte(text[j + 1]) {
                 j += 1
             } else {
                 break
             }
         }
-        return labels.count >= 2 ? (j, labels) : nil
+        return bounds.count >= 2 ? (j, bounds.map { text.string($0) }) : nil
     }
 
     func scanLinks(_ text: ScanText) -> [Link] {
@@ -181,6 +186,9 @@ extension TextValidator {
             defer { i = max(i + 1, lastDigitEnd) }
             guard digits.count >= 8, !ScanText.isAlnum(text[lastDigitEnd]) else { continue }
             if isDate(text, i..<lastDigitEnd) { continue }
+            // Order and tracking numbers: "#12345678", "pedido 12345678".
+            if text[i - 1] == UInt8(ascii: "#") { continue }
+            if let word = text.words(before: i, limit: 1).first, Self.referenceWords.contains(word) { continue }
             let written = String(decoding: digits, as: UTF8.self)
             if isAllowed(phoneDigits: written) { continue }
             let range = text.originalRange(i..<lastDigitEnd)
@@ -191,6 +199,11 @@ extension TextValidator {
         }
         return violations
     }
+
+    static let referenceWords: Set<String> = [
+        "order", "pedido", "orden", "folio", "ticket", "tracking", "guia", "rastreo", "invoice", "factura", "ref",
+        "referencia", "reference",
+    ]
 
     func isAllowed(phoneDigits digits: String) -> Bool {
         phoneNumbers.contains { allowed in

@@ -15,7 +15,8 @@
 // `price_mismatch` (block).
 // Not prices: percentages, times (14:15), fractions and dates (24/7,
 // 29/11/2026, 29.11.2026), numbers glued to letters (10am, 4k, mp4), numbers
-// inside URLs. Limits: an integer without a currency or price word is not
+// inside URLs, and — when no currency is written — ratings, versions and
+// quantities with a unit (`rated 4.85`, `4.85 stars`, `1.25 kg`). Limits: an integer without a currency or price word is not
 // checked ("49 dollars" is, "it is 49" is not); `€`, `£` and other currencies
 // are not recognized; a number range written `19-99 USD` checks only 99.
 //
@@ -121,10 +122,28 @@ extension TextValidator {
                 }
             let cued = currencies == nil && isPriceCue(text, before: spanStart)
             guard currencies != nil || number.fractionDigits == 2 || cued else { continue }
+            if currencies == nil && isMeasurement(text, number) { continue }
             amounts.append(Amount(number: number, span: spanStart..<spanEnd, currencies: currencies, cued: cued))
         }
         return amounts
     }
+
+    /// A bare number that is a rating, a version or a quantity with a unit
+    /// (`rated 4.85`, `4.85 stars`, `1.25 kg`), not a price.
+    func isMeasurement(_ text: ScanText, _ number: ScannedNumber) -> Bool {
+        if let next = text.words(after: number.range.upperBound, limit: 1).first, Self.unitWords.contains(next) { return true }
+        return text.words(before: number.range.lowerBound, limit: 2).contains(where: Self.measurementCues.contains)
+    }
+
+    static let unitWords: Set<String> = [
+        "stars", "star", "estrellas", "estrella", "kg", "g", "gr", "mg", "lb", "lbs", "oz", "cm", "mm", "m", "km", "in",
+        "inches", "pulgadas", "ml", "l", "lt", "gb", "mb", "tb", "h", "hrs", "hours", "horas", "min", "minutes",
+        "minutos", "days", "dias", "weeks", "semanas", "months", "meses", "years", "anos", "x",
+    ]
+    static let measurementCues: Set<String> = [
+        "rated", "rating", "calificacion", "calificado", "calificada", "version", "v", "weighs", "pesa", "mide",
+        "measures",
+    ]
 
     func isPriceCue(_ text: ScanText, before position: Int) -> Bool {
         for word in text.words(before: position, limit: 4) {

@@ -10,7 +10,9 @@ public import SellifyLua
 ///   `G U A R A N T E E D`, `garantízado` are caught); severity from the entry.
 /// - `forbidden_pattern`: a `pattern` entry, run with the sandbox's budgeted
 ///   `string.find` on the normalized text; severity from the entry.
-/// - whatever `check(text, ctx)` returns (its own codes), on the text as written.
+/// - whatever `check(text, ctx)` returns (its own codes, severity `block`), on
+///   the text as written; its 1-based inclusive byte `start`/`finish` become
+///   Character offsets (a violation without `start` spans the whole text).
 /// - `price_mismatch`, `price_without_currency` (warn): see `TextValidator+Money.swift`.
 /// - `discount_too_high`: see `TextValidator+Money.swift`.
 /// - `unknown_product`: see `ProductNameCheck`.
