@@ -79,10 +79,8 @@ public final class RuleSet: Sendable {
                 throw LuaError(kind: .contract, message: "the file does not define decide(ctx)", file: sources.decision.displayPath)
             }
             let check = try lua.function(file: "forbidden", name: "check")
-            try lua.loadFile(
-                id: "host", source: "function find(s, p, init) local i, j = string.find(s, p, init) return { i, j } end",
-                chunkName: "=(host)")
-            guard let find = try lua.function(file: "host", name: "find") else {
+            try lua.loadFile(id: "host", source: Self.hostHelpers, chunkName: "=(host)")
+            guard let find = try lua.function(file: "host", name: "find_all") else {
                 throw LuaError(kind: .contract, message: "host helper missing")
             }
             return CompiledState(lua: lua, decide: decide, check: check, find: find)
@@ -160,30 +158,54 @@ extension RuleSet {
         public var finish: Int?
     }
 
-    /// Every match of a Lua `pattern` in `text`, as 1-based inclusive byte
-    /// ranges, using the sandbox's step-budgeted `string.find`.
-    public func matches(ofPattern pattern: String, in text: String) throws(LuaError) -> [ClosedRange<Int>] {
+    /// Host code loaded into every state: every match of several patterns in
+    /// one call (one pool checkout and one crossing for all of them).
+    static let hostHelpers = """
+        function find_all(s, patterns)
+          local out = {}
+          for k = 1, #patterns do
+            local list, init = {}, 1
+            while init <= #s + 1 and #list < 200 do
+              local i, j = string.find(s, patterns[k], init)
+              if i == nil then break end
+              if j >= i then list[#list + 1] = i; list[#list + 1] = j end
+              if j >= i then init = j + 1 else init = i + 1 end
+            end
+            out[k] = list
+          end
+          return out
+        end
+        """
+
+    /// Every match of each Lua pattern in `text` (at most 100 each), as
+    /// 1-based inclusive byte ranges, using the sandbox's step-budgeted
+    /// `string.find`; one list per pattern, in order.
+    public func matches(ofPatterns patterns: [String], in text: String) throws(LuaError) -> [[ClosedRange<Int>]] {
+        guard !patterns.isEmpty else { return [] }
         do {
             return try pool.withState { state in
-                var found: [ClosedRange<Int>] = []
-                var start = 1
-                while start <= text.utf8.count + 1 && found.count < 100 {
-                    let pair = try state.lua.call(state.find, [.string(text), .string(pattern), .integer(start)]) {
-                        try $0.value()
-                    }
-                    guard let table = pair.tableValue, table.array.count == 2,
-                          let i = table.array[0].intValue, let j = table.array[1].intValue
-                    else { break }
-                    if j >= i { found.append(i...j) }
-                    start = max(j + 1, i + 1)
+                let result = try state.lua.call(state.find, [.string(text), .array(patterns.map(LuaValue.string))]) {
+                    try $0.value()
                 }
-                return found
+                let lists = result.tableValue?.array ?? []
+                return patterns.indices.map { index in
+                    guard index < lists.count, let flat = lists[index].tableValue?.array else { return [] }
+                    return stride(from: 0, to: flat.count - 1, by: 2).compactMap { k in
+                        guard let i = flat[k].intValue, let j = flat[k + 1].intValue else { return nil }
+                        return i...j
+                    }
+                }
             }
         } catch let error as LuaError {
             throw error
         } catch {
             throw LuaError(kind: .runtime, message: "\(error)")
         }
+    }
+
+    /// Every match of one Lua pattern in `text`.
+    public func matches(ofPattern pattern: String, in text: String) throws(LuaError) -> [ClosedRange<Int>] {
+        try matches(ofPatterns: [pattern], in: text).first ?? []
     }
 
     /// Runs the optional `check(text, ctx)` of `forbidden_words.lua`; [] when it is not defined.

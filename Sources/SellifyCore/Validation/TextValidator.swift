@@ -83,9 +83,10 @@ public final class TextValidator: Sendable {
         }
         if !patternEntries.isEmpty {
             let bytes = Array(normalized.text.utf8)
-            for index in patternEntries {
+            let found = try rules.matches(ofPatterns: patternEntries.map { entries[$0].pattern! }, in: normalized.text)
+            for (position, index) in patternEntries.enumerated() {
                 let entry = entries[index]
-                for found in try rules.matches(ofPattern: entry.pattern!, in: normalized.text) {
+                for found in found[position] {
                     let utf8 = (found.lowerBound - 1)..<found.upperBound
                     let matched = String(decoding: bytes[max(0, utf8.lowerBound)..<min(bytes.count, utf8.upperBound)], as: UTF8.self)
                     let range = normalized.originalRange(utf8: utf8)
