@@ -24,6 +24,18 @@ public struct LuaReader {
         return try Self.convert(L, lua_gettop(L), depth: 0)
     }
 
+    /// The field `key` of a table result; a literal key is passed to Lua
+    /// without allocating a C string.
+    public func field(staticKey key: StaticString) throws(LuaError) -> LuaValue {
+        guard isTable else { return .nil }
+        let type = key.utf8Start.withMemoryRebound(to: CChar.self, capacity: key.utf8CodeUnitCount + 1) {
+            lua_getfield(L, index, $0)
+        }
+        defer { sellify_lua_pop(L, 1) }
+        if type == LUA_TNIL { return .nil }
+        return try Self.convert(L, lua_gettop(L), depth: 0)
+    }
+
     /// Whether a table result has a non-nil field `key` (no conversion).
     public func has(_ key: String) -> Bool {
         guard isTable else { return false }

@@ -22,7 +22,9 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
         self.state = state
     }
 
+    /// In the order `init(_:contract:file:)` reads them.
     static let fields = ["action", "rule", "reason", "template", "product", "state"]
+    static let actionList = Action.allCases.map(\.rawValue).joined(separator: ", ")
 
     /// What the decoder checks names against.
     public struct Contract: Sendable {
@@ -47,18 +49,23 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
         guard result.isTable else {
             throw fail("decide() must return a table { action = …, rule = …, reason = … }, got a \(result.typeName) value")
         }
-        // Unknown fields: the known ones present must account for every key.
-        // Counting is cheap; listing keys (allocating) only happens on error.
-        var present = 0
-        for key in Self.fields where result.has(key) { present += 1 }
+        // Read the six fields once (static keys: no C-string allocation);
+        // the ones present must account for every key, else some are unknown.
+        let values: [LuaValue] = [
+            try result.field(staticKey: "action"), try result.field(staticKey: "rule"),
+            try result.field(staticKey: "reason"), try result.field(staticKey: "template"),
+            try result.field(staticKey: "product"), try result.field(staticKey: "state"),
+        ]
+        let present = values.reduce(0) { $1.isNil ? $0 : $0 + 1 }
         if result.keyCount() != present {
             for key in result.keys() where !Self.fields.contains(key) {
                 let hint = Suggestions.closest(to: key, in: Self.fields).map { " (did you mean '\($0)'?)" } ?? ""
                 throw fail("decide() returned unknown field '\(key)'\(hint)", field: key)
             }
         }
-        func string(_ key: String, required: Bool) throws(LuaError) -> String? {
-            switch try result.field(key) {
+        func string(_ index: Int, required: Bool) throws(LuaError) -> String? {
+            let key = Self.fields[index]
+            switch values[index] {
             case .string(let s) where !s.isEmpty: return s
             case .nil where !required: return nil
             case .nil: throw fail("decide() returned no '\(key)'")
@@ -66,19 +73,19 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
             case let other: throw fail("decide() returned '\(key)' as a \(other.typeName) (expected a string)")
             }
         }
-        let actions = Action.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let rawAction = try string("action", required: false) else {
+        let actions = Self.actionList
+        guard let rawAction = try string(0, required: false) else {
             throw fail("decide() returned no 'action' (expected one of \(actions))")
         }
         guard let action = Action(rawValue: rawAction) else {
             throw fail("decide() returned unknown action '\(rawAction)' (expected one of \(actions))", near: rawAction)
         }
         self.action = action
-        rule = try string("rule", required: true)!
-        reason = try string("reason", required: true)!
-        template = try string("template", required: false)
-        product = try string("product", required: false)
-        state = try string("state", required: false)
+        rule = try string(1, required: true)!
+        reason = try string(2, required: true)!
+        template = try string(3, required: false)
+        product = try string(4, required: false)
+        state = try string(5, required: false)
 
         if action == .respondText && template == nil {
             throw fail("decide() returned RespondText without a 'template' (rule '\(rule)')", near: rule)
