@@ -39,9 +39,7 @@ check: build
 
 ## bench: the benchmarks in bench/ (release build); results are recorded in bench/README.md.
 bench: deps-test
-	$(SWIFT) build -c release --product sellify-bench
-	.build/release/sellify-bench
-	lua5.4 bench/lua/decide_standalone.lua
+	bench/run.sh
 
 clean:
 	rm -rf .build

@@ -6,8 +6,10 @@
 //
 // Run from the repository root (release build):
 //     swift build -c release --product sellify-bench        # or: make bench
-//     .build/release/sellify-bench [iterations] [runs] [--swift-only]
-// (defaults: 1000000 iterations, median of 5 runs; --swift-only skips the lua5.4 run)
+//     .build/release/sellify-bench [iterations] [runs] [--swift-only] [--only=1,2,...]
+// (defaults: 1000000 iterations, median of 5 runs; --swift-only skips the lua5.4 run;
+// --only runs just the figures named, e.g. --only=2 under callgrind). bench/run.sh does it
+// all; bench/README.md explains the figures and records results.
 //
 // Timing: CPU time of the process, clock_gettime(CLOCK_PROCESS_CPUTIME_ID) — exactly what
 // Lua's os.clock() (C clock()) reads on glibc, so the two tables are comparable. The
@@ -23,15 +25,21 @@ import SellifyYAML
 
 var positional: [String] = []
 var swiftOnly = false
+var onlyArgument: Set<String>?  // --only=2,5: run just these figures (for profiling); implies --swift-only
 for argument in CommandLine.arguments.dropFirst() {
     switch argument {
     case "--swift-only": swiftOnly = true
+    case let a where a.hasPrefix("--only="):
+        onlyArgument = Set(a.dropFirst("--only=".count).split(separator: ",").map(String.init))
+        swiftOnly = true
     case "-h", "--help":
-        print("usage: sellify-bench [iterations] [runs] [--swift-only]   (run from the repository root)")
+        print("usage: sellify-bench [iterations] [runs] [--swift-only] [--only=1,2,3a,3b,4,4',5,6]")
+        print("       (run from the repository root)")
         exit(0)
     default: positional.append(argument)
     }
 }
+let only = onlyArgument
 let iterations = positional.count > 0 ? Int(positional[0]) ?? 1_000_000 : 1_000_000
 let runs = positional.count > 1 ? Int(positional[1]) ?? 5 : 5
 guard iterations > 0, runs > 0 else {
@@ -209,6 +217,9 @@ struct Figure {
 
 /// `body(n)` runs n calls. Warm-up of n/10, then `runs` runs; median of the CPU times.
 func measure(_ label: String, _ body: (Int) throws -> Void) -> Figure {
+    if let only, !only.contains(String(label.dropFirst().prefix { $0 != ")" })) {
+        return Figure(label: label, median: .nan, min: .nan, max: .nan, wall: .nan)
+    }
     do {
         try body(max(1, iterations / 10))
         var samples: [(cpu: Double, wall: Double)] = []
