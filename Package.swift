@@ -108,6 +108,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "sellify-bench-pipeline",
+            dependencies: ["SellifyCore", "SellifyPlugins", "SellifyStore"],
+            path: "bench/pipeline",
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(
             name: "SellifyYAMLTests",
             dependencies: ["SellifyYAML"],
