@@ -131,19 +131,24 @@ public final class RuleSet: Sendable {
             contract: contract, pool: pool)
     }
 
-    /// Calls `decide(ctx)` on a free state and checks the result.
-    public func decide(_ context: LuaValue) throws(LuaError) -> (PolicyDecision, LuaState.SideEffects) {
+    /// Runs `body` on a free state; any error arrives as a `LuaError`.
+    private func withState<T>(_ body: (CompiledState) throws -> T) throws(LuaError) -> T {
         do {
-            return try pool.withState { state in
-                let decision = try state.lua.call(state.decide, [context]) { result in
-                    try PolicyDecision(result, contract: contract, file: sources.decision)
-                }
-                return (decision, state.lua.drainSideEffects())
-            }
+            return try pool.withState(body)
         } catch let error as LuaError {
             throw error
         } catch {
             throw LuaError(kind: .runtime, message: "\(error)")
+        }
+    }
+
+    /// Calls `decide(ctx)` on a free state and checks the result.
+    public func decide(_ context: LuaValue) throws(LuaError) -> (PolicyDecision, LuaState.SideEffects) {
+        return try withState { state in
+            let decision = try state.lua.call(state.decide, [context]) { result in
+                try PolicyDecision(result, contract: contract, file: sources.decision)
+            }
+            return (decision, state.lua.drainSideEffects())
         }
     }
 }
@@ -182,24 +187,18 @@ extension RuleSet {
     /// `string.find`; one list per pattern, in order.
     public func matches(ofPatterns patterns: [String], in text: String) throws(LuaError) -> [[ClosedRange<Int>]] {
         guard !patterns.isEmpty else { return [] }
-        do {
-            return try pool.withState { state in
-                let result = try state.lua.call(state.find, [.string(text), .array(patterns.map(LuaValue.string))]) {
-                    try $0.value()
-                }
-                let lists = result.tableValue?.array ?? []
-                return patterns.indices.map { index in
-                    guard index < lists.count, let flat = lists[index].tableValue?.array else { return [] }
-                    return stride(from: 0, to: flat.count - 1, by: 2).compactMap { k in
-                        guard let i = flat[k].intValue, let j = flat[k + 1].intValue else { return nil }
-                        return i...j
-                    }
+        return try withState { state in
+            let result = try state.lua.call(state.find, [.string(text), .array(patterns.map(LuaValue.string))]) {
+                try $0.value()
+            }
+            let lists = result.tableValue?.array ?? []
+            return patterns.indices.map { index in
+                guard index < lists.count, let flat = lists[index].tableValue?.array else { return [] }
+                return stride(from: 0, to: flat.count - 1, by: 2).compactMap { k in
+                    guard let i = flat[k].intValue, let j = flat[k + 1].intValue else { return nil }
+                    return i...j
                 }
             }
-        } catch let error as LuaError {
-            throw error
-        } catch {
-            throw LuaError(kind: .runtime, message: "\(error)")
         }
     }
 
@@ -212,34 +211,28 @@ extension RuleSet {
     public func customCheck(text: String, context: LuaValue) throws(LuaError) -> [CustomViolation] {
         guard forbidden.hasCustomCheck else { return [] }
         let file = sources.forbiddenWords
-        do {
-            return try pool.withState { state in
-                guard let check = state.check else { return [] }
-                let result = try state.lua.call(check, [.string(text), context]) { try $0.value() }
-                switch result {
-                case .nil: return []
-                case .table(let table) where table.fields.isEmpty:
-                    return try table.array.enumerated().map { index, item in
-                        guard case .table(let fields) = item, let code = fields["code"].stringValue,
-                              let message = fields["message"].stringValue
-                        else {
-                            throw LuaError(
-                                kind: .contract, message: "check() returned item \(index + 1) without a string 'code' and 'message'",
-                                file: file.displayPath)
-                        }
-                        return CustomViolation(
-                            code: code, message: message, start: fields["start"].intValue, finish: fields["finish"].intValue)
+        return try withState { state in
+            guard let check = state.check else { return [] }
+            let result = try state.lua.call(check, [.string(text), context]) { try $0.value() }
+            switch result {
+            case .nil: return []
+            case .table(let table) where table.fields.isEmpty:
+                return try table.array.enumerated().map { index, item in
+                    guard case .table(let fields) = item, let code = fields["code"].stringValue,
+                          let message = fields["message"].stringValue
+                    else {
+                        throw LuaError(
+                            kind: .contract, message: "check() returned item \(index + 1) without a string 'code' and 'message'",
+                            file: file.displayPath)
                     }
-                default:
-                    throw LuaError(
-                        kind: .contract, message: "check() must return nil or a list of { code = …, message = … }, got a \(result.typeName)",
-                        file: file.displayPath)
+                    return CustomViolation(
+                        code: code, message: message, start: fields["start"].intValue, finish: fields["finish"].intValue)
                 }
+            default:
+                throw LuaError(
+                    kind: .contract, message: "check() must return nil or a list of { code = …, message = … }, got a \(result.typeName)",
+                    file: file.displayPath)
             }
-        } catch let error as LuaError {
-            throw error
-        } catch {
-            throw LuaError(kind: .runtime, message: "\(error)")
         }
     }
 }
