@@ -30,6 +30,13 @@ public enum JSONFragment: Sendable, Equatable {
 
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        // Fast path: nothing to escape (no control characters, quotes,
+        // backslashes, or U+2028/2029, whose UTF-8 starts with 0xE2).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -67,7 +74,8 @@ public struct JSONObjectWriter: Sendable, Equatable {
 
     func write(to out: inout String) {
         out += "{"
-        for (i, (key, value)) in fields.sorted(by: { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }).enumerated() {
+        // Byte order of the UTF-8 keys (what `.sortedKeys` gives for ASCII keys).
+        for (i, (key, value)) in fields.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }).enumerated() {
             if i > 0 { out += "," }
             JSONFragment.writeString(key, to: &out)
             out += ":"

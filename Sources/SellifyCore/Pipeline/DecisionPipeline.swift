@@ -70,14 +70,14 @@ public final class DecisionPipeline: Sendable {
             hooks: hooks, clock: clock)
     }
 
-    /// Decides `event`: replays the stored decision for a known message id,
-    /// else runs the stages and commits. Never throws for rule or stage
+    /// Decides `event`: runs the stages and commits, or returns the stored
+    /// decision for a message id decided before. Never throws for rule or stage
     /// failures (the fallback decides); throws only when the store cannot
     /// record anything at all.
     public func decide(_ event: MessageEvent, trace: Bool = false) throws(StoreError) -> Result {
-        if let stored = try store.storedDecision(messageID: event.messageID) {
-            return Result(bytes: stored, decision: nil, replayed: true, alerts: [], effects: .init(), resets: [])
-        }
+        // A repeated message id is found by the commit itself (`.duplicate`),
+        // which saves a read on every new message; evaluating first is
+        // harmless because evaluation writes nothing.
         let counters = quota.counters(calendar.windows(at: event.receivedAt))
         for _ in 0..<Self.maxAttempts {
             let state = try store.state(conversationID: event.conversationID, counters: counters)
