@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // System libraries, linked through pkg-config; nothing is vendored.
@@ -69,6 +70,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The metric catalogue, the pipeline's metrics hook and the Prometheus registry.
+        .target(
+            name: "SellifyMetrics",
+            dependencies: [
+                "SellifyCore",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Plugins: one folder each under plugins/, registered in Sources/sellify/Plugins.swift.
         .target(name: "SellifyExporterHTTP", dependencies: ["SellifyCore"], path: "plugins/exporter-http",
                 swiftSettings: swiftSettings),
@@ -95,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "sellify",
             dependencies: [
-                "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyStore",
+                "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyStore", "SellifyMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -133,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "SellifyCoreTests",
             dependencies: [
-                "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyStore",
+                "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyStore", "SellifyMetrics",
                 "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
             ],
             swiftSettings: swiftSettings

@@ -11,7 +11,7 @@ struct Sellify: ParsableCommand {
             goes to stdout as JSON; diagnostics go to stderr.
             """,
         version: SellifyVersion.current,
-        subcommands: [CheckCommand.self, DecideCommand.self, ValidateCommand.self, TestCommand.self, VersionCommand.self]
+        subcommands: [CheckCommand.self, DecideCommand.self, ValidateCommand.self, TestCommand.self, MetricsCommand.self, VersionCommand.self]
     )
 }
 

@@ -34,6 +34,10 @@ public final class DecisionPipeline: Sendable {
         public var alerts: [AlertEvent]
         public var effects: LuaState.SideEffects
         public var resets: [QuotaScheduler.ResetType]
+        /// The validator's verdict on the answer, when there was text.
+        public var validation: ValidationResult? = nil
+        /// Whether this message started the conversation.
+        public var newConversation = false
     }
 
     public init(
@@ -92,7 +96,8 @@ public final class DecisionPipeline: Sendable {
                 request.alerts = raised
                 return Result(
                     bytes: decision.jsonBytes(includeTrace: trace), decision: decision, replayed: false, alerts: raised,
-                    effects: request.ruleEffects, resets: resets)
+                    effects: request.ruleEffects, resets: resets, validation: request.validation,
+                    newConversation: state.conversation == nil)
             case .duplicate(let bytes):
                 return Result(bytes: bytes, decision: nil, replayed: true, alerts: [], effects: .init(), resets: [])
             case .conflict:

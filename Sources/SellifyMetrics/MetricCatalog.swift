@@ -1,0 +1,129 @@
+/// Every metric Sellify exports, declared once: name, type, HELP, label names
+/// in a fixed order, buckets. The registry is built from this list only, so a
+/// name can never be registered twice with different HELP, buckets or type
+/// (swift-prometheus would `fatalError`), and labels are always given in the
+/// declared order (two orders would make duplicate series Prometheus drops).
+public struct MetricDefinition: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case counter
+        case gauge
+        /// Upper bounds in the metric's base unit (seconds).
+        case histogram(buckets: [Double])
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var help: String
+    public var labels: [String]
+
+    public init(_ name: String, _ kind: Kind, _ help: String, labels: [String] = []) {
+        self.name = name
+        self.kind = kind
+        self.help = help
+        self.labels = labels
+    }
+}
+
+public enum MetricCatalog {
+    /// ~1 µs … 100 ms: one pipeline stage.
+    public static let stageBuckets: [Double] = [
+        0.000_001, 0.000_002_5, 0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5,
+        0.005, 0.01, 0.025, 0.05, 0.1,
+    ]
+    /// ~100 µs … 10 s: one HTTP request.
+    public static let httpBuckets: [Double] = [
+        0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]
+    /// ~10 ms … 60 s: one AI provider generation.
+    public static let aiBuckets: [Double] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+
+    // Decisions and conversations
+    public static let decisions = MetricDefinition(
+        "sellify_decisions_total", .counter, "Decisions made, by action.", labels: ["action"])
+    public static let conversationState = MetricDefinition(
+        "sellify_conversation_state", .gauge, "Conversations currently in each state.", labels: ["state"])
+
+    // Quotas
+    public static let quotaMessagesToday = MetricDefinition(
+        "sellify_quota_messages_today", .gauge, "Messages sent in the current local day.")
+    public static let quotaMessagesWeek = MetricDefinition(
+        "sellify_quota_messages_week", .gauge, "Messages sent in the current week.")
+    public static let quotaImagesToday = MetricDefinition(
+        "sellify_quota_images_today", .gauge, "Images sent in the current local day.")
+    public static let quotaVideosWeek = MetricDefinition(
+        "sellify_quota_videos_week", .gauge, "Videos sent in the current week.")
+    public static let quotaLimit = MetricDefinition(
+        "sellify_quota_limit", .gauge, "Configured limit of each quota.", labels: ["quota_type"])
+    public static let quotaResets = MetricDefinition(
+        "sellify_quota_resets_total", .counter, "Quota window roll-overs and manual resets, by type.", labels: ["reset_type"])
+    public static let quotaLastReset = MetricDefinition(
+        "sellify_quota_last_reset_timestamp_seconds", .gauge,
+        "Unix time of the last quota reset, by type (the start of the current window).", labels: ["reset_type"])
+    public static let quotaLimitReached = MetricDefinition(
+        "sellify_quota_limit_reached_total", .counter,
+        "Responses refused because a quota was used up, by quota.", labels: ["quota_type"])
+
+    // AI gateway
+    public static let aiGenerationDuration = MetricDefinition(
+        "sellify_ai_generation_duration_seconds", .histogram(buckets: aiBuckets), "Time the AI provider took to word an answer.")
+    public static let aiRequests = MetricDefinition(
+        "sellify_ai_requests_total", .counter, "Requests to the AI provider, by status.", labels: ["status"])
+
+    // Anti-hallucination
+    public static let validationResults = MetricDefinition(
+        "sellify_validation_results_total", .counter, "Texts validated, by result (valid or invalid).", labels: ["result"])
+    public static let forbiddenWords = MetricDefinition(
+        "sellify_forbidden_words_detected_total", .counter, "Forbidden words or patterns found in outgoing texts.")
+
+    // HTTP
+    public static let httpRequests = MetricDefinition(
+        "sellify_http_requests_total", .counter, "HTTP requests, by route template and status code.",
+        labels: ["endpoint", "status"])
+    public static let httpDuration = MetricDefinition(
+        "sellify_http_request_duration_seconds", .histogram(buckets: httpBuckets), "HTTP request duration, by route template.",
+        labels: ["endpoint"])
+
+    // Audit and alerts
+    public static let auditLogs = MetricDefinition(
+        "sellify_audit_logs_total", .counter, "Audit records written.")
+    public static let alertsSent = MetricDefinition(
+        "sellify_alerts_sent_total", .counter, "Alerts delivered, by severity.", labels: ["severity"])
+
+    // Pipeline stages
+    public static let stageDuration = MetricDefinition(
+        "sellify_stage_duration_seconds", .histogram(buckets: stageBuckets), "Time spent in each pipeline stage.",
+        labels: ["stage"])
+    public static let stageOutcomes = MetricDefinition(
+        "sellify_stage_outcomes_total", .counter, "Pipeline stage results, by stage and outcome.", labels: ["stage", "outcome"])
+    public static let stageErrors = MetricDefinition(
+        "sellify_stage_errors_total", .counter, "Pipeline stage failures (the fallback decided), by stage.", labels: ["stage"])
+
+    // Rules and build
+    public static let rulesReloads = MetricDefinition(
+        "sellify_rules_reloads_total", .counter, "Rules reloads, by result (ok or error).", labels: ["result"])
+    public static let rulesInfo = MetricDefinition(
+        "sellify_rules_info", .gauge, "The loaded rules version (value 1).", labels: ["version"])
+    public static let buildInfo = MetricDefinition(
+        "sellify_build_info", .gauge, "The running Sellify version (value 1).", labels: ["version"])
+
+    // Process (standard names)
+    public static let processCPU = MetricDefinition(
+        "process_cpu_seconds_total", .counter, "Total user and system CPU time spent in seconds.")
+    public static let processResident = MetricDefinition(
+        "process_resident_memory_bytes", .gauge, "Resident memory size in bytes.")
+    public static let processVirtual = MetricDefinition(
+        "process_virtual_memory_bytes", .gauge, "Virtual memory size in bytes.")
+    public static let processOpenFDs = MetricDefinition(
+        "process_open_fds", .gauge, "Number of open file descriptors.")
+    public static let processMaxFDs = MetricDefinition(
+        "process_max_fds", .gauge, "Maximum number of open file descriptors.")
+    public static let processStart = MetricDefinition(
+        "process_start_time_seconds", .gauge, "Start time of the process since unix epoch in seconds.")
+
+    public static let all: [MetricDefinition] = [
+        decisions, conversationState, quotaMessagesToday, quotaMessagesWeek, quotaImagesToday, quotaVideosWeek, quotaLimit,
+        quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, validationResults, forbiddenWords,
+        httpRequests, httpDuration, auditLogs, alertsSent, stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo,
+        buildInfo, processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
+    ]
+}

@@ -1,0 +1,126 @@
+import Foundation
+public import Prometheus
+public import SellifyCore
+
+/// The Prometheus backend of Sellify's metrics: one registry built from
+/// `MetricCatalog`, a typed way to record into it, and the exposition.
+/// Business code never names a metric by string: it calls these methods.
+public final class SellifyMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let definitions: [String: MetricDefinition]
+
+    public init(catalog: [MetricDefinition] = MetricCatalog.all) {
+        var definitions: [String: MetricDefinition] = [:]
+        for definition in catalog {
+            precondition(definitions[definition.name] == nil, "metric \(definition.name) is declared twice")
+            definitions[definition.name] = definition
+        }
+        self.definitions = definitions
+        registry = PrometheusCollectorRegistry()
+    }
+
+    // MARK: - Series, always in the declared label order
+
+    private func descriptor(_ d: MetricDefinition) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: d.name, unitName: "", helpText: d.help)
+    }
+
+    private func labels(_ d: MetricDefinition, _ values: [String]) -> [(String, String)] {
+        precondition(values.count == d.labels.count, "\(d.name) takes labels \(d.labels), got \(values)")
+        return Array(zip(d.labels, values))
+    }
+
+    public func counter(_ d: MetricDefinition, _ values: String...) -> Counter {
+        registry.makeCounter(descriptor: descriptor(d), labels: labels(d, values))
+    }
+
+    public func gauge(_ d: MetricDefinition, _ values: String...) -> Gauge {
+        registry.makeGauge(descriptor: descriptor(d), labels: labels(d, values))
+    }
+
+    public func histogram(_ d: MetricDefinition, _ values: String...) -> ValueHistogram {
+        guard case .histogram(let buckets) = d.kind else { preconditionFailure("\(d.name) is not a histogram") }
+        return registry.makeValueHistogram(descriptor: descriptor(d), labels: labels(d, values), buckets: buckets)
+    }
+
+    // MARK: - Start-up
+
+    /// Creates every bounded series at zero (actions, stages, quotas…) so
+    /// dashboards and `rate()` see them before the first event, and sets the
+    /// info gauges.
+    public func prepare(configuration: SellifyConfiguration, rulesVersion: String) {
+        for action in Action.allCases { _ = counter(MetricCatalog.decisions, action.rawValue) }
+        for stage in StageName.all {
+            _ = histogram(MetricCatalog.stageDuration, stage.rawValue)
+            _ = counter(MetricCatalog.stageErrors, stage.rawValue)
+        }
+        for result in ["valid", "invalid"] { _ = counter(MetricCatalog.validationResults, result) }
+        for quota in QuotaEngine.Quota.allCases { _ = counter(MetricCatalog.quotaLimitReached, quota.rawValue) }
+        for reset in QuotaScheduler.ResetType.allCases { _ = counter(MetricCatalog.quotaResets, reset.rawValue) }
+        for severity in AlertEvent.Severity.allCases { _ = counter(MetricCatalog.alertsSent, severity.rawValue) }
+        for result in ["ok", "error"] { _ = counter(MetricCatalog.rulesReloads, result) }
+        _ = counter(MetricCatalog.forbiddenWords)
+        _ = counter(MetricCatalog.auditLogs)
+        for state in configuration.conversation.states { gauge(MetricCatalog.conversationState, state).set(to: 0) }
+        let limits = configuration.quotas.limits
+        for (quota, limit) in [
+            ("messages_today", limits.messagesPerDay), ("messages_week", limits.messagesPerWeek),
+            ("images_today", limits.imagesPerDay), ("videos_week", limits.videosPerWeek),
+        ] {
+            gauge(MetricCatalog.quotaLimit, quota).set(to: Double(limit))
+        }
+        for d in [MetricCatalog.quotaMessagesToday, MetricCatalog.quotaMessagesWeek, MetricCatalog.quotaImagesToday,
+                  MetricCatalog.quotaVideosWeek] {
+            gauge(d).set(to: 0)
+        }
+        gauge(MetricCatalog.buildInfo, SellifyVersion.current).set(to: 1)
+        gauge(MetricCatalog.rulesInfo, rulesVersion).set(to: 1)
+        ProcessMetrics.prepare(self)
+    }
+
+    /// Sets the gauges that mirror stored state (quota usage in the current
+    /// windows, conversations per state), so they are right from the start.
+    public func loadState(from store: any DecisionStore, quota: QuotaEngine, at now: Timestamp) throws(StoreError) {
+        let windows = quota.calendar.windows(at: now)
+        let usage = try store.usage(of: quota.counters(windows))
+        setQuotaGauges(quota.status(usage: usage, windows))
+        for (state, count) in try store.conversationCountsByState() {
+            gauge(MetricCatalog.conversationState, state).set(to: Double(count))
+        }
+    }
+
+    func setQuotaGauges(_ status: [QuotaEngine.Quota: Decision.QuotaStatus]) {
+        for (quota, value) in status {
+            let definition: MetricDefinition
+            switch quota {
+            case .messagesToday: definition = MetricCatalog.quotaMessagesToday
+            case .messagesWeek: definition = MetricCatalog.quotaMessagesWeek
+            case .imagesToday: definition = MetricCatalog.quotaImagesToday
+            case .videosWeek: definition = MetricCatalog.quotaVideosWeek
+            }
+            gauge(definition).set(to: Double(value.used))
+        }
+    }
+
+    // MARK: - Exposition
+
+    /// The Prometheus text format (version 0.0.4), process metrics refreshed,
+    /// families sorted by name (the registry emits them in hash order).
+    public func exposition() -> String {
+        ProcessMetrics.refresh(self)
+        let text = registry.emitToString()
+        var families: [(name: Substring, lines: [Substring])] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            if line.hasPrefix("# HELP ") || (line.hasPrefix("# TYPE ") && families.last?.lines.last?.hasPrefix("# HELP") != true) {
+                let name = line.dropFirst(7).prefix { $0 != " " }
+                families.append((name, [line]))
+            } else if families.isEmpty {
+                families.append(("", [line]))
+            } else {
+                families[families.count - 1].lines.append(line)
+            }
+        }
+        families.sort { $0.name < $1.name }
+        return families.map { $0.lines.joined(separator: "\n") + "\n" }.joined()
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import SellifyCore
+import SellifyMetrics
+import SellifyStore
+import Testing
+
+struct MetricsTests {
+    /// Decides a few messages with the metrics hook and recorder plugged in.
+    func exercised() throws -> (SellifyMetrics, String) {
+        let deployment = try shippedDeployment(poolSize: 1)
+        let metrics = SellifyMetrics()
+        metrics.prepare(configuration: deployment.configuration, rulesVersion: deployment.rules.version)
+        let store = try SQLiteStore.inMemory()
+        let pipeline = DecisionPipeline(
+            rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store,
+            hooks: [StageMetricsHook(metrics: metrics)])
+        let texts = ["Hola!", "How much is the Premium Plan?", "send me a photo of the Aurora Mug", "STOP", "asdf"]
+        for (i, text) in texts.enumerated() {
+            let result = try pipeline.decide(MessageEvent(
+                conversationID: "wa:\(i)", messageID: "m\(i)", text: text,
+                receivedAt: Timestamp(milliseconds: 1_764_525_600_000 + Int64(i) * 60_000)))
+            metrics.record(result, quota: pipeline.quota)
+        }
+        try metrics.loadState(from: store, quota: pipeline.quota, at: Timestamp(milliseconds: 1_764_525_600_000))
+        return (metrics, metrics.exposition())
+    }
+
+    /// `promtool check metrics` prints nothing for a clean exposition: every
+    /// family has HELP, counters end in _total, names and units are right.
+    @Test func expositionPassesPromtool() throws {
+        let (_, text) = try exercised()
+        let promtool = URL(fileURLWithPath: "/usr/bin/promtool")
+        try #require(FileManager.default.isExecutableFile(atPath: promtool.path),
+                     "promtool is missing: run scripts/install-deps.sh --test")
+        let process = Process()
+        process.executableURL = promtool
+        process.arguments = ["check", "metrics"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(report == "")
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func expositionCarriesTheDecisionsAndStages() throws {
+        let (_, text) = try exercised()
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"sellify_decisions_total{action="RespondText"} 3"#))
+        #expect(lines.contains(#"sellify_decisions_total{action="RespondImage"} 1"#))
+        #expect(lines.contains(#"sellify_decisions_total{action="Ignore"} 1"#))
+        #expect(lines.contains(#"sellify_decisions_total{action="Escalate"} 0"#))
+        #expect(lines.contains(#"sellify_stage_outcomes_total{stage="intent",outcome="price_question"} 1"#))
+        #expect(lines.contains(#"sellify_quota_limit{quota_type="messages_today"} 200.0"#))
+        #expect(lines.contains("sellify_quota_messages_today 4.0"))
+        #expect(lines.contains(#"sellify_conversation_state{state="opted_out"} 1.0"#))
+        #expect(lines.contains(#"sellify_validation_results_total{result="valid"} 3"#))
+        for stage in StageName.all where stage != .scheduler {
+            #expect(text.contains(#"sellify_stage_duration_seconds_count{stage="\#(stage.rawValue)"}"#), "\(stage)")
+        }
+        // Every family has HELP and TYPE, and families come out sorted.
+        let helps = text.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }.map { $0.split(separator: " ")[2] }
+        let types = text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
+        #expect(helps == types)
+        #expect(helps == helps.sorted())
+        #expect(helps.count >= 24)
+    }
+
+    @Test func stateGaugesAreRightBeforeTheFirstEvent() throws {
+        let deployment = try shippedDeployment(poolSize: 1)
+        let directory = try TemporaryDirectory()
+        let path = directory.url.appendingPathComponent("s.db").path
+        do {
+            let store = try SQLiteStore(configuration: .init(path: path))
+            let pipeline = DecisionPipeline(
+                rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
+            _ = try pipeline.decide(MessageEvent(
+                conversationID: "wa:1", messageID: "m1", text: "How much is the Premium Plan?",
+                receivedAt: Timestamp(rfc3339: "2026-11-30T18:00:00Z")!))
+        }
+        // A new process: gauges come from the store, not from events.
+        let store = try SQLiteStore(configuration: .init(path: path))
+        let metrics = SellifyMetrics()
+        metrics.prepare(configuration: deployment.configuration, rulesVersion: deployment.rules.version)
+        let pipeline = DecisionPipeline(
+            rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
+        try metrics.loadState(from: store, quota: pipeline.quota, at: Timestamp(rfc3339: "2026-11-30T19:00:00Z")!)
+        let lines = Set(metrics.exposition().split(separator: "\n").map(String.init))
+        #expect(lines.contains("sellify_quota_messages_today 1.0"))
+        #expect(lines.contains(#"sellify_conversation_state{state="interested"} 1.0"#))
+    }
+}
