@@ -40,46 +40,33 @@ public enum SampleContexts {
         ]
     }
 
-    /// A ctx in the shape the pipeline builds (docs/rules.md lists the fields).
+    /// The ctx the pipeline would build for such a message: the same
+    /// `DecisionRequest.luaContext` the decision stage uses, so the samples
+    /// can never drift from the real shape.
     static func context(
         text: String, intent: IntentName, language: String, type: String, media: MediaKind?, products: [Product],
         state: String, limits: QuotaLimits, used: Int, cooldown: Bool, configuration: SellifyConfiguration
     ) -> LuaValue {
-        func window(_ used: Int, _ limit: Int) -> LuaValue {
-            .fields(["used": .integer(used), "limit": .integer(limit), "remaining": .integer(max(0, limit - used))])
+        let calendar = QuotaCalendar(timeZone: configuration.quotaTimeZone.timeZone, weekStart: configuration.quotas.weekStartsOn)
+        let quota = QuotaEngine(limits: limits, calendar: calendar, warnRatio: configuration.quotas.warnRatio)
+        let at = Timestamp(rfc3339: "2026-11-29T20:15:00Z")!
+        let windows = calendar.windows(at: at)
+        let usage = [quota.key(.messagesToday, windows): used, quota.key(.messagesWeek, windows): used]
+        var conversation = ConversationRecord(id: "sample:1", state: state, inboundCount: 1)
+        if cooldown {
+            conversation.lastOutboundAt = Timestamp(milliseconds: at.milliseconds - 1000)
+            conversation.recentReplies = [conversation.lastOutboundAt!]
         }
-        return .fields([
-            "event": .fields([
-                "conversation_id": "sample:1", "message_id": "sample-1", "type": .string(type),
-                "text": .string(text), "normalized": .string(text.lowercased()),
-                "received_at": "2026-11-29T20:15:00Z", "local_date": "2026-11-29", "local_time": "14:15",
-                "weekday": 7,
-            ]),
-            "intent": .string(intent.rawValue),
-            "language": .string(language),
-            "media_request": media.map { .string($0.rawValue) } ?? .nil,
-            "products": .array(products.map { product in
-                .fields([
-                    "id": .string(product.id), "name": .string(product.name), "price": .number(product.price.doubleValue),
-                    "currency": .string(product.currency.code), "in_stock": .bool(product.inStock),
-                    "images": .integer(product.images.count), "videos": .integer(product.videos.count),
-                ])
-            }),
-            "conversation": .fields([
-                "state": .string(state), "opted_out": false, "inbound_count": 1, "reply_count": 0,
-                "seconds_since_last_reply": cooldown ? 1 : .nil,
-            ]),
-            "quota": .fields([
-                "messages_today": window(used, limits.messagesPerDay),
-                "messages_week": window(used, limits.messagesPerWeek),
-                "images_today": window(0, limits.imagesPerDay),
-                "videos_week": window(0, limits.videosPerWeek),
-            ]),
-            "cooldown": .fields([
-                "active": .bool(cooldown), "seconds_left": .integer(cooldown ? 2 : 0),
-                "replies_last_hour": 0, "max_replies_per_hour": .integer(configuration.conversation.cooldown.maxRepliesPerHour),
-            ]),
-            "account": .fields(["id": .string(configuration.account.id), "name": .string(configuration.account.name)]),
-        ])
+        let event = MessageEvent(
+            conversationID: "sample:1", messageID: "sample-1", type: MessageType(rawValue: type) ?? .text, text: text,
+            receivedAt: at)
+        var request = DecisionRequest(
+            event: event, calendar: calendar, stored: StoredState(conversation: conversation, usage: usage),
+            conversation: conversation)
+        request.normalized = TextNormalizer.normalize(text)
+        request.classification = Classification(intent: intent, mediaRequest: media, language: language, products: products)
+        request.quota = quota.status(usage: usage, windows)
+        request.cooldown = RateLimitEngine(configuration: configuration.conversation.cooldown).status(of: conversation, at: at)
+        return request.luaContext(account: configuration.account)
     }
 }
