@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "SellifyMetrics",
             dependencies: [
-                "SellifyCore",
+                "SellifyCore", "SellifyLua",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings

@@ -106,6 +106,12 @@ public enum MetricCatalog {
     public static let buildInfo = MetricDefinition(
         "sellify_build_info", .gauge, "The running Sellify version (value 1).", labels: ["version"])
 
+    // Rule-defined counters (`metrics.custom`)
+    public static let customDropped = MetricDefinition(
+        "sellify_custom_metric_drops_total", .counter,
+        "Increments from sellify.metrics.inc that were dropped (undeclared name, wrong labels, series limit), by reason.",
+        labels: ["reason"])
+
     // Process (standard names)
     public static let processCPU = MetricDefinition(
         "process_cpu_seconds_total", .counter, "Total user and system CPU time spent in seconds.")
@@ -124,6 +130,6 @@ public enum MetricCatalog {
         decisions, conversationState, quotaMessagesToday, quotaMessagesWeek, quotaImagesToday, quotaVideosWeek, quotaLimit,
         quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, validationResults, forbiddenWords,
         httpRequests, httpDuration, auditLogs, alertsSent, stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo,
-        buildInfo, processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
+        buildInfo, customDropped, processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
     ]
 }

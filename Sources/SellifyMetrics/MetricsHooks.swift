@@ -1,4 +1,5 @@
 import Prometheus
+import SellifyLua
 public import SellifyCore
 
 /// The pipeline's metrics subscriber: stage durations, outcomes and errors.
@@ -46,5 +47,6 @@ extension SellifyMetrics {
             if !forbidden.isEmpty { counter(MetricCatalog.forbiddenWords).increment(by: Int64(forbidden.count)) }
         }
         for reset in result.resets { counter(MetricCatalog.quotaResets, reset.rawValue).increment() }
+        recordCustom(result.effects.metrics)
     }
 }

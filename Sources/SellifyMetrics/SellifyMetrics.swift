@@ -1,6 +1,8 @@
 import Foundation
 public import Prometheus
 public import SellifyCore
+public import SellifyLua
+import Synchronization
 
 /// The Prometheus backend of Sellify's metrics: one registry built from
 /// `MetricCatalog`, a typed way to record into it, and the exposition.
@@ -8,15 +10,60 @@ public import SellifyCore
 public final class SellifyMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let definitions: [String: MetricDefinition]
+    /// Counters the rules may increment, from `metrics.custom`, by name.
+    private let custom: [String: (definition: MetricDefinition, maxSeries: Int)]
+    /// Label sets seen per custom counter (to bound its series).
+    private let customSeries = Mutex<[String: Set<[String]>]>([:])
 
-    public init(catalog: [MetricDefinition] = MetricCatalog.all) {
+    /// `custom` are the counters of `metrics.custom`; their names must not be
+    /// catalogue names (config validation reports that).
+    public init(catalog: [MetricDefinition] = MetricCatalog.all, custom: [CustomMetricConfiguration] = []) {
         var definitions: [String: MetricDefinition] = [:]
         for definition in catalog {
             precondition(definitions[definition.name] == nil, "metric \(definition.name) is declared twice")
             definitions[definition.name] = definition
         }
+        var customs: [String: (MetricDefinition, Int)] = [:]
+        for metric in custom where definitions[metric.name] == nil && customs[metric.name] == nil {
+            customs[metric.name] = (MetricDefinition(metric.name, .counter, metric.help, labels: metric.labels), metric.maxSeries)
+        }
         self.definitions = definitions
+        self.custom = customs
         registry = PrometheusCollectorRegistry()
+    }
+
+    /// Applies the rules' `sellify.metrics.inc` calls: only declared counters,
+    /// with exactly the declared label names, and at most `max_series`
+    /// label sets each; anything else is dropped and counted by reason.
+    public func recordCustom(_ increments: [LuaState.SideEffects.MetricIncrement]) {
+        for increment in increments {
+            guard let (definition, maxSeries) = custom[increment.name] else {
+                counter(MetricCatalog.customDropped, "undeclared").increment()
+                continue
+            }
+            // Labels arrive sorted by name; give them in the declared order.
+            var byName: [String: String] = [:]
+            for (name, value) in increment.labels { byName[name] = value }
+            guard byName.count == definition.labels.count,
+                  let values = Optional(definition.labels.compactMap({ byName[$0] })), values.count == definition.labels.count
+            else {
+                counter(MetricCatalog.customDropped, "labels").increment()
+                continue
+            }
+            let admitted = customSeries.withLock { seen -> Bool in
+                var series = seen[definition.name, default: []]
+                if series.contains(values) { return true }
+                guard series.count < maxSeries else { return false }
+                series.insert(values)
+                seen[definition.name] = series
+                return true
+            }
+            guard admitted else {
+                counter(MetricCatalog.customDropped, "series_limit").increment()
+                continue
+            }
+            registry.makeCounter(descriptor: descriptor(definition), labels: Array(zip(definition.labels, values))).increment()
+        }
     }
 
     // MARK: - Series, always in the declared label order
@@ -60,6 +107,7 @@ public final class SellifyMetrics: Sendable {
         for severity in AlertEvent.Severity.allCases { _ = counter(MetricCatalog.alertsSent, severity.rawValue) }
         for result in ["ok", "error"] { _ = counter(MetricCatalog.rulesReloads, result) }
         _ = counter(MetricCatalog.forbiddenWords)
+        for reason in ["undeclared", "labels", "series_limit"] { _ = counter(MetricCatalog.customDropped, reason) }
         _ = counter(MetricCatalog.auditLogs)
         for state in configuration.conversation.states { gauge(MetricCatalog.conversationState, state).set(to: 0) }
         let limits = configuration.quotas.limits

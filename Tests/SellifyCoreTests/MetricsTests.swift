@@ -2,6 +2,9 @@ import Foundation
 import SellifyCore
 import SellifyMetrics
 import SellifyStore
+import SellifyLua
+import SellifyPlugins
+import SellifyYAML
 import Testing
 
 struct MetricsTests {
@@ -93,5 +96,45 @@ struct MetricsTests {
         let lines = Set(metrics.exposition().split(separator: "\n").map(String.init))
         #expect(lines.contains("sellify_quota_messages_today 1.0"))
         #expect(lines.contains(#"sellify_conversation_state{state="interested"} 1.0"#))
+    }
+}
+
+struct CustomMetricsTests {
+    func increment(_ name: String, _ labels: [(String, String)]) -> LuaState.SideEffects.MetricIncrement {
+        .init(name: name, labels: labels)
+    }
+
+    /// Rules may only count declared counters, with the declared labels, and
+    /// a bounded number of series; the rest is dropped and counted.
+    @Test func ruleCountersAreDeclaredAndBounded() {
+        let metrics = SellifyMetrics(custom: [
+            CustomMetricConfiguration(name: "sellify_rule_vip_total", help: "VIP customers seen.", labels: ["tier"], maxSeries: 2),
+        ])
+        metrics.prepare(configuration: SellifyConfiguration(), rulesVersion: "sha256:x")
+        metrics.recordCustom([
+            increment("sellify_rule_vip_total", [("tier", "gold")]),
+            increment("sellify_rule_vip_total", [("tier", "gold")]),
+            increment("sellify_rule_vip_total", [("tier", "silver")]),
+            increment("sellify_rule_vip_total", [("tier", "bronze")]),  // a third series: over the limit
+            increment("sellify_rule_vip_total", [("tier", "gold"), ("extra", "x")]),
+            increment("sellify_rule_unknown_total", []),
+        ])
+        let lines = Set(metrics.exposition().split(separator: "\n").map(String.init))
+        #expect(lines.contains("# HELP sellify_rule_vip_total VIP customers seen."))
+        #expect(lines.contains(#"sellify_rule_vip_total{tier="gold"} 2"#))
+        #expect(lines.contains(#"sellify_rule_vip_total{tier="silver"} 1"#))
+        #expect(!lines.contains { $0.contains("bronze") })
+        #expect(lines.contains(#"sellify_custom_metric_drops_total{reason="series_limit"} 1"#))
+        #expect(lines.contains(#"sellify_custom_metric_drops_total{reason="labels"} 1"#))
+        #expect(lines.contains(#"sellify_custom_metric_drops_total{reason="undeclared"} 1"#))
+    }
+
+    @Test func customCounterNamesLiveInTheirOwnNamespace() throws {
+        let error = #expect(throws: DiagnosticList.self) {
+            try LoadedConfiguration.decode(
+                "metrics:\n  custom:\n    - { name: sellify_decisions_total, help: x }\n", path: "config.yaml",
+                directory: "/srv", environment: [:], plugins: .builtin)
+        }
+        #expect(error?.description == "config.yaml:3:7: error: metrics.custom[0].name: 'sellify_decisions_total' must start with sellify_rule_ and end in _total (rule counters have their own namespace and are counters)")
     }
 }

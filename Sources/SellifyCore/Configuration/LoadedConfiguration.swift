@@ -141,6 +141,11 @@ extension SellifyConfiguration {
                 diagnostics.append(Diagnostic(
                     "metrics.custom[\(index)].name: '\(metric.name)' is not a valid metric name (lowercase letters, digits, '_')", at: at))
             }
+            if metric.name.isPrometheusName && (!metric.name.hasPrefix("sellify_rule_") || !metric.name.hasSuffix("_total")) {
+                diagnostics.append(Diagnostic(
+                    "metrics.custom[\(index)].name: '\(metric.name)' must start with sellify_rule_ and end in _total "
+                        + "(rule counters have their own namespace and are counters)", at: at))
+            }
             for label in metric.labels where !label.isPrometheusName || label.hasPrefix("__") {
                 diagnostics.append(Diagnostic("metrics.custom[\(index)].labels: '\(label)' is not a valid label name", at: at))
             }
