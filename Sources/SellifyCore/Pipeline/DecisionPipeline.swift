@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 public import SellifyLua
 
 /// Runs the engines of SPEC §3 for one message event and commits the result.

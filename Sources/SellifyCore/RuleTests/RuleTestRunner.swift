@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SellifyYAML
 
 /// Runs `rules/tests/*.yaml` against a deployment, like `opa test`: each
