@@ -83,9 +83,9 @@ let package = Package(
         // Plugins: one folder each under plugins/, registered in Sources/sellify/Plugins.swift.
         .target(name: "SellifyExporterHTTP", dependencies: ["SellifyCore"], path: "plugins/exporter-http",
                 swiftSettings: swiftSettings),
-        .target(name: "SellifyExporterTextfile", dependencies: ["SellifyCore"], path: "plugins/exporter-textfile",
+        .target(name: "SellifyExporterTextfile", dependencies: ["SellifyCore", "SellifyMetrics"], path: "plugins/exporter-textfile",
                 swiftSettings: swiftSettings),
-        .target(name: "SellifyExporterStdout", dependencies: ["SellifyCore"], path: "plugins/exporter-stdout",
+        .target(name: "SellifyExporterStdout", dependencies: ["SellifyCore", "SellifyMetrics"], path: "plugins/exporter-stdout",
                 swiftSettings: swiftSettings),
         .target(name: "SellifyAlertLog", dependencies: ["SellifyCore"], path: "plugins/alert-log",
                 swiftSettings: swiftSettings),
@@ -107,7 +107,9 @@ let package = Package(
             name: "sellify",
             dependencies: [
                 "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyStore", "SellifyMetrics",
+                "SellifyExporterTextfile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -112,6 +112,12 @@ public enum MetricCatalog {
         "Increments from sellify.metrics.inc that were dropped (undeclared name, wrong labels, series limit), by reason.",
         labels: ["reason"])
 
+    // Rule test runs (`sellify test --metrics-textfile DIR`, e.g. from cron)
+    public static let ruleTests = MetricDefinition(
+        "sellify_rule_tests", .gauge, "Rule test cases in the last `sellify test` run, by result.", labels: ["result"])
+    public static let ruleTestsLastRun = MetricDefinition(
+        "sellify_rule_tests_last_run_timestamp_seconds", .gauge, "Unix time the last `sellify test` run finished.")
+
     // Process (standard names)
     public static let processCPU = MetricDefinition(
         "process_cpu_seconds_total", .counter, "Total user and system CPU time spent in seconds.")
@@ -130,6 +136,6 @@ public enum MetricCatalog {
         decisions, conversationState, quotaMessagesToday, quotaMessagesWeek, quotaImagesToday, quotaVideosWeek, quotaLimit,
         quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, validationResults, forbiddenWords,
         httpRequests, httpDuration, auditLogs, alertsSent, stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo,
-        buildInfo, customDropped, processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
+        buildInfo, customDropped, ruleTests, ruleTestsLastRun, processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
     ]
 }

@@ -133,6 +133,25 @@ struct DecideAndValidateCommandTests {
     }
 }
 
+struct TestCommandTests {
+    @Test func ruleTestResultsGoToATextfileForNodeExporter() throws {
+        let directory = try TemporaryDirectory()
+        let result = try runSellify(["test", "--metrics-textfile", directory.url.path], in: repositoryRoot)
+        #expect(result.status == 0)
+        #expect(result.stdout.hasSuffix(" passed, 0 failed\n"))
+        let text = try String(contentsOf: directory.url.appendingPathComponent("sellify-rule-tests.prom"), encoding: .utf8)
+        #expect(text.contains(#"sellify_rule_tests{result="failed"} 0.0"#))
+        #expect(text.contains("# HELP sellify_rule_tests_last_run_timestamp_seconds"))
+    }
+
+    @Test func aMissingTextfileDirectoryFailsBeforeAnyTestRuns() throws {
+        let result = try runSellify(["test", "--metrics-textfile", "/nonexistent/dir"], in: repositoryRoot)
+        #expect(result.status == 2)
+        #expect(result.stdout == "")
+        #expect(result.stderr == "error: textfile exporter: directory '/nonexistent/dir' does not exist\n")
+    }
+}
+
 struct LuaPatternSyntaxTests {
     @Test(arguments: [
         ("100%", "malformed pattern (ends with '%')"),
