@@ -138,3 +138,44 @@ struct CustomMetricsTests {
         #expect(error?.description == "config.yaml:3:7: error: metrics.custom[0].name: 'sellify_decisions_total' must start with sellify_rule_ and end in _total (rule counters have their own namespace and are counters)")
     }
 }
+
+/// deploy/prometheus: the scrape config and alert rules are valid, and the
+/// alert rules' unit tests pass (`promtool test rules`).
+struct PrometheusDeployTests {
+    func promtool(_ arguments: [String]) throws -> (Int32, String) {
+        let path = "/usr/bin/promtool"
+        try #require(FileManager.default.isExecutableFile(atPath: path), "promtool is missing: run scripts/install-deps.sh --test")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot.appendingPathComponent("deploy/prometheus")
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test(arguments: [
+        ["check", "config", "prometheus.yml"],
+        ["check", "rules", "sellify-alerts.yml"],
+        ["test", "rules", "sellify-alerts.test.yml"],
+    ])
+    func promtoolAccepts(_ arguments: [String]) throws {
+        let (status, output) = try promtool(arguments)
+        #expect(status == 0, "\(output)")
+    }
+
+    /// Every metric the alert rules use is one the catalogue declares.
+    @Test func alertRulesUseDeclaredMetrics() throws {
+        let rules = try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/prometheus/sellify-alerts.yml"), encoding: .utf8)
+        let declared = Set(MetricCatalog.all.map(\.name))
+        let used = Set(rules.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") })
+            .filter { $0.hasPrefix("sellify_") }
+            .map(String.init))
+        #expect(!used.isEmpty)
+        #expect(used.subtracting(declared) == [])
+    }
+}
