@@ -179,3 +179,28 @@ struct PrometheusDeployTests {
         #expect(used.subtracting(declared) == [])
     }
 }
+
+struct GrafanaDashboardTests {
+    /// The dashboard is valid JSON, and every metric its queries use is declared.
+    @Test func dashboardQueriesUseDeclaredMetrics() throws {
+        let url = repositoryRoot.appendingPathComponent("deploy/grafana/sellify-dashboard.json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let panels = try #require(object["panels"] as? [[String: Any]])
+        #expect(panels.count >= 10)
+        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        let declared = Set(MetricCatalog.all.map(\.name))
+        var used: Set<String> = []
+        for expression in expressions {
+            for word in expression.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") })
+            where word.hasPrefix("sellify_") {
+                var name = String(word)
+                for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) && !declared.contains(name) {
+                    name = String(name.dropLast(suffix.count))
+                }
+                used.insert(name)
+            }
+        }
+        #expect(used.count >= 12)
+        #expect(used.subtracting(declared) == [])
+    }
+}
