@@ -45,12 +45,7 @@ struct DecideCommand: ParsableCommand {
     func run() throws {
         let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
         let maxText = deployment.configuration.validation.maxLength * 4
-        let store: any DecisionStore
-        do {
-            store = try Runtime.store(for: deployment, path: stateDB)
-        } catch let status as ExitStatus {
-            throw ExitCode(status.code)
-        }
+        let store = try Runtime.store(for: deployment, path: stateDB)
         let pipeline = DecisionPipeline(
             rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
         if jsonl {

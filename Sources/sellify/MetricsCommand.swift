@@ -20,24 +20,20 @@ struct MetricsCommand: ParsableCommand {
     var stateDB: String?
 
     func run() throws {
+        let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
+        let store = try Runtime.store(for: deployment, path: stateDB)
+        let metrics = SellifyMetrics()
+        metrics.prepare(configuration: deployment.configuration, rulesVersion: deployment.rules.version)
+        let pipeline = DecisionPipeline(
+            rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
+        // The wall clock picks the current quota windows; it never feeds a decision.
+        let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
         do {
-            let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
-            let store = try Runtime.store(for: deployment, path: stateDB)
-            let metrics = SellifyMetrics()
-            metrics.prepare(configuration: deployment.configuration, rulesVersion: deployment.rules.version)
-            let pipeline = DecisionPipeline(
-                rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
-            // The wall clock picks the current quota windows; it never feeds a decision.
-            let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
-            do {
-                try metrics.loadState(from: store, quota: pipeline.quota, at: now)
-            } catch {
-                printError("error: \(error)")
-                throw ExitCode(Runtime.setupFailure)
-            }
-            print(metrics.exposition(), terminator: "")
-        } catch let status as ExitStatus {
-            throw ExitCode(status.code)
+            try metrics.loadState(from: store, quota: pipeline.quota, at: now)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(Runtime.setupFailure)
         }
+        print(metrics.exposition(), terminator: "")
     }
 }

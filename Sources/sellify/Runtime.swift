@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SellifyCore
 import SellifyPlugins
@@ -15,7 +16,7 @@ enum Runtime {
             return try Deployment.load(configPath: configPath, plugins: .builtin, poolSize: poolSize)
         } catch {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
-            throw ExitStatus(code: setupFailure)
+            throw ExitCode(setupFailure)
         }
     }
 
@@ -26,13 +27,9 @@ enum Runtime {
             return try SQLiteStore(configuration: .init(path: path, synchronous: configuration.store.synchronous))
         } catch {
             printError("error: \(error)")
-            throw ExitStatus(code: setupFailure)
+            throw ExitCode(setupFailure)
         }
     }
-}
-
-struct ExitStatus: Error {
-    var code: Int32
 }
 
 func printError(_ line: String) {

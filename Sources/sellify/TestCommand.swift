@@ -32,12 +32,7 @@ struct TestCommand: ParsableCommand {
     var metricsTextfile: String?
 
     func run() throws {
-        let deployment: Deployment
-        do {
-            deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
-        } catch let status as ExitStatus {
-            throw ExitCode(status.code)
-        }
+        let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
         let rulesDirectory = deployment.configuration.rules.directory
         let folder = directory ?? deployment.loaded.resolve(rulesDirectory + "/tests")
         let display = directory ?? deployment.loaded.display(rulesDirectory + "/tests")

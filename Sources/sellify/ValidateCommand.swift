@@ -21,12 +21,7 @@ struct ValidateCommand: ParsableCommand {
     var products: [String] = []
 
     func run() throws {
-        let deployment: Deployment
-        do {
-            deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
-        } catch let status as ExitStatus {
-            throw ExitCode(status.code)
-        }
+        let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
         var context: [Product] = []
         for id in products {
             guard let product = deployment.catalog.product(id: id) else {
