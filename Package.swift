@@ -21,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The HTTP server. Traits off: no swift-configuration, FoundationEssentials only.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // System libraries, linked through pkg-config; nothing is vendored.
@@ -80,6 +85,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The HTTP API: Hummingbird routes, auth, limits, middleware, exporters' lifecycle.
+        .target(
+            name: "SellifyServer",
+            dependencies: [
+                "SellifyCore", "SellifyStore", "SellifyMetrics", "SellifyPlugins",
+                "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Plugins: one folder each under plugins/, registered in Sources/sellify/Plugins.swift.
         .target(name: "SellifyExporterHTTP", dependencies: ["SellifyCore"], path: "plugins/exporter-http",
                 swiftSettings: swiftSettings),
@@ -107,8 +131,9 @@ let package = Package(
             name: "sellify",
             dependencies: [
                 "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyStore", "SellifyMetrics",
-                "SellifyExporterTextfile",
+                "SellifyExporterTextfile", "SellifyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings

@@ -137,7 +137,7 @@ public final class SellifyMetrics: Sendable {
         }
     }
 
-    func setQuotaGauges(_ status: [QuotaEngine.Quota: Decision.QuotaStatus]) {
+    public func setQuotaGauges(_ status: [QuotaEngine.Quota: Decision.QuotaStatus]) {
         for (quota, value) in status {
             let definition: MetricDefinition
             switch quota {

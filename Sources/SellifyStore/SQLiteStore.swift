@@ -11,7 +11,7 @@ import GRDB
 ///   The class is `Sendable`: one instance is shared by all threads.
 /// - `commit(_:)` returns only after the transaction committed; with
 ///   `synchronous = FULL` (the default) that means the WAL was fsync'ed.
-public final class SQLiteStore: DecisionStore {
+public final class SQLiteStore: DecisionStore, ClosableStore {
     public struct Configuration: Sendable {
         /// The database file; its parent folder is created (mode 0700) if missing.
         public var path: String
@@ -354,6 +354,81 @@ public final class SQLiteStore: DecisionStore {
             }
         } catch {
             throw Self.storeError("read the audit log", error)
+        }
+    }
+
+    public func auditRecords(_ query: AuditQuery) throws(StoreError) -> [AuditRecord] {
+        guard query.limit > 0 else { return [] }
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let since = query.since {
+            conditions.append("at_ms >= ?")
+            arguments += [since.milliseconds]
+        }
+        if let until = query.until {
+            conditions.append("at_ms < ?")
+            arguments += [until.milliseconds]
+        }
+        if let conversation = query.conversationID {
+            conditions.append("conversation_id = ?")
+            arguments += [conversation]
+        }
+        if let kind = query.kind {
+            conditions.append("kind = ?")
+            arguments += [kind]
+        }
+        if let after = query.after {
+            conditions.append("seq > ?")
+            arguments += [after]
+        }
+        arguments += [query.limit]
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = """
+            SELECT seq, kind, at_ms, conversation_id, message_id, summary
+            FROM audit_log \(filter) ORDER BY seq LIMIT ?
+            """
+        do {
+            return try writer.read { db in
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+                var records: [AuditRecord] = []
+                while let row = try rows.next() {
+                    records.append(AuditRecord(
+                        sequence: row[0],
+                        entry: AuditEntry(
+                            kind: row[1], at: Timestamp(milliseconds: row[2]),
+                            conversationID: row[3], messageID: row[4], summary: row[5])))
+                }
+                return records
+            }
+        } catch {
+            throw Self.storeError("query the audit log", error)
+        }
+    }
+
+    public func resetUsage(of counters: [QuotaCounterKey], audit: AuditEntry) throws(StoreError) -> [QuotaCounterKey: Int] {
+        do {
+            return try writer.write { db in
+                var previous: [QuotaCounterKey: Int] = [:]
+                let reset = try db.cachedStatement(sql: "UPDATE quota_counters SET used = 0 WHERE window = ? AND counter = ?")
+                for key in counters {
+                    previous[key] = try Self.fetchUsed(db, key)
+                    try reset.execute(arguments: [key.window, key.counter.rawValue])
+                }
+                try db.cachedStatement(sql: """
+                    INSERT INTO audit_log (kind, at_ms, conversation_id, message_id, summary) VALUES (?, ?, ?, ?, ?)
+                    """).execute(arguments: [audit.kind, audit.at.milliseconds, audit.conversationID, audit.messageID, audit.summary])
+                return previous
+            }
+        } catch {
+            throw Self.storeError("reset quota counters", error)
+        }
+    }
+
+    public func ping() throws(StoreError) {
+        do {
+            _ = try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
+        } catch {
+            throw Self.storeError("ping SQLite store at '\(path)'", error)
         }
     }
 

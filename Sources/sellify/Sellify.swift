@@ -2,7 +2,7 @@ import ArgumentParser
 import SellifyCore
 
 @main
-struct Sellify: ParsableCommand {
+struct Sellify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sellify",
         abstract: "The deterministic engine of an AI sales assistant.",
@@ -11,7 +11,7 @@ struct Sellify: ParsableCommand {
             goes to stdout as JSON; diagnostics go to stderr.
             """,
         version: SellifyVersion.current,
-        subcommands: [CheckCommand.self, DecideCommand.self, ValidateCommand.self, TestCommand.self, MetricsCommand.self, VersionCommand.self]
+        subcommands: [ServeCommand.self, CheckCommand.self, DecideCommand.self, ValidateCommand.self, TestCommand.self, MetricsCommand.self, KeysCommand.self, VersionCommand.self]
     )
 }
 

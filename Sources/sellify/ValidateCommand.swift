@@ -44,21 +44,3 @@ struct ValidateCommand: ParsableCommand {
         if !result.valid { throw ExitCode(1) }
     }
 }
-
-extension ValidationResult {
-    /// `{"valid":…,"violations":[{"code","end","message","severity","start"}]}` with sorted keys.
-    var jsonObject: JSONObjectWriter {
-        var o = JSONObjectWriter()
-        o["valid"] = .bool(valid)
-        o["violations"] = .array(violations.map { v in
-            var item = JSONObjectWriter()
-            item["code"] = .string(v.code)
-            item["message"] = .string(v.message)
-            item["severity"] = .string(v.severity)
-            item["start"] = .int(v.start)
-            item["end"] = .int(v.end)
-            return .object(item)
-        })
-        return o
-    }
-}

@@ -41,18 +41,28 @@ public struct Checker: Sendable {
                 + "\(rules.intents.intents.count) intents, \(rules.forbidden.entries.count) forbidden entries, "
                 + "\(rules.templates.texts.count) templates, \(rules.sources.libraries.count) libraries")
 
-        var passed = 0
+        let failures = deployment.sampleDiagnostics()
+        report.diagnostics += failures
+        let passed = SampleContexts.all(catalog: catalog, configuration: configuration).count - failures.count
+        report.summary.append("decide(ctx): \(passed) samples returned valid decisions")
+        return report
+    }
+}
+
+extension Deployment {
+    /// Runs `decide` on every built-in sample context; one diagnostic per
+    /// sample that fails (what `sellify check` and a reload both require).
+    public func sampleDiagnostics() -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
         for sample in SampleContexts.all(catalog: catalog, configuration: configuration) {
             do {
                 _ = try rules.decide(sample.context)
-                passed += 1
             } catch {
                 var diagnostic = Diagnostic(error)
                 diagnostic.message += " (sample '\(sample.name)')"
-                report.diagnostics.append(diagnostic)
+                diagnostics.append(diagnostic)
             }
         }
-        report.summary.append("decide(ctx): \(passed) samples returned valid decisions")
-        return report
+        return diagnostics
     }
 }

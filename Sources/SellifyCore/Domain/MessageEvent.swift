@@ -41,10 +41,12 @@ extension MessageEvent {
     public static let maxIDLength = 256
 
     /// Decodes and checks an event from JSON, naming the field of any problem.
-    public static func parse(json: some Sequence<UInt8>, maxTextLength: Int) throws(EventError) -> MessageEvent {
+    public static func parse(
+        json: some Sequence<UInt8>, maxTextLength: Int, maxDepth: Int = JSONValue.defaultMaxDepth
+    ) throws(EventError) -> MessageEvent {
         let value: JSONValue
         do {
-            value = try JSONValue.parse(Array(json))
+            value = try JSONValue.parse(Array(json), maxDepth: maxDepth)
         } catch {
             throw EventError(field: "", message: "invalid JSON: \(error.message)")
         }

@@ -143,4 +143,50 @@ public protocol DecisionStore: Sendable {
     func conversationCountsByState() throws(StoreError) -> [String: Int]
     /// The newest audit entries, newest last.
     func recentAudit(limit: Int) throws(StoreError) -> [AuditEntry]
+    /// Audit records matching `query`, oldest first, at most `query.limit`.
+    func auditRecords(_ query: AuditQuery) throws(StoreError) -> [AuditRecord]
+    /// Atomically sets `counters` to zero and appends `audit`; returns the
+    /// usage each counter had before (a manual quota reset).
+    func resetUsage(of counters: [QuotaCounterKey], audit: AuditEntry) throws(StoreError) -> [QuotaCounterKey: Int]
+    /// Fails when the store cannot answer a trivial query (readiness).
+    func ping() throws(StoreError)
+}
+
+/// A stored audit entry with its sequence number (the paging cursor).
+public struct AuditRecord: Sendable, Equatable {
+    public var sequence: Int64
+    public var entry: AuditEntry
+    public init(sequence: Int64, entry: AuditEntry) {
+        self.sequence = sequence
+        self.entry = entry
+    }
+}
+
+/// Filters of `GET /api/v1/audit` and `sellify audit show`; every one is optional.
+public struct AuditQuery: Sendable, Equatable {
+    /// Records with `at >= since`.
+    public var since: Timestamp?
+    /// Records with `at < until`.
+    public var until: Timestamp?
+    public var conversationID: String?
+    public var kind: String?
+    /// Records with a sequence number greater than this (the next page).
+    public var after: Int64?
+    public var limit: Int
+    public init(
+        since: Timestamp? = nil, until: Timestamp? = nil, conversationID: String? = nil, kind: String? = nil,
+        after: Int64? = nil, limit: Int = 100
+    ) {
+        self.since = since
+        self.until = until
+        self.conversationID = conversationID
+        self.kind = kind
+        self.after = after
+        self.limit = limit
+    }
+}
+
+/// A store that holds connections to close at shutdown.
+public protocol ClosableStore: Sendable {
+    func close() throws(StoreError)
 }

@@ -1,0 +1,136 @@
+import Crypto
+public import Foundation
+public import SellifyCore
+public import SellifyMetrics
+import SellifyPlugins
+public import SellifyYAML
+import Synchronization
+import Prometheus
+
+/// One loaded deployment and what is built from it. Immutable: a reload
+/// builds a new snapshot and swaps it in, so a request that started on the
+/// old rules finishes on them and every decision uses one complete rule set.
+public final class EngineSnapshot: Sendable {
+    public let deployment: Deployment
+    public let pipeline: DecisionPipeline
+    public let validator: TextValidator
+    public let responses: ResponseEngine
+    /// When this snapshot was loaded (wall clock; shown by `GET /api/v1/rules`).
+    public let loadedAt: Date
+    /// `relativePath → sha256` of every rules file.
+    public let fileDigests: [(path: String, sha256: String)]
+
+    init(deployment: Deployment, store: any DecisionStore, metrics: SellifyMetrics, scheduler: QuotaScheduler, loadedAt: Date) {
+        self.deployment = deployment
+        let configuration = deployment.configuration
+        pipeline = DecisionPipeline(
+            rules: deployment.rules, catalog: deployment.catalog, configuration: configuration, store: store,
+            hooks: [StageMetricsHook(metrics: metrics)], scheduler: scheduler)
+        validator = TextValidator(
+            rules: deployment.rules, catalog: deployment.catalog, validation: configuration.validation,
+            account: configuration.account)
+        responses = ResponseEngine(
+            templates: deployment.rules.templates, account: configuration.account,
+            defaultLanguage: deployment.rules.intents.defaultLanguage)
+        self.loadedAt = loadedAt
+        fileDigests = deployment.rules.sources.allFiles.map { file in
+            (file.relativePath, APIKeyRing.hex(SHA256.hash(data: Array(file.source.utf8))))
+        }
+    }
+}
+
+/// The running engine: the current snapshot and the history of reloads.
+public final class Engine: Sendable {
+    public struct ReloadFailure: Sendable {
+        public var at: Date
+        public var diagnostics: [Diagnostic]
+    }
+
+    public struct Status: Sendable {
+        public var lastError: ReloadFailure?
+        /// When the running rules stopped matching the folder (first failed reload since the last good one).
+        public var staleSince: Date?
+        public var reloads = (ok: 0, error: 0)
+    }
+
+    public enum ReloadOutcome: Sendable {
+        case reloaded(EngineSnapshot, changed: Bool)
+        case failed([Diagnostic])
+    }
+
+    let configPath: String
+    let store: any DecisionStore
+    let metrics: SellifyMetrics
+    let scheduler: QuotaScheduler
+    let poolSize: Int?
+    private let current: Mutex<EngineSnapshot>
+    private let status = Mutex(Status())
+    /// One reload at a time (a reload compiles a whole new pool of states).
+    private let reloading = Mutex(())
+
+    public init(configPath: String, deployment: Deployment, store: any DecisionStore, metrics: SellifyMetrics, poolSize: Int?) {
+        self.configPath = configPath
+        self.store = store
+        self.metrics = metrics
+        self.poolSize = poolSize
+        scheduler = QuotaScheduler()
+        current = Mutex(EngineSnapshot(
+            deployment: deployment, store: store, metrics: metrics, scheduler: scheduler, loadedAt: Date()))
+    }
+
+    public var snapshot: EngineSnapshot { current.withLock { $0 } }
+    public var currentStatus: Status { status.withLock { $0 } }
+
+    /// Loads config, catalog and rules again, runs the sample calls of
+    /// `sellify check`, and swaps them in only when everything is clean.
+    /// Blocking (compiles Lua): call it off the event loop.
+    public func reload() -> ReloadOutcome {
+        reloading.withLock { _ in
+            let diagnostics: [Diagnostic]
+            do {
+                let deployment = try Deployment.load(configPath: configPath, plugins: .builtin, poolSize: poolSize)
+                var problems = deployment.sampleDiagnostics()
+                problems += restartOnlyChanges(from: snapshot.deployment.configuration, to: deployment.configuration)
+                if problems.isEmpty {
+                    let old = snapshot
+                    let fresh = EngineSnapshot(
+                        deployment: deployment, store: store, metrics: metrics, scheduler: scheduler, loadedAt: Date())
+                    current.withLock { $0 = fresh }
+                    status.withLock { status in
+                        status.reloads.ok += 1
+                        status.staleSince = nil
+                    }
+                    metrics.counter(MetricCatalog.rulesReloads, "ok").increment()
+                    if old.deployment.rules.version != fresh.deployment.rules.version {
+                        metrics.gauge(MetricCatalog.rulesInfo, old.deployment.rules.version).set(to: 0)
+                        metrics.gauge(MetricCatalog.rulesInfo, fresh.deployment.rules.version).set(to: 1)
+                    }
+                    return .reloaded(fresh, changed: old.deployment.rules.version != fresh.deployment.rules.version)
+                }
+                diagnostics = problems
+            } catch let error as DiagnosticList {
+                diagnostics = error.diagnostics
+            } catch {
+                diagnostics = [Diagnostic("\(error)")]
+            }
+            let now = Date()
+            status.withLock { status in
+                status.reloads.error += 1
+                status.lastError = ReloadFailure(at: now, diagnostics: diagnostics)
+                if status.staleSince == nil { status.staleSince = now }
+            }
+            metrics.counter(MetricCatalog.rulesReloads, "error").increment()
+            return .failed(diagnostics)
+        }
+    }
+
+    /// Settings a running server cannot change: a reload that changes them fails.
+    func restartOnlyChanges(from old: SellifyConfiguration, to new: SellifyConfiguration) -> [Diagnostic] {
+        var changed: [String] = []
+        if old.server.host != new.server.host || old.server.port != new.server.port { changed.append("server") }
+        if old.store.path != new.store.path || old.store.type != new.store.type { changed.append("store") }
+        if old.metrics.exporters.map(\.type) != new.metrics.exporters.map(\.type) { changed.append("metrics.exporters") }
+        if old.auth.apiKeys.map(\.sha256.hex) != new.auth.apiKeys.map(\.sha256.hex) { changed.append("auth.api_keys") }
+        return changed.map { Diagnostic("\(configPath): \($0) changed: restart the server for this change to take effect") }
+    }
+}

@@ -1,0 +1,564 @@
+// Generated from openapi.yaml by scripts/embed-openapi.sh — do not edit.
+// A test checks that this copy equals openapi.yaml.
+enum OpenAPIDocument {
+    static let yaml = #"""
+openapi: 3.1.0
+info:
+  title: Sellify Core API
+  version: 0.1.0
+  summary: The deterministic engine of an AI sales assistant.
+  description: |
+    A channel connector posts each customer message to `POST /api/v1/decisions` and gets a
+    decision back (`RespondText`, `RespondImage`, `RespondVideo`, `Escalate`, `Ignore`).
+
+    Every response body is JSON with keys in sorted order. Every error has the shape
+    `{"error":{"code":"…","message":"…","details":{…}}}`; `code` is stable, `message` is for
+    people, `details` is present when there is more to say (the field, the diagnostics…).
+    Bad input of any kind is a 4xx, never a 5xx. Every response carries `X-Request-ID`
+    (the caller's when it sent a sane one, else a fresh one); it is on every log line too.
+
+    Authentication: `Authorization: Bearer <key>` or `X-API-Key: <key>`. Keys are configured
+    as SHA-256 hashes with scopes `decide`, `read`, `admin` (`sellify keys new`).
+    `/health`, `/ready`, `/metrics` and `/openapi.yaml` are public.
+servers:
+  - url: http://127.0.0.1:8080
+security:
+  - bearer: []
+  - apiKey: []
+tags:
+  - name: probes
+  - name: decisions
+  - name: quota
+  - name: state
+  - name: rules
+paths:
+  /health:
+    get:
+      tags: [probes]
+      summary: Liveness
+      operationId: health
+      security: []
+      responses:
+        "200":
+          description: The process is up.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [status, version]
+                properties:
+                  status: { type: string, const: ok }
+                  version: { type: string }
+  /ready:
+    get:
+      tags: [probes]
+      summary: Readiness (rules loaded, store answering, not shutting down)
+      operationId: ready
+      security: []
+      responses:
+        "200":
+          description: Ready. `status` is `degraded` when the last rules reload failed and the last good rules are serving.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Readiness" }
+        "503":
+          description: Not ready; `checks` says which part is not.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Readiness" }
+  /metrics:
+    get:
+      tags: [probes]
+      summary: Prometheus exposition (when the `http` exporter serves on the API listener)
+      operationId: metrics
+      security: []
+      responses:
+        "200":
+          description: Text format 0.0.4; no customer data.
+          content:
+            text/plain; version=0.0.4; charset=utf-8:
+              schema: { type: string }
+  /openapi.yaml:
+    get:
+      tags: [probes]
+      summary: This document
+      operationId: openapi
+      security: []
+      responses:
+        "200":
+          description: OpenAPI 3.1 in YAML.
+          content:
+            application/yaml:
+              schema: { type: string }
+  /api/v1/decisions:
+    post:
+      tags: [decisions]
+      summary: Run the pipeline for one message event (scope `decide`)
+      description: |
+        The decision is durable (quota consumption, conversation, audit record) before it is
+        returned. Posting the same `message_id` again returns the stored decision byte for byte
+        (with `Idempotent-Replayed: true`) and consumes nothing. `?trace=true` adds the stage trace.
+      operationId: decide
+      parameters:
+        - { name: trace, in: query, required: false, schema: { type: boolean } }
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/MessageEvent" }
+            example: { conversation_id: "wa:5215550001", message_id: "wamid.1", type: text, text: "¿cuánto cuesta el Plan Premium?", received_at: "2026-11-30T18:00:00Z" }
+      responses:
+        "200":
+          description: The decision.
+          headers:
+            Idempotent-Replayed: { schema: { type: string, const: "true" }, description: Present when this is a stored decision. }
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Decision" }
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "403": { $ref: "#/components/responses/Forbidden" }
+        "413": { $ref: "#/components/responses/TooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "429": { $ref: "#/components/responses/RateLimited" }
+        "503": { $ref: "#/components/responses/Unavailable" }
+  /api/v1/validate:
+    post:
+      tags: [decisions]
+      summary: Validate a text against forbidden words and catalog facts (scope `decide`)
+      operationId: validate
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [text]
+              properties:
+                text: { type: string, minLength: 1 }
+                product_ids: { type: array, items: { type: string }, description: Products in context; prices must match these. }
+      responses:
+        "200":
+          description: The verdict (also when invalid).
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/ValidationResult" }
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "403": { $ref: "#/components/responses/Forbidden" }
+        "413": { $ref: "#/components/responses/TooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "422": { $ref: "#/components/responses/Unprocessable" }
+        "429": { $ref: "#/components/responses/RateLimited" }
+        "503": { $ref: "#/components/responses/Unavailable" }
+  /api/v1/generate:
+    post:
+      tags: [decisions]
+      summary: Word an answer with the AI provider, validate it, re-ask on failure (scope `decide`)
+      description: |
+        The provider (`ai.provider`; `template` renders `rules/templates.yaml`) words the
+        template; the validator checks it; an invalid text is re-asked up to `ai.max_retries`
+        times. Still invalid: 422 `validation_failed` with the violations.
+      operationId: generate
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [template]
+              properties:
+                template: { type: string }
+                product_id: { type: string }
+                language: { type: string, description: "Default: the rules' default language." }
+      responses:
+        "200":
+          description: A validated text.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [text, template, language, provider, attempts, valid]
+                properties:
+                  text: { type: string }
+                  template: { type: string }
+                  language: { type: string }
+                  provider: { type: string }
+                  attempts: { type: integer, minimum: 1 }
+                  valid: { type: boolean, const: true }
+                  product_id: { type: string }
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "403": { $ref: "#/components/responses/Forbidden" }
+        "413": { $ref: "#/components/responses/TooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "422": { $ref: "#/components/responses/Unprocessable" }
+        "429": { $ref: "#/components/responses/RateLimited" }
+        "503": { $ref: "#/components/responses/Unavailable" }
+  /api/v1/messages:
+    post:
+      tags: [decisions]
+      summary: Record an outbound message sent outside a decision (scope `decide`)
+      description: |
+        A message a person sent: it counts toward the quotas, updates the conversation and is
+        audited. Idempotent by `message_id`. 409 `quota_exhausted` when it would exceed a quota.
+      operationId: recordMessage
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [conversation_id, message_id, sent_at]
+              properties:
+                conversation_id: { type: string, minLength: 1, maxLength: 256 }
+                message_id: { type: string, minLength: 1, maxLength: 256 }
+                type: { type: string, enum: [text, image, video], default: text }
+                sent_at: { type: string, format: date-time }
+                sent_by: { type: string, description: Who sent it (kept in the audit record). }
+      responses:
+        "200":
+          description: Recorded (or the stored answer for a repeated message id).
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [conversation_id, message_id, type, sent_at, counted, quota]
+                properties:
+                  conversation_id: { type: string }
+                  message_id: { type: string }
+                  type: { type: string }
+                  sent_at: { type: string, format: date-time }
+                  counted: { type: boolean }
+                  quota: { $ref: "#/components/schemas/QuotaMap" }
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "403": { $ref: "#/components/responses/Forbidden" }
+        "409": { $ref: "#/components/responses/Conflict" }
+        "413": { $ref: "#/components/responses/TooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "429": { $ref: "#/components/responses/RateLimited" }
+        "503": { $ref: "#/components/responses/Unavailable" }
+  /api/v1/quota:
+    get:
+      tags: [quota]
+      summary: Usage and limits in every window (scope `read`)
+      operationId: quota
+      parameters:
+        - { name: at, in: query, required: false, schema: { type: string, format: date-time }, description: "The time whose windows to show (default: now)." }
+      responses:
+        "200":
+          description: Usage per quota.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [at, timezone, warn_ratio, windows, quotas]
+                properties:
+                  at: { type: string, format: date-time }
+                  timezone: { type: string }
+                  warn_ratio: { type: number }
+                  windows:
+                    type: object
+                    properties: { day: { type: string }, week: { type: string } }
+                  quotas: { $ref: "#/components/schemas/QuotaMap" }
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "403": { $ref: "#/components/responses/Forbidden" }
+        "429": { $ref: "#/components/responses/RateLimited" }
+        "503": { $ref: "#/components/responses/Unavailable" }
+  /api/v1/quota/reset:
+    post:
+      tags: [quota]
+      summary: Reset the daily or weekly counters (scope `admin`; audited)
+      operationId: resetQuota
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [window]
+              properties:
+                window: { type: string, enum: [daily, weekly] }
+                at: { type: string, format: date-time, description: "A time inside the window to reset (default: now)." }
+      responses:
+        "200":
+          description: Reset; `previous` holds the usage before.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [reset_type, previous, at]
+                properties:
+                  reset_type: { type: string, enum: [daily, weekly] }
+                  previous: { type: object, additionalProperties: { type: integer } }
+                  at: { type: string, format: date-time }
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "403": { $ref: "#/components/responses/Forbidden" }
+        "413": { $ref: "#/components/responses/TooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "429": { $ref: "#/components/responses/RateLimited" }
+        "503": { $ref: "#/components/responses/Unavailable" }
+  /api/v1/conversations/{id}:
+    get:
+      tags: [state]
+      summary: State and counters of one conversation (scope `read`)
+      operationId: conversation
+      parameters:
+        - { name: id, in: path, required: true, schema: { type: string } }
+      responses:
+        "200":
+          description: The conversation.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Conversation" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "403": { $ref: "#/components/responses/Forbidden" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "429": { $ref: "#/components/responses/RateLimited" }
+        "503": { $ref: "#/components/responses/Unavailable" }
+  /api/v1/audit:
+    get:
+      tags: [state]
+      summary: Query audit records, oldest first, with paging (scope `read`)
+      operationId: audit
+      parameters:
+        - { name: since, in: query, schema: { type: string, format: date-time }, description: "Records at or after this time." }
+        - { name: until, in: query, schema: { type: string, format: date-time }, description: "Records before this time." }
+        - { name: conversation, in: query, schema: { type: string } }
+        - { name: kind, in: query, schema: { type: string, examples: [decision, outbound_message, quota_reset] } }
+        - { name: after, in: query, schema: { type: integer, minimum: 0 }, description: "Records after this sequence number (the previous page's next_after)." }
+        - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
+      responses:
+        "200":
+          description: A page of records; `next_after` is null on the last page.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [records, next_after]
+                properties:
+                  records: { type: array, items: { $ref: "#/components/schemas/AuditRecord" } }
+                  next_after: { type: [integer, "null"] }
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "403": { $ref: "#/components/responses/Forbidden" }
+        "429": { $ref: "#/components/responses/RateLimited" }
+        "503": { $ref: "#/components/responses/Unavailable" }
+  /api/v1/rules:
+    get:
+      tags: [rules]
+      summary: The loaded rules, their files, load time and last reload error (scope `read`)
+      operationId: rules
+      responses:
+        "200":
+          description: Rules status.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [version, directory, files, loaded_at, pool_size, stale_since, last_error, reloads]
+                properties:
+                  version: { type: string }
+                  directory: { type: string }
+                  files:
+                    type: array
+                    items:
+                      type: object
+                      properties: { path: { type: string }, sha256: { type: string } }
+                  loaded_at: { type: string, format: date-time }
+                  pool_size: { type: integer }
+                  stale_since: { type: [string, "null"], format: date-time }
+                  last_error:
+                    oneOf:
+                      - type: "null"
+                      - type: object
+                        properties:
+                          at: { type: string, format: date-time }
+                          diagnostics: { type: array, items: { type: string } }
+                  reloads:
+                    type: object
+                    properties: { ok: { type: integer }, error: { type: integer } }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "403": { $ref: "#/components/responses/Forbidden" }
+        "429": { $ref: "#/components/responses/RateLimited" }
+  /api/v1/rules/reload:
+    post:
+      tags: [rules]
+      summary: Reload rules, catalog and config now (scope `admin`)
+      description: |
+        Compiles the rules folder into a fresh pool, runs the sample calls of `sellify check`,
+        and swaps atomically. On any problem the running rules stay and the answer is 422
+        `rules_invalid` with every diagnostic (file:line). SIGHUP does the same.
+      operationId: reloadRules
+      responses:
+        "200":
+          description: Reloaded.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [result, version, changed]
+                properties:
+                  result: { type: string, const: ok }
+                  version: { type: string }
+                  changed: { type: boolean }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "403": { $ref: "#/components/responses/Forbidden" }
+        "422": { $ref: "#/components/responses/Unprocessable" }
+        "429": { $ref: "#/components/responses/RateLimited" }
+        "503": { $ref: "#/components/responses/Unavailable" }
+components:
+  securitySchemes:
+    bearer: { type: http, scheme: bearer }
+    apiKey: { type: apiKey, in: header, name: X-API-Key }
+  responses:
+    BadRequest:
+      description: "Malformed JSON (`malformed_json`), a bad field (`invalid_field`, details.field) or query parameter (`invalid_parameter`)."
+      content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
+    Unauthorized:
+      description: "No key or an unknown key (`unauthorized`)."
+      content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
+    Forbidden:
+      description: "The key lacks the route's scope (`forbidden`)."
+      content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
+    NotFound:
+      description: "No such route (`not_found`) or conversation (`conversation_not_found`)."
+      content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
+    Conflict:
+      description: "The message would exceed a quota (`quota_exhausted`; details.quota, used, limit)."
+      content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
+    TooLarge:
+      description: "The body is larger than `server.body_limit` (`body_too_large`)."
+      content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
+    UnsupportedMediaType:
+      description: "The body is not `application/json` (`unsupported_media_type`)."
+      content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
+    Unprocessable:
+      description: "Well-formed but refused: `validation_failed`, `rules_invalid`, `generation_failed`, `rule_error`."
+      content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
+    RateLimited:
+      description: "Over the key's rate (`rate_limited`); wait `Retry-After` seconds."
+      headers:
+        Retry-After: { schema: { type: integer } }
+      content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
+    Unavailable:
+      description: "`overloaded` (too many requests in flight), `timeout`, `store_unavailable` or `shutting_down`; retry after `Retry-After`."
+      headers:
+        Retry-After: { schema: { type: integer } }
+      content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
+  schemas:
+    Error:
+      type: object
+      required: [error]
+      properties:
+        error:
+          type: object
+          required: [code, message]
+          properties:
+            code: { type: string, examples: [quota_exhausted, invalid_field, unauthorized] }
+            message: { type: string }
+            details: { type: object }
+    Readiness:
+      type: object
+      required: [status, checks]
+      properties:
+        status: { type: string, enum: [ready, degraded, not_ready, shutting_down] }
+        checks:
+          type: object
+          properties:
+            config: { type: object }
+            rules: { type: object }
+            store: { type: object }
+    MessageEvent:
+      type: object
+      additionalProperties: false
+      required: [conversation_id, message_id, received_at]
+      properties:
+        conversation_id: { type: string, minLength: 1, maxLength: 256 }
+        message_id: { type: string, minLength: 1, maxLength: 256, description: The idempotency key. }
+        type: { type: string, enum: [text, image, audio, video, sticker, location, contact, reaction], default: text }
+        text: { type: string, description: Required for type text. }
+        received_at: { type: string, format: date-time }
+    QuotaStatus:
+      type: object
+      required: [used, limit]
+      properties:
+        used: { type: integer }
+        limit: { type: integer }
+        remaining: { type: integer }
+        window: { type: string }
+    QuotaMap:
+      type: object
+      properties:
+        messages_today: { $ref: "#/components/schemas/QuotaStatus" }
+        messages_week: { $ref: "#/components/schemas/QuotaStatus" }
+        images_today: { $ref: "#/components/schemas/QuotaStatus" }
+        videos_week: { $ref: "#/components/schemas/QuotaStatus" }
+    Decision:
+      type: object
+      required: [decision_id, conversation_id, message_id, action, rule, reason, conversation, quota, rules_version]
+      properties:
+        decision_id: { type: string }
+        conversation_id: { type: string }
+        message_id: { type: string }
+        action: { type: string, enum: [RespondText, RespondImage, RespondVideo, Escalate, Ignore] }
+        rule: { type: string }
+        reason: { type: string }
+        text: { type: string }
+        media: { type: object }
+        product: { type: string }
+        language: { type: string }
+        intent: { type: string }
+        conversation:
+          type: object
+          properties: { state: { type: string }, previous_state: { type: string } }
+        quota: { $ref: "#/components/schemas/QuotaMap" }
+        rules_version: { type: string }
+        fallback: { type: boolean }
+        trace: { type: array, items: { type: object } }
+    ValidationResult:
+      type: object
+      required: [valid, violations]
+      properties:
+        valid: { type: boolean }
+        violations:
+          type: array
+          items:
+            type: object
+            required: [code, message, severity, start, end]
+            properties:
+              code: { type: string }
+              message: { type: string }
+              severity: { type: string }
+              start: { type: integer }
+              end: { type: integer }
+    Conversation:
+      type: object
+      properties:
+        id: { type: string }
+        state: { type: string }
+        opted_out: { type: boolean }
+        inbound_count: { type: integer }
+        reply_count: { type: integer }
+        last_inbound_at: { type: [string, "null"], format: date-time }
+        last_outbound_at: { type: [string, "null"], format: date-time }
+        replies_last_hour: { type: integer }
+        version: { type: integer }
+    AuditRecord:
+      type: object
+      properties:
+        seq: { type: integer }
+        kind: { type: string }
+        at: { type: string, format: date-time }
+        conversation_id: { type: [string, "null"] }
+        message_id: { type: [string, "null"] }
+        summary: { type: object }
+"""#
+}

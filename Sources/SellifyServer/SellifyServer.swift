@@ -1,0 +1,172 @@
+import Foundation
+import Hummingbird
+public import Logging
+import NIOCore
+public import SellifyCore
+public import SellifyMetrics
+import SellifyPlugins
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+import HummingbirdCore
+import Prometheus
+
+/// `sellify serve`: the HTTP API of SPEC §6 on Hummingbird, run by a
+/// swift-service-lifecycle group with the exporters and the SIGHUP reloader.
+///
+/// Blocking work (Lua, SQLite) runs on a thread pool sized to the Lua state
+/// pool, never on an event loop. SIGTERM/SIGINT shut down gracefully: stop
+/// accepting, finish in-flight requests (up to `server.shutdown_timeout`),
+/// final exporter writes, close the store.
+public final class SellifyServer: Sendable {
+    public struct Options: Sendable {
+        public var host: String?
+        public var port: Int?
+        public init(host: String? = nil, port: Int? = nil) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    let engine: Engine
+    let store: any DecisionStore
+    let metrics: SellifyMetrics
+    let keys: APIKeyRing
+    let limiter: RateLimiter
+    let blocking: BlockingExecutor
+    /// Reloads get their own thread so a slow compile never takes a request thread.
+    let reloadExecutor: BlockingExecutor
+    let alerts: AlertDispatcher
+    let body: BodyReader
+    let exporters: ExporterSet
+    let logger: Logger
+    let host: String
+    let port: Int
+    private let draining = Atomic<Bool>(false)
+
+    var metricsOnAPIListener: Bool { exporters.metricsOnAPIListener }
+    var isDraining: Bool { draining.load(ordering: .relaxed) }
+
+    public init(
+        deployment: Deployment, configPath: String, store: any DecisionStore, metrics: SellifyMetrics, keys: APIKeyRing,
+        options: Options, logger: Logger
+    ) throws(ExporterError) {
+        let configuration = deployment.configuration
+        self.store = store
+        self.metrics = metrics
+        self.keys = keys
+        self.logger = logger
+        engine = Engine(configPath: configPath, deployment: deployment, store: store, metrics: metrics, poolSize: nil)
+        limiter = RateLimiter(
+            requestsPerSecond: configuration.rateLimit.requestsPerSecond, burst: configuration.rateLimit.burst)
+        let timeout = Duration.milliseconds(configuration.server.requestTimeout.milliseconds)
+        // Threads: one per Lua state plus as many again to wait on fsync (group commit).
+        blocking = BlockingExecutor(threads: max(2, deployment.rules.poolSize * 2), timeout: timeout)
+        reloadExecutor = BlockingExecutor(threads: 1, timeout: .seconds(600))
+        alerts = AlertDispatcher(metrics: metrics)
+        body = BodyReader(limit: configuration.server.bodyLimit.bytes, maxDepth: configuration.server.maxJSONDepth)
+        exporters = try ExporterSet.build(
+            configuration.metrics.exporters, loaded: deployment.loaded, metrics: metrics, logger: logger)
+        host = options.host ?? configuration.server.host
+        port = options.port ?? configuration.server.port
+    }
+
+    /// Serves until SIGTERM/SIGINT; returns after a graceful shutdown.
+    /// `onListening` gets the bound URL (the real port when `port` is 0).
+    public func run(onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        let configuration = engine.snapshot.deployment.configuration
+        blocking.start()
+        reloadExecutor.start()
+        let responder = SellifyResponder(
+            inner: buildRouter().buildResponder(), metrics: metrics,
+            inFlight: InFlightLimiter(limit: configuration.server.maxConcurrentRequests))
+        let http = HTTP1Channel.Configuration(idleTimeout: .seconds(75))
+        let api = Application(
+            responder: responder, server: .http1(configuration: http),
+            configuration: .init(address: .hostname(host, port: port), serverName: "sellify"),
+            onServerRunning: { [host] channel in
+                let port = channel.localAddress?.port ?? 0
+                onListening("http://\(host):\(port)")
+            },
+            logger: logger)
+        var services: [any Service] = [StoreCloser(store: store, logger: logger)]
+        services += exporters.services
+        for listener in exporters.metricsListeners {
+            let metrics = self.metrics
+            let router = Router()
+            router.get("/metrics") { _, _ in MetricsEndpoint.response(metrics) }
+            services.append(Application(
+                router: router,
+                configuration: .init(address: .hostname(listener.host, port: listener.port), serverName: "sellify-metrics"),
+                onServerRunning: { [logger] channel in
+                    logger.notice("metrics listener", metadata: ["url": "http://\(listener.host):\(channel.localAddress?.port ?? 0)/metrics"])
+                },
+                logger: logger))
+        }
+        services.append(SignalReloader(server: self))
+        services.append(DrainWatcher(server: self))
+        services.append(api)
+        var group = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .milliseconds(configuration.server.shutdownTimeout.milliseconds)
+        try await ServiceGroup(configuration: group).run()
+        try? await blocking.shutdown()
+        try? await reloadExecutor.shutdown()
+    }
+
+    func startDraining() { draining.store(true, ordering: .relaxed) }
+}
+
+/// Marks the server as draining when graceful shutdown starts (so `/ready`
+/// answers 503 while in-flight requests finish).
+struct DrainWatcher: Service {
+    let server: SellifyServer
+    func run() async throws {
+        try? await gracefulShutdown()
+        server.startDraining()
+    }
+}
+
+/// Closes the store last (services stop in reverse order), after every
+/// request and exporter is done.
+struct StoreCloser: Service {
+    let store: any DecisionStore
+    let logger: Logger
+    func run() async throws {
+        try? await gracefulShutdown()
+        if let closable = store as? any ClosableStore {
+            do { try closable.close() } catch { logger.error("closing the store failed", metadata: ["error": "\(error)"]) }
+        }
+        logger.notice("store closed")
+    }
+}
+
+
+/// `kill -HUP`: reload rules and config (same path as `POST /api/v1/rules/reload`).
+struct SignalReloader: Service {
+    let server: SellifyServer
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                _ = try? await server.reload(trigger: "SIGHUP", logger: server.logger)
+            }
+        }
+    }
+}
+
+/// Delivers alerts to the configured sinks. (The `log` sink: one warning
+/// line per alert; webhooks and de-duplication are the alert engine's next step.)
+struct AlertDispatcher: Sendable {
+    let metrics: SellifyMetrics
+
+    func dispatch(_ alerts: [AlertEvent], logger: Logger) {
+        for alert in alerts {
+            logger.warning("alert", metadata: [
+                "condition": "\(alert.condition)", "key": "\(alert.key)", "severity": "\(alert.severity.rawValue)",
+                "alert": "\(alert.message)",
+            ])
+            metrics.counter(MetricCatalog.alertsSent, alert.severity.rawValue).increment()
+        }
+    }
+}

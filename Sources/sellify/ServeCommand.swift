@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SellifyCore
+import SellifyMetrics
+import SellifyServer
+import SellifyStore
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API (SPEC §6) until SIGTERM or SIGINT.",
+        discussion: """
+            Loads the config, catalog and rules (exit 2 with every diagnostic when they are broken), \
+            opens the store, starts the exporters chosen in metrics.exporters and serves. \
+            SIGHUP reloads rules and config; SIGTERM/SIGINT finish in-flight requests \
+            (up to server.shutdown_timeout), write the exporters once more, close the store and exit 0.
+            With no API key configured, the first start generates one with every scope, keeps only its \
+            hash beside the store and prints the key once.
+            """
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(help: "Listen address (overrides server.host).")
+    var host: String?
+
+    @Option(help: "Listen port (overrides server.port; 0 picks a free port and prints it).")
+    var port: Int?
+
+    func run() async throws {
+        if let port, !(0...65535).contains(port) {
+            printError("error: --port: expected 0…65535, got \(port)")
+            throw ExitCode(Runtime.setupFailure)
+        }
+        let deployment = try Runtime.deployment(configPath: options.config)
+        let configuration = deployment.configuration
+        let format: SellifyLogHandler.Format = configuration.logging.format == .json ? .json : .text
+        let level = Logger.Level(rawValue: configuration.logging.level.rawValue) ?? .info
+        LoggingSystem.bootstrap { label in SellifyLogHandler(label: label, format: format, level: level) }
+        let logger = Logger(label: "sellify")
+
+        let store = try Runtime.store(for: deployment, path: nil)
+        let keys: APIKeyRing
+        var generatedKey: String?
+        if configuration.auth.apiKeys.isEmpty {
+            let directory = (store.path as NSString).deletingLastPathComponent
+            do {
+                let bootstrap = try BootstrapKey.loadOrCreate(directory: directory)
+                keys = APIKeyRing(entries: [bootstrap.entry])
+                generatedKey = bootstrap.key
+                if bootstrap.key == nil {
+                    logger.notice(
+                        "no API key configured; using the generated key whose hash is in \(bootstrap.hashFile) (delete that file and restart for a new one)")
+                }
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(Runtime.setupFailure)
+            }
+        } else {
+            keys = APIKeyRing(configuration: configuration.auth)
+        }
+
+        let metrics = SellifyMetrics(custom: configuration.metrics.custom)
+        metrics.prepare(configuration: configuration, rulesVersion: deployment.rules.version)
+        let quota = QuotaEngine(
+            limits: configuration.quotas.limits,
+            calendar: QuotaCalendar(timeZone: configuration.quotaTimeZone.timeZone, weekStart: configuration.quotas.weekStartsOn),
+            warnRatio: configuration.quotas.warnRatio)
+        do {
+            try metrics.loadState(from: store, quota: quota, at: Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)))
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(Runtime.setupFailure)
+        }
+
+        let server: SellifyServer
+        do {
+            server = try SellifyServer(
+                deployment: deployment, configPath: options.config, store: store, metrics: metrics, keys: keys,
+                options: .init(host: host, port: port), logger: logger)
+        } catch {
+            printError("error: \(options.config): \(error)")
+            throw ExitCode(Runtime.setupFailure)
+        }
+        try await server.run { [generatedKey] url in
+            var banner = "sellify: serving on \(url) (rules \(deployment.rules.version.prefix(12)), store \(store.path))\n"
+            if let generatedKey {
+                banner += """
+                    sellify: no API key configured — generated one with every scope (shown once; only its hash is kept):
+                        \(generatedKey)
+                      try: curl -s -H 'Authorization: Bearer \(generatedKey)' -H 'Content-Type: application/json' \\
+                             -d '{"conversation_id":"wa:1","message_id":"m1","text":"hola","received_at":"2026-11-30T18:00:00Z"}' \\
+                             \(url)/api/v1/decisions
+
+                    """
+            }
+            FileHandle.standardError.write(Data(banner.utf8))
+        }
+        logger.notice("stopped")
+    }
+}
+
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Make API keys.",
+        subcommands: [NewKey.self]
+    )
+
+    struct NewKey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "new",
+            abstract: "Print a fresh random API key and the auth.api_keys entry holding its SHA-256.",
+            discussion: """
+                The key is printed once on stdout; store it in the connector's secret store. Only \
+                the hash goes into config.yaml:
+                  sellify keys new --name connector --scopes decide,read
+                """
+        )
+
+        @Option(help: "Name of the key (shown in logs and audit records).")
+        var name = "connector"
+
+        @Option(help: "Comma-separated scopes: decide, read, admin.")
+        var scopes = "decide,read"
+
+        func run() throws {
+            var parsed: [Scope] = []
+            for part in scopes.split(separator: ",") {
+                let text = part.trimmingCharacters(in: .whitespaces)
+                guard let scope = Scope(rawValue: text) else {
+                    printError("error: --scopes: unknown scope '\(text)' (known: decide, read, admin)")
+                    throw ExitCode(Runtime.setupFailure)
+                }
+                if !parsed.contains(scope) { parsed.append(scope) }
+            }
+            guard !parsed.isEmpty else {
+                printError("error: --scopes: name at least one of decide, read, admin")
+                throw ExitCode(Runtime.setupFailure)
+            }
+            let key = APIKeyGenerator.newKey()
+            print("key: \(key)")
+            print("config (auth.api_keys):")
+            print("  - { name: \(name), sha256: \"\(APIKeyGenerator.sha256Hex(of: key))\", scopes: [\(parsed.map(\.rawValue).joined(separator: ", "))] }")
+        }
+    }
+}
