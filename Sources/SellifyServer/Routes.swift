@@ -15,6 +15,9 @@ public struct Route: Sendable {
     public var path: String
     public var scope: Scope?
     let handler: @Sendable (Request, SellifyRequestContext) async throws -> Response
+
+    /// `GET /api/v1/quota`: how the route is written in openapi.yaml too.
+    public var operation: String { "\(method.rawValue) \(path)" }
 }
 
 extension SellifyServer {

@@ -1,0 +1,209 @@
+import Foundation
+import SellifyServer
+import Testing
+
+/// Idempotency under concurrency, graceful shutdown, reloads, exporters and
+/// the first-start key — each against a real `sellify serve` process.
+struct LifecycleTests {
+    @Test func sameMessageFromTwentyClientsIsOneDecisionAndOneQuotaUnit() throws {
+        let deployment = try ServerDeployment()
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        let port = server.port
+        let body = event("wa:idem", "idem-1", "¿cuánto cuesta el Plan Premium?")
+        let responses = try concurrently(20) { _ in
+            try HTTPTestClient(port: port).json("POST", "/api/v1/decisions", key: TestKey.decide, body)
+        }
+        #expect(responses.allSatisfy { $0.status == 200 })
+        #expect(Set(responses.map(\.body)).count == 1)
+        #expect(responses.filter { $0.header("Idempotent-Replayed") == nil }.count == 1)
+        let quota = try server.client.request("GET", "/api/v1/quota?at=2026-11-30T18:00:00Z", key: TestKey.readOnly)
+        #expect((quota.json?["quotas"] as? [String: [String: Any]])?["messages_today"]?["used"] as? Int == 1)
+        let audit = try server.client.request("GET", "/api/v1/audit?kind=decision", key: TestKey.readOnly)
+        #expect((audit.json?["records"] as? [Any])?.count == 1)
+    }
+
+    @Test func sigtermLetsTheRequestInFlightFinishThenExitsZero() throws {
+        // A rule that takes about a second for the text "slow".
+        let deployment = try ServerDeployment(edits: [("instruction_budget: 1000000", "instruction_budget: 2000000000")])
+        try deployment.edit([("function decide(ctx)\n", """
+            function decide(ctx)
+              if (ctx.event or {}).text == "slow" then
+                local x = 0
+                for i = 1, 40000000 do x = x + i end
+              end
+
+            """)], file: "rules/decision.lua")
+        let server = try ServerProcess(deployment)
+        let port = server.port
+        let slow = Thread.detachNewThreadWithResult {
+            try HTTPTestClient(port: port).json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:slow", "slow-1", "slow"))
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        let started = Date()
+        #expect(server.stop(SIGTERM) == 0)
+        let response = try slow.value()
+        #expect(response.status == 200, "\(response.text)")
+        #expect(response.json?["message_id"] as? String == "slow-1")
+        #expect(Date().timeIntervalSince(started) < 15)
+        #expect(server.stderr.contains("store closed"))
+        // The store is consistent and holds the decision that was answered.
+        let check = try sqlite(deployment.storePath, "PRAGMA integrity_check; SELECT COUNT(*) FROM decisions WHERE message_id = 'slow-1'; SELECT COUNT(*) FROM audit_log WHERE message_id = 'slow-1';")
+        #expect(check == "ok\n1\n1\n")
+    }
+
+    @Test func sighupReloadsChangedRules() throws {
+        let deployment = try ServerDeployment()
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        let before = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json?["version"] as? String
+        try deployment.edit([("-- 1. Safety and consent", "-- 1. Safety and consent (edited)")], file: "rules/decision.lua")
+        kill(server.pid, SIGHUP)
+        var after: String?
+        for _ in 0..<200 {
+            after = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json?["version"] as? String
+            if after != before { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(after != nil && after != before)
+        let decision = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:h", "h1", "hola"))
+        #expect(decision.json?["rules_version"] as? String == after)
+        #expect(server.stderr.contains("rules reloaded"))
+    }
+
+    @Test func firstStartGeneratesAKeyKeepsOnlyItsHashAndReusesIt() throws {
+        let deployment = try ServerDeployment(configuredKeys: false)
+        let first = try ServerProcess(deployment)
+        let key = try #require(first.stderr.firstMatch(of: /sk_[0-9a-f]{64}/).map { String($0.output) })
+        #expect(try first.client.request("GET", "/api/v1/quota", key: key).status == 200)
+        #expect(try first.client.request("POST", "/api/v1/rules/reload", key: key).status == 200)  // every scope
+        #expect(first.stop() == 0)
+        let hashFile = deployment.url.appendingPathComponent("data/api-key.sha256").path
+        let attributes = try FileManager.default.attributesOfItem(atPath: hashFile)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let stored = try String(contentsOfFile: hashFile, encoding: .utf8)
+        #expect(stored == APIKeyGenerator.sha256Hex(of: key) + "\n")
+        #expect(!stored.contains(key))
+        // The next start prints no key and accepts the old one.
+        let second = try ServerProcess(deployment)
+        defer { second.stop() }
+        #expect(second.stderr.firstMatch(of: /sk_[0-9a-f]{64}/) == nil)
+        #expect(try second.client.request("GET", "/api/v1/quota", key: key).status == 200)
+    }
+
+    @Test func textfileExporterWritesPeriodicallyAndOnceMoreAtShutdown() throws {
+        let deployment = try ServerDeployment(edits: [("""
+                - type: http                    # GET /metrics on the API listener (or `listen: host:port`)
+
+            """, """
+                - type: http
+                - type: textfile
+                  directory: prom
+                  interval: 1s
+                - type: stdout
+                  interval: 1s
+
+            """)])
+        try FileManager.default.createDirectory(at: deployment.url.appendingPathComponent("prom"), withIntermediateDirectories: true)
+        let server = try ServerProcess(deployment)
+        let file = deployment.url.appendingPathComponent("prom/sellify.prom").path
+        #expect(FileManager.default.fileExists(atPath: file))
+        _ = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:t", "t1", "hola"))
+        #expect(server.stop() == 0)
+        // The final write has the last request in it.
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains(#"sellify_http_requests_total{endpoint="/api/v1/decisions",status="200"} 1"#))
+        #expect(try promtoolCheck(text) == "")
+        // stdout carries framed snapshots only (logs are on stderr), the last one after shutdown.
+        #expect(server.stdout.hasPrefix("# sellify metrics snapshot 1\n"))
+        #expect(server.stdout.hasSuffix("# EOF\n"))
+        #expect(!server.stdout.contains("serving on"))
+    }
+
+    @Test func textfileExporterWithAMissingDirectoryFailsAtStart() throws {
+        let deployment = try ServerDeployment(edits: [("""
+                - type: http                    # GET /metrics on the API listener (or `listen: host:port`)
+
+            """, """
+                - type: textfile
+                  directory: missing-dir
+
+            """)])
+        #expect(throws: HTTPTestError.self) { try ServerProcess(deployment) }
+    }
+
+    @Test func metricsOnTheirOwnListenerAndPromtoolCleanAfterTraffic() throws {
+        let deployment = try ServerDeployment(edits: [(
+            "    - type: http                    # GET /metrics on the API listener (or `listen: host:port`)\n",
+            "    - type: http\n      listen: 127.0.0.1:0\n")])
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        _ = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:m", "m1", "hola"))
+        _ = try server.client.request("GET", "/nowhere")
+        // Not on the API listener…
+        #expect(try server.client.request("GET", "/metrics").status == 404)
+        // …but on its own, whose URL is logged.
+        var port: Int?
+        for _ in 0..<100 where port == nil {
+            port = server.stderr.firstMatch(of: /metrics listener url=http:\/\/127\.0\.0\.1:(\d+)/).flatMap { Int($0.output.1) }
+            if port == nil { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        let metrics = try HTTPTestClient(port: try #require(port)).request("GET", "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.text.contains(#"sellify_http_requests_total{endpoint="unmatched",status="404"} 2"#))  // /nowhere and /metrics
+        #expect(metrics.text.contains(#"sellify_http_request_duration_seconds_count{endpoint="/api/v1/decisions"} 1"#))
+        #expect(try promtoolCheck(metrics.text) == "")
+    }
+}
+
+extension Thread {
+    /// Runs `body` on a new thread; `value()` waits for its result.
+    static func detachNewThreadWithResult<T: Sendable>(_ body: @escaping @Sendable () throws -> T) -> ThreadResult<T> {
+        let result = ThreadResult<T>()
+        Thread { result.set(Result { try body() }) }.start()
+        return result
+    }
+}
+
+final class ThreadResult<T: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<T, any Error>?
+    func set(_ value: Result<T, any Error>) {
+        result = value
+        done.signal()
+    }
+    func value() throws -> T {
+        done.wait()
+        return try result!.get()
+    }
+}
+
+func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe(), inPipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    process.standardInput = inPipe
+    try process.run()
+    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+    try inPipe.fileHandleForWriting.close()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+func sqlite(_ path: String, _ sql: String) throws -> String {
+    let result = try run("/usr/bin/sqlite3", [path, sql])
+    return result.output
+}
+
+/// `promtool check metrics` on `text`: its output (empty when clean). Fails
+/// (not skips) when promtool is missing: `make test` installs it.
+func promtoolCheck(_ text: String) throws -> String {
+    let promtool = "/usr/bin/promtool"
+    try #require(FileManager.default.isExecutableFile(atPath: promtool), "promtool missing: run scripts/install-deps.sh --test")
+    let result = try run(promtool, ["check", "metrics"], input: text)
+    return result.status == 0 ? result.output : "exit \(result.status): \(result.output)"
+}

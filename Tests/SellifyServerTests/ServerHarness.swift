@@ -1,0 +1,186 @@
+import Foundation
+import SellifyServer
+import Synchronization
+import Testing
+
+/// The repository root, found from this file's path.
+let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Test keys and the scopes each one has in `ServerDeployment`'s config.
+enum TestKey {
+    static let decide = "sk_test_decide_read"
+    static let readOnly = "sk_test_read_only"
+    static let admin = "sk_test_admin_all"
+    static let unknown = "sk_test_not_configured"
+}
+
+/// A copy of the shipped deployment in a scratch folder, with its config
+/// edited by plain text replacement (so the shipped comments and layout stay).
+final class ServerDeployment {
+    let url: URL
+
+    init(edits: [(String, String)] = [], configuredKeys: Bool = true) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        for item in ["config.yaml", "catalog.yaml", "rules"] {
+            try FileManager.default.copyItem(
+                at: repositoryRoot.appendingPathComponent(item), to: url.appendingPathComponent(item))
+        }
+        var all = edits
+        if configuredKeys {
+            all.append(("  api_keys: []\n", """
+                  api_keys:
+                    - { name: connector, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.decide))", scopes: [decide, read] }
+                    - { name: dashboard, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.readOnly))", scopes: [read] }
+                    - { name: operator, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.admin))", scopes: [decide, read, admin] }
+
+                """))
+        }
+        try edit(all)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    var configPath: String { url.appendingPathComponent("config.yaml").path }
+    var storePath: String { url.appendingPathComponent("data/sellify.db").path }
+
+    func edit(_ edits: [(String, String)], file: String = "config.yaml") throws {
+        let path = url.appendingPathComponent(file)
+        var text = try String(contentsOf: path, encoding: .utf8)
+        for (old, new) in edits {
+            guard text.contains(old) else {
+                Issue.record("\(file) does not contain \(old.debugDescription)")
+                continue
+            }
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        try text.write(to: path, atomically: true, encoding: .utf8)
+    }
+
+    func write(_ relative: String, _ contents: String) throws {
+        try contents.write(to: url.appendingPathComponent(relative), atomically: true, encoding: .utf8)
+    }
+}
+
+/// The `sellify` binary built next to the test bundle.
+func sellifyExecutable() throws -> URL {
+    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("sellify") }
+    return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+                        "sellify binary not found next to \(directory.path); run `swift build --build-tests`")
+}
+
+/// `sellify serve --port 0` as a child process; the bound port is read from
+/// its banner line on stderr.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let deployment: ServerDeployment
+    private let errors = TextBuffer()
+    private let output = TextBuffer()
+    private(set) var port = 0
+
+    init(_ deployment: ServerDeployment, arguments: [String] = []) throws {
+        self.deployment = deployment
+        process.executableURL = try sellifyExecutable()
+        process.arguments = ["serve", "--config", deployment.configPath, "--port", "0"] + arguments
+        process.currentDirectoryURL = deployment.url
+        let err = Pipe(), out = Pipe()
+        process.standardError = err
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        err.fileHandleForReading.readabilityHandler = { [errors] handle in
+            let data = handle.availableData
+            if !data.isEmpty { errors.append(data) }
+        }
+        out.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            if !data.isEmpty { output.append(data) }
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let port = Self.port(in: stderr) {
+                self.port = port
+                return
+            }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        throw HTTPTestError.connect("server did not start (status \(process.terminationStatus)):\n\(stderr)")
+    }
+
+    static func port(in log: String) -> Int? {
+        guard let range = log.range(of: "serving on http://127.0.0.1:") else { return nil }
+        return Int(log[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    var stderr: String { errors.text }
+    var stdout: String { output.text }
+    var client: HTTPTestClient { HTTPTestClient(port: port) }
+    var pid: Int32 { process.processIdentifier }
+
+    /// Sends `signal` and waits for the exit status.
+    @discardableResult
+    func stop(_ signal: Int32 = SIGTERM, timeout: TimeInterval = 30) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return -1
+        }
+        return process.terminationStatus
+    }
+
+    /// Resident memory in KiB, from /proc.
+    var residentKiB: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return nil }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// A message event as JSON.
+func event(_ conversation: String, _ message: String, _ text: String, at time: String = "2026-11-30T18:00:00Z") -> String {
+    let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    return #"{"conversation_id":"\#(conversation)","message_id":"\#(message)","type":"text","text":"\#(escaped)","received_at":"\#(time)"}"#
+}
+
+/// Runs `count` closures on `count` threads at once (a start barrier), returning their results in order.
+func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
+    let results = Mutex<[Int: Result<T, any Error>]>([:])
+    let group = DispatchGroup()
+    let start = DispatchSemaphore(value: 0)
+    for index in 0..<count {
+        group.enter()
+        Thread {
+            start.wait()
+            let result = Result { try body(index) }
+            results.withLock { $0[index] = result }
+            group.leave()
+        }.start()
+    }
+    for _ in 0..<count { start.signal() }
+    group.wait()
+    let all = results.withLock { $0 }
+    return try (0..<count).map { index in try all[index]!.get() }
+}
+
+/// Text collected from a pipe on another thread.
+final class TextBuffer: Sendable {
+    private let bytes = Mutex(Data())
+    func append(_ data: Data) { bytes.withLock { $0.append(data) } }
+    var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
+}
