@@ -5,15 +5,13 @@ SWIFT ?= swift
 CONFIG ?= config.yaml
 RELEASE_BIN = .build/release/sellify
 
-.PHONY: run test deps deps-test build release check bench clean
+.PHONY: run test deps deps-test build release check bench bench-http clean
 
-## run: install, build (release), check config + catalog + rules, then start the main command.
+## run: install, build (release), check config + catalog + rules, then serve config.yaml
+## on the embedded SQLite store (prints the URL, and on the first start an API key and a curl example).
 run: deps release
 	$(RELEASE_BIN) check --config $(CONFIG)
-	@echo
-	@echo "sellify is built: $(RELEASE_BIN)"
-	@echo "The HTTP server (sellify serve) arrives with the server issue; until then the"
-	@echo "main command is 'check'. Try: $(RELEASE_BIN) --help"
+	$(RELEASE_BIN) serve --config $(CONFIG)
 
 ## test: install, build and run every test (what CI runs).
 test: deps-test
@@ -37,9 +35,13 @@ release: deps
 check: build
 	$(SWIFT) run sellify check --config $(CONFIG)
 
-## bench: the benchmarks in bench/ (release build); results are recorded in bench/README.md.
+## bench: the benchmarks in bench/ (release build); results are recorded in bench/README.md
+## and bench/results.md. bench-http: wrk against the running server.
 bench: deps-test
 	bench/run.sh
+
+bench-http: deps-test
+	bench/http.sh
 
 clean:
 	rm -rf .build

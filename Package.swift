@@ -148,7 +148,7 @@ let package = Package(
 
         .executableTarget(
             name: "sellify-bench-pipeline",
-            dependencies: ["SellifyCore", "SellifyPlugins", "SellifyStore"],
+            dependencies: ["SellifyCore", "SellifyPlugins", "SellifyStore", "SellifyMetrics"],
             path: "bench/pipeline",
             swiftSettings: swiftSettings
         ),
