@@ -52,6 +52,39 @@ struct LifecycleTests {
         #expect(check == "ok\n1\n1\n")
     }
 
+    @Test func aRequestOverTheTimeoutGets503AndItsDecisionStillCommits() throws {
+        let deployment = try ServerDeployment(edits: [
+            ("instruction_budget: 1000000", "instruction_budget: 2000000000"),
+            ("request_timeout: 10s", "request_timeout: 100ms"),
+        ])
+        // Slow only the first time the conversation is seen, so a retry (which
+        // evaluates again before the commit finds the stored decision) is quick.
+        try deployment.edit([("function decide(ctx)\n", """
+            function decide(ctx)
+              if (ctx.event or {}).text == "slow" and (ctx.conversation or {}).inbound_count == 1 then
+                local x = 0
+                for i = 1, 40000000 do x = x + i end
+              end
+
+            """)], file: "rules/decision.lua")
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        let body = event("wa:slow", "slow-timeout", "slow")
+        let first = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, body)
+        #expect(first.status == 503)
+        #expect(first.errorCode == "timeout")
+        #expect(first.header("Retry-After") == "1")
+        // The decision finished in the background; the retry returns it without deciding again.
+        var retry = first
+        for _ in 0..<100 {
+            Thread.sleep(forTimeInterval: 0.1)
+            retry = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, body)
+            if retry.status == 200 { break }
+        }
+        #expect(retry.status == 200)
+        #expect(retry.header("Idempotent-Replayed") == "true")
+    }
+
     @Test func sighupReloadsChangedRules() throws {
         let deployment = try ServerDeployment()
         let server = try ServerProcess(deployment)
