@@ -59,12 +59,12 @@ struct ExporterConformanceTests {
 }
 
 struct TextfileSinkTests {
-    /// A reader polling the file while snapshots are replaced never sees a
-    /// torn or empty file: only complete snapshots.
+    /// A reader polling the file in a tight loop while 1,000 snapshots replace
+    /// each other never sees a torn or empty file: only complete snapshots.
     @Test func readersNeverSeeATornFile() throws {
         let directory = try TemporaryDirectory()
         let sink = try TextfileSink(directory: directory.url.path, name: "sellify")
-        let snapshots = (1...200).map { n in ExporterConformanceTests.snapshot(n) + String(repeating: "# padding\n", count: n % 50) }
+        let snapshots = (1...1000).map { n in ExporterConformanceTests.snapshot(n) + String(repeating: "# padding\n", count: n % 50) }
         try sink.write(snapshots[0])
         let valid = Set(snapshots)
         let done = Mutex(false)

@@ -74,6 +74,37 @@ struct MetricsTests {
         #expect(helps.count >= 24)
     }
 
+    /// The exposition for the fixed five events, compared whole with a golden
+    /// file. Only what depends on time is left out: durations (bucket and sum
+    /// lines; `_count` stays), `process_*`, and the build version. Series are
+    /// sorted within each family (the registry emits them in hash order).
+    @Test func expositionMatchesTheGolden() throws {
+        let (_, text) = try exercised()
+        var families: [[String]] = []
+        for line in text.split(separator: "\n").map(String.init) {
+            if line.hasPrefix("# HELP ") { families.append([line]) } else { families[families.count - 1].append(line) }
+        }
+        var normalized: [String] = []
+        for family in families {
+            let name = family[0].split(separator: " ")[2]
+            if name.hasPrefix("process_") { continue }
+            let isDuration = name.hasSuffix("_duration_seconds")
+            let samples = family.dropFirst(2).filter { line in
+                !(isDuration && (line.contains("_bucket{") || line.contains("_sum{") || line.contains("_sum ")))
+                    && !line.hasPrefix("sellify_build_info{")
+            }
+            normalized += family.prefix(2) + samples.sorted()
+        }
+        let actual = normalized.joined(separator: "\n") + "\n"
+        let golden = fixtures.appendingPathComponent("metrics/exposition.prom")
+        if recordingGoldens {
+            try FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try actual.write(to: golden, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: golden, encoding: .utf8)
+        #expect(actual == expected, "re-record on purpose with SELLIFY_RECORD=1")
+    }
+
     @Test func stateGaugesAreRightBeforeTheFirstEvent() throws {
         let deployment = try shippedDeployment(poolSize: 1)
         let directory = try TemporaryDirectory()

@@ -240,3 +240,21 @@ func promtoolCheck(_ text: String) throws -> String {
     let result = try run(promtool, ["check", "metrics"], input: text)
     return result.status == 0 ? result.output : "exit \(result.status): \(result.output)"
 }
+
+struct KeysCommandTests {
+    @Test func keysNewPrintsAKeyAndTheConfigLineWithItsHash() throws {
+        let result = try run(try sellifyExecutable().path, ["keys", "new", "--name", "crm", "--scopes", "read,admin"])
+        #expect(result.status == 0)
+        let key = try #require(result.output.firstMatch(of: /key: (sk_[0-9a-f]{64})/).map { String($0.output.1) })
+        #expect(result.output.contains(#"- { name: crm, sha256: "\#(APIKeyGenerator.sha256Hex(of: key))", scopes: [read, admin] }"#))
+        let again = try run(try sellifyExecutable().path, ["keys", "new"])
+        #expect(!again.output.contains(key))
+    }
+
+    @Test(arguments: ["write", "", "decide,,bogus"])
+    func keysNewRejectsUnknownScopes(_ scopes: String) throws {
+        let result = try run(try sellifyExecutable().path, ["keys", "new", "--scopes", scopes])
+        #expect(result.status == 2)
+        #expect(result.output.contains("error: --scopes"))
+    }
+}
