@@ -22,6 +22,11 @@ enum Runtime {
 
     static func store(for deployment: Deployment, path override: String?) throws -> SQLiteStore {
         let configuration = deployment.configuration
+        if configuration.store.type != .sqlite && override == nil {
+            printError("error: \(deployment.loaded.path): store.type: '\(configuration.store.type.rawValue)' is not available "
+                + "in this build yet (planned as plugins/store-postgres); use 'sqlite'")
+            throw ExitCode(setupFailure)
+        }
         let path = override ?? deployment.loaded.resolve(configuration.store.path)
         do {
             return try SQLiteStore(configuration: .init(path: path, synchronous: configuration.store.synchronous))

@@ -85,6 +85,22 @@ struct LifecycleTests {
         #expect(retry.header("Idempotent-Replayed") == "true")
     }
 
+    @Test func jsonLogsCarryTheRequestID() throws {
+        let deployment = try ServerDeployment(edits: [("level: info ", "level: debug "), ("format: text ", "format: json ")])
+        let server = try ServerProcess(deployment)
+        _ = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly, headers: [("X-Request-ID", "trace-me-7")])
+        #expect(server.stop() == 0)
+        let lines = server.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] is String && object?["message"] is String && object?["time"] is String, "\(line)")
+        }
+        let request = lines.first { $0.contains(#""request_id":"trace-me-7""#) }
+        #expect(request?.contains(#""endpoint":"/api/v1/rules""#) == true)
+        #expect(request?.contains(#""status":"200""#) == true)
+    }
+
     @Test func sighupReloadsChangedRules() throws {
         let deployment = try ServerDeployment()
         let server = try ServerProcess(deployment)
