@@ -494,6 +494,14 @@ extension SellifyServer {
             }
             query.limit = value
         }
+        let include = parameters["include"].map(String.init)
+        guard include == nil || include == "sensitive" else {
+            throw APIError.invalidParameter("include", "expected 'sensitive', got \"\(include!)\"")
+        }
+        let keys = include == "sensitive" ? auditKeys : nil
+        if include == "sensitive" && keys == nil {
+            throw APIError(.unprocessableContent, "no_audit_key", "no audit key is configured: sealed text cannot be opened")
+        }
         let store = self.store
         let records: [AuditRecord]
         do {
@@ -502,7 +510,7 @@ extension SellifyServer {
             throw APIError.store(error)
         }
         var body = JSONObjectWriter()
-        body["records"] = .array(records.map { .object($0.jsonObject) })
+        body["records"] = .array(records.map { .object($0.jsonObject(opening: keys)) })
         body["next_after"] = records.count == query.limit ? .int(Int(records.last!.sequence)) : .null
         return JSONResponse.make(.ok, body)
     }
@@ -561,7 +569,29 @@ extension SellifyServer {
     /// A reload from any trigger (API, SIGHUP), logged with its outcome.
     func reload(trigger: String, logger: Logger) async throws -> Engine.ReloadOutcome {
         let engine = self.engine
-        let outcome = try await reloadExecutor.run { engine.reload() }
+        let store = self.store
+        let outcome = try await reloadExecutor.run {
+            let outcome = engine.reload()
+            // Every reload, good or not, is in the audit chain.
+            var summary = JSONObjectWriter()
+            summary["trigger"] = .string(trigger)
+            let version: String
+            switch outcome {
+            case .reloaded(let snapshot, let changed):
+                summary["result"] = .string("ok")
+                summary["changed"] = .bool(changed)
+                version = snapshot.deployment.rules.version
+            case .failed(let diagnostics):
+                summary["result"] = .string("error")
+                summary["diagnostics"] = .array(diagnostics.prefix(20).map { .string($0.description) })
+                version = engine.snapshot.deployment.rules.version
+            }
+            let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+            try? store.appendAudit([AuditEntry(
+                kind: "rules_reload", at: now, conversationID: nil, messageID: nil, summary: summary.string,
+                rulesVersion: version)])
+            return outcome
+        }
         switch outcome {
         case .reloaded(let snapshot, let changed):
             logger.notice("rules reloaded", metadata: [
@@ -611,16 +641,3 @@ extension ConversationRecord {
     }
 }
 
-extension AuditRecord {
-    var jsonObject: JSONObjectWriter {
-        var o = JSONObjectWriter()
-        o["seq"] = .int(Int(sequence))
-        o["kind"] = .string(entry.kind)
-        o["at"] = .string(entry.at.description)
-        o["conversation_id"] = entry.conversationID.map { .string($0) } ?? .null
-        o["message_id"] = entry.messageID.map { .string($0) } ?? .null
-        // The summary is our own sorted-key JSON object.
-        o["summary"] = .raw(entry.summary)
-        return o
-    }
-}

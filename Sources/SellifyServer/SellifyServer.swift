@@ -37,6 +37,8 @@ public final class SellifyServer: Sendable {
     /// Reloads get their own thread so a slow compile never takes a request thread.
     let reloadExecutor: BlockingExecutor
     let alerts: AlertDispatcher
+    /// Opens the sealed part of audit records (`GET /api/v1/audit?include=sensitive`).
+    let auditKeys: AuditKeyring?
     let body: BodyReader
     let exporters: ExporterSet
     let logger: Logger
@@ -49,8 +51,9 @@ public final class SellifyServer: Sendable {
 
     public init(
         deployment: Deployment, configPath: String, store: any DecisionStore, metrics: SellifyMetrics, keys: APIKeyRing,
-        options: Options, logger: Logger
+        options: Options, logger: Logger, auditKeys: AuditKeyring? = nil
     ) throws(ExporterError) {
+        self.auditKeys = auditKeys
         let configuration = deployment.configuration
         self.store = store
         self.metrics = metrics
@@ -103,6 +106,8 @@ public final class SellifyServer: Sendable {
                 },
                 logger: logger))
         }
+        services.append(AuditRetention(
+            store: store, retentionDays: configuration.audit.retentionDays, metrics: metrics, logger: logger))
         services.append(SignalReloader(server: self))
         services.append(DrainWatcher(server: self))
         services.append(api)
@@ -141,6 +146,52 @@ struct StoreCloser: Service {
     }
 }
 
+
+/// Purges audit records older than `audit.retention_days`, at start and
+/// every hour. The purge itself is audited with the last purged record's
+/// sequence and hash, and the chain's anchor moves with it, so the chain
+/// still verifies.
+struct AuditRetention: Service {
+    let store: any DecisionStore
+    let retentionDays: Int
+    let metrics: SellifyMetrics
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            purge()
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+            } catch {
+                break
+            }
+        }
+    }
+
+    func purge() {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let cutoff = Timestamp(milliseconds: now - Int64(retentionDays) * 86_400_000)
+        do {
+            let purged = try store.purgeAudit(before: cutoff) { count, sequence, hash in
+                var summary = JSONObjectWriter()
+                summary["purged"] = .int(count)
+                summary["through_seq"] = .int(Int(sequence))
+                summary["through_hash"] = .string(hash)
+                summary["retention_days"] = .int(retentionDays)
+                summary["cutoff"] = .string(cutoff.description)
+                return AuditEntry(
+                    kind: "audit_purge", at: Timestamp(milliseconds: now), conversationID: nil, messageID: nil,
+                    summary: summary.string)
+            }
+            if purged > 0 {
+                metrics.counter(MetricCatalog.auditLogs).increment()
+                logger.notice("audit retention purge", metadata: ["purged": "\(purged)", "cutoff": "\(cutoff)"])
+            }
+        } catch {
+            logger.error("audit retention purge failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
 
 /// `kill -HUP`: reload rules and config (same path as `POST /api/v1/rules/reload`).
 struct SignalReloader: Service {

@@ -17,15 +17,20 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         public var path: String
         /// `full` survives power loss; `normal` survives process crashes only.
         public var synchronous: SynchronousMode
+        /// Seals the sensitive part of audit records. Without a keyring that
+        /// part is not stored at all — never in the clear.
+        public var auditKeys: AuditKeyring?
 
-        public init(path: String, synchronous: SynchronousMode = .full) {
+        public init(path: String, synchronous: SynchronousMode = .full, auditKeys: AuditKeyring? = nil) {
             self.path = path
             self.synchronous = synchronous
+            self.auditKeys = auditKeys
         }
     }
 
     /// The file path, or `:memory:`.
     public let path: String
+    public let auditKeys: AuditKeyring?
     private let writer: any DatabaseWriter
     private let committer = GroupCommitter()
 
@@ -37,6 +42,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     public init(configuration: Configuration) throws(StoreError) {
         let path = configuration.path
         self.path = path
+        auditKeys = configuration.auditKeys
         try Self.prepareFile(at: path)
 
         var grdb = GRDB.Configuration()
@@ -72,7 +78,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     /// An in-memory store for tests: a GRDB `DatabaseQueue`, so no WAL (and no
     /// durability); the same schema, statements and transaction semantics.
-    public static func inMemory() throws(StoreError) -> SQLiteStore {
+    public static func inMemory(auditKeys: AuditKeyring? = nil) throws(StoreError) -> SQLiteStore {
         var grdb = GRDB.Configuration()
         grdb.label = "sellify-store-memory"
         grdb.foreignKeysEnabled = true
@@ -82,14 +88,15 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         } catch {
             throw storeError("open in-memory SQLite store", error)
         }
-        let store = SQLiteStore(writer: queue, path: ":memory:")
+        let store = SQLiteStore(writer: queue, path: ":memory:", auditKeys: auditKeys)
         try store.migrate()
         return store
     }
 
-    private init(writer: any DatabaseWriter, path: String) {
+    private init(writer: any DatabaseWriter, path: String, auditKeys: AuditKeyring?) {
         self.writer = writer
         self.path = path
+        self.auditKeys = auditKeys
     }
 
     /// Closes the connections; any later call fails with a `StoreError`.
@@ -166,6 +173,40 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                     summary TEXT NOT NULL
                 );
                 """)
+        }
+        migrator.registerMigration("v2-audit-chain") { db in
+            try db.execute(sql: """
+                ALTER TABLE audit_log ADD COLUMN rules_version TEXT;
+                ALTER TABLE audit_log ADD COLUMN input_digest TEXT;
+                ALTER TABLE audit_log ADD COLUMN key_id TEXT;
+                ALTER TABLE audit_log ADD COLUMN sealed BLOB;
+                ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+                ALTER TABLE audit_log ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+                CREATE INDEX audit_log_at ON audit_log(at_ms);
+                CREATE INDEX audit_log_conversation ON audit_log(conversation_id, seq);
+                -- Where the chain starts: moved forward by retention purges.
+                CREATE TABLE audit_anchor (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    first_seq INTEGER NOT NULL,
+                    prev_hash TEXT NOT NULL
+                );
+                INSERT INTO audit_anchor (id, first_seq, prev_hash) VALUES (1, 1, '\(AuditChain.genesis)');
+                """)
+            // Records written before the chain existed join it, in order.
+            var previous = AuditChain.genesis
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, kind, at_ms, conversation_id, message_id, summary FROM audit_log ORDER BY seq")
+            if let first = rows.first {
+                try db.execute(sql: "UPDATE audit_anchor SET first_seq = ?", arguments: [first[0] as Int64])
+            }
+            for row in rows {
+                let sequence: Int64 = row[0]
+                let entry = AuditEntry(
+                    kind: row[1], at: Timestamp(milliseconds: row[2]), conversationID: row[3], messageID: row[4], summary: row[5])
+                let hash = AuditChain.hash(sequence: sequence, entry: entry, keyID: nil, sealed: nil, prevHash: previous)
+                try db.execute(
+                    sql: "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", arguments: [previous, hash, sequence])
+                previous = hash
+            }
         }
         return migrator
     }()
@@ -256,7 +297,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                     // Alone: the transaction is the unit; nothing written for duplicate/conflict.
                     var outcome = CommitOutcome.conflict
                     try db.inTransaction(.immediate) {
-                        outcome = try Self.apply(batch[0].commit, createdAt: batch[0].createdAt, db)
+                        outcome = try Self.apply(batch[0].commit, createdAt: batch[0].createdAt, keys: auditKeys, db)
                         return outcome == .committed ? .commit : .rollback
                     }
                     results[0] = .success(outcome)
@@ -267,7 +308,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                         do {
                             var outcome = CommitOutcome.conflict
                             try db.inSavepoint {
-                                outcome = try Self.apply(pending.commit, createdAt: pending.createdAt, db)
+                                outcome = try Self.apply(pending.commit, createdAt: pending.createdAt, keys: auditKeys, db)
                                 return outcome == .committed ? .commit : .rollback
                             }
                             results[index] = .success(outcome)
@@ -383,21 +424,12 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         }
         arguments += [query.limit]
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = """
-            SELECT seq, kind, at_ms, conversation_id, message_id, summary
-            FROM audit_log \(filter) ORDER BY seq LIMIT ?
-            """
+        let sql = "SELECT \(Self.auditColumns) FROM audit_log \(filter) ORDER BY seq LIMIT ?"
         do {
             return try writer.read { db in
                 let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
                 var records: [AuditRecord] = []
-                while let row = try rows.next() {
-                    records.append(AuditRecord(
-                        sequence: row[0],
-                        entry: AuditEntry(
-                            kind: row[1], at: Timestamp(milliseconds: row[2]),
-                            conversationID: row[3], messageID: row[4], summary: row[5])))
-                }
+                while let row = try rows.next() { records.append(Self.auditRecord(row)) }
                 return records
             }
         } catch {
@@ -407,6 +439,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     public func resetUsage(of counters: [QuotaCounterKey], audit: AuditEntry) throws(StoreError) -> [QuotaCounterKey: Int] {
         do {
+            let auditKeys = self.auditKeys
             return try writer.write { db in
                 var previous: [QuotaCounterKey: Int] = [:]
                 let reset = try db.cachedStatement(sql: "UPDATE quota_counters SET used = 0 WHERE window = ? AND counter = ?")
@@ -414,13 +447,93 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                     previous[key] = try Self.fetchUsed(db, key)
                     try reset.execute(arguments: [key.window, key.counter.rawValue])
                 }
-                try db.cachedStatement(sql: """
-                    INSERT INTO audit_log (kind, at_ms, conversation_id, message_id, summary) VALUES (?, ?, ?, ?, ?)
-                    """).execute(arguments: [audit.kind, audit.at.milliseconds, audit.conversationID, audit.messageID, audit.summary])
+                try Self.appendAudit([audit], keys: auditKeys, db)
                 return previous
             }
         } catch {
             throw Self.storeError("reset quota counters", error)
+        }
+    }
+
+    public func appendAudit(_ entries: [AuditEntry]) throws(StoreError) {
+        guard !entries.isEmpty else { return }
+        let auditKeys = self.auditKeys
+        do {
+            try writer.write { db in try Self.appendAudit(entries, keys: auditKeys, db) }
+        } catch {
+            throw Self.storeError("append \(entries.count) audit record(s)", error)
+        }
+    }
+
+    public func verifyAudit(batchSize: Int = 10_000) throws(StoreError) -> AuditVerification {
+        do {
+            return try writer.read { db in
+                guard let anchor = try Row.fetchOne(db, sql: "SELECT first_seq, prev_hash FROM audit_anchor WHERE id = 1") else {
+                    return AuditVerification(records: 0, firstBreak: AuditChain.Break(
+                        sequence: 0, expected: "an anchor row", found: "none", reason: "the audit_anchor row is missing"),
+                        headSequence: 0, headHash: "")
+                }
+                var previous: (sequence: Int64, hash: String) = ((anchor[0] as Int64) - 1, anchor[1])
+                var count = 0
+                let statement = try db.cachedStatement(
+                    sql: "SELECT \(Self.auditColumns) FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
+                var after = Int64.min
+                while true {
+                    let records = try Row.fetchAll(statement, arguments: [after, batchSize]).map(Self.auditRecord)
+                    if records.isEmpty { break }
+                    if count == 0, let first = records.first, first.sequence < previous.sequence + 1 {
+                        return AuditVerification(records: count, firstBreak: AuditChain.Break(
+                            sequence: first.sequence, expected: "sequence \(previous.sequence + 1) or later",
+                            found: "sequence \(first.sequence)", reason: "a record older than the chain's anchor"),
+                            headSequence: previous.sequence, headHash: previous.hash)
+                    }
+                    if let broken = AuditChain.check(records, previous: &previous) {
+                        return AuditVerification(records: count, firstBreak: broken, headSequence: previous.sequence, headHash: previous.hash)
+                    }
+                    count += records.count
+                    after = records.last!.sequence
+                }
+                // Deleting the newest records leaves no gap to see, but SQLite's
+                // AUTOINCREMENT counter still remembers the highest sequence used.
+                let highest = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'") ?? 0
+                if highest > previous.sequence {
+                    return AuditVerification(records: count, firstBreak: AuditChain.Break(
+                        sequence: previous.sequence + 1, expected: "records up to sequence \(highest)",
+                        found: "the log ends at \(previous.sequence)", reason: "records are missing at the end"),
+                        headSequence: previous.sequence, headHash: previous.hash)
+                }
+                return AuditVerification(records: count, firstBreak: nil, headSequence: previous.sequence, headHash: previous.hash)
+            }
+        } catch {
+            throw Self.storeError("verify the audit log", error)
+        }
+    }
+
+    public func purgeAudit(before cutoff: Timestamp, record: (_ purged: Int, _ throughSequence: Int64, _ throughHash: String) -> AuditEntry)
+        throws(StoreError) -> Int
+    {
+        let auditKeys = self.auditKeys
+        do {
+            return try writer.write { db in
+                // Only a prefix of the chain is purged (records are appended in time order,
+                // but a late record may carry an older event time: stop at the first newer one).
+                guard let boundary = try Int64.fetchOne(
+                    db, sql: "SELECT MIN(seq) FROM audit_log WHERE at_ms >= ?", arguments: [cutoff.milliseconds])
+                    ?? Int64.fetchOne(db, sql: "SELECT MAX(seq) + 1 FROM audit_log")
+                else { return 0 }
+                guard let last = try Row.fetchOne(
+                    db, sql: "SELECT seq, hash FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT 1", arguments: [boundary])
+                else { return 0 }
+                let purged = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log WHERE seq < ?", arguments: [boundary]) ?? 0
+                try db.execute(sql: "DELETE FROM audit_log WHERE seq < ?", arguments: [boundary])
+                try db.execute(
+                    sql: "UPDATE audit_anchor SET first_seq = ?, prev_hash = ? WHERE id = 1",
+                    arguments: [(last[0] as Int64) + 1, last[1] as String])
+                try Self.appendAudit([record(purged, last[0], last[1])], keys: auditKeys, db)
+                return purged
+            }
+        } catch {
+            throw Self.storeError("purge the audit log", error)
         }
     }
 
@@ -434,8 +547,61 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     // MARK: - Statements (all cached per connection: prepared once)
 
+    static let auditColumns =
+        "seq, kind, at_ms, conversation_id, message_id, summary, rules_version, input_digest, key_id, sealed, prev_hash, hash"
+
+    static func auditRecord(_ row: Row) -> AuditRecord {
+        let sealed: Data? = row[9]
+        return AuditRecord(
+            sequence: row[0],
+            entry: AuditEntry(
+                kind: row[1], at: Timestamp(milliseconds: row[2]), conversationID: row[3], messageID: row[4],
+                summary: row[5], rulesVersion: row[6], inputDigest: row[7]),
+            keyID: row[8], sealed: sealed.map { Array($0) }, prevHash: row[10], hash: row[11])
+    }
+
+    /// Appends `entries` to the chain inside the caller's transaction: each
+    /// record's sequence number and prev_hash come from the current head (read
+    /// in the same transaction, so savepoint rollbacks keep the chain whole).
+    static func appendAudit(_ entries: [AuditEntry], keys: AuditKeyring?, _ db: Database) throws {
+        guard !entries.isEmpty else { return }
+        let headStatement = try db.cachedStatement(sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        var sequence: Int64
+        var previous: String
+        if let head = try Row.fetchOne(headStatement) {
+            sequence = head[0]
+            previous = head[1]
+        } else {
+            let anchor = try Row.fetchOne(db.cachedStatement(sql: "SELECT first_seq, prev_hash FROM audit_anchor WHERE id = 1"))
+            sequence = (anchor?[0] as Int64? ?? 1) - 1
+            previous = anchor?[1] ?? AuditChain.genesis
+        }
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO audit_log (seq, kind, at_ms, conversation_id, message_id, summary, rules_version, input_digest,
+                key_id, sealed, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for var entry in entries {
+            sequence += 1
+            var keyID: String?
+            var sealed: [UInt8]?
+            if let sensitive = entry.sensitive, let keys {
+                (keyID, sealed) = try keys.seal(sensitive, sequence: sequence)
+            }
+            entry.sensitive = nil
+            let hash = AuditChain.hash(sequence: sequence, entry: entry, keyID: keyID, sealed: sealed, prevHash: previous)
+            try insert.execute(arguments: [
+                sequence, entry.kind, entry.at.milliseconds, entry.conversationID, entry.messageID, entry.summary,
+                entry.rulesVersion, entry.inputDigest, keyID, sealed.map { Data($0) }, previous, hash,
+            ])
+            previous = hash
+        }
+    }
+
     /// The body of `commit`, inside one IMMEDIATE transaction on the writer.
-    private static func apply(_ commit: DecisionCommit, createdAt: Int64, _ db: Database) throws -> CommitOutcome {
+    private static func apply(
+        _ commit: DecisionCommit, createdAt: Int64, keys: AuditKeyring?, _ db: Database
+    ) throws -> CommitOutcome {
         // (1) Idempotency: a decided message is answered with its stored bytes.
         if let stored = try fetchDecision(db, messageID: commit.messageID) {
             return .duplicate(stored)
@@ -479,16 +645,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
             INSERT INTO decisions (message_id, conversation_id, decision, created_at_ms) VALUES (?, ?, ?, ?)
             """)
         try insertDecision.execute(arguments: [commit.messageID, conversation.id, Data(commit.decision), createdAt])
-        if !commit.audit.isEmpty {
-            let insertAudit = try db.cachedStatement(sql: """
-                INSERT INTO audit_log (kind, at_ms, conversation_id, message_id, summary) VALUES (?, ?, ?, ?, ?)
-                """)
-            for entry in commit.audit {
-                try insertAudit.execute(arguments: [
-                    entry.kind, entry.at.milliseconds, entry.conversationID, entry.messageID, entry.summary,
-                ])
-            }
-        }
+        try appendAudit(commit.audit, keys: keys, db)
         return .committed
     }
 

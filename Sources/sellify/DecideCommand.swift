@@ -45,10 +45,10 @@ struct DecideCommand: ParsableCommand {
     func run() throws {
         let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
         let maxText = deployment.configuration.validation.maxLength * 4
-        let store = try Runtime.store(for: deployment, path: stateDB)
-        let pipeline = DecisionPipeline(
-            rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
         if jsonl {
+            let store = try Runtime.store(for: deployment, path: stateDB)
+            let pipeline = DecisionPipeline(
+                rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
             // One line in, one line out, flushed: a decision is printed only
             // after it is durable, so a reader never sees an uncommitted one.
             while let line = readLine(strippingNewline: true) {
@@ -83,6 +83,10 @@ struct DecideCommand: ParsableCommand {
             printError("error: bad event: \(error)")
             throw ExitCode(Runtime.setupFailure)
         }
+        // The store is opened only for a valid event: bad input creates no files.
+        let store = try Runtime.store(for: deployment, path: stateDB)
+        let pipeline = DecisionPipeline(
+            rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
         do {
             let result = try pipeline.decide(event, trace: trace)
             printOutput(result.bytes)

@@ -28,10 +28,31 @@ enum Runtime {
             throw ExitCode(setupFailure)
         }
         let path = override ?? deployment.loaded.resolve(configuration.store.path)
+        let keys = try auditKeys(for: deployment, storePath: path)
         do {
-            return try SQLiteStore(configuration: .init(path: path, synchronous: configuration.store.synchronous))
+            return try SQLiteStore(configuration: .init(path: path, synchronous: configuration.store.synchronous, auditKeys: keys))
         } catch {
             printError("error: \(error)")
+            throw ExitCode(setupFailure)
+        }
+    }
+}
+
+extension Runtime {
+    /// `audit.keys`, or the key file beside the store (created on the first start).
+    static func auditKeys(for deployment: Deployment, storePath: String) throws -> AuditKeyring {
+        let defaultFile = ((storePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("audit.key")
+        do {
+            let (keyring, created) = try AuditKeyring.load(
+                deployment.configuration.audit, resolve: deployment.loaded.resolve,
+                environment: ProcessInfo.processInfo.environment, defaultKeyFile: defaultFile)
+            if let created {
+                printError("sellify: no audit key configured — created \(created) (mode 0600) to seal customer text in the "
+                    + "audit log; back it up: without it those records cannot be read")
+            }
+            return keyring
+        } catch {
+            printError("error: \(deployment.loaded.path): \(error)")
             throw ExitCode(setupFailure)
         }
     }

@@ -78,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             server = try SellifyServer(
                 deployment: deployment, configPath: options.config, store: store, metrics: metrics, keys: keys,
-                options: .init(host: host, port: port), logger: logger)
+                options: .init(host: host, port: port), logger: logger, auditKeys: store.auditKeys)
         } catch {
             printError("error: \(options.config): \(error)")
             throw ExitCode(Runtime.setupFailure)

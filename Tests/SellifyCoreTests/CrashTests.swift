@@ -72,6 +72,14 @@ struct CrashTests {
             #expect(try store.storedDecision(messageID: id) == Array(line.utf8))
         }
 
+        // The audit chain survived the kill, and every returned decision has its record.
+        let verify = try runSellify(["audit", "verify", "--state-db", database], in: directory.url)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains(#""intact":true"#))
+        let audited = Set(try store.auditRecords(AuditQuery(kind: "decision", limit: 1000)).compactMap(\.entry.messageID))
+        let returnedIDs = Set(returned.compactMap { $0["message_id"] as? String })
+        #expect(returnedIDs.subtracting(audited).isEmpty)
+
         // The connector retries what it never got an answer for: the stored
         // decision comes back for a committed one, nothing is consumed twice,
         // and the final counter equals the responses given.

@@ -70,8 +70,12 @@ extension DecisionRequest {
         summary["previous_state"] = .string(previousState)
         if fallback { summary["fallback"] = .bool(true) }
         if let validation { summary["valid"] = .bool(validation.valid) }
+        // The customer's words are sealed by the store; the summary never has them.
+        var sensitive = JSONObjectWriter()
+        sensitive["text"] = .string(event.text)
+        sensitive["type"] = .string(event.type.rawValue)
         return AuditEntry(
             kind: "decision", at: event.receivedAt, conversationID: event.conversationID, messageID: event.messageID,
-            summary: summary.string)
+            summary: summary.string, rulesVersion: rulesVersion, inputDigest: event.inputDigest, sensitive: sensitive.string)
     }
 }

@@ -58,7 +58,9 @@ public struct StoredState: Sendable, Equatable {
     }
 }
 
-/// One record of the audit log (the full hash-chained log builds on this).
+/// One record of the audit log, as the pipeline and the server write it.
+/// The store adds the sequence number and the hash chain, and seals
+/// `sensitive` (customer text) with the current audit key.
 public struct AuditEntry: Sendable, Equatable, Codable {
     public var kind: String
     public var at: Timestamp
@@ -66,12 +68,26 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     public var messageID: String?
     /// A short JSON summary (action, rule, rules version…); no customer text.
     public var summary: String
-    public init(kind: String, at: Timestamp, conversationID: String?, messageID: String?, summary: String) {
+    /// The rules version that made this decision (decisions, reloads).
+    public var rulesVersion: String?
+    /// SHA-256 (hex) of the canonical input event, so a replay can prove it saw the same input.
+    public var inputDigest: String?
+    /// What must never be stored in the clear (customer text, phone numbers),
+    /// as a JSON object; sealed with AES-256-GCM by the store.
+    public var sensitive: String?
+
+    public init(
+        kind: String, at: Timestamp, conversationID: String?, messageID: String?, summary: String,
+        rulesVersion: String? = nil, inputDigest: String? = nil, sensitive: String? = nil
+    ) {
         self.kind = kind
         self.at = at
         self.conversationID = conversationID
         self.messageID = messageID
         self.summary = summary
+        self.rulesVersion = rulesVersion
+        self.inputDigest = inputDigest
+        self.sensitive = sensitive
     }
 }
 
@@ -148,17 +164,56 @@ public protocol DecisionStore: Sendable {
     /// Atomically sets `counters` to zero and appends `audit`; returns the
     /// usage each counter had before (a manual quota reset).
     func resetUsage(of counters: [QuotaCounterKey], audit: AuditEntry) throws(StoreError) -> [QuotaCounterKey: Int]
+    /// Appends records outside a decision (reloads, admin calls) to the chain.
+    func appendAudit(_ entries: [AuditEntry]) throws(StoreError)
+    /// Walks the whole chain from its anchor; reports the first broken link.
+    func verifyAudit(batchSize: Int) throws(StoreError) -> AuditVerification
+    /// Deletes the records older than `cutoff` (a prefix of the chain), moves
+    /// the anchor, and appends the record `record(count, last seq, last hash)`
+    /// builds — all in one transaction. Returns how many were deleted.
+    func purgeAudit(before cutoff: Timestamp, record: (_ purged: Int, _ throughSequence: Int64, _ throughHash: String) -> AuditEntry)
+        throws(StoreError) -> Int
     /// Fails when the store cannot answer a trivial query (readiness).
     func ping() throws(StoreError)
 }
 
-/// A stored audit entry with its sequence number (the paging cursor).
+/// The result of walking the audit chain.
+public struct AuditVerification: Sendable, Equatable {
+    /// Records checked before the first break (all of them when intact).
+    public var records: Int
+    public var firstBreak: AuditChain.Break?
+    /// The last good record: an operator can note its hash to anchor the chain externally.
+    public var headSequence: Int64
+    public var headHash: String
+    public init(records: Int, firstBreak: AuditChain.Break?, headSequence: Int64, headHash: String) {
+        self.records = records
+        self.firstBreak = firstBreak
+        self.headSequence = headSequence
+        self.headHash = headHash
+    }
+    public var isIntact: Bool { firstBreak == nil }
+}
+
+/// A stored audit record: the entry, its place in the chain, and its sealed part.
 public struct AuditRecord: Sendable, Equatable {
     public var sequence: Int64
+    /// The entry; `sensitive` is filled only when the record was opened with a key.
     public var entry: AuditEntry
-    public init(sequence: Int64, entry: AuditEntry) {
+    public var keyID: String?
+    /// nonce ‖ ciphertext ‖ tag (AES-256-GCM), when the entry had sensitive data.
+    public var sealed: [UInt8]?
+    public var prevHash: String
+    public var hash: String
+    public init(
+        sequence: Int64, entry: AuditEntry, keyID: String? = nil, sealed: [UInt8]? = nil, prevHash: String = "",
+        hash: String = ""
+    ) {
         self.sequence = sequence
         self.entry = entry
+        self.keyID = keyID
+        self.sealed = sealed
+        self.prevHash = prevHash
+        self.hash = hash
     }
 }
 
