@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "SellifyCore", "SellifyStore", "SellifyMetrics", "SellifyPlugins",
                 "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
+                "SellifyAlertLog", "SellifyAlertWebhook",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -113,6 +114,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "SellifyAlertLog", dependencies: ["SellifyCore"], path: "plugins/alert-log",
                 swiftSettings: swiftSettings),
+        .target(name: "SellifyAlertWebhook", dependencies: ["SellifyCore"], path: "plugins/alert-webhook",
+                swiftSettings: swiftSettings),
         .target(name: "SellifyAITemplate", dependencies: ["SellifyCore"], path: "plugins/ai-template",
                 swiftSettings: swiftSettings),
 
@@ -122,7 +125,7 @@ let package = Package(
             dependencies: [
                 "SellifyCore",
                 "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
-                "SellifyAlertLog", "SellifyAITemplate",
+                "SellifyAlertLog", "SellifyAlertWebhook", "SellifyAITemplate",
             ],
             swiftSettings: swiftSettings
         ),
@@ -172,6 +175,7 @@ let package = Package(
             name: "SellifyServerTests",
             dependencies: [
                 "SellifyServer", "SellifyCore", "SellifyStore", "SellifyMetrics", "SellifyPlugins", "SellifyYAML",
+                "SellifyAlertWebhook",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -88,6 +88,12 @@ public enum MetricCatalog {
         "sellify_audit_logs_total", .counter, "Audit records written.")
     public static let alertsSent = MetricDefinition(
         "sellify_alerts_sent_total", .counter, "Alerts delivered, by severity.", labels: ["severity"])
+    public static let alertFailures = MetricDefinition(
+        "sellify_alert_delivery_failures_total", .counter,
+        "Alert notifications a sink failed to deliver after its retries, by sink.", labels: ["sink"])
+    public static let alertsDropped = MetricDefinition(
+        "sellify_alerts_dropped_total", .counter,
+        "Alert notifications dropped because a sink's queue was full (the oldest goes), by sink.", labels: ["sink"])
 
     // Pipeline stages
     public static let stageDuration = MetricDefinition(
@@ -135,7 +141,7 @@ public enum MetricCatalog {
     public static let all: [MetricDefinition] = [
         decisions, conversationState, quotaMessagesToday, quotaMessagesWeek, quotaImagesToday, quotaVideosWeek, quotaLimit,
         quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, validationResults, forbiddenWords,
-        httpRequests, httpDuration, auditLogs, alertsSent, stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo,
+        httpRequests, httpDuration, auditLogs, alertsSent, alertFailures, alertsDropped, stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo,
         buildInfo, customDropped, ruleTests, ruleTestsLastRun, processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
     ]
 }

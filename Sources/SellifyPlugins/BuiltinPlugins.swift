@@ -1,6 +1,7 @@
 public import SellifyCore
 import SellifyAITemplate
 import SellifyAlertLog
+import SellifyAlertWebhook
 import SellifyExporterHTTP
 import SellifyExporterStdout
 import SellifyExporterTextfile
@@ -13,6 +14,7 @@ extension PluginCatalog {
         TextfileExporter.self,
         StdoutExporter.self,
         LogAlertSink.self,
+        WebhookAlertSink.self,
         TemplateProvider.self,
     ])
 }

@@ -68,12 +68,15 @@ public final class Engine: Sendable {
     /// One reload at a time (a reload compiles a whole new pool of states).
     private let reloading = Mutex(())
 
-    public init(configPath: String, deployment: Deployment, store: any DecisionStore, metrics: SellifyMetrics, poolSize: Int?) {
+    public init(
+        configPath: String, deployment: Deployment, store: any DecisionStore, metrics: SellifyMetrics, poolSize: Int?,
+        scheduler: QuotaScheduler
+    ) {
         self.configPath = configPath
         self.store = store
         self.metrics = metrics
         self.poolSize = poolSize
-        scheduler = QuotaScheduler()
+        self.scheduler = scheduler
         current = Mutex(EngineSnapshot(
             deployment: deployment, store: store, metrics: metrics, scheduler: scheduler, loadedAt: Date()))
     }

@@ -168,10 +168,23 @@ extension SellifyServer {
         do {
             result = try await blocking.run { try engine.pipeline.decide(event, trace: trace) }
         } catch let error as StoreError {
+            if engine.deployment.configuration.alerts.conditions.storeErrors {
+                alerts.raise([AlertEvent(condition: "store_error", key: "store", severity: .critical, message: error.message)])
+            }
             throw APIError.store(error)
         }
         metrics.record(result, quota: engine.pipeline.quota)
-        alerts.dispatch(result.alerts, logger: context.logger)
+        alerts.raise(result.alerts)
+        if let validation = result.validation { alerts.recordValidation(valid: validation.valid) }
+        if !result.resets.isEmpty {
+            let found = result.resets.map { type in
+                Rollover(
+                    type: type, window: type == .daily ? engine.pipeline.calendar.windows(at: event.receivedAt).day
+                        : engine.pipeline.calendar.windows(at: event.receivedAt).week,
+                    observedAt: event.receivedAt)
+            }
+            await observeRollovers(now: event.receivedAt, source: "decision", found: found)
+        }
         var headers: HTTPFields = [:]
         if result.replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
         return JSONResponse.make(.ok, bytes: result.bytes, headers: headers)
@@ -232,14 +245,17 @@ extension SellifyServer {
             do {
                 text = try engine.responses.render(template: template, language: language, product: product)
                 metrics.counter(MetricCatalog.aiRequests, "ok").increment()
+                alerts.recordAI(ok: true)
             } catch {
                 metrics.counter(MetricCatalog.aiRequests, "error").increment()
+                alerts.recordAI(ok: false)
                 throw APIError(.unprocessableContent, "generation_failed", error.description)
             }
             let elapsed = ContinuousClock.now - started
             metrics.histogram(MetricCatalog.aiGenerationDuration).record(
                 Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
             let result = try await runValidation(text, products: product.map { [$0] } ?? [], engine: engine)
+            alerts.recordValidation(valid: result.valid)
             if result.valid {
                 var body = JSONObjectWriter()
                 body["text"] = .string(text)
@@ -441,6 +457,10 @@ extension SellifyServer {
         var zeroed: [QuotaEngine.Quota: Decision.QuotaStatus] = [:]
         for name in names { zeroed[name] = Decision.QuotaStatus(used: 0, limit: quota.limit(name)) }
         metrics.setQuotaGauges(zeroed)
+        for name in names {
+            alerts.resolve(condition: "quota_warning", key: name.rawValue)
+            alerts.resolve(condition: "quota_reached", key: name.rawValue)
+        }
         context.logger.notice("quota reset", metadata: ["reset_type": "\(reset.rawValue)", "by": "\(context.apiKey?.name ?? "")"])
         var body = JSONObjectWriter()
         body["reset_type"] = .string(reset.rawValue)
@@ -597,15 +617,16 @@ extension SellifyServer {
             logger.notice("rules reloaded", metadata: [
                 "trigger": "\(trigger)", "version": "\(snapshot.deployment.rules.version)", "changed": "\(changed)",
             ])
+            alerts.resolve(condition: "reload_failure")
         case .failed(let diagnostics):
             logger.error("rules reload failed; the running rules stay", metadata: [
                 "trigger": "\(trigger)", "diagnostics": "\(diagnostics.map(\.description).joined(separator: "; "))",
             ])
-            alerts.dispatch(
-                [AlertEvent(
-                    condition: "reload_failure", key: "reload_failure", severity: .critical,
-                    message: "rules reload failed: \(diagnostics.first?.description ?? "unknown error")")],
-                logger: logger)
+            if engine.snapshot.deployment.configuration.alerts.conditions.reloadFailures {
+                alerts.raise([AlertEvent(
+                    condition: "reload_failure", key: "rules", severity: .critical,
+                    message: "rules reload failed: \(diagnostics.first?.description ?? "unknown error")")])
+            }
         }
         return outcome
     }

@@ -36,7 +36,8 @@ public final class SellifyServer: Sendable {
     let blocking: BlockingExecutor
     /// Reloads get their own thread so a slow compile never takes a request thread.
     let reloadExecutor: BlockingExecutor
-    let alerts: AlertDispatcher
+    let alerts: AlertCenter
+    let rollovers: RolloverTracker
     /// Opens the sealed part of audit records (`GET /api/v1/audit?include=sensitive`).
     let auditKeys: AuditKeyring?
     let body: BodyReader
@@ -59,14 +60,24 @@ public final class SellifyServer: Sendable {
         self.metrics = metrics
         self.keys = keys
         self.logger = logger
-        engine = Engine(configPath: configPath, deployment: deployment, store: store, metrics: metrics, poolSize: nil)
+        do {
+            rollovers = try RolloverTracker(
+                calendar: QuotaCalendar(
+                    timeZone: configuration.quotaTimeZone.timeZone, weekStart: configuration.quotas.weekStartsOn),
+                store: store)
+        } catch {
+            throw ExporterError("store: \(error)")
+        }
+        engine = Engine(
+            configPath: configPath, deployment: deployment, store: store, metrics: metrics, poolSize: nil,
+            scheduler: rollovers.scheduler)
         limiter = RateLimiter(
             requestsPerSecond: configuration.rateLimit.requestsPerSecond, burst: configuration.rateLimit.burst)
         let timeout = Duration.milliseconds(configuration.server.requestTimeout.milliseconds)
         // Threads: one per Lua state plus as many again to wait on fsync (group commit).
         blocking = BlockingExecutor(threads: max(2, deployment.rules.poolSize * 2), timeout: timeout)
         reloadExecutor = BlockingExecutor(threads: 1, timeout: .seconds(600))
-        alerts = AlertDispatcher(metrics: metrics)
+        alerts = try AlertCenter(configuration: configuration, loaded: deployment.loaded, metrics: metrics, logger: logger)
         body = BodyReader(limit: configuration.server.bodyLimit.bytes, maxDepth: configuration.server.maxJSONDepth)
         exporters = try ExporterSet.build(
             configuration.metrics.exporters, loaded: deployment.loaded, metrics: metrics, logger: logger)
@@ -106,6 +117,8 @@ public final class SellifyServer: Sendable {
                 },
                 logger: logger))
         }
+        services.append(AlertService(center: alerts))
+        services.append(RolloverService(server: self))
         services.append(AuditRetention(
             store: store, retentionDays: configuration.audit.retentionDays, metrics: metrics, logger: logger))
         services.append(SignalReloader(server: self))
@@ -120,6 +133,41 @@ public final class SellifyServer: Sendable {
     }
 
     func startDraining() { draining.store(true, ordering: .relaxed) }
+
+    /// Roll-overs seen on the clock (`source: clock`) or by decisions: saved,
+    /// counted, gauges refreshed, quota alerts resolved.
+    func observeRollovers(now: Timestamp, source: String, found: [Rollover]? = nil) async {
+        let tracker = rollovers
+        let store = self.store
+        let engine = self.engine.snapshot
+        do {
+            let rollovers = try await blocking.run { () throws(StoreError) -> [Rollover] in
+                if let found {
+                    try tracker.persist(found)
+                    return found
+                }
+                return try tracker.tick(now: now)
+            }
+            guard !rollovers.isEmpty else { return }
+            for rollover in rollovers {
+                metrics.counter(MetricCatalog.quotaResets, rollover.type.rawValue).increment()
+                metrics.gauge(MetricCatalog.quotaLastReset, rollover.type.rawValue).set(to: Double(rollover.observedAt.milliseconds) / 1000)
+                metrics.counter(MetricCatalog.auditLogs).increment()
+                let quotas: [QuotaEngine.Quota] = rollover.type == .daily ? [.messagesToday, .imagesToday] : [.messagesWeek, .videosWeek]
+                for quota in quotas {
+                    alerts.resolve(condition: "quota_warning", key: quota.rawValue)
+                    alerts.resolve(condition: "quota_reached", key: quota.rawValue)
+                }
+                logger.notice("quota window rolled over", metadata: [
+                    "reset_type": "\(rollover.type.rawValue)", "window": "\(rollover.window)", "source": "\(source)",
+                ])
+            }
+            let quota = engine.pipeline.quota
+            try? await blocking.run { try self.metrics.loadState(from: store, quota: quota, at: now) }
+        } catch {
+            logger.error("roll-over bookkeeping failed", metadata: ["error": "\(error)"])
+        }
+    }
 }
 
 /// Marks the server as draining when graceful shutdown starts (so `/ready`
@@ -206,18 +254,21 @@ struct SignalReloader: Service {
     }
 }
 
-/// Delivers alerts to the configured sinks. (The `log` sink: one warning
-/// line per alert; webhooks and de-duplication are the alert engine's next step.)
-struct AlertDispatcher: Sendable {
-    let metrics: SellifyMetrics
+/// Watches the wall clock for quota window roll-overs (local midnight, the
+/// week's first day): counts them, sets the last-reset gauge, refreshes the
+/// quota gauges, resolves quota alerts. Saved in the store before counted, so
+/// a restart neither repeats nor misses one.
+struct RolloverService: Service {
+    let server: SellifyServer
 
-    func dispatch(_ alerts: [AlertEvent], logger: Logger) {
-        for alert in alerts {
-            logger.warning("alert", metadata: [
-                "condition": "\(alert.condition)", "key": "\(alert.key)", "severity": "\(alert.severity.rawValue)",
-                "alert": "\(alert.message)",
-            ])
-            metrics.counter(MetricCatalog.alertsSent, alert.severity.rawValue).increment()
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await server.observeRollovers(now: AlertCenter.now(), source: "clock")
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(15)) }
+            } catch {
+                break
+            }
         }
     }
 }

@@ -208,6 +208,16 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                 previous = hash
             }
         }
+        migrator.registerMigration("v3-scheduler") { db in
+            try db.execute(sql: """
+                -- The quota windows the roll-over scheduler saw last (one row).
+                CREATE TABLE scheduler_state (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    day_window TEXT NOT NULL,
+                    week_window TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }()
 
@@ -534,6 +544,35 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
             }
         } catch {
             throw Self.storeError("purge the audit log", error)
+        }
+    }
+
+    public func schedulerWindows() throws(StoreError) -> QuotaCalendar.Windows? {
+        do {
+            return try writer.read { db in
+                try Row.fetchOne(db, sql: "SELECT day_window, week_window FROM scheduler_state WHERE id = 1").map {
+                    QuotaCalendar.Windows(day: $0[0], week: $0[1])
+                }
+            }
+        } catch {
+            throw Self.storeError("read the scheduler state", error)
+        }
+    }
+
+    public func saveSchedulerWindows(_ windows: QuotaCalendar.Windows, audit: [AuditEntry]) throws(StoreError) {
+        let auditKeys = self.auditKeys
+        do {
+            try writer.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO scheduler_state (id, day_window, week_window) VALUES (1, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET day_window = excluded.day_window, week_window = excluded.week_window
+                        """,
+                    arguments: [windows.day, windows.week])
+                try Self.appendAudit(audit, keys: auditKeys, db)
+            }
+        } catch {
+            throw Self.storeError("save the scheduler state", error)
         }
     }
 

@@ -27,7 +27,7 @@ struct ExporterConformanceTests {
                 keepsOnlyLatest = true
             case .stdout:
                 let file = directory.url.appendingPathComponent("stdout.txt")
-                FileManager.default.createFile(atPath: file.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: file.path, contents: nil)
                 let handle = try FileHandle(forWritingTo: file)
                 sink = StdoutSink(handle: handle)
                 readBack = { StdoutSink.snapshots(in: try String(contentsOf: file, encoding: .utf8)) }
@@ -91,7 +91,7 @@ struct TextfileSinkTests {
         let error = #expect(throws: ExporterError.self) { try TextfileSink(directory: missing, name: "sellify") }
         #expect(error?.message == "textfile exporter: directory '\(missing)' does not exist")
         let file = directory.url.appendingPathComponent("file").path
-        FileManager.default.createFile(atPath: file, contents: Data())
+        _ = FileManager.default.createFile(atPath: file, contents: Data())
         let error2 = #expect(throws: ExporterError.self) { try TextfileSink(directory: file, name: "sellify") }
         #expect(error2?.message == "textfile exporter: '\(file)' is not a directory")
     }

@@ -13,7 +13,7 @@ struct SQLiteStoreTests {
             let path = folder + "/data/nested/sellify.db"
             do {
                 let store = try SQLiteStore(configuration: .init(path: path))
-                #expect(try store.appliedMigrations() == ["v1", "v2-audit-chain"])
+                #expect(try store.appliedMigrations() == ["v1", "v2-audit-chain", "v3-scheduler"])
                 #expect(try store.conversationCountsByState().isEmpty)
                 #expect(try store.recentAudit(limit: 10).isEmpty)
                 try store.close()
@@ -25,16 +25,16 @@ struct SQLiteStoreTests {
             #expect(fileMode == 0o600)
 
             let reopened = try SQLiteStore(configuration: .init(path: path))
-            #expect(try reopened.appliedMigrations() == ["v1", "v2-audit-chain"])
+            #expect(try reopened.appliedMigrations() == ["v1", "v2-audit-chain", "v3-scheduler"])
             try reopened.close()
 
             if let tables = try sqlite3(path, "SELECT name FROM sqlite_master WHERE type IN ('table','index') AND name NOT LIKE 'sqlite_%' ORDER BY name") {
                 let names = tables.split(separator: "\n").map(String.init)
                 #expect(names == [
                     "audit_anchor", "audit_log", "audit_log_at", "audit_log_conversation", "conversations",
-                    "conversations_state", "decisions", "grdb_migrations", "quota_counters",
+                    "conversations_state", "decisions", "grdb_migrations", "quota_counters", "scheduler_state",
                 ])
-                #expect(try sqlite3(path, "SELECT COUNT(*) FROM grdb_migrations") == "2\n")
+                #expect(try sqlite3(path, "SELECT COUNT(*) FROM grdb_migrations") == "3\n")
             }
         }
     }

@@ -39,6 +39,10 @@ public struct QuotaCalendar: Sendable {
     public struct Windows: Sendable, Hashable {
         public var day: String
         public var week: String
+        public init(day: String, week: String) {
+            self.day = day
+            self.week = week
+        }
     }
 
     public func local(_ t: Timestamp) -> LocalTime {

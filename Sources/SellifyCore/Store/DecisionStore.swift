@@ -173,6 +173,11 @@ public protocol DecisionStore: Sendable {
     /// builds — all in one transaction. Returns how many were deleted.
     func purgeAudit(before cutoff: Timestamp, record: (_ purged: Int, _ throughSequence: Int64, _ throughHash: String) -> AuditEntry)
         throws(StoreError) -> Int
+    /// The quota windows the scheduler saw last (survives restarts).
+    func schedulerWindows() throws(StoreError) -> QuotaCalendar.Windows?
+    /// Saves the windows the scheduler saw last, with audit records of the
+    /// roll-overs that moved them, in one transaction.
+    func saveSchedulerWindows(_ windows: QuotaCalendar.Windows, audit: [AuditEntry]) throws(StoreError)
     /// Fails when the store cannot answer a trivial query (readiness).
     func ping() throws(StoreError)
 }
