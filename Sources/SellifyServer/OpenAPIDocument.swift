@@ -118,6 +118,7 @@ paths:
         "400": { $ref: "#/components/responses/BadRequest" }
         "401": { $ref: "#/components/responses/Unauthorized" }
         "403": { $ref: "#/components/responses/Forbidden" }
+        "409": { $ref: "#/components/responses/Conflict" }
         "413": { $ref: "#/components/responses/TooLarge" }
         "415": { $ref: "#/components/responses/UnsupportedMediaType" }
         "429": { $ref: "#/components/responses/RateLimited" }
@@ -203,7 +204,10 @@ paths:
       summary: Record an outbound message sent outside a decision (scope `decide`)
       description: |
         A message a person sent: it counts toward the quotas, updates the conversation and is
-        audited. Idempotent by `message_id`. 409 `quota_exhausted` when it would exceed a quota.
+        audited. Idempotent by `message_id`. It is counted even over a limit (the channel saw
+        it; `over_limit` names the quotas now exceeded). To ask before sending, set
+        `check_quota: true`: then 409 `quota_exhausted` when it would exceed a quota, and nothing
+        is recorded.
       operationId: recordMessage
       requestBody:
         required: true
@@ -219,6 +223,7 @@ paths:
                 type: { type: string, enum: [text, image, video], default: text }
                 sent_at: { type: string, format: date-time }
                 sent_by: { type: string, description: Who sent it (kept in the audit record). }
+                check_quota: { type: boolean, default: false, description: "Refuse (409) instead of recording when a quota would be exceeded." }
       responses:
         "200":
           description: Recorded (or the stored answer for a repeated message id).
@@ -226,13 +231,14 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [conversation_id, message_id, type, sent_at, counted, quota]
+                required: [conversation_id, message_id, type, sent_at, counted, over_limit, quota]
                 properties:
                   conversation_id: { type: string }
                   message_id: { type: string }
                   type: { type: string }
                   sent_at: { type: string, format: date-time }
                   counted: { type: boolean }
+                  over_limit: { type: array, items: { type: string }, description: Quotas now over their limit. }
                   quota: { $ref: "#/components/schemas/QuotaMap" }
         "400": { $ref: "#/components/responses/BadRequest" }
         "401": { $ref: "#/components/responses/Unauthorized" }
@@ -334,6 +340,7 @@ paths:
         - { name: conversation, in: query, schema: { type: string } }
         - { name: kind, in: query, schema: { type: string, examples: [decision, outbound_message, quota_reset] } }
         - { name: after, in: query, schema: { type: integer, minimum: 0 }, description: "Records after this sequence number (the previous page's next_after)." }
+        - { name: include, in: query, schema: { type: string, enum: [sensitive] }, description: "Open the sealed customer text with the server's audit keys (422 `no_audit_key` without)." }
         - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
       responses:
         "200":
@@ -349,6 +356,7 @@ paths:
         "400": { $ref: "#/components/responses/BadRequest" }
         "401": { $ref: "#/components/responses/Unauthorized" }
         "403": { $ref: "#/components/responses/Forbidden" }
+        "422": { $ref: "#/components/responses/Unprocessable" }
         "429": { $ref: "#/components/responses/RateLimited" }
         "503": { $ref: "#/components/responses/Unavailable" }
   /api/v1/rules:
@@ -432,7 +440,7 @@ components:
       description: "No such route (`not_found`) or conversation (`conversation_not_found`)."
       content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
     Conflict:
-      description: "The message would exceed a quota (`quota_exhausted`; details.quota, used, limit)."
+      description: "The message would exceed a quota (`quota_exhausted`; details.quota, used, limit), or a `message_id` already decided for another conversation (`idempotency_conflict`)."
       content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } }
     TooLarge:
       description: "The body is larger than `server.body_limit` (`body_too_large`)."
@@ -553,12 +561,21 @@ components:
         version: { type: integer }
     AuditRecord:
       type: object
+      required: [seq, kind, at, conversation_id, message_id, summary, prev_hash, hash, sealed]
       properties:
         seq: { type: integer }
-        kind: { type: string }
+        kind: { type: string, examples: [decision, outbound_message, quota_reset, quota_rollover, rules_reload, audit_purge] }
         at: { type: string, format: date-time }
         conversation_id: { type: [string, "null"] }
         message_id: { type: [string, "null"] }
-        summary: { type: object }
+        summary: { type: object, description: No customer text. }
+        rules_version: { type: string }
+        input_digest: { type: string, description: SHA-256 of the canonical input event. }
+        key_id: { type: string }
+        sealed: { type: boolean, description: Whether the record has sealed customer text. }
+        sensitive: { type: object, description: "The opened sealed part (only with include=sensitive)." }
+        sensitive_error: { type: string }
+        prev_hash: { type: string }
+        hash: { type: string, description: "SHA-256 over the record and prev_hash (docs/audit.md)." }
 """#
 }

@@ -147,7 +147,7 @@ extension SellifyServer {
     func openAPI() -> Response {
         Response(
             status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml + "\n")))
     }
 
     // MARK: - Decide
@@ -186,7 +186,20 @@ extension SellifyServer {
             await observeRollovers(now: event.receivedAt, source: "decision", found: found)
         }
         var headers: HTTPFields = [:]
-        if result.replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+        if result.replayed {
+            // The same message id from another conversation is a connector bug, not a retry.
+            if case .object(let stored)? = try? JSONValue.parse(result.bytes),
+               case .string(let storedConversation)? = stored["conversation_id"], storedConversation != event.conversationID
+            {
+                var details = JSONObjectWriter()
+                details["message_id"] = .string(event.messageID)
+                details["stored_conversation_id"] = .string(storedConversation)
+                throw APIError(
+                    .conflict, "idempotency_conflict",
+                    "message_id '\(event.messageID)' was already decided for another conversation", details: details)
+            }
+            headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
+        }
         return JSONResponse.make(.ok, bytes: result.bytes, headers: headers)
     }
 
@@ -234,8 +247,12 @@ extension SellifyServer {
         let engine = engine.snapshot
         let product = try fields.string("product_id").map { try products([$0], field: "product_id", engine: engine)[0] }
         let language = try fields.string("language") ?? engine.responses.defaultLanguage
-        guard engine.deployment.rules.templates.texts[template] != nil else {
+        guard let variants = engine.deployment.rules.templates.texts[template] else {
             throw APIError.invalidField("template", "unknown template '\(template)' (see rules/templates.yaml)")
+        }
+        guard variants[language] != nil else {
+            throw APIError.invalidField(
+                "language", "template '\(template)' has no '\(language)' text (it has \(variants.keys.sorted().joined(separator: ", ")))")
         }
         let attempts = engine.deployment.configuration.ai.maxRetries + 1
         var last: ValidationResult?
@@ -283,7 +300,14 @@ extension SellifyServer {
     /// conversation, and is audited; idempotent by `message_id`.
     func outbound(_ request: Request, _ context: SellifyRequestContext) async throws -> Response {
         let fields = try Fields(
-            try await body.object(request), allowed: ["conversation_id", "message_id", "type", "sent_at", "sent_by"])
+            try await body.object(request),
+            allowed: ["conversation_id", "message_id", "type", "sent_at", "sent_by", "check_quota"])
+        let checkQuota: Bool
+        switch fields.values["check_quota"] {
+        case nil, .null?: checkQuota = false
+        case .bool(let value)?: checkQuota = value
+        case let other?: throw APIError.invalidField("check_quota", "expected a boolean, got \(other.kindDescription)")
+        }
         let conversationID = try fields.requiredString("conversation_id")
         let messageID = try fields.requiredString("message_id")
         for (name, id) in [("conversation_id", conversationID), ("message_id", messageID)]
@@ -306,7 +330,7 @@ extension SellifyServer {
             outcome = try await blocking.run {
                 try Self.recordOutbound(
                     engine: engine, conversationID: conversationID, messageID: messageID, action: action, type: typeName,
-                    sentAt: sentAt, sentBy: sentBy)
+                    sentAt: sentAt, sentBy: sentBy, checkQuota: checkQuota)
             }
         } catch let error as StoreError {
             throw APIError.store(error)
@@ -315,6 +339,9 @@ extension SellifyServer {
         case .recorded(let bytes, let status):
             metrics.counter(MetricCatalog.auditLogs).increment()
             metrics.setQuotaGauges(status)
+            for (quota, value) in status where value.used > value.limit {
+                metrics.counter(MetricCatalog.quotaLimitReached, quota.rawValue).increment()
+            }
             return JSONResponse.make(.ok, bytes: bytes)
         case .replayed(let bytes):
             return JSONResponse.make(.ok, bytes: bytes, headers: [HTTPField.Name("Idempotent-Replayed")!: "true"])
@@ -339,7 +366,7 @@ extension SellifyServer {
 
     static func recordOutbound(
         engine: EngineSnapshot, conversationID: String, messageID: String, action: Action, type: String,
-        sentAt: Timestamp, sentBy: String?
+        sentAt: Timestamp, sentBy: String?, checkQuota: Bool
     ) throws(StoreError) -> OutboundOutcome {
         let pipeline = engine.pipeline
         let store = pipeline.store
@@ -348,7 +375,9 @@ extension SellifyServer {
         let key = "outbound:" + messageID
         for _ in 0..<DecisionPipeline.maxAttempts {
             let state = try store.state(conversationID: conversationID, counters: counters)
-            if let exceeded = pipeline.quota.exceeded(by: action, usage: state.usage, windows) {
+            // Asking first (`check_quota`): refuse what would exceed a quota. Otherwise the
+            // message was already sent, so it is counted even over the limit (the channel saw it).
+            if checkQuota, let exceeded = pipeline.quota.exceeded(by: action, usage: state.usage, windows) {
                 if let stored = try store.storedDecision(messageID: key) { return .replayed(stored) }
                 return .exhausted(exceeded, pipeline.quota.status(usage: state.usage, windows)[exceeded]!)
             }
@@ -364,6 +393,8 @@ extension SellifyServer {
             body["type"] = .string(type)
             body["sent_at"] = .string(sentAt.description)
             body["counted"] = .bool(true)
+            let over = status.filter { $0.value.used > $0.value.limit }.keys.map(\.rawValue).sorted()
+            body["over_limit"] = .array(over.map { .string($0) })
             var quota = JSONObjectWriter()
             for (name, value) in status { quota[name.rawValue] = .object(value.jsonObject) }
             body["quota"] = .object(quota)
@@ -433,7 +464,9 @@ extension SellifyServer {
         guard let reset = QuotaScheduler.ResetType(rawValue: window) else {
             throw APIError.invalidField("window", "expected daily or weekly, got '\(window)'")
         }
-        let at = try fields.timestamp("at") ?? Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        // `at` picks the window to reset; the audit record carries the real time.
+        let at = try fields.timestamp("at") ?? now
         let engine = engine.snapshot
         let quota = engine.pipeline.quota
         let windows = quota.calendar.windows(at: at)
@@ -444,7 +477,8 @@ extension SellifyServer {
         summary["trigger"] = .string("manual")
         summary["by"] = .string(context.apiKey?.name ?? "")
         summary["windows"] = .array(Array(Set(keys.map(\.window))).sorted().map { .string($0) })
-        let audit = AuditEntry(kind: "quota_reset", at: at, conversationID: nil, messageID: nil, summary: summary.string)
+        summary["window_time"] = .string(at.description)
+        let audit = AuditEntry(kind: "quota_reset", at: now, conversationID: nil, messageID: nil, summary: summary.string)
         let previous: [QuotaCounterKey: Int]
         do {
             previous = try await blocking.run { try engine.pipeline.store.resetUsage(of: keys, audit: audit) }
@@ -452,7 +486,7 @@ extension SellifyServer {
             throw APIError.store(error)
         }
         metrics.counter(MetricCatalog.quotaResets, reset.rawValue).increment()
-        metrics.gauge(MetricCatalog.quotaLastReset, reset.rawValue).set(to: Double(at.milliseconds) / 1000)
+        metrics.gauge(MetricCatalog.quotaLastReset, reset.rawValue).set(to: Double(now.milliseconds) / 1000)
         metrics.counter(MetricCatalog.auditLogs).increment()
         var zeroed: [QuotaEngine.Quota: Decision.QuotaStatus] = [:]
         for name in names { zeroed[name] = Decision.QuotaStatus(used: 0, limit: quota.limit(name)) }
@@ -474,8 +508,12 @@ extension SellifyServer {
     // MARK: - Conversations and audit
 
     func conversation(_ request: Request, _ context: SellifyRequestContext) async throws -> Response {
-        guard let id = context.parameters.get("id"), !id.isEmpty else {
+        // Path parameters arrive percent-encoded (`wa%3A1`, `jos%C3%A9`): decode them.
+        guard let raw = context.parameters.get("id"), !raw.isEmpty else {
             throw APIError.invalidParameter("id", "missing")
+        }
+        guard let id = raw.removingPercentEncoding, !id.isEmpty else {
+            throw APIError.invalidParameter("id", "invalid percent-encoding in '\(raw)'")
         }
         let store = self.store
         let record: ConversationRecord?

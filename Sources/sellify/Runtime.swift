@@ -20,7 +20,10 @@ enum Runtime {
         }
     }
 
-    static func store(for deployment: Deployment, path override: String?) throws -> SQLiteStore {
+    /// `announce` gets first-start notes (a created key file); stderr by default.
+    static func store(
+        for deployment: Deployment, path override: String?, announce: (String) -> Void = { printError("sellify: " + $0) }
+    ) throws -> SQLiteStore {
         let configuration = deployment.configuration
         if configuration.store.type != .sqlite && override == nil {
             printError("error: \(deployment.loaded.path): store.type: '\(configuration.store.type.rawValue)' is not available "
@@ -28,7 +31,7 @@ enum Runtime {
             throw ExitCode(setupFailure)
         }
         let path = override ?? deployment.loaded.resolve(configuration.store.path)
-        let keys = try auditKeys(for: deployment, storePath: path)
+        let keys = try auditKeys(for: deployment, storePath: path, announce: announce)
         do {
             return try SQLiteStore(configuration: .init(path: path, synchronous: configuration.store.synchronous, auditKeys: keys))
         } catch {
@@ -40,14 +43,14 @@ enum Runtime {
 
 extension Runtime {
     /// `audit.keys`, or the key file beside the store (created on the first start).
-    static func auditKeys(for deployment: Deployment, storePath: String) throws -> AuditKeyring {
+    static func auditKeys(for deployment: Deployment, storePath: String, announce: (String) -> Void) throws -> AuditKeyring {
         let defaultFile = ((storePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("audit.key")
         do {
             let (keyring, created) = try AuditKeyring.load(
                 deployment.configuration.audit, resolve: deployment.loaded.resolve,
                 environment: ProcessInfo.processInfo.environment, defaultKeyFile: defaultFile)
             if let created {
-                printError("sellify: no audit key configured — created \(created) (mode 0600) to seal customer text in the "
+                announce("no audit key configured — created \(created) (mode 0600) to seal customer text in the "
                     + "audit log; back it up: without it those records cannot be read")
             }
             return keyring

@@ -40,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in SellifyLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "sellify")
 
-        let store = try Runtime.store(for: deployment, path: nil)
+        let store = try Runtime.store(for: deployment, path: nil, announce: { logger.notice("\($0)") })
         let keys: APIKeyRing
         var generatedKey: String?
         if configuration.auth.apiKeys.isEmpty {
@@ -84,6 +84,18 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(Runtime.setupFailure)
         }
         try await server.run { [generatedKey] url in
+            if format == .json {
+                // One JSON object per line on stderr, banner included.
+                logger.notice("serving on \(url)", metadata: [
+                    "rules_version": "\(deployment.rules.version)", "store": "\(store.path)",
+                ])
+                if let generatedKey {
+                    logger.notice(
+                        "no API key configured: generated one with every scope (shown once; only its hash is kept)",
+                        metadata: ["api_key": "\(generatedKey)"])
+                }
+                return
+            }
             var banner = "sellify: serving on \(url) (rules \(deployment.rules.version.prefix(12)), store \(store.path))\n"
             if let generatedKey {
                 banner += """

@@ -75,6 +75,8 @@ struct EndpointTests {
 
         let conversation = try c.request("GET", "/api/v1/conversations/wa:1", key: TestKey.readOnly)
         #expect(conversation.status == 200)
+        let encoded = try c.request("GET", "/api/v1/conversations/wa%3A1", key: TestKey.readOnly)
+        #expect(encoded.body == conversation.body)
         #expect(conversation.json?["reply_count"] as? Int == 2)
         #expect(conversation.json?["inbound_count"] as? Int == 1)
 
@@ -136,8 +138,13 @@ struct EndpointTests {
         ErrorCase(name: "unknown conversation", method: "GET", path: "/api/v1/conversations/nobody", status: 404, code: "conversation_not_found"),
         ErrorCase(
             name: "quota exhausted", path: "/api/v1/messages",
-            body: #"{"conversation_id":"wa:v","message_id":"video-2","type":"video","sent_at":"2026-11-30T18:01:00Z"}"#,
+            body: #"{"conversation_id":"wa:v","message_id":"video-2","type":"video","sent_at":"2026-11-30T18:01:00Z","check_quota":true}"#,
             status: 409, code: "quota_exhausted"),
+        ErrorCase(
+            name: "message id reused by another conversation",
+            body: #"{"conversation_id":"wa:other","message_id":"dup-1","text":"hola","received_at":"2026-11-30T18:00:00Z"}"#,
+            status: 409, code: "idempotency_conflict"),
+        ErrorCase(name: "unknown language", path: "/api/v1/generate", body: #"{"template":"price","product_id":"premium-plan","language":"fr"}"#, status: 400, code: "invalid_field"),
         ErrorCase(name: "body too large", body: #"{"text":""# + String(repeating: "a", count: 70_000) + #""}"#, status: 413, code: "body_too_large"),
         ErrorCase(name: "wrong content type", body: "conversation_id=wa:1", contentType: "application/x-www-form-urlencoded", status: 415, code: "unsupported_media_type"),
         ErrorCase(name: "no content type", body: "{}", contentType: nil, status: 415, code: "unsupported_media_type"),
@@ -154,6 +161,7 @@ struct EndpointTests {
         let first = try c.json("POST", "/api/v1/messages", key: TestKey.decide,
                                #"{"conversation_id":"wa:v","message_id":"video-1","type":"video","sent_at":"2026-11-30T18:00:00Z"}"#)
         #expect(first.status == 200)
+        #expect(try c.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:first", "dup-1", "hola")).status == 200)
         for test in Self.errorCases {
             let response = try c.request(
                 test.method, test.path, key: test.key, headers: test.headers, body: test.body.map { Array($0.utf8) },
@@ -162,6 +170,11 @@ struct EndpointTests {
             #expect(response.errorCode == test.code, "\(test.name): \(response.text)")
             #expect(response.header("Content-Type") == "application/json; charset=utf-8", "\(test.name)")
         }
+        // A message a person already sent is counted even over the limit (the channel saw it).
+        let over = try c.json("POST", "/api/v1/messages", key: TestKey.decide,
+                              #"{"conversation_id":"wa:v","message_id":"video-3","type":"video","sent_at":"2026-11-30T18:02:00Z"}"#)
+        #expect(over.status == 200)
+        #expect(over.json?["over_limit"] as? [String] == ["videos_week"])
         // 422: a reload of broken rules names file and line, and the running rules stay.
         try deployment.write("rules/decision.lua", "function decide(ctx)\n  return {action = \n")
         let reload = try c.request("POST", "/api/v1/rules/reload", key: TestKey.admin)

@@ -90,8 +90,10 @@ struct LifecycleTests {
         let server = try ServerProcess(deployment)
         _ = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly, headers: [("X-Request-ID", "trace-me-7")])
         #expect(server.stop() == 0)
-        let lines = server.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }
+        // Every line is one JSON object, the start banner included.
+        let lines = server.stderr.split(separator: "\n")
         #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { $0.hasPrefix("{") }, "\(server.stderr)")
         for line in lines {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             #expect(object?["level"] is String && object?["message"] is String && object?["time"] is String, "\(line)")
