@@ -211,6 +211,16 @@ extension SellifyServer {
         let engine = engine.snapshot
         let products = try products(fields.strings("product_ids"), field: "product_ids", engine: engine)
         let result = try await runValidation(text, products: products, engine: engine)
+        var summary = JSONObjectWriter()
+        summary["valid"] = .bool(result.valid)
+        summary["violations"] = .array(result.violations.map { .string($0.code) })
+        summary["product_ids"] = .array(products.map { .string($0.id) })
+        summary["by"] = .string(context.apiKey?.name ?? "")
+        var sensitive = JSONObjectWriter()
+        sensitive["text"] = .string(text)
+        try await audit(AuditEntry(
+            kind: "validation", at: Self.wallClock(), conversationID: nil, messageID: nil, summary: summary.string,
+            rulesVersion: engine.deployment.rules.version, sensitive: sensitive.string))
         return JSONResponse.make(.ok, result.jsonObject)
     }
 
@@ -273,6 +283,18 @@ extension SellifyServer {
                 Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
             let result = try await runValidation(text, products: product.map { [$0] } ?? [], engine: engine)
             alerts.recordValidation(valid: result.valid)
+            var summary = JSONObjectWriter()
+            summary["template"] = .string(template)
+            summary["language"] = .string(language)
+            summary["attempt"] = .int(attempt)
+            summary["valid"] = .bool(result.valid)
+            summary["provider"] = .string(engine.deployment.configuration.ai.provider)
+            if let product { summary["product_id"] = .string(product.id) }
+            var sensitive = JSONObjectWriter()
+            sensitive["text"] = .string(text)
+            try await audit(AuditEntry(
+                kind: "generation", at: Self.wallClock(), conversationID: nil, messageID: nil, summary: summary.string,
+                rulesVersion: engine.deployment.rules.version, sensitive: sensitive.string))
             if result.valid {
                 var body = JSONObjectWriter()
                 body["text"] = .string(text)
@@ -292,6 +314,19 @@ extension SellifyServer {
             .unprocessableContent, "validation_failed",
             "the generated text failed validation after \(attempts) attempt(s)", details: details)
     }
+
+    /// Appends one record outside a decision (validations, generations), durably, before answering.
+    func audit(_ entry: AuditEntry) async throws {
+        let store = self.store
+        do {
+            try await blocking.run { try store.appendAudit([entry]) }
+        } catch let error as StoreError {
+            throw APIError.store(error)
+        }
+        metrics.counter(MetricCatalog.auditLogs).increment()
+    }
+
+    static func wallClock() -> Timestamp { Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) }
 
     // MARK: - Outbound messages
 

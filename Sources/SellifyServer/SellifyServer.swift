@@ -91,6 +91,14 @@ public final class SellifyServer: Sendable {
         let configuration = engine.snapshot.deployment.configuration
         blocking.start()
         reloadExecutor.start()
+        // The rules this process starts with are the first thing it audits.
+        var summary = JSONObjectWriter()
+        summary["trigger"] = .string("start")
+        summary["result"] = .string("ok")
+        summary["files"] = .int(engine.snapshot.fileDigests.count)
+        try? store.appendAudit([AuditEntry(
+            kind: "rules_load", at: Self.wallClock(), conversationID: nil, messageID: nil, summary: summary.string,
+            rulesVersion: engine.snapshot.deployment.rules.version)])
         let responder = SellifyResponder(
             inner: buildRouter().buildResponder(), metrics: metrics,
             inFlight: InFlightLimiter(limit: configuration.server.maxConcurrentRequests))

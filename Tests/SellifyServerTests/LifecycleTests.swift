@@ -276,3 +276,42 @@ struct KeysCommandTests {
         #expect(result.output.contains("error: --scopes"))
     }
 }
+
+struct AuditAndQuotaCommandTests {
+    func sellify(_ arguments: [String], in deployment: ServerDeployment, input: String? = nil) throws -> (status: Int32, output: String) {
+        try run(try sellifyExecutable().path, arguments + ["--config", deployment.configPath], input: input)
+    }
+
+    @Test func quotaResetIsAuditedAndAuditVerifyNamesATamperedRecord() throws {
+        let deployment = try ServerDeployment()
+        let events = (0..<3).map { event("wa:q", "q\($0)", "¿cuánto cuesta el Plan Premium?", at: "2026-11-30T18:0\($0):00Z") }
+        let decided = try sellify(["decide", "--jsonl"], in: deployment, input: events.joined(separator: "\n") + "\n")
+        #expect(decided.status == 0)
+        let reset = try sellify(["quota", "reset", "daily", "--at", "2026-11-30T18:05:00Z", "--by", "ops"], in: deployment)
+        #expect(reset.status == 0)
+        #expect(reset.output.contains(#""previous":{"images_today":0,"messages_today":3}"#), "\(reset.output)")
+        let shown = try sellify(["quota", "show", "--at", "2026-11-30T18:05:00Z"], in: deployment)
+        #expect(shown.output.contains(#""messages_today":{"limit":200,"remaining":200,"used":0"#))
+        let resets = try sellify(["audit", "show", "--kind", "quota_reset"], in: deployment)
+        #expect(resets.output.contains(#""by":"ops""#))
+        let exported = try sellify(["audit", "export", "--format", "jsonl", "--decrypt"], in: deployment)
+        #expect(exported.output.split(separator: "\n").count == 4)
+        #expect(exported.output.contains(#""sensitive":{"text":"¿cuánto cuesta el Plan Premium?","type":"text"}"#))
+
+        let intact = try sellify(["audit", "verify"], in: deployment)
+        #expect(intact.status == 0)
+        #expect(intact.output.contains(#""intact":true,"records":4"#))
+        _ = try sqlite(deployment.storePath, #"UPDATE audit_log SET summary = '{"action":"Ignore"}' WHERE seq = 2"#)
+        let broken = try sellify(["audit", "verify"], in: deployment)
+        #expect(broken.status == 1)
+        #expect(broken.output.contains("audit: chain broken at record 2: the record's content does not match its hash"))
+    }
+
+    @Test func aConfiguredAuditKeyThatCannotBeReadStopsTheStart() throws {
+        let deployment = try ServerDeployment(edits: [("  keys: []\n", "  keys:\n    - { id: k1, env: SELLIFY_TEST_MISSING_KEY }\n")])
+        let result = try sellify(["decide", "--text", "hola"], in: deployment)
+        #expect(result.status == 2)
+        #expect(result.output.contains("audit.keys[0] (id k1): environment variable SELLIFY_TEST_MISSING_KEY is not set"))
+        #expect(!FileManager.default.fileExists(atPath: deployment.storePath))
+    }
+}
