@@ -156,6 +156,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "sellify-bench-audit",
+            dependencies: ["SellifyCore", "SellifyStore"],
+            path: "bench/audit",
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(
             name: "SellifyYAMLTests",
             dependencies: ["SellifyYAML"],
