@@ -4,6 +4,7 @@ public import SellifyCore
 public import SellifyMetrics
 import SellifyPlugins
 public import SellifyYAML
+import SellifyStore
 import Synchronization
 import Prometheus
 
@@ -60,6 +61,8 @@ public final class Engine: Sendable {
 
     let configPath: String
     let store: any DecisionStore
+    /// Where the last rules that loaded cleanly are kept (nil: not kept).
+    let lastGood: LastGoodRules?
     let metrics: SellifyMetrics
     let scheduler: QuotaScheduler
     let poolSize: Int?
@@ -70,9 +73,19 @@ public final class Engine: Sendable {
 
     public init(
         configPath: String, deployment: Deployment, store: any DecisionStore, metrics: SellifyMetrics, poolSize: Int?,
-        scheduler: QuotaScheduler
+        scheduler: QuotaScheduler, lastGood: LastGoodRules? = nil, startFailure: [Diagnostic]? = nil
     ) {
         self.configPath = configPath
+        self.lastGood = lastGood
+        if let startFailure {
+            // Started from the last good copy: degraded until a reload succeeds.
+            status.withLock { status in
+                status.lastError = ReloadFailure(at: Date(), diagnostics: startFailure)
+                status.staleSince = Date()
+            }
+        } else {
+            lastGood?.save(deployment)
+        }
         self.store = store
         self.metrics = metrics
         self.poolSize = poolSize
@@ -94,6 +107,9 @@ public final class Engine: Sendable {
                 let deployment = try Deployment.load(configPath: configPath, plugins: .builtin, poolSize: poolSize)
                 var problems = deployment.sampleDiagnostics()
                 problems += restartOnlyChanges(from: snapshot.deployment.configuration, to: deployment.configuration)
+                if problems.isEmpty && deployment.configuration.rules.reloadRequiresTests {
+                    problems += Self.ruleTestFailures(deployment)
+                }
                 if problems.isEmpty {
                     let old = snapshot
                     let fresh = EngineSnapshot(
@@ -104,6 +120,7 @@ public final class Engine: Sendable {
                         status.staleSince = nil
                     }
                     metrics.counter(MetricCatalog.rulesReloads, "ok").increment()
+                    lastGood?.save(deployment)
                     if old.deployment.rules.version != fresh.deployment.rules.version {
                         metrics.gauge(MetricCatalog.rulesInfo, old.deployment.rules.version).set(to: 0)
                         metrics.gauge(MetricCatalog.rulesInfo, fresh.deployment.rules.version).set(to: 1)
@@ -127,6 +144,19 @@ public final class Engine: Sendable {
         }
     }
 
+    /// The failing cases of the candidate's rule tests (`rules.reload_requires_tests`).
+    static func ruleTestFailures(_ deployment: Deployment) -> [Diagnostic] {
+        let directory = deployment.configuration.rules.directory + "/tests"
+        let runner = RuleTestRunner(deployment: deployment) { try SQLiteStore.inMemory() }
+        let report = runner.run(directory: deployment.loaded.resolve(directory), display: deployment.loaded.display(directory))
+        var problems = report.diagnostics
+        for result in report.results where !result.passed {
+            problems.append(Diagnostic(
+                "rule test '\(result.name)' failed: \(result.failures.joined(separator: "; "))", at: result.location))
+        }
+        return problems
+    }
+
     /// Settings a running server cannot change: a reload that changes them fails.
     func restartOnlyChanges(from old: SellifyConfiguration, to new: SellifyConfiguration) -> [Diagnostic] {
         var changed: [String] = []
@@ -135,5 +165,47 @@ public final class Engine: Sendable {
         if old.metrics.exporters.map(\.type) != new.metrics.exporters.map(\.type) { changed.append("metrics.exporters") }
         if old.auth.apiKeys.map(\.sha256.hex) != new.auth.apiKeys.map(\.sha256.hex) { changed.append("auth.api_keys") }
         return changed.map { Diagnostic("\(configPath): \($0) changed: restart the server for this change to take effect") }
+    }
+}
+
+/// A copy of the last rules folder that loaded cleanly, kept beside the
+/// store (`rules.last-good/`, with its version in `VERSION`), so a server
+/// restarted on a broken folder can still serve — degraded — from it.
+public struct LastGoodRules: Sendable {
+    public let directory: String
+
+    public init(storeDirectory: String) {
+        directory = (storeDirectory as NSString).appendingPathComponent("rules.last-good")
+    }
+
+    public var version: String? {
+        (try? String(contentsOfFile: directory + "/VERSION", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    public var exists: Bool { version != nil }
+
+    /// Replaces the copy (written beside, then renamed) when the version changed.
+    public func save(_ deployment: Deployment) {
+        let version = deployment.rules.version
+        guard self.version != version else { return }
+        let fileManager = FileManager.default
+        let staging = directory + ".tmp-\(getpid())"
+        try? fileManager.removeItem(atPath: staging)
+        do {
+            for file in deployment.rules.sources.allFiles {
+                let target = (staging as NSString).appendingPathComponent(file.relativePath)
+                try fileManager.createDirectory(
+                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try file.source.write(toFile: target, atomically: false, encoding: .utf8)
+            }
+            try (version + "\n").write(toFile: staging + "/VERSION", atomically: false, encoding: .utf8)
+            let old = directory + ".old-\(getpid())"
+            try? fileManager.removeItem(atPath: old)
+            if fileManager.fileExists(atPath: directory) { try fileManager.moveItem(atPath: directory, toPath: old) }
+            try fileManager.moveItem(atPath: staging, toPath: directory)
+            try? fileManager.removeItem(atPath: old)
+        } catch {
+            try? fileManager.removeItem(atPath: staging)
+        }
     }
 }

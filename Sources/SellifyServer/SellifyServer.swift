@@ -4,6 +4,7 @@ public import Logging
 import NIOCore
 public import SellifyCore
 public import SellifyMetrics
+public import SellifyYAML
 import SellifyPlugins
 import ServiceLifecycle
 import Synchronization
@@ -52,7 +53,8 @@ public final class SellifyServer: Sendable {
 
     public init(
         deployment: Deployment, configPath: String, store: any DecisionStore, metrics: SellifyMetrics, keys: APIKeyRing,
-        options: Options, logger: Logger, auditKeys: AuditKeyring? = nil
+        options: Options, logger: Logger, auditKeys: AuditKeyring? = nil, lastGood: LastGoodRules? = nil,
+        startFailure: [Diagnostic]? = nil
     ) throws(ExporterError) {
         self.auditKeys = auditKeys
         let configuration = deployment.configuration
@@ -70,7 +72,7 @@ public final class SellifyServer: Sendable {
         }
         engine = Engine(
             configPath: configPath, deployment: deployment, store: store, metrics: metrics, poolSize: nil,
-            scheduler: rollovers.scheduler)
+            scheduler: rollovers.scheduler, lastGood: lastGood, startFailure: startFailure)
         limiter = RateLimiter(
             requestsPerSecond: configuration.rateLimit.requestsPerSecond, burst: configuration.rateLimit.burst)
         let timeout = Duration.milliseconds(configuration.server.requestTimeout.milliseconds)
@@ -130,6 +132,13 @@ public final class SellifyServer: Sendable {
         services.append(AuditRetention(
             store: store, retentionDays: configuration.audit.retentionDays, metrics: metrics, logger: logger))
         services.append(SignalReloader(server: self))
+        let loaded = engine.snapshot.deployment.loaded
+        services.append(RulesWatcher(
+            server: self, mode: configuration.rules.reload.mode,
+            pollInterval: .milliseconds(configuration.rules.reload.pollInterval.milliseconds),
+            debounce: .milliseconds(configuration.rules.reload.debounce.milliseconds),
+            rulesDirectory: loaded.resolve(configuration.rules.directory),
+            otherFiles: [loaded.path, loaded.resolve(configuration.catalog.path)], logger: logger))
         services.append(DrainWatcher(server: self))
         services.append(api)
         var group = ServiceGroupConfiguration(
@@ -195,6 +204,9 @@ struct StoreCloser: Service {
     let logger: Logger
     func run() async throws {
         try? await gracefulShutdown()
+        // Cancelled (another service failed): the process is going down; closing
+        // now would pull the store from under services still finishing.
+        guard !Task.isCancelled else { return }
         if let closable = store as? any ClosableStore {
             do { try closable.close() } catch { logger.error("closing the store failed", metadata: ["error": "\(error)"]) }
         }

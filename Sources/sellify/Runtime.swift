@@ -21,6 +21,17 @@ enum Runtime {
     }
 
     /// `announce` gets first-start notes (a created key file); stderr by default.
+    /// The configuration alone (for commands that handle broken rules themselves).
+    static func configuration(configPath: String) throws -> LoadedConfiguration {
+        do {
+            return try LoadedConfiguration.load(
+                path: configPath, environment: ProcessInfo.processInfo.environment, plugins: .builtin)
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
+            throw ExitCode(setupFailure)
+        }
+    }
+
     static func store(
         for deployment: Deployment, path override: String?, announce: (String) -> Void = { printError("sellify: " + $0) }
     ) throws -> SQLiteStore {

@@ -5,6 +5,8 @@ import SellifyCore
 import SellifyMetrics
 import SellifyServer
 import SellifyStore
+import SellifyPlugins
+import SellifyYAML
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,7 +35,33 @@ struct ServeCommand: AsyncParsableCommand {
             printError("error: --port: expected 0…65535, got \(port)")
             throw ExitCode(Runtime.setupFailure)
         }
-        let deployment = try Runtime.deployment(configPath: options.config)
+        // Broken rules: start from the last good copy (degraded), unless rules.fail_closed.
+        let loaded = try Runtime.configuration(configPath: options.config)
+        let storePath = loaded.resolve(loaded.configuration.store.path)
+        let lastGood = LastGoodRules(storeDirectory: (storePath as NSString).deletingLastPathComponent)
+        var startFailure: [Diagnostic]?
+        let deployment: Deployment
+        do {
+            deployment = try Deployment.load(configPath: options.config, plugins: .builtin)
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
+            guard !loaded.configuration.rules.failClosed, let version = lastGood.version else {
+                printError(loaded.configuration.rules.failClosed
+                    ? "error: refusing to start with broken rules (rules.fail_closed: true)"
+                    : "error: the rules do not load and there is no last good copy in \(lastGood.directory)")
+                throw ExitCode(Runtime.setupFailure)
+            }
+            do {
+                deployment = try Deployment.load(configPath: options.config, rulesDirectory: lastGood.directory, plugins: .builtin)
+            } catch {
+                for diagnostic in error.diagnostics { printError("last good copy: \(diagnostic)") }
+                printError("error: the last good copy in \(lastGood.directory) does not load either")
+                throw ExitCode(Runtime.setupFailure)
+            }
+            printError("warning: serving DEGRADED from the last good rules (\(version.prefix(19))…) in \(lastGood.directory) "
+                + "until the rules folder is fixed and reloaded")
+            startFailure = error.diagnostics
+        }
         let configuration = deployment.configuration
         let format: SellifyLogHandler.Format = configuration.logging.format == .json ? .json : .text
         let level = Logger.Level(rawValue: configuration.logging.level.rawValue) ?? .info
@@ -78,7 +106,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             server = try SellifyServer(
                 deployment: deployment, configPath: options.config, store: store, metrics: metrics, keys: keys,
-                options: .init(host: host, port: port), logger: logger, auditKeys: store.auditKeys)
+                options: .init(host: host, port: port), logger: logger, auditKeys: store.auditKeys, lastGood: lastGood,
+                startFailure: startFailure)
         } catch {
             printError("error: \(options.config): \(error)")
             throw ExitCode(Runtime.setupFailure)

@@ -1,0 +1,171 @@
+import Foundation
+import SellifyServer
+import Synchronization
+import Testing
+
+/// Live rule changes: the file watcher, last-good safety, and reloads under load.
+struct ReloadTests {
+    static let modeWatch = "    mode: watch                     # watch (inotify) | poll | off; SIGHUP and POST /api/v1/rules/reload always work\n"
+
+    func reloads(_ server: ServerProcess) throws -> (ok: Int, error: Int) {
+        let rules = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json
+        let reloads = rules?["reloads"] as? [String: Int]
+        return (reloads?["ok"] ?? -1, reloads?["error"] ?? -1)
+    }
+
+    /// Waits up to `seconds` for `condition`, then a further second to see nothing more happens.
+    func settle(_ seconds: Double = 15, _ condition: () throws -> Bool) throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() {
+                Thread.sleep(forTimeInterval: 1.0)
+                return true
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return false
+    }
+
+    @Test(arguments: ["watch", "poll"])
+    func anEditorSaveTriggersExactlyOneReload(_ mode: String) throws {
+        let deployment = try ServerDeployment(edits: [
+            (Self.modeWatch, "    mode: \(mode)\n"), ("poll_interval: 2s", "poll_interval: 200ms"),
+        ])
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        let templates = deployment.url.appendingPathComponent("rules/templates.yaml").path
+        let original = try String(contentsOfFile: templates, encoding: .utf8)
+        Thread.sleep(forTimeInterval: 0.5)  // the watcher has taken its first look
+
+        // 1. Write a temp file, then rename it over the original (vim, most IDEs).
+        let temp = templates + ".tmp-save"
+        try original.replacingOccurrences(of: "¡Hola! Bienvenido", with: "¡Hola! Bienvenida").write(
+            toFile: temp, atomically: false, encoding: .utf8)
+        #expect(rename(temp, templates) == 0)
+        #expect(try settle { try reloads(server).ok >= 1 })
+        #expect(try reloads(server).ok == 1)
+
+        // 2. Truncate, pause past a poll, then write in place (nano, `>` in a shell).
+        let handle = try #require(FileHandle(forWritingAtPath: templates))
+        try handle.truncate(atOffset: 0)
+        Thread.sleep(forTimeInterval: 0.1)
+        try handle.write(contentsOf: Data(original.utf8))
+        try handle.close()
+        #expect(try settle { try reloads(server).ok >= 2 })
+        #expect(try reloads(server).ok == 2)
+        #expect(try reloads(server).error == 0)  // the half-written file was never loaded
+
+        // 3. Editor leftovers are not rule files.
+        for name in [".templates.yaml.swp", "templates.yaml~", ".#decision.lua", "4913"] {
+            try "junk".write(toFile: deployment.url.appendingPathComponent("rules/\(name)").path, atomically: false, encoding: .utf8)
+        }
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(try reloads(server) == (2, 0))
+    }
+
+    @Test func aBrokenRulesFolderAtStartServesTheLastGoodCopyDegraded() throws {
+        let deployment = try ServerDeployment()
+        let first = try ServerProcess(deployment)
+        let good = try first.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json?["version"] as? String
+        #expect(first.stop() == 0)
+        #expect(FileManager.default.fileExists(atPath: deployment.url.appendingPathComponent("data/rules.last-good/VERSION").path))
+
+        try deployment.write("rules/decision.lua", "function decide(ctx)\n  return {action = \n")
+        let degraded = try ServerProcess(deployment)
+        defer { degraded.stop() }
+        #expect(degraded.stderr.contains("rules/decision.lua:3:"))
+        #expect(degraded.stderr.contains("serving DEGRADED from the last good rules"))
+        let ready = try degraded.client.request("GET", "/ready")
+        #expect(ready.status == 200)
+        #expect(ready.json?["status"] as? String == "degraded")
+        let rules = try degraded.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json
+        #expect(rules?["version"] as? String == good)
+        #expect(rules?["stale_since"] is String)
+        let decision = try degraded.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:d", "d1", "hola"))
+        #expect(decision.status == 200)
+        #expect(decision.json?["rules_version"] as? String == good)
+    }
+
+    @Test func failClosedRefusesToStartOnBrokenRules() throws {
+        let deployment = try ServerDeployment(edits: [("fail_closed: false", "fail_closed: true")])
+        let first = try ServerProcess(deployment)
+        #expect(first.stop() == 0)
+        try deployment.write("rules/decision.lua", "function decide(ctx)\n  return {action = \n")
+        let error = #expect(throws: HTTPTestError.self) { try ServerProcess(deployment) }
+        #expect(error?.description.contains("refusing to start with broken rules (rules.fail_closed: true)") == true)
+        #expect(error?.description.contains("status 2") == true)
+    }
+
+    @Test func fiftyReloadsUnderLoadNeverFailARequestNorMixRuleSets() throws {
+        let deployment = try ServerDeployment(edits: [
+            (Self.modeWatch, "    mode: off\n"),
+            ("requests_per_second: 50", "requests_per_second: 100000"), ("burst: 100", "burst: 100000"),
+            ("messages_per_day: 200", "messages_per_day: 1000000"), ("messages_per_week: 1000", "messages_per_week: 1000000"),
+        ])
+        let templates = deployment.url.appendingPathComponent("rules/templates.yaml").path
+        let decisionFile = deployment.url.appendingPathComponent("rules/decision.lua").path
+        let textA = try String(contentsOfFile: templates, encoding: .utf8)
+        let textB = textA.replacingOccurrences(of: "¡Hola! Bienvenido a", with: "¡Hola otra vez! Bienvenido a")
+        let goodDecision = try String(contentsOfFile: decisionFile, encoding: .utf8)
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        let port = server.port
+
+        // Load: one client posting greetings until the reloads are done.
+        let done = Atomic<Bool>(false)
+        let results = Mutex<[HTTPTestResponse]>([])
+        let loader = Thread.detachNewThreadWithResult {
+            var i = 0
+            while !done.load(ordering: .relaxed) {
+                let response = try HTTPTestClient(port: port).json(
+                    "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:load\(i)", "load-\(i)", "hola"))
+                results.withLock { $0.append(response) }
+                i += 1
+            }
+            return i
+        }
+        var goodVersions: [String: String] = [:]  // version → greeting prefix
+        var brokenCount = 0
+        for round in 0..<50 {
+            if round % 2 == 0 {
+                let useB = round % 4 == 2
+                try goodDecision.write(toFile: decisionFile, atomically: true, encoding: .utf8)
+                try (useB ? textB : textA).write(toFile: templates, atomically: true, encoding: .utf8)
+                let reload = try server.client.request("POST", "/api/v1/rules/reload", key: TestKey.admin)
+                #expect(reload.status == 200, "\(reload.text)")
+                if let version = reload.json?["version"] as? String {
+                    goodVersions[version] = useB ? "¡Hola otra vez! Bienvenido" : "¡Hola! Bienvenido"
+                }
+            } else {
+                try (goodDecision + "\nthis is not lua (\(round))\n").write(toFile: decisionFile, atomically: true, encoding: .utf8)
+                let reload = try server.client.request("POST", "/api/v1/rules/reload", key: TestKey.admin)
+                #expect(reload.status == 422)
+                brokenCount += 1
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        done.store(true, ordering: .relaxed)
+        let sent: Int
+        do {
+            sent = try loader.value()
+        } catch {
+            Issue.record("load client failed: \(error)\nserver log:\n\(server.stderr.suffix(3000))")
+            return
+        }
+        let responses = results.withLock { $0 }
+        #expect(sent == responses.count && sent > 50)
+        #expect(brokenCount == 25 && goodVersions.count == 2)
+        #expect(responses.allSatisfy { $0.status == 200 }, "\(responses.filter { $0.status != 200 }.prefix(3).map(\.text))")
+        // Every decision came from one complete good set: its version is a good one
+        // and its text is that version's greeting. (The starting rules are set A.)
+        for response in responses {
+            let version = response.json?["rules_version"] as? String ?? ""
+            let text = response.json?["text"] as? String ?? ""
+            let prefix = goodVersions[version]
+            #expect(prefix != nil, "a decision used rules \(version)")
+            if let prefix { #expect(text.hasPrefix(prefix), "\(version): \(text)") }
+        }
+        let reloads = try reloads(server)
+        #expect(reloads == (25, 25))
+    }
+}
