@@ -23,6 +23,12 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "Only this kind (decision, outbound_message, quota_reset, rules_reload, audit_purge…).") var kind: String?
 
         func query(limit: Int, after: Int64?) throws -> AuditQuery {
+            try Self.query(since: since, until: until, conversation: conversation, kind: kind, limit: limit, after: after)
+        }
+
+        static func query(
+            since: String?, until: String?, conversation: String?, kind: String?, limit: Int, after: Int64?
+        ) throws -> AuditQuery {
             func time(_ text: String?, _ name: String) throws -> Timestamp? {
                 guard let text else { return nil }
                 guard let value = Timestamp(rfc3339: text) else {

@@ -169,3 +169,45 @@ struct ReloadTests {
         #expect(reloads == (25, 25))
     }
 }
+
+struct ReplayTests {
+    @Test func aChangeToOneBranchIsReportedWithTheExactCountOfChangedDecisions() throws {
+        let deployment = try ServerDeployment()
+        var events: [String] = []
+        for i in 0..<10 { events.append(event("wa:g\(i)", "g\(i)", "hola", at: "2026-11-30T18:0\(i):00Z")) }
+        for i in 0..<5 { events.append(event("wa:p\(i)", "p\(i)", "¿cuánto cuesta el Plan Premium?", at: "2026-11-30T19:0\(i):00Z")) }
+        for i in 0..<4 { events.append(event("wa:s\(i)", "s\(i)", "STOP", at: "2026-11-30T20:0\(i):00Z")) }
+        let decided = try run(try sellifyExecutable().path, ["decide", "--jsonl", "--config", deployment.configPath],
+                              input: events.joined(separator: "\n") + "\n")
+        #expect(decided.status == 0)
+        // The candidate: greetings go to a person.
+        let candidate = deployment.url.appendingPathComponent("rules.next")
+        try FileManager.default.copyItem(at: deployment.url.appendingPathComponent("rules"), to: candidate)
+        try deployment.edit([(
+            #"    return respond("greeting", "greeting", nil, advance(state, "greeting"), "greeting")"#,
+            #"    return escalate("greeting_to_human", "greetings now go to a person")"#)], file: "rules.next/decision.lua")
+
+        let report = try run(try sellifyExecutable().path, ["replay", "--config", deployment.configPath, "--rules", candidate.path])
+        #expect(report.status == 0)
+        let json = try #require(report.output.split(separator: "\n").first { $0.hasPrefix("{") })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["decisions"] as? Int == 19)
+        #expect(object["changed"] as? Int == 10)
+        #expect(object["baseline_differs_from_log"] as? Int == 0)
+        let transitions = object["transitions"] as? [String: [String: Any]]
+        #expect(transitions?.keys.sorted() == ["RespondText → Escalate"])
+        #expect(transitions?["RespondText → Escalate"]?["count"] as? Int == 10)
+        #expect(report.output.contains("before: greeting: greeting"))
+        #expect(report.output.contains("after:  greeting_to_human: greetings now go to a person"))
+
+        // The last 5 only (4 opt-outs and one price question): nothing changes.
+        let lastFive = try run(try sellifyExecutable().path, ["replay", "--config", deployment.configPath, "--rules", candidate.path, "--last", "5", "--fail-on-change"])
+        #expect(lastFive.status == 0)
+        #expect(lastFive.output.contains("replay: 5 decisions, 0 would change"))
+        let failing = try run(try sellifyExecutable().path, ["replay", "--config", deployment.configPath, "--rules", candidate.path, "--fail-on-change"])
+        #expect(failing.status == 1)
+        // The store was only read.
+        let after = try run(try sellifyExecutable().path, ["audit", "verify", "--config", deployment.configPath])
+        #expect(after.output.contains(#""records":19"#))
+    }
+}
