@@ -94,9 +94,11 @@ final class AlertCenter: Sendable {
     }
 }
 
-/// One sink: a bounded queue (full → drop the oldest, counted) and a worker
-/// that delivers with retries and exponential backoff.
-final class AlertSinkQueue: Sendable {
+/// One sink: a bounded queue (full → drop the oldest, counted) and a
+/// delivery thread of its own that retries with exponential backoff. A
+/// thread, not a task: alerts matter most when everything else is busy, so
+/// delivery never waits for a Swift concurrency thread.
+final class AlertSinkQueue: @unchecked Sendable {
     enum Delivery: Sendable {
         case log(Logger)
         case webhook(WebhookDelivery)
@@ -107,9 +109,10 @@ final class AlertSinkQueue: Sendable {
     let delivery: Delivery
     let metrics: SellifyMetrics
     let logger: Logger
-    private let queue = Mutex<[AlertNotification]>([])
-    private let wakeUp: AsyncStream<Void>.Continuation
-    private let wakeUps: AsyncStream<Void>
+    private let condition = NSCondition()
+    private var queue: [AlertNotification] = []
+    private var stopping = false
+    private var thread: Thread?
 
     init(name: String, capacity: Int, deliver: Delivery, metrics: SellifyMetrics, logger: Logger) {
         self.name = name
@@ -117,7 +120,6 @@ final class AlertSinkQueue: Sendable {
         delivery = deliver
         self.metrics = metrics
         self.logger = logger
-        (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     func enqueue(_ notification: AlertNotification) {
@@ -126,35 +128,65 @@ final class AlertSinkQueue: Sendable {
         {
             return
         }
-        let dropped = queue.withLock { queue -> Int in
-            queue.append(notification)
-            let excess = max(0, queue.count - capacity)
-            if excess > 0 { queue.removeFirst(excess) }
-            return excess
-        }
+        condition.lock()
+        queue.append(notification)
+        let dropped = max(0, queue.count - capacity)
+        if dropped > 0 { queue.removeFirst(dropped) }
+        condition.signal()
+        condition.unlock()
         if dropped > 0 {
             metrics.counter(MetricCatalog.alertsDropped, name).increment(by: Int64(dropped))
         }
-        wakeUp.yield()
     }
 
-    var pending: Int { queue.withLock { $0.count } }
-
-    private func next() -> AlertNotification? {
-        queue.withLock { queue in queue.isEmpty ? nil : queue.removeFirst() }
+    var pending: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
     }
 
-    /// Delivers until cancelled (the service's run loop).
-    func run() async {
-        for await _ in wakeUps {
-            while let notification = next() {
-                if Task.isCancelled { return }
-                await deliver(notification)
+    /// Starts the delivery thread.
+    func start() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard thread == nil else { return }
+        stopping = false
+        let thread = Thread { [self] in self.loop() }
+        thread.name = "sellify-alerts-\(name)"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops after the notification being delivered (what is queued stays queued).
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if stopping {
+                thread = nil
+                condition.unlock()
+                return
             }
+            let notification = queue.removeFirst()
+            condition.unlock()
+            deliver(notification)
         }
     }
 
-    func deliver(_ notification: AlertNotification) async {
+    func deliver(_ notification: AlertNotification) {
         switch delivery {
         case .log(let logger):
             let alert = notification.alert
@@ -167,11 +199,11 @@ final class AlertSinkQueue: Sendable {
             var wait = Double(webhook.configuration.backoff.milliseconds) / 1000
             for attempt in 0...webhook.configuration.maxRetries {
                 do {
-                    try await webhook.post(notification)
+                    try webhook.postBlocking(notification)
                     metrics.counter(MetricCatalog.alertsSent, notification.alert.severity.rawValue).increment()
                     return
                 } catch {
-                    if !error.retryable || attempt == webhook.configuration.maxRetries || Task.isCancelled {
+                    if !error.retryable || attempt == webhook.configuration.maxRetries || isStopping {
                         metrics.counter(MetricCatalog.alertFailures, name).increment()
                         logger.error("alert delivery failed", metadata: [
                             "sink": "\(name)", "error": "\(error)", "attempts": "\(attempt + 1)",
@@ -179,7 +211,7 @@ final class AlertSinkQueue: Sendable {
                         ])
                         return
                     }
-                    try? await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
+                    Thread.sleep(forTimeInterval: wait)
                     wait = min(wait * 2, 30)
                 }
             }
@@ -187,22 +219,20 @@ final class AlertSinkQueue: Sendable {
     }
 }
 
-/// The alert workers and the periodic evaluation, as one service.
+/// The sinks' delivery threads and the periodic evaluation, as one service.
 struct AlertService: Service {
     let center: AlertCenter
 
     func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            for sink in center.sinks { group.addTask { await sink.run() } }
-            group.addTask {
-                while !Task.isCancelled {
-                    center.tick()
-                    try? await Task.sleep(for: .seconds(5))
-                }
+        for sink in center.sinks { sink.start() }
+        defer { for sink in center.sinks { sink.stop() } }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            center.tick()
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(5)) }
+            } catch {
+                return
             }
-            // Stop on graceful shutdown (after the HTTP listeners), then cancel the workers.
-            try? await gracefulShutdown()
-            group.cancelAll()
         }
     }
 }

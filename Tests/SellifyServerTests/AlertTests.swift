@@ -113,27 +113,26 @@ func value(_ metrics: SellifyMetrics, _ line: String) -> Double? {
     metrics.exposition().split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Double($0.split(separator: " ").last!) }
 }
 
-/// Polls `condition` for up to `seconds` (without blocking a concurrency thread:
-/// the sink's worker runs on the same small pool).
-func eventually(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
+/// Polls `condition` for up to `seconds` (the sink delivers on its own thread).
+func eventually(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
+        Thread.sleep(forTimeInterval: 0.02)
     }
     return condition()
 }
 
 struct WebhookSinkTests {
     @Test(arguments: WebhookAlertSink.Format.allCases)
-    func deliversTheNotificationInEachFormat(_ format: WebhookAlertSink.Format) async throws {
+    func deliversTheNotificationInEachFormat(_ format: WebhookAlertSink.Format) throws {
         let receiver = try TestReceiver()
         let metrics = SellifyMetrics()
         let sink = webhookQueue(port: receiver.port, format: format, metrics: metrics)
-        let worker = Task { await sink.run() }
-        defer { worker.cancel() }
+        sink.start()
+        defer { sink.stop() }
         sink.enqueue(notification(1))
-        #expect(await eventually { receiver.bodies.count == 1 })
+        #expect(eventually { receiver.bodies.count == 1 })
         let body = try #require(receiver.bodies.first)
         let json = try JSONSerialization.jsonObject(with: Data(body.utf8))
         switch format {
@@ -149,33 +148,33 @@ struct WebhookSinkTests {
             #expect((alert?["labels"] as? [String: String])?["alertname"] == "sellify_quota_reached")
             #expect(alert?["startsAt"] as? String == "2025-11-30T18:00:00Z")
         }
-        #expect(await eventually { value(metrics, #"sellify_alerts_sent_total{severity="critical"}"#) == 1 })
+        #expect(eventually { value(metrics, #"sellify_alerts_sent_total{severity="critical"}"#) == 1 })
     }
 
-    @Test func retriesAfterA500() async throws {
+    @Test func retriesAfterA500() throws {
         let receiver = try TestReceiver(script: [500, 503])
         let metrics = SellifyMetrics()
         let sink = webhookQueue(port: receiver.port, metrics: metrics)
-        let worker = Task { await sink.run() }
-        defer { worker.cancel() }
+        sink.start()
+        defer { sink.stop() }
         sink.enqueue(notification(1))
-        #expect(await eventually { receiver.bodies.count == 3 })
-        #expect(await eventually { value(metrics, #"sellify_alerts_sent_total{severity="critical"}"#) == 1 })
+        #expect(eventually { receiver.bodies.count == 3 })
+        #expect(eventually { value(metrics, #"sellify_alerts_sent_total{severity="critical"}"#) == 1 })
         #expect(value(metrics, #"sellify_alert_delivery_failures_total{sink="webhook"}"#) ?? 0 == 0)
     }
 
-    @Test func aClientErrorIsNotRetriedAndCountsAsAFailure() async throws {
+    @Test func aClientErrorIsNotRetriedAndCountsAsAFailure() throws {
         let receiver = try TestReceiver(script: [404])
         let metrics = SellifyMetrics()
         let sink = webhookQueue(port: receiver.port, metrics: metrics)
-        let worker = Task { await sink.run() }
-        defer { worker.cancel() }
+        sink.start()
+        defer { sink.stop() }
         sink.enqueue(notification(1))
-        #expect(await eventually { value(metrics, #"sellify_alert_delivery_failures_total{sink="webhook"}"#) == 1 })
+        #expect(eventually { value(metrics, #"sellify_alert_delivery_failures_total{sink="webhook"}"#) == 1 })
         #expect(receiver.bodies.count == 1)
     }
 
-    @Test func whenTheReceiverIsDownTheOldestAreDroppedAndTheNewestDelivered() async throws {
+    @Test func whenTheReceiverIsDownTheOldestAreDroppedAndTheNewestDelivered() throws {
         let port = try deadPort()
         let metrics = SellifyMetrics()
         let sink = webhookQueue(port: port, retries: 0, capacity: 3, metrics: metrics)
@@ -184,10 +183,10 @@ struct WebhookSinkTests {
         #expect(value(metrics, #"sellify_alerts_dropped_total{sink="webhook"}"#) == 7)
         // The receiver comes back on the same port; the newest three arrive.
         let receiver = try TestReceiver(onPort: port)
-        let worker = Task { await sink.run() }
-        defer { worker.cancel() }
+        sink.start()
+        defer { sink.stop() }
         sink.enqueue(notification(11))  // the oldest queued (8) is dropped: capacity 3
-        #expect(await eventually { receiver.bodies.count == 3 })
+        #expect(eventually { receiver.bodies.count == 3 })
         #expect(receiver.bodies.map { $0.contains("alert 9") || $0.contains("alert 10") || $0.contains("alert 11") } == [true, true, true])
     }
 }
