@@ -88,6 +88,10 @@ public enum MetricCatalog {
         "sellify_audit_logs_total", .counter, "Audit records written.")
     public static let alertsSent = MetricDefinition(
         "sellify_alerts_sent_total", .counter, "Alerts delivered, by severity.", labels: ["severity"])
+    public static let ruleHits = MetricDefinition(
+        "sellify_rule_hits_total", .counter,
+        "Decisions by the rule that made them (the decision's `rule`; at most \(SellifyMetrics.maxRuleSeries) rules, then \"other\").",
+        labels: ["rule"])
     public static let alertFailures = MetricDefinition(
         "sellify_alert_delivery_failures_total", .counter,
         "Alert notifications a sink failed to deliver after its retries, by sink.", labels: ["sink"])
@@ -141,7 +145,7 @@ public enum MetricCatalog {
     public static let all: [MetricDefinition] = [
         decisions, conversationState, quotaMessagesToday, quotaMessagesWeek, quotaImagesToday, quotaVideosWeek, quotaLimit,
         quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, validationResults, forbiddenWords,
-        httpRequests, httpDuration, auditLogs, alertsSent, alertFailures, alertsDropped, stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo,
+        httpRequests, httpDuration, auditLogs, alertsSent, alertFailures, alertsDropped, ruleHits, stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo,
         buildInfo, customDropped, ruleTests, ruleTestsLastRun, processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
     ]
 }

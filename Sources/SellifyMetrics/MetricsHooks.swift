@@ -25,6 +25,7 @@ extension SellifyMetrics {
     public func record(_ result: DecisionPipeline.Result, quota: QuotaEngine) {
         guard let decision = result.decision, !result.replayed else { return }
         counter(MetricCatalog.decisions, decision.action.rawValue).increment()
+        recordRuleHit(decision.rule)
         counter(MetricCatalog.auditLogs).increment()
         if decision.rule == "quota_enforced" || decision.rule == "quota_exhausted" {
             let exhausted = decision.quota.filter { $0.value.used >= $0.value.limit }.keys.sorted()

@@ -14,6 +14,20 @@ public final class SellifyMetrics: Sendable {
     private let custom: [String: (definition: MetricDefinition, maxSeries: Int)]
     /// Label sets seen per custom counter (to bound its series).
     private let customSeries = Mutex<[String: Set<[String]>]>([:])
+    /// Rules seen so far (`sellify_rule_hits_total` keeps at most `maxRuleSeries`).
+    private let ruleNames = Mutex<Set<String>>([])
+    public static let maxRuleSeries = 200
+
+    /// Counts a decision under its rule; past the series bound, under "other".
+    public func recordRuleHit(_ rule: String) {
+        let label = ruleNames.withLock { names -> String in
+            if names.contains(rule) { return rule }
+            if names.count >= Self.maxRuleSeries { return "other" }
+            names.insert(rule)
+            return rule
+        }
+        counter(MetricCatalog.ruleHits, label).increment()
+    }
 
     /// `custom` are the counters of `metrics.custom`; their names must not be
     /// catalogue names (config validation reports that).

@@ -68,6 +68,15 @@ public final class Engine: Sendable {
     let poolSize: Int?
     private let current: Mutex<EngineSnapshot>
     private let status = Mutex(Status())
+    /// Decisions per rule since the start (for `GET /api/v1/rules`).
+    private let hits = Mutex<[String: Int]>([:])
+    public func recordHit(_ rule: String) {
+        hits.withLock { hits in
+            if hits[rule] != nil || hits.count < SellifyMetrics.maxRuleSeries { hits[rule, default: 0] += 1 }
+        }
+    }
+    public var ruleHits: [String: Int] { hits.withLock { $0 } }
+
     /// One reload at a time (a reload compiles a whole new pool of states).
     private let reloading = Mutex(())
 

@@ -371,7 +371,7 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [version, directory, files, loaded_at, pool_size, stale_since, last_error, reloads]
+                required: [version, directory, files, loaded_at, pool_size, stale_since, last_error, reloads, hits]
                 properties:
                   version: { type: string }
                   directory: { type: string }
@@ -393,6 +393,10 @@ paths:
                   reloads:
                     type: object
                     properties: { ok: { type: integer }, error: { type: integer } }
+                  hits:
+                    type: object
+                    description: Decisions per rule (the decision's `rule`) since the server started.
+                    additionalProperties: { type: integer }
         "401": { $ref: "#/components/responses/Unauthorized" }
         "403": { $ref: "#/components/responses/Forbidden" }
         "429": { $ref: "#/components/responses/RateLimited" }

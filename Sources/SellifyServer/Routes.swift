@@ -174,6 +174,7 @@ extension SellifyServer {
             throw APIError.store(error)
         }
         metrics.record(result, quota: engine.pipeline.quota)
+        if let decision = result.decision, !result.replayed { self.engine.recordHit(decision.rule) }
         alerts.raise(result.alerts)
         if let validation = result.validation { alerts.recordValidation(valid: validation.valid) }
         if !result.resets.isEmpty {
@@ -637,6 +638,9 @@ extension SellifyServer {
         reloads["ok"] = .int(status.reloads.ok)
         reloads["error"] = .int(status.reloads.error)
         body["reloads"] = .object(reloads)
+        var hits = JSONObjectWriter()
+        for (rule, count) in self.engine.ruleHits { hits[rule] = .int(count) }
+        body["hits"] = .object(hits)
         return JSONResponse.make(.ok, body)
     }
 

@@ -97,6 +97,7 @@ struct EndpointTests {
         #expect(rules.status == 200)
         #expect(rules.json?["version"] as? String == decision.json?["rules_version"] as? String)
         #expect((rules.json?["files"] as? [Any])?.count == 5)
+        #expect(rules.json?["hits"] as? [String: Int] == ["price_question": 1, "greeting": 1])
 
         let reload = try c.request("POST", "/api/v1/rules/reload", key: TestKey.admin)
         #expect(reload.status == 200)
