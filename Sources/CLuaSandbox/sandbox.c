@@ -18,6 +18,9 @@ typedef struct {
     int exhausted;
     long pattern_budget;
     sellify_failure failure;
+    char *cover_source;     // the chunk whose lines are recorded (NULL: coverage off)
+    unsigned char *cover_lines;
+    int cover_max;
 } sandbox;
 
 static sandbox *sandbox_of(lua_State *L) {
@@ -73,7 +76,60 @@ void sellify_sandbox_close(lua_State *L) {
     if (L == NULL) return;
     sandbox *sb = sandbox_of(L);
     lua_close(L);
+    free(sb->cover_source);
+    free(sb->cover_lines);
     free(sb);
+}
+
+int sellify_sandbox_set_coverage(lua_State *L, const char *source, int max_line) {
+    sandbox *sb = sandbox_of(L);
+    free(sb->cover_source);
+    free(sb->cover_lines);
+    sb->cover_source = NULL;
+    sb->cover_lines = NULL;
+    sb->cover_max = 0;
+    if (source == NULL || max_line <= 0) return 1;
+    sb->cover_source = strdup(source);
+    sb->cover_lines = calloc((size_t)max_line + 1, 1);
+    if (sb->cover_source == NULL || sb->cover_lines == NULL) {
+        free(sb->cover_source);
+        free(sb->cover_lines);
+        sb->cover_source = NULL;
+        sb->cover_lines = NULL;
+        return 0;
+    }
+    sb->cover_max = max_line;
+    return 1;
+}
+
+int sellify_sandbox_line_covered(lua_State *L, int line) {
+    sandbox *sb = sandbox_of(L);
+    if (sb->cover_lines == NULL || line <= 0 || line > sb->cover_max) return 0;
+    return sb->cover_lines[line];
+}
+
+int sellify_sandbox_function_lines(lua_State *L, int reference, int *lines, int capacity) {
+    lua_Debug ar;
+    int count = 0;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, reference);
+    if (!lua_isfunction(L, -1)) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (!lua_getinfo(L, ">L", &ar)) return 0;   // pops the function, pushes the active-lines table
+    if (lua_istable(L, -1)) {
+        lua_pushnil(L);
+        while (lua_next(L, -2) != 0) {
+            if (lua_isinteger(L, -2) && count < capacity) lines[count++] = (int)lua_tointeger(L, -2);
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    return count;
+}
+
+static int hook_mask(sandbox *sb, int count) {
+    return (count ? LUA_MASKCOUNT : 0) | (sb->cover_lines ? LUA_MASKLINE : 0);
 }
 
 void sellify_sandbox_set_instruction_budget(lua_State *L, long long budget, int granularity) {
@@ -92,6 +148,14 @@ long sellify_pattern_budget(lua_State *L) {
 
 static void budget_hook(lua_State *L, lua_Debug *ar) {
     sandbox *sb = sandbox_of(L);
+    if (ar->event == LUA_HOOKLINE) {
+        if (sb->cover_lines != NULL && ar->currentline > 0 && ar->currentline <= sb->cover_max
+            && lua_getinfo(L, "S", ar) && strcmp(ar->source, sb->cover_source) == 0) {
+            sb->cover_lines[ar->currentline] = 1;
+        }
+        return;
+    }
+    if (sb->budget <= 0) return;
     if (!sb->exhausted) {
         sb->remaining -= sb->tick;
         if (sb->remaining > 0) return;
@@ -99,7 +163,7 @@ static void budget_hook(lua_State *L, lua_Debug *ar) {
         sb->failure = SELLIFY_FAILURE_INSTRUCTIONS;
         // Fire on every instruction from now on: a script-level pcall that
         // swallows the error cannot keep running.
-        lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+        lua_sethook(L, budget_hook, hook_mask(sb, 1), 1);
     }
     lua_getinfo(L, "Sl", ar);
     if (ar->currentline > 0) {
@@ -118,12 +182,14 @@ int sellify_sandbox_pcall(lua_State *L, int nargs, int nresults) {
     if (sb->budget > 0) {
         sb->remaining = sb->budget;
         sb->tick = sb->budget < sb->granularity ? (int)sb->budget : sb->granularity;
-        lua_sethook(L, budget_hook, LUA_MASKCOUNT, sb->tick);
+        lua_sethook(L, budget_hook, hook_mask(sb, 1), sb->tick);
+    } else if (sb->cover_lines != NULL) {
+        lua_sethook(L, budget_hook, hook_mask(sb, 0), 0);
     }
     sb->enforce = 1;
     int status = lua_pcall(L, nargs, nresults, 0);
     sb->enforce = 0;
-    if (sb->budget > 0) lua_sethook(L, NULL, 0, 0);
+    if (sb->budget > 0 || sb->cover_lines != NULL) lua_sethook(L, NULL, 0, 0);
     if (status == LUA_OK) sb->failure = SELLIFY_FAILURE_NONE;
     else if (status == LUA_ERRMEM) sb->failure = SELLIFY_FAILURE_MEMORY;
     return status;

@@ -107,6 +107,27 @@ public final class LuaState: @unchecked Sendable {
     /// Bytes the state holds now.
     public var memoryUsed: Int { sellify_sandbox_memory_used(L) }
 
+    // MARK: - Coverage
+
+    /// Records which lines of the loaded file `chunkName` run from now on.
+    public func enableCoverage(chunkName: String, lines: Int) {
+        let source = "@" + luaChunkName(chunkName)
+        _ = sellify_sandbox_set_coverage(L, source, Int32(lines))
+    }
+
+    public func coveredLines(upTo lines: Int) -> Set<Int> {
+        Set((1...max(1, lines)).filter { sellify_sandbox_line_covered(L, Int32($0)) != 0 })
+    }
+
+    /// The lines of `function` that hold code, sorted.
+    public func activeLines(of function: Function) -> [Int] {
+        var buffer = [Int32](repeating: 0, count: 65536)
+        let count = buffer.withUnsafeMutableBufferPointer {
+            sellify_sandbox_function_lines(L, function.reference, $0.baseAddress, Int32($0.count))
+        }
+        return buffer.prefix(Int(count)).map(Int.init).sorted()
+    }
+
     // MARK: - Loading
 
     /// Makes `rules/lib/<name>.lua` available to `require(name)`.

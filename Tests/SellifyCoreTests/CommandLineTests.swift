@@ -171,3 +171,29 @@ struct LuaPatternSyntaxTests {
         #expect(LuaPatternSyntax.problem(in: pattern) == nil)
     }
 }
+
+struct CoverageTests {
+    @Test func testCoverageNamesTheBranchesNoTestTakes() throws {
+        let directory = try TemporaryDirectory()
+        try directory.copyShippedDeployment()
+        let result = try runSellify(["test", "--coverage"], in: directory.url)
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.last?.hasSuffix("passed, 0 failed") == true)
+        let summary = try #require(lines.first { $0.hasPrefix("decide() coverage: ") })
+        #expect(summary.hasSuffix("in rules/decision.lua"))
+        // The shipped tests never send an empty message.
+        #expect(lines.contains { $0.contains(#"return ignore("empty_message""#) })
+
+        // A test for it: that branch is covered and leaves the list.
+        try directory.write("rules/tests/empty.yaml", """
+            cases:
+              - name: a message with no words is ignored
+                message: "¿?"
+                expect: { action: Ignore, rule: empty_message }
+
+            """)
+        let again = try runSellify(["test", "--coverage"], in: directory.url)
+        #expect(!again.stdout.contains(#"return ignore("empty_message""#), "\(again.stdout)\(again.stderr)")
+    }
+}

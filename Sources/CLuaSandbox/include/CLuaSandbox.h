@@ -34,6 +34,15 @@ int sellify_sandbox_pcall(lua_State *L, int nargs, int nresults);
 int sellify_sandbox_load(lua_State *L, const char *source, size_t length, const char *chunkname);
 sellify_failure sellify_sandbox_last_failure(lua_State *L);
 
+/// Line coverage (for `sellify test --coverage`): records which lines of the
+/// chunk whose source is `source` (e.g. "@rules/decision.lua") run during
+/// protected calls. NULL turns it off. Returns 0 when out of memory.
+int sellify_sandbox_set_coverage(lua_State *L, const char *source, int max_line);
+int sellify_sandbox_line_covered(lua_State *L, int line);
+/// The lines of the function in registry slot `reference` that hold code
+/// (Lua's "active lines"); at most `capacity` written to `lines`.
+int sellify_sandbox_function_lines(lua_State *L, int reference, int *lines, int capacity);
+
 size_t sellify_sandbox_memory_used(lua_State *L);
 size_t sellify_sandbox_memory_limit(lua_State *L);
 

@@ -154,6 +154,34 @@ public final class RuleSet: Sendable {
 }
 
 extension RuleSet {
+    /// Line coverage of `decide` in decision.lua, across every state of the pool.
+    public struct Coverage: Sendable {
+        /// Lines of `decide` that hold code.
+        public var lines: [Int]
+        /// Those that ran.
+        public var covered: Set<Int>
+        public var missed: [Int] { lines.filter { !covered.contains($0) } }
+    }
+
+    /// Starts recording which lines of decision.lua run (`sellify test --coverage`).
+    public func enableCoverage() {
+        let lineCount = sources.decision.source.split(separator: "\n", omittingEmptySubsequences: false).count + 1
+        pool.forEachState { state in state.lua.enableCoverage(chunkName: sources.decision.displayPath, lines: lineCount) }
+    }
+
+    public func coverage() -> Coverage {
+        let lineCount = sources.decision.source.split(separator: "\n", omittingEmptySubsequences: false).count + 1
+        var lines: [Int] = []
+        var covered: Set<Int> = []
+        pool.forEachState { state in
+            if lines.isEmpty { lines = state.lua.activeLines(of: state.decide) }
+            covered.formUnion(state.lua.coveredLines(upTo: lineCount))
+        }
+        return Coverage(lines: lines, covered: covered.intersection(lines))
+    }
+}
+
+extension RuleSet {
     /// A violation reported by the rules' own `check(text, ctx)`.
     public struct CustomViolation: Sendable, Equatable {
         public var code: String
