@@ -1,22 +1,40 @@
 import Prometheus
-import SellifyLua
+public import SellifyLua
 public import SellifyCore
 
 /// The pipeline's metrics subscriber: stage durations, outcomes and errors.
 /// Stages hold no metrics code; the runner calls this hook.
 public struct StageMetricsHook: StageHook {
     let metrics: SellifyMetrics
-    public init(metrics: SellifyMetrics) { self.metrics = metrics }
+    /// Each stage's duration histogram and error counter, looked up once.
+    let durations: [StageName: ValueHistogram]
+    let errors: [StageName: Counter]
+
+    public init(metrics: SellifyMetrics) {
+        self.metrics = metrics
+        var durations: [StageName: ValueHistogram] = [:]
+        var errors: [StageName: Counter] = [:]
+        for stage in StageName.all {
+            durations[stage] = metrics.histogram(MetricCatalog.stageDuration, stage.rawValue)
+            errors[stage] = metrics.counter(MetricCatalog.stageErrors, stage.rawValue)
+        }
+        self.durations = durations
+        self.errors = errors
+    }
+
+    func duration(_ stage: StageName) -> ValueHistogram {
+        durations[stage] ?? metrics.histogram(MetricCatalog.stageDuration, stage.rawValue)
+    }
 
     public func stageFinished(_ stage: StageName, outcome: String, nanoseconds: UInt64) {
-        metrics.histogram(MetricCatalog.stageDuration, stage.rawValue).record(Double(nanoseconds) / 1e9)
+        duration(stage).record(Double(nanoseconds) / 1e9)
         metrics.counter(MetricCatalog.stageOutcomes, stage.rawValue, outcome).increment()
     }
 
     public func stageFailed(_ stage: StageName, error: any Error, nanoseconds: UInt64) {
-        metrics.histogram(MetricCatalog.stageDuration, stage.rawValue).record(Double(nanoseconds) / 1e9)
+        duration(stage).record(Double(nanoseconds) / 1e9)
         metrics.counter(MetricCatalog.stageOutcomes, stage.rawValue, "error").increment()
-        metrics.counter(MetricCatalog.stageErrors, stage.rawValue).increment()
+        (errors[stage] ?? metrics.counter(MetricCatalog.stageErrors, stage.rawValue)).increment()
     }
 }
 
@@ -24,6 +42,16 @@ extension SellifyMetrics {
     /// Records what one committed decision means for the domain metrics.
     public func record(_ result: DecisionPipeline.Result, quota: QuotaEngine) {
         guard let decision = result.decision, !result.replayed else { return }
+        record(
+            decision: decision, newConversation: result.newConversation, validation: result.validation,
+            resets: result.resets, effects: result.effects)
+    }
+
+    /// The same from the parts of a result (benchmarks feed it `evaluate()`'s output).
+    public func record(
+        decision: Decision, newConversation: Bool, validation: ValidationResult?, resets: [QuotaScheduler.ResetType],
+        effects: LuaState.SideEffects
+    ) {
         counter(MetricCatalog.decisions, decision.action.rawValue).increment()
         recordRuleHit(decision.rule)
         counter(MetricCatalog.auditLogs).increment()
@@ -36,18 +64,18 @@ extension SellifyMetrics {
             if let quota = QuotaEngine.Quota(rawValue: name) { status[quota] = value }
         }
         setQuotaGauges(status)
-        if result.newConversation {
+        if newConversation {
             gauge(MetricCatalog.conversationState, decision.conversation.state).increment()
         } else if decision.conversation.state != decision.conversation.previousState {
             gauge(MetricCatalog.conversationState, decision.conversation.previousState).decrement()
             gauge(MetricCatalog.conversationState, decision.conversation.state).increment()
         }
-        if let validation = result.validation {
+        if let validation {
             counter(MetricCatalog.validationResults, validation.valid ? "valid" : "invalid").increment()
             let forbidden = validation.violations.filter { $0.code == "forbidden_word" || $0.code == "forbidden_pattern" }
             if !forbidden.isEmpty { counter(MetricCatalog.forbiddenWords).increment(by: Int64(forbidden.count)) }
         }
-        for reset in result.resets { counter(MetricCatalog.quotaResets, reset.rawValue).increment() }
-        recordCustom(result.effects.metrics)
+        for reset in resets { counter(MetricCatalog.quotaResets, reset.rawValue).increment() }
+        recordCustom(effects.metrics)
     }
 }

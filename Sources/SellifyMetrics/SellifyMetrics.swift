@@ -91,17 +91,38 @@ public final class SellifyMetrics: Sendable {
         return Array(zip(d.labels, values))
     }
 
+    /// Series handles by name and label values: the registry's own lookup
+    /// (validation, lock, two dictionaries) costs microseconds per call, too
+    /// much for every stage of every decision.
+    private let handles = Mutex<[String: any Sendable]>([:])
+
+    private func cached<T: Sendable>(_ d: MetricDefinition, _ values: [String], make: () -> T) -> T {
+        var key = d.name
+        for value in values {
+            key.append("\u{1F}")
+            key.append(value)
+        }
+        return handles.withLock { handles in
+            if let handle = handles[key] as? T { return handle }
+            let handle = make()
+            handles[key] = handle
+            return handle
+        }
+    }
+
     public func counter(_ d: MetricDefinition, _ values: String...) -> Counter {
-        registry.makeCounter(descriptor: descriptor(d), labels: labels(d, values))
+        cached(d, values) { registry.makeCounter(descriptor: descriptor(d), labels: labels(d, values)) }
     }
 
     public func gauge(_ d: MetricDefinition, _ values: String...) -> Gauge {
-        registry.makeGauge(descriptor: descriptor(d), labels: labels(d, values))
+        cached(d, values) { registry.makeGauge(descriptor: descriptor(d), labels: labels(d, values)) }
     }
 
     public func histogram(_ d: MetricDefinition, _ values: String...) -> ValueHistogram {
         guard case .histogram(let buckets) = d.kind else { preconditionFailure("\(d.name) is not a histogram") }
-        return registry.makeValueHistogram(descriptor: descriptor(d), labels: labels(d, values), buckets: buckets)
+        return cached(d, values) {
+            registry.makeValueHistogram(descriptor: descriptor(d), labels: labels(d, values), buckets: buckets)
+        }
     }
 
     // MARK: - Start-up

@@ -1,26 +1,45 @@
 // sellify-bench-pipeline — whole decisions per second, in process, one thread:
 //   (b) the pipeline with the store's work excluded (state kept in a dictionary),
 //   (a) durable decisions on the SQLite store (WAL, synchronous as configured),
-// and where the time goes per stage (the stage hook's timings).
+// and where the time goes per stage (the stage hook's timings), and
+//   (m) what the metrics cost: (b) without any stage hook against (b) with the
+//       production metrics (StageMetricsHook + SellifyMetrics.record after each
+//       decision), alternated in one process on the same events; then the same
+//       through decide() on an in-memory SQLite store, with the real
+//       `record(result, quota:)`.
 //
-//   swift build -c release --product sellify-bench-pipeline
-//   .build/release/sellify-bench-pipeline [events] [--threads N]
+//   swift build -c release --scratch-path .build-release --product sellify-bench-pipeline
+//   .build-release/release/sellify-bench-pipeline [events] [--threads N] [--rounds N]
+//       [--metrics-only] [--skip-metrics] [--skip-durable]
 //
 // Run from the repository root (it loads config.yaml, catalog.yaml, rules/).
 // Quota limits are raised so that every generated message is decided on its
 // merits (otherwise most would be a cheap "quota exhausted").
 import Foundation
 import SellifyCore
+import Prometheus  // Counter/Gauge methods used by recordEvaluated (MemberImportVisibility)
+import SellifyLua  // SideEffects.metrics
+import SellifyMetrics
 import SellifyPlugins
 import SellifyStore
 import Synchronization
 
 var events = 20_000
 var threads = 4
+var rounds = 5
+var runBreakdown = true, runMetrics = true, runDurable = true
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     if argument == "--threads", let value = arguments.popFirst().flatMap(Int.init) { threads = value }
+    else if argument == "--rounds", let value = arguments.popFirst().flatMap(Int.init) { rounds = max(1, value) }
+    else if argument == "--metrics-only" { runBreakdown = false; runDurable = false }
+    else if argument == "--skip-metrics" { runMetrics = false }
+    else if argument == "--skip-durable" { runDurable = false }
     else if let value = Int(argument) { events = value }
+    else {
+        print("usage: sellify-bench-pipeline [events] [--threads N] [--rounds N] [--metrics-only] [--skip-metrics] [--skip-durable]")
+        exit(2)
+    }
 }
 
 func cpuSeconds() -> Double {
@@ -57,6 +76,17 @@ final class StageTotals: StageHook {
     }
 }
 
+/// Counts pipeline evaluations (normalizer runs).
+final class EvaluationCounter: StageHook {
+    let count = Atomic<Int>(0)
+    func stageFinished(_ stage: StageName, outcome: String, nanoseconds: UInt64) {
+        if stage == .normalizer { count.add(1, ordering: .relaxed) }
+    }
+    func stageFailed(_ stage: StageName, error: any Error, nanoseconds: UInt64) {
+        if stage == .normalizer { count.add(1, ordering: .relaxed) }
+    }
+}
+
 let texts = [
     "Hola!", "hi there", "¿Cuánto cuesta el Plan Premium?", "How much is the Aurora Mug?", "precio del Basic Plan",
     "What does the Business Plan include?", "Lo quiero, quiero comprar el Paper Planner", "send me a photo of the Aurora Mug",
@@ -90,7 +120,7 @@ let hook = StageTotals()
 print("sellify-bench-pipeline: \(events) events over 4096 conversations, shipped rules \(deployment.rules.version.prefix(19))…")
 
 // (b) No store work: the state lives in a dictionary; evaluate() is the pipeline.
-do {
+if runBreakdown {
     let pipeline = DecisionPipeline(
         rules: deployment.rules, catalog: deployment.catalog, configuration: configuration,
         store: try SQLiteStore.inMemory(), hooks: [hook])
@@ -122,8 +152,13 @@ do {
     hook.report(decisions: events)
 }
 
+// (m) Metrics on vs off.
+if runMetrics {
+    measureMetricsOverhead()
+}
+
 // (a) Durable: the SQLite store as configured (WAL, synchronous full), one thread, then N threads.
-for threadCount in [1, threads] {
+for threadCount in runDurable ? [1, threads] : [] {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-bench-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
     let store: SQLiteStore
@@ -134,8 +169,12 @@ for threadCount in [1, threads] {
         print(error)
         exit(2)
     }
+    // Counts evaluations: a commit that finds the state changed since its read (.conflict) re-reads
+    // and re-evaluates, so normalizer runs / decisions = evaluations per durable decision.
+    let evaluations = EvaluationCounter()
     let pipeline = DecisionPipeline(
-        rules: deployment.rules, catalog: deployment.catalog, configuration: configuration, store: store)
+        rules: deployment.rules, catalog: deployment.catalog, configuration: configuration, store: store,
+        hooks: [evaluations])
     let batch = makeEvents(events, prefix: "a\(threadCount)-")
     let failures = Mutex(0)
     let wall0 = wallSeconds(), cpu0 = cpuSeconds()
@@ -146,7 +185,178 @@ for threadCount in [1, threads] {
         }
     }
     let wall = wallSeconds() - wall0, cpu = cpuSeconds() - cpu0
-    print(String(format: "(a) SQLite (WAL, synchronous %@), %d thread%@: %6.0f durable decisions/s  (wall %.2f s, CPU %.2f s, failures %d)",
+    print(String(format: "(a) SQLite (WAL, synchronous %@), %d thread%@: %6.0f durable decisions/s  (wall %.2f s, CPU %.2f s, failures %d, %.2f evaluations/decision)",
                  configuration.store.synchronous.rawValue, threadCount, threadCount == 1 ? "" : "s",
-                 Double(events) / wall, wall, cpu, failures.withLock { $0 }))
+                 Double(events) / wall, wall, cpu, failures.withLock { $0 },
+                 Double(evaluations.count.load(ordering: .relaxed)) / Double(events)))
+}
+
+// MARK: - (m) metrics on vs off
+
+/// `SellifyMetrics.record` for one decision made by `evaluate()` (the same
+/// code path `record(result, quota:)` takes for a committed decision).
+func recordEvaluated(
+    _ metrics: SellifyMetrics, request: DecisionRequest, decision: Decision, resets: [QuotaScheduler.ResetType],
+    newConversation: Bool
+) {
+    metrics.record(
+        decision: decision, newConversation: newConversation, validation: request.validation, resets: resets,
+        effects: request.ruleEffects)
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+@MainActor func measureMetricsOverhead() {
+    // Production wiring (Sources/sellify/ServeCommand.swift, Sources/SellifyServer/Engine.swift):
+    // one SellifyMetrics, prepared, the StageMetricsHook on the pipeline, record() after each decision.
+    let metrics = SellifyMetrics(custom: configuration.metrics.custom)
+    metrics.prepare(configuration: configuration, rulesVersion: deployment.rules.version)
+    let store: SQLiteStore
+    do { store = try SQLiteStore.inMemory() } catch { print(error); exit(2) }
+    let plain = DecisionPipeline(
+        rules: deployment.rules, catalog: deployment.catalog, configuration: configuration, store: store, hooks: [])
+    let metered = DecisionPipeline(
+        rules: deployment.rules, catalog: deployment.catalog, configuration: configuration, store: store,
+        hooks: [StageMetricsHook(metrics: metrics)])
+    let batch = makeEvents(events, prefix: "m")
+
+    /// One store-excluded run over `list`; returns (CPU seconds, actions).
+    func evaluateRun(_ pipeline: DecisionPipeline, record: Bool, _ list: ArraySlice<MessageEvent>) -> (Double, [String: Int]) {
+        var conversations: [String: ConversationRecord] = [:]
+        var usage: [QuotaCounterKey: Int] = [:]
+        var actions: [String: Int] = [:]
+        let cpu0 = cpuSeconds()
+        for event in list {
+            let stored = conversations[event.conversationID]
+            let (request, decision, _) = pipeline.evaluate(event, state: StoredState(conversation: stored, usage: usage))
+            conversations[event.conversationID] = request.conversation
+            for (key, amount) in request.consumption { usage[key, default: 0] += amount }
+            if record {
+                // decide() observes the windows after a commit; the resets feed record().
+                let resets = pipeline.scheduler.observe(request.windows)
+                recordEvaluated(metrics, request: request, decision: decision, resets: resets, newConversation: stored == nil)
+            }
+            actions[decision.action.rawValue, default: 0] += 1
+        }
+        return (cpuSeconds() - cpu0, actions)
+    }
+
+    /// One durable run on a fresh SQLite file (WAL, synchronous normal: no fsync per commit, so
+    /// the disk does not drown the difference); returns CPU seconds. Not `SQLiteStore.inMemory()`:
+    /// that is a GRDB DatabaseQueue, whose reads toggle `PRAGMA query_only`, which expires every
+    /// prepared statement, so each cached statement is re-prepared on every use (~30% of the CPU
+    /// of a decision, measured with perf) — a cost the server's DatabasePool does not pay.
+    func decideRun(record: Bool, _ list: ArraySlice<MessageEvent>) -> Double {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-bench-m-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(configuration: .init(path: folder.appendingPathComponent("bench.db").path, synchronous: .normal))
+        } catch {
+            print(error)
+            exit(2)
+        }
+        let pipeline = DecisionPipeline(
+            rules: deployment.rules, catalog: deployment.catalog, configuration: configuration, store: store,
+            hooks: record ? [StageMetricsHook(metrics: metrics)] : [])
+        let cpu0 = cpuSeconds()
+        for event in list {
+            do {
+                let result = try pipeline.decide(event)
+                if record { metrics.record(result, quota: pipeline.quota) }
+            } catch {
+                print("decide failed: \(error)")
+                exit(2)
+            }
+        }
+        return cpuSeconds() - cpu0
+    }
+
+    func report(_ title: String, off: [Double], on: [Double]) {
+        let ratios = zip(off, on).map { $0.1 / $0.0 }  // CPU on / CPU off = rate off / rate on
+        let rateOff = off.map { Double(events) / $0 }, rateOn = on.map { Double(events) / $0 }
+        print(title)
+        for i in off.indices {
+            print(String(format: "    round %d:  off %7.0f /s  on %7.0f /s  (on costs %+5.1f%%)", i + 1, rateOff[i], rateOn[i],
+                         (ratios[i] - 1) * 100))
+        }
+        let m = median(ratios)
+        print(String(format: "    median:   off %7.0f /s  on %7.0f /s  (%.1f vs %.1f µs CPU each); metrics on is %.1f%% slower (CPU ×%.3f, min %.3f, max %.3f)  target ≤ 10%%: %@",
+                     median(rateOff), median(rateOn), median(off) / Double(events) * 1e6, median(on) / Double(events) * 1e6,
+                     (1 - 1 / m) * 100, m, ratios.min()!, ratios.max()!, m <= 1 / 0.9 ? "MET" : "MISSED"))
+    }
+
+    // (m0) The metrics calls alone, outside the pipeline, and what they would cost with the
+    // series resolved once (the registry's make* does a name/label/help validation, a lock and
+    // two dictionary lookups on every call; a resolved Counter is one atomic add).
+    do {
+        let hook = StageMetricsHook(metrics: metrics)
+        let stages = StageName.all.filter { $0 != .scheduler }  // the ten stages the runner times
+        let n = 200_000
+        var cpu0 = cpuSeconds()
+        for i in 0..<n { hook.stageFinished(stages[i % stages.count], outcome: "ok", nanoseconds: 1_234) }
+        let hookCall = (cpuSeconds() - cpu0) / Double(n)
+        let histograms = stages.map { metrics.histogram(MetricCatalog.stageDuration, $0.rawValue) }
+        let outcomes = stages.map { metrics.counter(MetricCatalog.stageOutcomes, $0.rawValue, "ok") }
+        cpu0 = cpuSeconds()
+        for i in 0..<n {
+            histograms[i % stages.count].record(1.234e-6)
+            outcomes[i % stages.count].increment()
+        }
+        let resolvedCall = (cpuSeconds() - cpu0) / Double(n)
+        let sample = batch[2]
+        let (request, decision, _) = plain.evaluate(sample, state: StoredState(conversation: nil, usage: [:]))
+        let m = n / 10
+        cpu0 = cpuSeconds()
+        for _ in 0..<m { recordEvaluated(metrics, request: request, decision: decision, resets: [], newConversation: false) }
+        let recordCall = (cpuSeconds() - cpu0) / Double(m)
+        print(String(format: "(m0) metrics calls alone (CPU time): StageMetricsHook.stageFinished %.2f µs/call (×%d stages = %.1f µs/decision); "
+                     + "record() %.2f µs/decision (%@ %@); with the series resolved once: histogram.record + counter.increment %.3f µs/stage",
+                     hookCall * 1e6, stages.count, hookCall * 1e6 * Double(stages.count), recordCall * 1e6,
+                     decision.action.rawValue, decision.rule, resolvedCall * 1e6))
+    }
+
+    print("(m) metrics off (no stage hook) vs on (StageMetricsHook + record() after each decision), \(rounds) rounds, order alternating:")
+    // Warm-up both, and check both decide the same.
+    let (_, actionsOff) = evaluateRun(plain, record: false, batch[...])
+    let (_, actionsOn) = evaluateRun(metered, record: true, batch[...])
+    if actionsOff != actionsOn {
+        print("    !! metrics on and off decided differently: \(actionsOff) vs \(actionsOn)")
+        exit(1)
+    }
+    print("    actions (both): " + actionsOff.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    var off: [Double] = [], on: [Double] = []
+    for round in 0..<rounds {
+        if round % 2 == 0 {
+            off.append(evaluateRun(plain, record: false, batch[...]).0)
+            on.append(evaluateRun(metered, record: true, batch[...]).0)
+        } else {
+            on.append(evaluateRun(metered, record: true, batch[...]).0)
+            off.append(evaluateRun(plain, record: false, batch[...]).0)
+        }
+    }
+    report("(m1) store excluded (evaluate), 1 thread, decisions/s (CPU time):", off: off, on: on)
+
+    let durableRounds = max(1, (rounds + 1) / 2)
+    off = []
+    on = []
+    _ = decideRun(record: false, batch.prefix(2000))
+    _ = decideRun(record: true, batch.prefix(2000))
+    for round in 0..<durableRounds {
+        if round % 2 == 0 {
+            off.append(decideRun(record: false, batch[...]))
+            on.append(decideRun(record: true, batch[...]))
+        } else {
+            on.append(decideRun(record: true, batch[...]))
+            off.append(decideRun(record: false, batch[...]))
+        }
+    }
+    report("(m2) decide() on a SQLite file (WAL, synchronous normal), real record(result, quota:), 1 thread, decisions/s (CPU time):",
+           off: off, on: on)
+    let exposition = metrics.exposition()
+    let decided = exposition.split(separator: "\n").filter { $0.hasPrefix("sellify_decisions_total{") }
+    print("    metrics after all runs: " + decided.joined(separator: " "))
 }
