@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 public import SellifyLua
 public import SellifyCore
 
@@ -9,6 +10,27 @@ public struct StageMetricsHook: StageHook {
     /// Each stage's duration histogram and error counter, looked up once.
     let durations: [StageName: ValueHistogram]
     let errors: [StageName: Counter]
+    /// Outcome counters per stage, keyed by the outcome string itself.
+    let outcomes: [StageName: OutcomeCounters]
+
+    final class OutcomeCounters: Sendable {
+        let stage: StageName
+        let metrics: SellifyMetrics
+        let table = Mutex<[String: Counter]>([:])
+        init(stage: StageName, metrics: SellifyMetrics) {
+            self.stage = stage
+            self.metrics = metrics
+        }
+        func increment(_ outcome: String) {
+            if let counter = table.withLock({ $0[outcome] }) {
+                counter.increment()
+                return
+            }
+            let counter = metrics.counter(MetricCatalog.stageOutcomes, stage.rawValue, outcome)
+            table.withLock { $0[outcome] = counter }
+            counter.increment()
+        }
+    }
 
     public init(metrics: SellifyMetrics) {
         self.metrics = metrics
@@ -20,6 +42,17 @@ public struct StageMetricsHook: StageHook {
         }
         self.durations = durations
         self.errors = errors
+        var outcomes: [StageName: OutcomeCounters] = [:]
+        for stage in StageName.all { outcomes[stage] = OutcomeCounters(stage: stage, metrics: metrics) }
+        self.outcomes = outcomes
+    }
+
+    func outcome(_ stage: StageName, _ outcome: String) {
+        if let counters = outcomes[stage] {
+            counters.increment(outcome)
+        } else {
+            metrics.counter(MetricCatalog.stageOutcomes, stage.rawValue, outcome).increment()
+        }
     }
 
     func duration(_ stage: StageName) -> ValueHistogram {
@@ -28,12 +61,12 @@ public struct StageMetricsHook: StageHook {
 
     public func stageFinished(_ stage: StageName, outcome: String, nanoseconds: UInt64) {
         duration(stage).record(Double(nanoseconds) / 1e9)
-        metrics.counter(MetricCatalog.stageOutcomes, stage.rawValue, outcome).increment()
+        self.outcome(stage, outcome)
     }
 
     public func stageFailed(_ stage: StageName, error: any Error, nanoseconds: UInt64) {
         duration(stage).record(Double(nanoseconds) / 1e9)
-        metrics.counter(MetricCatalog.stageOutcomes, stage.rawValue, "error").increment()
+        self.outcome(stage, "error")
         (errors[stage] ?? metrics.counter(MetricCatalog.stageErrors, stage.rawValue)).increment()
     }
 }

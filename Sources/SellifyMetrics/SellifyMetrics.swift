@@ -93,36 +93,44 @@ public final class SellifyMetrics: Sendable {
 
     /// Series handles by name and label values: the registry's own lookup
     /// (validation, lock, two dictionaries) costs microseconds per call, too
-    /// much for every stage of every decision.
-    private let handles = Mutex<[String: any Sendable]>([:])
+    /// much for every stage of every decision. One typed table per kind.
+    private let counters = Mutex<[String: Counter]>([:])
+    private let gauges = Mutex<[String: Gauge]>([:])
+    private let histograms = Mutex<[String: ValueHistogram]>([:])
 
-    private func cached<T: Sendable>(_ d: MetricDefinition, _ values: [String], make: () -> T) -> T {
+    private static func key(_ d: MetricDefinition, _ values: [String]) -> String {
+        if values.isEmpty { return d.name }
         var key = d.name
         for value in values {
             key.append("\u{1F}")
             key.append(value)
         }
-        return handles.withLock { handles in
-            if let handle = handles[key] as? T { return handle }
-            let handle = make()
-            handles[key] = handle
-            return handle
-        }
+        return key
     }
 
     public func counter(_ d: MetricDefinition, _ values: String...) -> Counter {
-        cached(d, values) { registry.makeCounter(descriptor: descriptor(d), labels: labels(d, values)) }
+        let key = Self.key(d, values)
+        if let handle = counters.withLock({ $0[key] }) { return handle }
+        let handle = registry.makeCounter(descriptor: descriptor(d), labels: labels(d, values))
+        counters.withLock { $0[key] = handle }
+        return handle
     }
 
     public func gauge(_ d: MetricDefinition, _ values: String...) -> Gauge {
-        cached(d, values) { registry.makeGauge(descriptor: descriptor(d), labels: labels(d, values)) }
+        let key = Self.key(d, values)
+        if let handle = gauges.withLock({ $0[key] }) { return handle }
+        let handle = registry.makeGauge(descriptor: descriptor(d), labels: labels(d, values))
+        gauges.withLock { $0[key] = handle }
+        return handle
     }
 
     public func histogram(_ d: MetricDefinition, _ values: String...) -> ValueHistogram {
         guard case .histogram(let buckets) = d.kind else { preconditionFailure("\(d.name) is not a histogram") }
-        return cached(d, values) {
-            registry.makeValueHistogram(descriptor: descriptor(d), labels: labels(d, values), buckets: buckets)
-        }
+        let key = Self.key(d, values)
+        if let handle = histograms.withLock({ $0[key] }) { return handle }
+        let handle = registry.makeValueHistogram(descriptor: descriptor(d), labels: labels(d, values), buckets: buckets)
+        histograms.withLock { $0[key] = handle }
+        return handle
     }
 
     // MARK: - Start-up
