@@ -21,12 +21,15 @@ public final class EngineSnapshot: Sendable {
     /// `relativePath → sha256` of every rules file.
     public let fileDigests: [(path: String, sha256: String)]
 
-    init(deployment: Deployment, store: any DecisionStore, metrics: SellifyMetrics, scheduler: QuotaScheduler, loadedAt: Date) {
+    init(
+        deployment: Deployment, store: any DecisionStore, metrics: SellifyMetrics, scheduler: QuotaScheduler,
+        sequencer: DecisionSequencer, loadedAt: Date
+    ) {
         self.deployment = deployment
         let configuration = deployment.configuration
         pipeline = DecisionPipeline(
             rules: deployment.rules, catalog: deployment.catalog, configuration: configuration, store: store,
-            hooks: [StageMetricsHook(metrics: metrics)], scheduler: scheduler)
+            hooks: [StageMetricsHook(metrics: metrics)], scheduler: scheduler, sequencer: sequencer)
         validator = TextValidator(
             rules: deployment.rules, catalog: deployment.catalog, validation: configuration.validation,
             account: configuration.account)
@@ -65,6 +68,8 @@ public final class Engine: Sendable {
     let lastGood: LastGoodRules?
     let metrics: SellifyMetrics
     let scheduler: QuotaScheduler
+    /// One order for every decision on the store, across reloads.
+    let sequencer = DecisionSequencer()
     let poolSize: Int?
     private let current: Mutex<EngineSnapshot>
     private let status = Mutex(Status())
@@ -100,7 +105,8 @@ public final class Engine: Sendable {
         self.poolSize = poolSize
         self.scheduler = scheduler
         current = Mutex(EngineSnapshot(
-            deployment: deployment, store: store, metrics: metrics, scheduler: scheduler, loadedAt: Date()))
+            deployment: deployment, store: store, metrics: metrics, scheduler: scheduler, sequencer: sequencer,
+            loadedAt: Date()))
     }
 
     public var snapshot: EngineSnapshot { current.withLock { $0 } }
@@ -122,7 +128,8 @@ public final class Engine: Sendable {
                 if problems.isEmpty {
                     let old = snapshot
                     let fresh = EngineSnapshot(
-                        deployment: deployment, store: store, metrics: metrics, scheduler: scheduler, loadedAt: Date())
+                        deployment: deployment, store: store, metrics: metrics, scheduler: scheduler, sequencer: sequencer,
+                        loadedAt: Date())
                     current.withLock { $0 = fresh }
                     status.withLock { status in
                         status.reloads.ok += 1

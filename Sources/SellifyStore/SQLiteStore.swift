@@ -263,6 +263,10 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     }
 
     public func commit(_ commit: DecisionCommit) throws(StoreError) -> CommitOutcome {
+        try submit(commit).outcome()
+    }
+
+    public func submit(_ commit: DecisionCommit) throws(StoreError) -> any CommitTicket {
         if let expected = commit.expectedConversationVersion, commit.conversation.version <= expected {
             // Writing back the version that was read would let a concurrent
             // commit that read the same version pass the check (lost update).
@@ -270,18 +274,32 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                 + "(read \(expected), writing \(commit.conversation.version))")
         }
         let pending = PendingCommit(commit, createdAt: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
-        if !committer.enqueue(pending) {
-            // Another thread is writing: it either commits this one in its
-            // batch (result set) or hands the lead over to it.
-            pending.wakeUp.wait()
+        let leads = committer.enqueue(pending)
+        return Ticket(store: self, pending: pending, leads: leads)
+    }
+
+    /// A queued commit: the thread that queued it first (`leads`) runs the
+    /// batch; the others wait to be woken with their result (or to be handed
+    /// the lead).
+    struct Ticket: CommitTicket, @unchecked Sendable {
+        let store: SQLiteStore
+        let pending: PendingCommit
+        let leads: Bool
+
+        func outcome() throws(StoreError) -> CommitOutcome {
+            if !leads {
+                // Another thread is writing: it either commits this one in its
+                // batch (result set) or hands the lead over to it.
+                pending.wakeUp.wait()
+            }
+            if pending.result == nil {
+                store.lead()
+            }
+            guard let result = pending.result else {
+                throw StoreError("\(SQLiteStore.operation(pending.commit)): internal error: the commit was not run")
+            }
+            return try result.get()
         }
-        if pending.result == nil {
-            lead()
-        }
-        guard let result = pending.result else {
-            throw StoreError("\(Self.operation(commit)): internal error: the commit was not run")
-        }
-        return try result.get()
     }
 
     /// Group commit: the leader writes every waiting commit (up to
@@ -290,7 +308,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     /// effects of those before it in the batch: the outcome is the one a
     /// serial execution in queue order gives. Nobody is answered before the
     /// transaction committed.
-    private func lead() {
+    fileprivate func lead() {
         let batch = committer.takeBatch()
         let results = run(batch)
         for (pending, result) in zip(batch, results) { pending.result = result }
@@ -816,7 +834,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 // MARK: - Group commit
 
 /// One caller's commit, waiting for a leader to run it.
-private final class PendingCommit: @unchecked Sendable {
+final class PendingCommit: @unchecked Sendable {
     let commit: DecisionCommit
     let createdAt: Int64
     /// Written by the leader before `wakeUp` is signaled (or by the caller

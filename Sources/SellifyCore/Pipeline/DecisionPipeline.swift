@@ -19,6 +19,8 @@ public final class DecisionPipeline: Sendable {
     public let quota: QuotaEngine
     public let conversations: ConversationEngine
     public let scheduler: QuotaScheduler
+    /// Orders decisions on this store (shared by the pipelines of successive rule reloads).
+    public let sequencer: DecisionSequencer
     let alerts: AlertEngine
     let runner: StageRunner
     /// Attempts before a contended commit gives up (then the fallback decides).
@@ -42,8 +44,10 @@ public final class DecisionPipeline: Sendable {
 
     public init(
         rules: RuleSet, catalog: Catalog, configuration: SellifyConfiguration, store: any DecisionStore,
-        hooks: [any StageHook] = [], clock: any PipelineClock = MonotonicClock(), scheduler: QuotaScheduler = QuotaScheduler()
+        hooks: [any StageHook] = [], clock: any PipelineClock = MonotonicClock(), scheduler: QuotaScheduler = QuotaScheduler(),
+        sequencer: DecisionSequencer = DecisionSequencer()
     ) {
+        self.sequencer = sequencer
         self.rules = rules
         self.catalog = catalog
         self.configuration = configuration
@@ -84,14 +88,33 @@ public final class DecisionPipeline: Sendable {
         // harmless because evaluation writes nothing.
         let counters = quota.counters(calendar.windows(at: event.receivedAt))
         for _ in 0..<Self.maxAttempts {
-            let state = try store.state(conversationID: event.conversationID, counters: counters)
-            var (request, decision, raised) = evaluate(event, state: state, trace: trace)
-            let commit = DecisionCommit(
-                messageID: event.messageID, conversation: request.conversation,
-                expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
-                consumption: request.consumption, decision: decision.jsonBytes(includeTrace: false), audit: request.audit)
-            switch try store.commit(commit) {
+            // Read, evaluate and queue in one sequence (the sequencer's order is
+            // the serial order), then wait for durability outside it, so
+            // concurrent decisions share a group commit instead of racing.
+            let (state, request, decision, raised, ticket, token) = try sequencer.sequence {
+                () throws(StoreError) -> (StoredState, DecisionRequest, Decision, [AlertEvent], any CommitTicket, DecisionSequencer.Token) in
+                var state = try store.state(conversationID: event.conversationID, counters: counters)
+                sequencer.overlay(&state, conversationID: event.conversationID)
+                let (request, decision, raised) = evaluate(event, state: state, trace: trace)
+                let commit = DecisionCommit(
+                    messageID: event.messageID, conversation: request.conversation,
+                    expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
+                    consumption: request.consumption, decision: decision.jsonBytes(includeTrace: false), audit: request.audit)
+                let ticket = try store.submit(commit)
+                let token = sequencer.pend(commit)
+                return (state, request, decision, raised, ticket, token)
+            }
+            let outcome: CommitOutcome
+            do {
+                outcome = try ticket.outcome()
+            } catch {
+                sequencer.settle(token)
+                throw error
+            }
+            sequencer.settle(token)
+            switch outcome {
             case .committed:
+                var request = request
                 let resets = scheduler.observe(request.windows)
                 request.alerts = raised
                 return Result(

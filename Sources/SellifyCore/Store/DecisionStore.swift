@@ -152,6 +152,10 @@ public protocol DecisionStore: Sendable {
     /// else apply consumption, write the conversation, the idempotency record
     /// and the audit entries, durably, → `.committed`.
     func commit(_ commit: DecisionCommit) throws(StoreError) -> CommitOutcome
+    /// `commit` in two halves: queue it now (cheap; commits are applied in
+    /// queue order), learn the outcome later (may block on I/O). Lets the
+    /// pipeline queue under its sequencing lock and wait outside it.
+    func submit(_ commit: DecisionCommit) throws(StoreError) -> any CommitTicket
     /// Current usage of counters (for the quota endpoint and gauges).
     func usage(of counters: [QuotaCounterKey]) throws(StoreError) -> [QuotaCounterKey: Int]
     func conversation(id: String) throws(StoreError) -> ConversationRecord?
@@ -249,4 +253,9 @@ public struct AuditQuery: Sendable, Equatable {
 /// A store that holds connections to close at shutdown.
 public protocol ClosableStore: Sendable {
     func close() throws(StoreError)
+}
+
+/// A queued commit; `outcome()` blocks until it is durable (or refused).
+public protocol CommitTicket: Sendable {
+    func outcome() throws(StoreError) -> CommitOutcome
 }
