@@ -55,10 +55,13 @@ public final class Engine: Sendable {
         /// When the running rules stopped matching the folder (first failed reload since the last good one).
         public var staleSince: Date?
         public var reloads = (ok: 0, error: 0)
+        /// Settings changed in the files that the running server cannot apply.
+        public var restartRequired: [String] = []
     }
 
     public enum ReloadOutcome: Sendable {
-        case reloaded(EngineSnapshot, changed: Bool)
+        /// `restartRequired`: changed settings that only take effect after a restart.
+        case reloaded(EngineSnapshot, changed: Bool, restartRequired: [String])
         case failed([Diagnostic])
     }
 
@@ -121,7 +124,7 @@ public final class Engine: Sendable {
             do {
                 let deployment = try Deployment.load(configPath: configPath, plugins: .builtin, poolSize: poolSize)
                 var problems = deployment.sampleDiagnostics()
-                problems += restartOnlyChanges(from: snapshot.deployment.configuration, to: deployment.configuration)
+                let restart = restartOnlyChanges(from: snapshot.deployment.configuration, to: deployment.configuration)
                 if problems.isEmpty && deployment.configuration.rules.reloadRequiresTests {
                     problems += Self.ruleTestFailures(deployment)
                 }
@@ -141,7 +144,9 @@ public final class Engine: Sendable {
                         metrics.gauge(MetricCatalog.rulesInfo, old.deployment.rules.version).set(to: 0)
                         metrics.gauge(MetricCatalog.rulesInfo, fresh.deployment.rules.version).set(to: 1)
                     }
-                    return .reloaded(fresh, changed: old.deployment.rules.version != fresh.deployment.rules.version)
+                    status.withLock { $0.restartRequired = restart }
+                    return .reloaded(
+                        fresh, changed: old.deployment.rules.version != fresh.deployment.rules.version, restartRequired: restart)
                 }
                 diagnostics = problems
             } catch let error as DiagnosticList {
@@ -173,14 +178,19 @@ public final class Engine: Sendable {
         return problems
     }
 
-    /// Settings a running server cannot change: a reload that changes them fails.
-    func restartOnlyChanges(from old: SellifyConfiguration, to new: SellifyConfiguration) -> [Diagnostic] {
+    /// Settings a running server cannot change: reported (by name) as needing
+    /// a restart; everything else in the new config takes effect.
+    func restartOnlyChanges(from old: SellifyConfiguration, to new: SellifyConfiguration) -> [String] {
         var changed: [String] = []
         if old.server.host != new.server.host || old.server.port != new.server.port { changed.append("server") }
         if old.store.path != new.store.path || old.store.type != new.store.type { changed.append("store") }
         if old.metrics.exporters.map(\.type) != new.metrics.exporters.map(\.type) { changed.append("metrics.exporters") }
         if old.auth.apiKeys.map(\.sha256.hex) != new.auth.apiKeys.map(\.sha256.hex) { changed.append("auth.api_keys") }
-        return changed.map { Diagnostic("\(configPath): \($0) changed: restart the server for this change to take effect") }
+        if old.alerts.sinks.map(\.type) != new.alerts.sinks.map(\.type) { changed.append("alerts.sinks") }
+        if old.rateLimit.requestsPerSecond != new.rateLimit.requestsPerSecond || old.rateLimit.burst != new.rateLimit.burst {
+            changed.append("rate_limit")
+        }
+        return changed
     }
 }
 

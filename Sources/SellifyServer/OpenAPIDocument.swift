@@ -371,7 +371,7 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [version, directory, files, loaded_at, pool_size, stale_since, last_error, reloads, hits]
+                required: [version, directory, files, loaded_at, pool_size, stale_since, last_error, reloads, hits, restart_required]
                 properties:
                   version: { type: string }
                   directory: { type: string }
@@ -393,6 +393,7 @@ paths:
                   reloads:
                     type: object
                     properties: { ok: { type: integer }, error: { type: integer } }
+                  restart_required: { type: array, items: { type: string } }
                   hits:
                     type: object
                     description: Decisions per rule (the decision's `rule`) since the server started.
@@ -416,11 +417,15 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [result, version, changed]
+                required: [result, version, changed, restart_required]
                 properties:
                   result: { type: string, const: ok }
                   version: { type: string }
                   changed: { type: boolean }
+                  restart_required:
+                    type: array
+                    items: { type: string }
+                    description: "Changed settings the running server cannot apply (server, store, metrics.exporters, auth.api_keys, alerts.sinks, rate_limit); everything else took effect."
         "401": { $ref: "#/components/responses/Unauthorized" }
         "403": { $ref: "#/components/responses/Forbidden" }
         "422": { $ref: "#/components/responses/Unprocessable" }

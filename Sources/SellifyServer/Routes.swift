@@ -634,6 +634,7 @@ extension SellifyServer {
         } else {
             body["last_error"] = .null
         }
+        body["restart_required"] = .array(status.restartRequired.map { .string($0) })
         var reloads = JSONObjectWriter()
         reloads["ok"] = .int(status.reloads.ok)
         reloads["error"] = .int(status.reloads.error)
@@ -647,11 +648,12 @@ extension SellifyServer {
     func reloadRules(_ request: Request, _ context: SellifyRequestContext) async throws -> Response {
         let outcome = try await reload(trigger: "api", logger: context.logger)
         switch outcome {
-        case .reloaded(let snapshot, let changed):
+        case .reloaded(let snapshot, let changed, let restart):
             var body = JSONObjectWriter()
             body["result"] = .string("ok")
             body["version"] = .string(snapshot.deployment.rules.version)
             body["changed"] = .bool(changed)
+            body["restart_required"] = .array(restart.map { .string($0) })
             return JSONResponse.make(.ok, body)
         case .failed(let diagnostics):
             var details = JSONObjectWriter()
@@ -674,7 +676,7 @@ extension SellifyServer {
             summary["trigger"] = .string(trigger)
             let version: String
             switch outcome {
-            case .reloaded(let snapshot, let changed):
+            case .reloaded(let snapshot, let changed, _):
                 summary["result"] = .string("ok")
                 summary["changed"] = .bool(changed)
                 version = snapshot.deployment.rules.version
@@ -690,10 +692,15 @@ extension SellifyServer {
             return outcome
         }
         switch outcome {
-        case .reloaded(let snapshot, let changed):
+        case .reloaded(let snapshot, let changed, let restart):
             logger.notice("rules reloaded", metadata: [
                 "trigger": "\(trigger)", "version": "\(snapshot.deployment.rules.version)", "changed": "\(changed)",
             ])
+            if !restart.isEmpty {
+                logger.warning(
+                    "changed settings need a restart to take effect",
+                    metadata: ["settings": "\(restart.joined(separator: ", "))"])
+            }
             alerts.resolve(condition: "reload_failure")
         case .failed(let diagnostics):
             logger.error("rules reload failed; the running rules stay", metadata: [

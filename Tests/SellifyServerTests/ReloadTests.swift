@@ -211,3 +211,38 @@ struct ReplayTests {
         #expect(after.output.contains(#""records":19"#))
     }
 }
+
+struct ConfigReloadTests {
+    @Test func aConfigReloadAppliesQuotasAndNamesWhatNeedsARestart() throws {
+        let deployment = try ServerDeployment(edits: [(ReloadTests.modeWatch, "    mode: off\n")])
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        try deployment.edit([("messages_per_day: 200", "messages_per_day: 150"), ("port: 8080 ", "port: 8181 ")])
+        let reload = try server.client.request("POST", "/api/v1/rules/reload", key: TestKey.admin)
+        #expect(reload.status == 200, "\(reload.text)")
+        #expect(reload.json?["restart_required"] as? [String] == ["server"])
+        let quota = try server.client.request("GET", "/api/v1/quota?at=2026-11-30T18:00:00Z", key: TestKey.readOnly)
+        #expect((quota.json?["quotas"] as? [String: [String: Any]])?["messages_today"]?["limit"] as? Int == 150)
+        let rules = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly)
+        #expect(rules.json?["restart_required"] as? [String] == ["server"])
+        #expect(server.stderr.contains("changed settings need a restart to take effect"))
+    }
+
+    @Test func reloadRequiresTestsKeepsTheRunningRulesWhenATestFails() throws {
+        let deployment = try ServerDeployment(edits: [
+            (ReloadTests.modeWatch, "    mode: off\n"), ("reload_requires_tests: false", "reload_requires_tests: true"),
+        ])
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        // Greetings now escalate: valid Lua, but the greeting rule tests fail.
+        try deployment.edit([(
+            #"    return respond("greeting", "greeting", nil, advance(state, "greeting"), "greeting")"#,
+            #"    return escalate("greeting_to_human", "greetings now go to a person")"#)], file: "rules/decision.lua")
+        let reload = try server.client.request("POST", "/api/v1/rules/reload", key: TestKey.admin)
+        #expect(reload.status == 422)
+        #expect(reload.errorCode == "rules_invalid")
+        #expect(reload.text.contains("rule test 'greeting in Spanish' failed"))
+        let decision = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:r", "r1", "hola"))
+        #expect(decision.json?["rule"] as? String == "greeting")
+    }
+}
