@@ -67,15 +67,7 @@ public struct APIKeyRing: Sendable {
         }
     }
 
-    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String { AuditChain.hex(bytes) }
 }
 
 /// Fresh keys: `sk_` + 32 random bytes in hex (256 bits from the system RNG).

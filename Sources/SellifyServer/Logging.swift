@@ -1,5 +1,6 @@
 public import Logging
 import Foundation
+import SellifyCore
 import Synchronization
 
 /// The service log on stderr, one line per event: `text` for people,
@@ -34,12 +35,13 @@ public struct SellifyLogHandler: LogHandler {
             line = "\(time) \(event.level) \(label): \(event.message)"
             for key in all.keys.sorted() { line += " \(key)=\(Self.text(all[key]!))" }
         case .json:
-            var fields: [(String, String)] = [
-                ("level", "\(event.level)"), ("logger", label), ("message", "\(event.message)"), ("time", time),
-            ]
-            for (key, value) in all { fields.append((key, Self.text(value))) }
-            fields.sort { $0.0 < $1.0 }
-            line = "{" + fields.map { Self.quote($0.0) + ":" + Self.quote($0.1) }.joined(separator: ",") + "}"
+            var object = JSONObjectWriter()
+            for (key, value) in all { object[key] = .string(Self.text(value)) }
+            object["level"] = .string("\(event.level)")
+            object["logger"] = .string(label)
+            object["message"] = .string("\(event.message)")
+            object["time"] = .string(time)
+            line = object.string
         }
         line += "\n"
         Self.output.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
@@ -54,27 +56,6 @@ public struct SellifyLogHandler: LogHandler {
         case .array(let items): "[" + items.map(text).joined(separator: ",") + "]"
         case .dictionary(let d): "{" + d.keys.sorted().map { "\($0)=\(text(d[$0]!))" }.joined(separator: ",") + "}"
         }
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 
     static func timestamp() -> String {

@@ -506,15 +506,7 @@ extension SellifyServer {
         let engine = engine.snapshot
         let quota = engine.pipeline.quota
         let windows = quota.calendar.windows(at: at)
-        let names: [QuotaEngine.Quota] = reset == .daily ? [.messagesToday, .imagesToday] : [.messagesWeek, .videosWeek]
-        let keys = names.map { quota.key($0, windows) }
-        var summary = JSONObjectWriter()
-        summary["reset_type"] = .string(reset.rawValue)
-        summary["trigger"] = .string("manual")
-        summary["by"] = .string(context.apiKey?.name ?? "")
-        summary["windows"] = .array(Array(Set(keys.map(\.window))).sorted().map { .string($0) })
-        summary["window_time"] = .string(at.description)
-        let audit = AuditEntry(kind: "quota_reset", at: now, conversationID: nil, messageID: nil, summary: summary.string)
+        let (names, keys, audit) = quota.manualReset(reset, windowTime: at, now: now, by: context.apiKey?.name ?? "")
         let previous: [QuotaCounterKey: Int]
         do {
             previous = try await blocking.run { try engine.pipeline.store.resetUsage(of: keys, audit: audit) }

@@ -170,7 +170,7 @@ public final class SellifyServer: Sendable {
                 metrics.counter(MetricCatalog.quotaResets, rollover.type.rawValue).increment()
                 metrics.gauge(MetricCatalog.quotaLastReset, rollover.type.rawValue).set(to: Double(rollover.observedAt.milliseconds) / 1000)
                 metrics.counter(MetricCatalog.auditLogs).increment()
-                let quotas: [QuotaEngine.Quota] = rollover.type == .daily ? [.messagesToday, .imagesToday] : [.messagesWeek, .videosWeek]
+                let quotas = QuotaEngine.quotas(resetBy: rollover.type)
                 for quota in quotas {
                     alerts.resolve(condition: "quota_warning", key: quota.rawValue)
                     alerts.resolve(condition: "quota_reached", key: quota.rawValue)

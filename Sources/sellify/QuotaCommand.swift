@@ -60,22 +60,13 @@ struct QuotaCommand: ParsableCommand {
             let deployment = try Runtime.deployment(configPath: location.options.config, poolSize: 1)
             let store = try Runtime.store(for: deployment, path: location.stateDB)
             let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
-            let time = try QuotaCommand.time(at) 
+            let time = try QuotaCommand.time(at)
             let quota = QuotaCommand.engine(deployment.configuration)
             let windows = quota.calendar.windows(at: time)
-            let names: [QuotaEngine.Quota] = reset == .daily ? [.messagesToday, .imagesToday] : [.messagesWeek, .videosWeek]
-            let keys = names.map { quota.key($0, windows) }
-            var summary = JSONObjectWriter()
-            summary["reset_type"] = .string(reset.rawValue)
-            summary["trigger"] = .string("manual")
-            summary["by"] = .string(by)
-            summary["window_time"] = .string(time.description)
-            summary["windows"] = .array(Array(Set(keys.map(\.window))).sorted().map { .string($0) })
+            let (names, keys, audit) = quota.manualReset(reset, windowTime: time, now: now, by: by)
             let previous: [QuotaCounterKey: Int]
             do {
-                previous = try store.resetUsage(
-                    of: keys,
-                    audit: AuditEntry(kind: "quota_reset", at: now, conversationID: nil, messageID: nil, summary: summary.string))
+                previous = try store.resetUsage(of: keys, audit: audit)
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(Runtime.setupFailure)

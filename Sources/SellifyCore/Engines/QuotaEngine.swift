@@ -75,3 +75,27 @@ public struct QuotaEngine: Sendable {
         return result
     }
 }
+
+extension QuotaEngine {
+    /// The quotas a reset (or roll-over) of `type` starts again.
+    public static func quotas(resetBy type: QuotaScheduler.ResetType) -> [Quota] {
+        type == .daily ? [.messagesToday, .imagesToday] : [.messagesWeek, .videosWeek]
+    }
+
+    /// What a manual reset writes: the counters to zero in the windows at
+    /// `windowTime`, and its audit record (at the real time `now`).
+    public func manualReset(
+        _ type: QuotaScheduler.ResetType, windowTime: Timestamp, now: Timestamp, by: String
+    ) -> (quotas: [Quota], keys: [QuotaCounterKey], audit: AuditEntry) {
+        let windows = calendar.windows(at: windowTime)
+        let quotas = Self.quotas(resetBy: type)
+        let keys = quotas.map { key($0, windows) }
+        var summary = JSONObjectWriter()
+        summary["reset_type"] = .string(type.rawValue)
+        summary["trigger"] = .string("manual")
+        summary["by"] = .string(by)
+        summary["window_time"] = .string(windowTime.description)
+        summary["windows"] = .array(Array(Set(keys.map(\.window))).sorted().map { .string($0) })
+        return (quotas, keys, AuditEntry(kind: "quota_reset", at: now, conversationID: nil, messageID: nil, summary: summary.string))
+    }
+}
