@@ -233,3 +233,22 @@ struct EndpointTests {
         #expect(id.count == 24 && id.allSatisfy(\.isHexDigit))
     }
 }
+
+struct ReadinessTests {
+    @Test func readyIs503NamingTheStoreWhenTheStoreCannotAnswer() throws {
+        let deployment = try ServerDeployment()
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        #expect(try server.client.request("GET", "/ready").status == 200)
+        // Someone damages the store under the running server.
+        _ = try sqlite(deployment.storePath, "DROP TABLE grdb_migrations;")
+        let ready = try server.client.request("GET", "/ready")
+        #expect(ready.status == 503)
+        #expect(ready.json?["status"] as? String == "not_ready")
+        let store = (ready.json?["checks"] as? [String: Any])?["store"] as? [String: Any]
+        #expect(store?["status"] as? String == "error")
+        #expect((store?["message"] as? String)?.contains("grdb_migrations") == true)
+        // Liveness is not readiness: the process is up.
+        #expect(try server.client.request("GET", "/health").status == 200)
+    }
+}
