@@ -137,8 +137,9 @@ public final class SellifyServer: Sendable {
             server: self, mode: configuration.rules.reload.mode,
             pollInterval: .milliseconds(configuration.rules.reload.pollInterval.milliseconds),
             debounce: .milliseconds(configuration.rules.reload.debounce.milliseconds),
-            rulesDirectory: loaded.resolve(configuration.rules.directory),
-            otherFiles: [loaded.path, loaded.resolve(configuration.catalog.path)], logger: logger))
+            rulesDirectory: URL(fileURLWithPath: loaded.resolve(configuration.rules.directory)).standardizedFileURL.path,
+            otherFiles: [URL(fileURLWithPath: loaded.path).standardizedFileURL.path, loaded.resolve(configuration.catalog.path)],
+            logger: logger))
         services.append(DrainWatcher(server: self))
         services.append(api)
         var group = ServiceGroupConfiguration(
