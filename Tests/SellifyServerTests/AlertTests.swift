@@ -15,7 +15,10 @@ final class TestReceiver: @unchecked Sendable {
     private let state = Mutex<(bodies: [String], script: [Int])>(([], []))
     private let stopped = Atomic<Bool>(false)
 
-    init(script: [Int] = [], port requested: Int = 0) throws {
+    private let holdFirst: TimeInterval
+
+    init(script: [Int] = [], port requested: Int = 0, holdFirst: TimeInterval = 0) throws {
+        self.holdFirst = holdFirst
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -70,10 +73,11 @@ final class TestReceiver: @unchecked Sendable {
                 if let start = bodyStart, data.count - start >= contentLength { break }
             }
             let body = bodyStart.map { String(decoding: data[$0...], as: UTF8.self) } ?? ""
-            let status = state.withLock { state -> Int in
+            let (status, first) = state.withLock { state -> (Int, Bool) in
                 state.bodies.append(body)
-                return state.script.isEmpty ? 200 : state.script.removeFirst()
+                return (state.script.isEmpty ? 200 : state.script.removeFirst(), state.bodies.count == 1)
             }
+            if first && holdFirst > 0 { Thread.sleep(forTimeInterval: holdFirst) }
             let response = "HTTP/1.1 \(status) X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             _ = response.withCString { write(client, $0, strlen($0)) }
             close(client)
@@ -174,20 +178,25 @@ struct WebhookSinkTests {
         #expect(receiver.bodies.count == 1)
     }
 
-    @Test func whenTheReceiverIsDownTheOldestAreDroppedAndTheNewestDelivered() throws {
-        let port = try deadPort()
+    @Test func whileTheReceiverHangsTheOldestAreDroppedAndTheNewestDelivered() throws {
+        // The receiver holds its first request for a second (a receiver that is down
+        // or overloaded): the sink's thread is stuck on notification 1 meanwhile.
+        let receiver = try TestReceiver(holdFirst: 1.0)
         let metrics = SellifyMetrics()
-        let sink = webhookQueue(port: port, retries: 0, capacity: 3, metrics: metrics)
-        for n in 1...10 { sink.enqueue(notification(n)) }
-        #expect(sink.pending == 3)
-        #expect(value(metrics, #"sellify_alerts_dropped_total{sink="webhook"}"#) == 7)
-        // The receiver comes back on the same port; the newest three arrive.
-        let receiver = try TestReceiver(onPort: port)
+        let sink = webhookQueue(port: receiver.port, retries: 0, capacity: 3, metrics: metrics)
         sink.start()
         defer { sink.stop() }
-        sink.enqueue(notification(11))  // the oldest queued (8) is dropped: capacity 3
-        #expect(eventually { receiver.bodies.count == 3 })
-        #expect(receiver.bodies.map { $0.contains("alert 9") || $0.contains("alert 10") || $0.contains("alert 11") } == [true, true, true])
+        sink.enqueue(notification(1))
+        #expect(eventually { sink.pending == 0 })  // taken by the delivery thread
+        for n in 2...10 { sink.enqueue(notification(n)) }
+        #expect(sink.pending == 3)
+        #expect(value(metrics, #"sellify_alerts_dropped_total{sink="webhook"}"#) == 6)  // 2…7 dropped, oldest first
+        #expect(eventually { receiver.bodies.count == 4 })
+        let delivered = receiver.bodies.compactMap { body in
+            (1...10).first { body.contains("\"alert \($0)\"") }
+        }
+        #expect(delivered == [1, 8, 9, 10])
+        #expect(eventually { value(metrics, #"sellify_alerts_sent_total{severity="critical"}"#) == 4 })
     }
 }
 
