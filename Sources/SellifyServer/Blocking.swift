@@ -20,12 +20,13 @@ final class BlockingExecutor: Sendable {
     func shutdown() async throws { try await pool.shutdownGracefully() }
 
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        let timeout = self.timeout
+        let (seconds, attoseconds) = timeout.components
+        let deadline = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let once = ResumeOnce(continuation)
-            let timer = Task {
-                try? await Task.sleep(for: timeout)
-                if !Task.isCancelled { once.resume(with: .failure(APIError.timeout)) }
+            // A timer on an event loop: cheap to arm and cancel on every request.
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: deadline) {
+                once.resume(with: .failure(APIError.timeout))
             }
             pool.submit { state in
                 defer { timer.cancel() }

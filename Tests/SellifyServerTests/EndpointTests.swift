@@ -210,16 +210,8 @@ struct EndpointTests {
         // One request may be in flight; a rule that takes about a second holds that slot.
         let deployment = try ServerDeployment(edits: [
             ("max_concurrent_requests: 256", "max_concurrent_requests: 1"),
-            ("instruction_budget: 1000000", "instruction_budget: 2000000000"),
         ])
-        try deployment.edit([("function decide(ctx)\n", """
-            function decide(ctx)
-              if (ctx.event or {}).text == "slow" then
-                local x = 0
-                for i = 1, 40000000 do x = x + i end
-              end
-
-            """)], file: "rules/decision.lua")
+        try deployment.addSlowRule()
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         let port = server.port

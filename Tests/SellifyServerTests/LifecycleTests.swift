@@ -25,15 +25,8 @@ struct LifecycleTests {
 
     @Test func sigtermLetsTheRequestInFlightFinishThenExitsZero() throws {
         // A rule that takes about a second for the text "slow".
-        let deployment = try ServerDeployment(edits: [("instruction_budget: 1000000", "instruction_budget: 2000000000")])
-        try deployment.edit([("function decide(ctx)\n", """
-            function decide(ctx)
-              if (ctx.event or {}).text == "slow" then
-                local x = 0
-                for i = 1, 40000000 do x = x + i end
-              end
-
-            """)], file: "rules/decision.lua")
+        let deployment = try ServerDeployment()
+        try deployment.addSlowRule()
         let server = try ServerProcess(deployment)
         let port = server.port
         let slow = Thread.detachNewThreadWithResult {
@@ -54,19 +47,11 @@ struct LifecycleTests {
 
     @Test func aRequestOverTheTimeoutGets503AndItsDecisionStillCommits() throws {
         let deployment = try ServerDeployment(edits: [
-            ("instruction_budget: 1000000", "instruction_budget: 2000000000"),
             ("request_timeout: 10s", "request_timeout: 100ms"),
         ])
         // Slow only the first time the conversation is seen, so a retry (which
         // evaluates again before the commit finds the stored decision) is quick.
-        try deployment.edit([("function decide(ctx)\n", """
-            function decide(ctx)
-              if (ctx.event or {}).text == "slow" and (ctx.conversation or {}).inbound_count == 1 then
-                local x = 0
-                for i = 1, 40000000 do x = x + i end
-              end
-
-            """)], file: "rules/decision.lua")
+        try deployment.addSlowRule(firstMessageOnly: true)
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         let body = event("wa:slow", "slow-timeout", "slow")

@@ -58,6 +58,24 @@ final class ServerDeployment {
         try text.write(to: path, atomically: true, encoding: .utf8)
     }
 
+    /// Makes `decide` take about a second for the text "slow" (with the instruction
+    /// budget raised to allow it) — a request that stays in flight. With
+    /// `firstMessageOnly`, only a conversation's first message is slow.
+    func addSlowRule(firstMessageOnly: Bool = false) throws {
+        try edit([("instruction_budget: 1000000", "instruction_budget: 2000000000")])
+        let condition = firstMessageOnly
+            ? #"(ctx.event or {}).text == "slow" and (ctx.conversation or {}).inbound_count == 1"#
+            : #"(ctx.event or {}).text == "slow""#
+        try edit([("function decide(ctx)\n", """
+            function decide(ctx)
+              if \(condition) then
+                local x = 0
+                for i = 1, 40000000 do x = x + i end
+              end
+
+            """)], file: "rules/decision.lua")
+    }
+
     func write(_ relative: String, _ contents: String) throws {
         try contents.write(to: url.appendingPathComponent(relative), atomically: true, encoding: .utf8)
     }
