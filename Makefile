@@ -5,7 +5,7 @@ SWIFT ?= swift
 CONFIG ?= config.yaml
 RELEASE_BIN = .build/release/sellify
 
-.PHONY: run test deps deps-test build release check bench bench-http clean
+.PHONY: run test test-stress deps deps-test build release check bench bench-http clean
 
 ## run: install, build (release), check config + catalog + rules, then serve config.yaml
 ## on the embedded SQLite store (prints the URL, and on the first start an API key and a curl example).
@@ -16,9 +16,14 @@ run: deps release
 ## test: install, build and run every test (what CI runs).
 test: deps-test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) test --quiet
 	$(SWIFT) run sellify check --config $(CONFIG)
 	$(SWIFT) run sellify test --config $(CONFIG)
+
+## test-stress: the whole suite with every core busy, then pinned to one core
+## (tests must not depend on how fast the machine is).
+test-stress: deps-test
+	SWIFT=$(SWIFT) scripts/test-stress.sh
 
 deps:
 	@scripts/install-deps.sh

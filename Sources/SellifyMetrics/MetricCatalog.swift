@@ -82,6 +82,9 @@ public enum MetricCatalog {
     public static let httpDuration = MetricDefinition(
         "sellify_http_request_duration_seconds", .histogram(buckets: httpBuckets), "HTTP request duration, by route template.",
         labels: ["endpoint"])
+    public static let httpInFlight = MetricDefinition(
+        "sellify_http_requests_in_flight", .gauge,
+        "API requests being served now (at most server.max_concurrent_requests; beyond it requests get 503 overloaded).")
 
     // Audit and alerts
     public static let auditLogs = MetricDefinition(
@@ -145,7 +148,7 @@ public enum MetricCatalog {
     public static let all: [MetricDefinition] = [
         decisions, conversationState, quotaMessagesToday, quotaMessagesWeek, quotaImagesToday, quotaVideosWeek, quotaLimit,
         quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, validationResults, forbiddenWords,
-        httpRequests, httpDuration, auditLogs, alertsSent, alertFailures, alertsDropped, ruleHits, stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo,
+        httpRequests, httpDuration, httpInFlight, auditLogs, alertsSent, alertFailures, alertsDropped, ruleHits, stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo,
         buildInfo, customDropped, ruleTests, ruleTestsLastRun, processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
     ]
 }

@@ -195,10 +195,19 @@ public final class SellifyMetrics: Sendable {
 
     // MARK: - Exposition
 
+    /// Gauges read from live state when the exposition is made (e.g. requests
+    /// in flight), so the hot path that owns the state never touches a metric.
+    private let refreshers = Mutex<[@Sendable (SellifyMetrics) -> Void]>([])
+
+    public func refreshOnExposition(_ refresh: @escaping @Sendable (SellifyMetrics) -> Void) {
+        refreshers.withLock { $0.append(refresh) }
+    }
+
     /// The Prometheus text format (version 0.0.4), process metrics refreshed,
     /// families sorted by name (the registry emits them in hash order).
     public func exposition() -> String {
         ProcessMetrics.refresh(self)
+        for refresh in refreshers.withLock({ $0 }) { refresh(self) }
         let text = registry.emitToString()
         var families: [(name: Substring, lines: [Substring])] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {

@@ -371,7 +371,7 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [version, directory, files, loaded_at, pool_size, stale_since, last_error, reloads, hits, restart_required]
+                required: [version, directory, files, loaded_at, pool_size, stale_since, last_error, reloads, watch, hits, restart_required]
                 properties:
                   version: { type: string }
                   directory: { type: string }
@@ -393,6 +393,14 @@ paths:
                   reloads:
                     type: object
                     properties: { ok: { type: integer }, error: { type: integer } }
+                  watch:
+                    type: object
+                    description: |
+                      The file watcher (`rules.reload.mode`). `scans` counts its completed looks at the
+                      files (each look includes the reload it leads to); it stays 0 with mode `off`.
+                    properties:
+                      mode: { type: string, enum: [watch, poll, "off"] }
+                      scans: { type: integer }
                   restart_required: { type: array, items: { type: string } }
                   hits:
                     type: object

@@ -631,6 +631,10 @@ extension SellifyServer {
         reloads["ok"] = .int(status.reloads.ok)
         reloads["error"] = .int(status.reloads.error)
         body["reloads"] = .object(reloads)
+        var watch = JSONObjectWriter()
+        watch["mode"] = .string(engine.deployment.configuration.rules.reload.mode.rawValue)
+        watch["scans"] = .int(watcherScanCount)
+        body["watch"] = .object(watch)
         var hits = JSONObjectWriter()
         for (rule, count) in self.engine.ruleHits { hits[rule] = .int(count) }
         body["hits"] = .object(hits)

@@ -36,6 +36,7 @@ struct RulesWatcher: Service {
         }
         defer { inotify?.stop() }
         var last = fingerprint()
+        server.watcherScans.add(1, ordering: .relaxed)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // Wait for an inotify event or the poll interval, whichever comes first.
             do {
@@ -46,7 +47,10 @@ struct RulesWatcher: Service {
                 return
             }
             var current = fingerprint()
+            // Counted once this look (and any reload it leads to) is done.
+            defer { server.watcherScans.add(1, ordering: .relaxed) }
             if current == last { continue }
+            logger.debug("rules files changed; waiting for them to settle", metadata: ["debounce": "\(debounce)"])
             // Debounce: act once the files stop changing.
             while true {
                 do {

@@ -47,6 +47,11 @@ public final class SellifyServer: Sendable {
     let host: String
     let port: Int
     private let draining = Atomic<Bool>(false)
+    /// How many times the rules watcher has compared the files (0 until its
+    /// first look). `GET /api/v1/rules` shows it, so an operator — or a test —
+    /// can tell the watcher is alive and has seen the files as they are now.
+    let watcherScans = Atomic<Int>(0)
+    var watcherScanCount: Int { watcherScans.load(ordering: .relaxed) }
 
     var metricsOnAPIListener: Bool { exporters.metricsOnAPIListener }
     var isDraining: Bool { draining.load(ordering: .relaxed) }
@@ -101,9 +106,9 @@ public final class SellifyServer: Sendable {
         try? store.appendAudit([AuditEntry(
             kind: "rules_load", at: Self.wallClock(), conversationID: nil, messageID: nil, summary: summary.string,
             rulesVersion: engine.snapshot.deployment.rules.version)])
-        let responder = SellifyResponder(
-            inner: buildRouter().buildResponder(), metrics: metrics,
-            inFlight: InFlightLimiter(limit: configuration.server.maxConcurrentRequests))
+        let inFlight = InFlightLimiter(limit: configuration.server.maxConcurrentRequests)
+        metrics.refreshOnExposition { metrics in metrics.gauge(MetricCatalog.httpInFlight).set(to: Double(inFlight.current)) }
+        let responder = SellifyResponder(inner: buildRouter().buildResponder(), metrics: metrics, inFlight: inFlight)
         let http = HTTP1Channel.Configuration(idleTimeout: .seconds(75))
         let api = Application(
             responder: responder, server: .http1(configuration: http),

@@ -69,16 +69,18 @@ struct TextfileSinkTests {
         let valid = Set(snapshots)
         let done = Mutex(false)
         let bad = Mutex<[String]>([])
+        let finished = DispatchSemaphore(value: 0)
         let reader = Thread {
             while !done.withLock({ $0 }) {
                 let text = (try? String(contentsOfFile: sink.path, encoding: .utf8)) ?? "<unreadable>"
                 if !valid.contains(text) { bad.withLock { $0.append(String(text.prefix(80))) } }
             }
+            finished.signal()
         }
         reader.start()
         for text in snapshots { try sink.write(text) }
         done.withLock { $0 = true }
-        Thread.sleep(forTimeInterval: 0.05)
+        finished.wait()  // the reader's last read is done
         #expect(bad.withLock { $0 } == [])
         // No temporary file is left behind, and none ends in .prom.
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.url.path)

@@ -15,9 +15,12 @@ final class TestReceiver: @unchecked Sendable {
     private let state = Mutex<(bodies: [String], script: [Int])>(([], []))
     private let stopped = Atomic<Bool>(false)
 
-    private let holdFirst: TimeInterval
+    /// With `holdFirst`, the first request is held (read, not answered) until `releaseFirst()`.
+    private let holdFirst: Bool
+    private let released = DispatchSemaphore(value: 0)
+    func releaseFirst() { released.signal() }
 
-    init(script: [Int] = [], port requested: Int = 0, holdFirst: TimeInterval = 0) throws {
+    init(script: [Int] = [], port requested: Int = 0, holdFirst: Bool = false) throws {
         self.holdFirst = holdFirst
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
@@ -77,7 +80,7 @@ final class TestReceiver: @unchecked Sendable {
                 state.bodies.append(body)
                 return (state.script.isEmpty ? 200 : state.script.removeFirst(), state.bodies.count == 1)
             }
-            if first && holdFirst > 0 { Thread.sleep(forTimeInterval: holdFirst) }
+            if first && holdFirst { released.wait() }
             let response = "HTTP/1.1 \(status) X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             _ = response.withCString { write(client, $0, strlen($0)) }
             close(client)
@@ -106,7 +109,7 @@ func webhookQueue(port: Int, format: WebhookAlertSink.Format = .json, retries: I
     -> AlertSinkQueue
 {
     let configuration = WebhookAlertSink.Configuration(
-        url: "http://127.0.0.1:\(port)/hooks/secret", format: format, timeout: .seconds(2), maxRetries: retries,
+        url: "http://127.0.0.1:\(port)/hooks/secret", format: format, timeout: .seconds(60), maxRetries: retries,
         backoff: ConfigDuration(milliseconds: 50), queueSize: capacity)
     return AlertSinkQueue(
         name: "webhook", capacity: capacity, deliver: .webhook(WebhookDelivery(configuration: configuration)), metrics: metrics,
@@ -115,16 +118,6 @@ func webhookQueue(port: Int, format: WebhookAlertSink.Format = .json, retries: I
 
 func value(_ metrics: SellifyMetrics, _ line: String) -> Double? {
     metrics.exposition().split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Double($0.split(separator: " ").last!) }
-}
-
-/// Polls `condition` for up to `seconds` (the sink delivers on its own thread).
-func eventually(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.02)
-    }
-    return condition()
 }
 
 struct WebhookSinkTests {
@@ -179,9 +172,9 @@ struct WebhookSinkTests {
     }
 
     @Test func whileTheReceiverHangsTheOldestAreDroppedAndTheNewestDelivered() throws {
-        // The receiver holds its first request for a second (a receiver that is down
-        // or overloaded): the sink's thread is stuck on notification 1 meanwhile.
-        let receiver = try TestReceiver(holdFirst: 1.0)
+        // The receiver holds its first request until the test lets it go (a receiver
+        // that is down or overloaded): the sink's thread is stuck on notification 1 meanwhile.
+        let receiver = try TestReceiver(holdFirst: true)
         let metrics = SellifyMetrics()
         let sink = webhookQueue(port: receiver.port, retries: 0, capacity: 3, metrics: metrics)
         sink.start()
@@ -191,6 +184,8 @@ struct WebhookSinkTests {
         for n in 2...10 { sink.enqueue(notification(n)) }
         #expect(sink.pending == 3)
         #expect(value(metrics, #"sellify_alerts_dropped_total{sink="webhook"}"#) == 6)  // 2…7 dropped, oldest first
+        #expect(eventually { receiver.bodies.count == 1 })  // notification 1 is at the receiver, held
+        receiver.releaseFirst()
         #expect(eventually { receiver.bodies.count == 4 })
         let delivered = receiver.bodies.compactMap { body in
             (1...10).first { body.contains("\"alert \($0)\"") }
@@ -280,7 +275,7 @@ struct AlertingServerTests {
                     - type: log
                     - type: webhook
                       url: http://127.0.0.1:\(hole.port)/hooks/secret-token
-                      timeout: 10s
+                      timeout: 120s
                       max_retries: 3
                       queue_size: 5
 
@@ -300,8 +295,9 @@ struct AlertingServerTests {
             #expect(response.status == 200)
             #expect(response.json?["action"] as? String == "Escalate")
         }
-        // 30 alerts against a receiver that would hold each for 10 s × 4 attempts.
-        #expect(Date().timeIntervalSince(started) < 10, "decisions waited for the webhook")
+        // 30 alerts against a receiver that holds each for 120 s × 4 attempts: waiting
+        // for even one would take far longer than this generous bound.
+        #expect(Date().timeIntervalSince(started) < 60, "decisions waited for the webhook")
         let metrics = try server.client.request("GET", "/metrics").text
         let dropped = metrics.split(separator: "\n").first { $0.hasPrefix(#"sellify_alerts_dropped_total{sink="webhook"}"#) }
         #expect((dropped.flatMap { Double($0.split(separator: " ").last!) } ?? 0) >= 20, "\(String(describing: dropped))")

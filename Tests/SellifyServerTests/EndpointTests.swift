@@ -207,18 +207,18 @@ struct EndpointTests {
     }
 
     @Test func saturatedServerAnswers503InsteadOfQueueing() throws {
-        // One request may be in flight; a rule that takes about a second holds that slot.
+        // One API request may be in flight. A decision whose body is half sent holds
+        // that slot (it is taken when the head arrives) until the test sends the rest:
+        // the server is saturated by construction, however fast the machine.
         let deployment = try ServerDeployment(edits: [
             ("max_concurrent_requests: 256", "max_concurrent_requests: 1"),
         ])
-        try deployment.addSlowRule()
         let server = try ServerProcess(deployment)
         defer { server.stop() }
-        let port = server.port
-        let slow = Thread.detachNewThreadWithResult {
-            try HTTPTestClient(port: port).json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:slow", "slow", "slow"))
-        }
-        Thread.sleep(forTimeInterval: 0.25)
+        let body = event("wa:held", "held", "hola")
+        let held = try server.client.startPartialRequest(
+            "POST", "/api/v1/decisions", key: TestKey.decide, body: body, sentBytes: body.utf8.count / 2)
+        #expect(eventually { server.metric("sellify_http_requests_in_flight") == 1 })
         for i in 0..<5 {
             let refused = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:s\(i)", "s\(i)", "hola"))
             #expect(refused.status == 503)
@@ -227,8 +227,11 @@ struct EndpointTests {
         }
         // Probes are not limited.
         #expect(try server.client.request("GET", "/health").status == 200)
-        #expect(try slow.value().status == 200)
+        let answered = try held.finish()
+        #expect(answered.status == 200)
+        #expect(answered.json?["message_id"] as? String == "held")
         // The slot is free again.
+        #expect(server.metric("sellify_http_requests_in_flight") == 0)
         #expect(try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:s", "s-after", "hola")).status == 200)
     }
 

@@ -79,9 +79,51 @@ struct HTTPTestClient: Sendable {
     }
 
     func exchange(_ bytes: [UInt8]) throws -> [UInt8] {
+        let connection = try HTTPTestConnection(port: port, timeoutSeconds: timeoutSeconds)
+        connection.write(bytes)
+        return connection.readToEnd()
+    }
+
+    /// Sends the head and `sentBytes` of `body` of a POST and leaves the rest
+    /// unsent: the request is in the server's hands (its handler waits for the
+    /// body) until the test calls `finish()` on the returned connection.
+    func startPartialRequest(
+        _ method: String, _ path: String, key: String?, body: String, sentBytes: Int
+    ) throws -> PartialRequest {
+        let bytes = Array(body.utf8)
+        precondition(sentBytes < bytes.count, "a partial request leaves part of its body unsent")
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        if let key { head += "Authorization: Bearer \(key)\r\n" }
+        head += "Content-Type: application/json\r\nContent-Length: \(bytes.count)\r\n\r\n"
+        let connection = try HTTPTestConnection(port: port, timeoutSeconds: timeoutSeconds)
+        connection.write(Array(head.utf8) + bytes[..<sentBytes])
+        return PartialRequest(connection: connection, rest: Array(bytes[sentBytes...]))
+    }
+}
+
+/// A request whose body is only partly sent (see `startPartialRequest`).
+struct PartialRequest: Sendable {
+    let connection: HTTPTestConnection
+    let rest: [UInt8]
+
+    /// Sends the rest of the body and reads the response.
+    func finish() throws -> HTTPTestResponse {
+        connection.write(rest)
+        let raw = connection.readToEnd()
+        guard let response = HTTPTestClient.parse(raw) else {
+            throw HTTPTestError.noResponse("\(raw.count) bytes: \(String(decoding: raw.prefix(200), as: UTF8.self))")
+        }
+        return response
+    }
+}
+
+/// One TCP connection to 127.0.0.1, closed when released.
+final class HTTPTestConnection: Sendable {
+    let fd: Int32
+
+    init(port: Int, timeoutSeconds: Int) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HTTPTestError.connect("socket: errno \(errno)") }
-        defer { close(fd) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -94,7 +136,17 @@ struct HTTPTestClient: Sendable {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw HTTPTestError.connect("port \(port): errno \(errno)") }
+        guard connected == 0 else {
+            let code = errno
+            close(fd)
+            throw HTTPTestError.connect("port \(port): errno \(code)")
+        }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    func write(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             // MSG_NOSIGNAL: a server that already answered and closed must not SIGPIPE the tests.
@@ -103,6 +155,10 @@ struct HTTPTestClient: Sendable {
             if written <= 0 { break }
             offset += written
         }
+    }
+
+    /// Reads until the server closes (or the receive timeout).
+    func readToEnd() -> [UInt8] {
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -112,7 +168,9 @@ struct HTTPTestClient: Sendable {
         }
         return response
     }
+}
 
+extension HTTPTestClient {
     static func parse(_ raw: [UInt8]) -> HTTPTestResponse? {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let end = raw.firstRange(of: separator) else { return nil }

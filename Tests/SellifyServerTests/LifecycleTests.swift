@@ -24,48 +24,48 @@ struct LifecycleTests {
     }
 
     @Test func sigtermLetsTheRequestInFlightFinishThenExitsZero() throws {
-        // A rule that takes about a second for the text "slow".
         let deployment = try ServerDeployment()
-        try deployment.addSlowRule()
         let server = try ServerProcess(deployment)
-        let port = server.port
-        let slow = Thread.detachNewThreadWithResult {
-            try HTTPTestClient(port: port).json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:slow", "slow-1", "slow"))
-        }
-        Thread.sleep(forTimeInterval: 0.3)
-        let started = Date()
-        #expect(server.stop(SIGTERM) == 0)
-        let response = try slow.value()
+        // A decision in flight: its body is half sent, so it stays in flight until the test sends the rest.
+        let body = event("wa:held", "held-1", "¿cuánto cuesta el Plan Premium?")
+        let held = try server.client.startPartialRequest(
+            "POST", "/api/v1/decisions", key: TestKey.decide, body: body, sentBytes: body.utf8.count / 2)
+        #expect(eventually { server.metric("sellify_http_requests_in_flight") == 1 })
+        kill(server.pid, SIGTERM)
+        // Shutdown has begun once the listener is closed: new connections are refused.
+        #expect(eventually { (try? HTTPTestConnection(port: server.port, timeoutSeconds: 5)) == nil })
+        let response = try held.finish()
         #expect(response.status == 200, "\(response.text)")
-        #expect(response.json?["message_id"] as? String == "slow-1")
-        #expect(Date().timeIntervalSince(started) < 15)
+        #expect(response.json?["message_id"] as? String == "held-1")
+        #expect(server.stop() == 0)
         #expect(server.stderr.contains("store closed"))
         // The store is consistent and holds the decision that was answered.
-        let check = try sqlite(deployment.storePath, "PRAGMA integrity_check; SELECT COUNT(*) FROM decisions WHERE message_id = 'slow-1'; SELECT COUNT(*) FROM audit_log WHERE message_id = 'slow-1';")
+        let check = try sqlite(deployment.storePath, "PRAGMA integrity_check; SELECT COUNT(*) FROM decisions WHERE message_id = 'held-1'; SELECT COUNT(*) FROM audit_log WHERE message_id = 'held-1';")
         #expect(check == "ok\n1\n1\n")
     }
 
     @Test func aRequestOverTheTimeoutGets503AndItsDecisionStillCommits() throws {
         let deployment = try ServerDeployment(edits: [
-            ("request_timeout: 10s", "request_timeout: 100ms"),
+            ("request_timeout: 10s", "request_timeout: 500ms"),
         ])
-        // Slow only the first time the conversation is seen, so a retry (which
-        // evaluates again before the commit finds the stored decision) is quick.
-        try deployment.addSlowRule(firstMessageOnly: true)
         let server = try ServerProcess(deployment)
         defer { server.stop() }
-        let body = event("wa:slow", "slow-timeout", "slow")
+        // Another process holds the store's write lock: the decision's commit waits
+        // for it (up to the store's 5 s busy timeout) — past the request timeout, by
+        // construction — and finishes once the lock is released.
+        let lock = try SQLiteWriteLock(deployment.storePath)
+        let body = event("wa:locked", "locked-1", "hola")
         let first = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, body)
+        lock.release()
         #expect(first.status == 503)
         #expect(first.errorCode == "timeout")
         #expect(first.header("Retry-After") == "1")
-        // The decision finished in the background; the retry returns it without deciding again.
-        var retry = first
-        for _ in 0..<100 {
-            Thread.sleep(forTimeInterval: 0.1)
-            retry = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, body)
-            if retry.status == 200 { break }
-        }
+        // The decision finished in the background…
+        #expect(try eventually {
+            try sqlite(deployment.storePath, "SELECT COUNT(*) FROM decisions WHERE message_id = 'locked-1';") == "1\n"
+        })
+        // …and the retry returns it without deciding again.
+        let retry = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, body)
         #expect(retry.status == 200)
         #expect(retry.header("Idempotent-Replayed") == "true")
     }
@@ -96,10 +96,9 @@ struct LifecycleTests {
         try deployment.edit([("-- 1. Safety and consent", "-- 1. Safety and consent (edited)")], file: "rules/decision.lua")
         kill(server.pid, SIGHUP)
         var after: String?
-        for _ in 0..<200 {
+        _ = try eventually {
             after = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json?["version"] as? String
-            if after != before { break }
-            Thread.sleep(forTimeInterval: 0.05)
+            return after != before
         }
         #expect(after != nil && after != before)
         let decision = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:h", "h1", "hola"))
@@ -180,9 +179,9 @@ struct LifecycleTests {
         #expect(try server.client.request("GET", "/metrics").status == 404)
         // …but on its own, whose URL is logged.
         var port: Int?
-        for _ in 0..<100 where port == nil {
+        _ = eventually {
             port = server.stderr.firstMatch(of: /metrics listener url=http:\/\/127\.0\.0\.1:(\d+)/).flatMap { Int($0.output.1) }
-            if port == nil { Thread.sleep(forTimeInterval: 0.05) }
+            return port != nil
         }
         let metrics = try HTTPTestClient(port: try #require(port)).request("GET", "/metrics")
         #expect(metrics.status == 200)

@@ -70,16 +70,26 @@ struct PrometheusEndToEndTests {
                 static_configs: [{ targets: ["127.0.0.1:\(server.port)"] }]
 
             """.write(to: folder.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
-        let port = try freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: prometheus)
-        process.arguments = [
-            "--config.file=\(folder.path)/prometheus.yml", "--storage.tsdb.path=\(folder.path)/data",
-            "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // Prometheus needs a port of its own; a free one can be taken by another test
+        // before Prometheus binds it, so a start that fails is retried on a new port.
+        var process = Process()
+        var port = 0
+        for _ in 0..<5 {
+            port = try freePort()
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: prometheus)
+            process.arguments = [
+                "--config.file=\(folder.path)/prometheus.yml", "--storage.tsdb.path=\(folder.path)/data",
+                "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+            ]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let client = HTTPTestClient(port: port, timeoutSeconds: 10)
+            _ = eventually { !process.isRunning || (try? client.request("GET", "/-/ready"))?.status == 200 }
+            if process.isRunning { break }
+        }
+        try #require(process.isRunning, "prometheus did not start")
         defer {
             process.terminate()
             process.waitUntilExit()
@@ -97,7 +107,7 @@ struct PrometheusEndToEndTests {
             }
             // More traffic between scrapes, so rates have something to show.
             _ = try? c.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:x", "x\(UUID().uuidString)", "hola"))
-            Thread.sleep(forTimeInterval: 0.5)
+            Thread.sleep(forTimeInterval: 0.5)  // pacing only: the loop ends on the scrape count
         }
         #expect(scrapes >= 4, "Prometheus did not scrape sellify")
         let up = try query(p, #"up{job="sellify"}"#)

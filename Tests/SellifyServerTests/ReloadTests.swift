@@ -13,53 +13,63 @@ struct ReloadTests {
         return (reloads?["ok"] ?? -1, reloads?["error"] ?? -1)
     }
 
-    /// Waits up to `seconds` for `condition`, then a further second to see nothing more happens.
-    func settle(_ seconds: Double = 15, _ condition: () throws -> Bool) throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() {
-                Thread.sleep(forTimeInterval: 1.0)
-                return true
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return false
+    /// The watcher's completed looks at the files (`watch.scans` in `GET /api/v1/rules`).
+    func scans(_ server: ServerProcess) throws -> Int {
+        let rules = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json
+        return (rules?["watch"] as? [String: Any])?["scans"] as? Int ?? -1
+    }
+
+    /// Waits until the watcher has finished two looks that began after this call:
+    /// whatever was on disk before it has been seen and acted on (reloaded or not).
+    func watcherCaughtUp(_ server: ServerProcess) throws -> Bool {
+        let start = try scans(server)
+        return try eventually { try scans(server) >= start + 2 }
+    }
+
+    func changesSeen(_ server: ServerProcess) -> Int {
+        server.stderr.components(separatedBy: "rules files changed; waiting for them to settle").count - 1
     }
 
     @Test(arguments: ["watch", "poll"])
     func anEditorSaveTriggersExactlyOneReload(_ mode: String) throws {
+        // A generous debounce: the half-written file below must stay unchanged that
+        // long before it would be loaded, far longer than the test takes to finish it.
         let deployment = try ServerDeployment(edits: [
             (Self.modeWatch, "    mode: \(mode)\n"), ("poll_interval: 2s", "poll_interval: 200ms"),
+            ("debounce: 300ms", "debounce: 3s"), ("level: info ", "level: debug "),
         ])
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         let templates = deployment.url.appendingPathComponent("rules/templates.yaml").path
         let original = try String(contentsOfFile: templates, encoding: .utf8)
-        Thread.sleep(forTimeInterval: 0.5)  // the watcher has taken its first look
+        #expect(try eventually { try scans(server) >= 1 })  // the watcher has taken its first look
 
         // 1. Write a temp file, then rename it over the original (vim, most IDEs).
         let temp = templates + ".tmp-save"
         try original.replacingOccurrences(of: "¡Hola! Bienvenido", with: "¡Hola! Bienvenida").write(
             toFile: temp, atomically: false, encoding: .utf8)
         #expect(rename(temp, templates) == 0)
-        #expect(try settle { try reloads(server).ok >= 1 })
+        #expect(try eventually { try reloads(server).ok >= 1 })
+        #expect(try watcherCaughtUp(server))
         #expect(try reloads(server).ok == 1)
 
-        // 2. Truncate, pause past a poll, then write in place (nano, `>` in a shell).
+        // 2. Truncate, let the watcher see the empty file, then write in place (nano, `>` in a shell).
+        let seen = changesSeen(server)
         let handle = try #require(FileHandle(forWritingAtPath: templates))
         try handle.truncate(atOffset: 0)
-        Thread.sleep(forTimeInterval: 0.1)
+        #expect(eventually { changesSeen(server) > seen })
         try handle.write(contentsOf: Data(original.utf8))
         try handle.close()
-        #expect(try settle { try reloads(server).ok >= 2 })
+        #expect(try eventually { try reloads(server).ok >= 2 })
+        #expect(try watcherCaughtUp(server))
         #expect(try reloads(server).ok == 2)
         #expect(try reloads(server).error == 0)  // the half-written file was never loaded
 
-        // 3. Editor leftovers are not rule files.
+        // 3. Editor leftovers are not rule files: the watcher looks and does nothing.
         for name in [".templates.yaml.swp", "templates.yaml~", ".#decision.lua", "4913"] {
             try "junk".write(toFile: deployment.url.appendingPathComponent("rules/\(name)").path, atomically: false, encoding: .utf8)
         }
-        Thread.sleep(forTimeInterval: 1.5)
+        #expect(try watcherCaughtUp(server))
         #expect(try reloads(server) == (2, 0))
     }
 
@@ -142,7 +152,9 @@ struct ReloadTests {
                 #expect(reload.status == 422)
                 brokenCount += 1
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            // Let the load catch up: every round has decisions in flight around it.
+            let answered = results.withLock { $0.count }
+            #expect(eventually { results.withLock { $0.count } >= answered + 2 })
         }
         done.store(true, ordering: .relaxed)
         let sent: Int

@@ -58,24 +58,6 @@ final class ServerDeployment {
         try text.write(to: path, atomically: true, encoding: .utf8)
     }
 
-    /// Makes `decide` take about a second for the text "slow" (with the instruction
-    /// budget raised to allow it) — a request that stays in flight. With
-    /// `firstMessageOnly`, only a conversation's first message is slow.
-    func addSlowRule(firstMessageOnly: Bool = false) throws {
-        try edit([("instruction_budget: 1000000", "instruction_budget: 2000000000")])
-        let condition = firstMessageOnly
-            ? #"(ctx.event or {}).text == "slow" and (ctx.conversation or {}).inbound_count == 1"#
-            : #"(ctx.event or {}).text == "slow""#
-        try edit([("function decide(ctx)\n", """
-            function decide(ctx)
-              if \(condition) then
-                local x = 0
-                for i = 1, 40000000 do x = x + i end
-              end
-
-            """)], file: "rules/decision.lua")
-    }
-
     func write(_ relative: String, _ contents: String) throws {
         try contents.write(to: url.appendingPathComponent(relative), atomically: true, encoding: .utf8)
     }
@@ -133,6 +115,14 @@ final class ServerProcess: @unchecked Sendable {
     static func port(in log: String) -> Int? {
         guard let range = log.range(of: "serving on http://127.0.0.1:") else { return nil }
         return Int(log[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// The value of one series in `GET /metrics` (`name` with its labels, as
+    /// printed), or nil when the series is absent.
+    func metric(_ series: String) -> Double? {
+        guard let text = try? client.request("GET", "/metrics").text else { return nil }
+        return text.split(separator: "\n").first { $0.hasPrefix(series + " ") }
+            .flatMap { Double($0.split(separator: " ").last!) }
     }
 
     var stderr: String { errors.text }
@@ -201,4 +191,55 @@ final class TextBuffer: Sendable {
     private let bytes = Mutex(Data())
     func append(_ data: Data) { bytes.withLock { $0.append(data) } }
     var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
+}
+
+/// Polls `condition` until it holds or `seconds` pass. Tests synchronise on
+/// what they can observe (a metric, a log line, a row), never on a sleep; the
+/// bound is generous so it only fails when the behaviour is really wrong.
+func eventually(_ seconds: Double = 60, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    return try condition()
+}
+
+/// A SQLite write lock held on a store file by another process (the `sqlite3`
+/// shell inside `BEGIN IMMEDIATE`) until `release()`: the server's next commit
+/// waits on it, for as long as the test decides.
+final class SQLiteWriteLock {
+    private let process = Process()
+    private let input = Pipe()
+
+    init(_ path: String) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [path]
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nSELECT 'lock-' || 'held';\n".utf8))
+        // The shell answers only once it holds the lock (or fails to take it).
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        let answer = String(decoding: seen, as: UTF8.self)
+        guard answer.hasPrefix("lock-held") else {
+            release()
+            throw HTTPTestError.connect("sqlite3 could not lock \(path): \(answer)")
+        }
+    }
+
+    func release() {
+        guard process.isRunning else { return }
+        input.fileHandleForWriting.write(Data("COMMIT;\n.quit\n".utf8))
+        process.waitUntilExit()
+    }
+
+    deinit { release() }
 }
