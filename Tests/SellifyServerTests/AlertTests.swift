@@ -113,7 +113,7 @@ func webhookQueue(port: Int, format: WebhookAlertSink.Format = .json, retries: I
         backoff: ConfigDuration(milliseconds: 50), queueSize: capacity)
     return AlertSinkQueue(
         name: "webhook", capacity: capacity, deliver: .webhook(WebhookDelivery(configuration: configuration)), metrics: metrics,
-        logger: Logger(label: "test"))
+        logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
 }
 
 func value(_ metrics: SellifyMetrics, _ line: String) -> Double? {
