@@ -1,6 +1,7 @@
 #define _GNU_SOURCE  // memmem
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
@@ -17,6 +18,8 @@ typedef struct {
     int tick;               // instructions between two hook calls in this call
     int exhausted;
     long pattern_budget;
+    long long deadline_ns;  // wall time one call may take, 0 = none (a backstop)
+    long long deadline_at;  // CLOCK_MONOTONIC nanoseconds when the call must stop
     sellify_failure failure;
     char *cover_source;     // the chunk whose lines are recorded (NULL: coverage off)
     unsigned char *cover_lines;
@@ -146,6 +149,16 @@ long sellify_pattern_budget(lua_State *L) {
     return sandbox_of(L)->pattern_budget;
 }
 
+void sellify_sandbox_set_deadline(lua_State *L, long long nanoseconds) {
+    sandbox_of(L)->deadline_ns = nanoseconds > 0 ? nanoseconds : 0;
+}
+
+static long long monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void budget_hook(lua_State *L, lua_Debug *ar) {
     sandbox *sb = sandbox_of(L);
     if (ar->event == LUA_HOOKLINE) {
@@ -155,18 +168,32 @@ static void budget_hook(lua_State *L, lua_Debug *ar) {
         }
         return;
     }
-    if (sb->budget <= 0) return;
+    if (sb->budget <= 0 && sb->deadline_ns <= 0) return;
     if (!sb->exhausted) {
         sb->remaining -= sb->tick;
-        if (sb->remaining > 0) return;
+        if (sb->budget > 0 && sb->remaining <= 0) {
+            sb->failure = SELLIFY_FAILURE_INSTRUCTIONS;
+        } else if (sb->deadline_ns > 0 && monotonic_ns() >= sb->deadline_at) {
+            // The backstop: whatever slowed this call (host load, C-level work
+            // between instructions), it does not outlive its deadline.
+            sb->failure = SELLIFY_FAILURE_DEADLINE;
+        } else {
+            return;
+        }
         sb->exhausted = 1;
-        sb->failure = SELLIFY_FAILURE_INSTRUCTIONS;
         // Fire on every instruction from now on: a script-level pcall that
         // swallows the error cannot keep running.
         lua_sethook(L, budget_hook, hook_mask(sb, 1), 1);
     }
     lua_getinfo(L, "Sl", ar);
-    if (ar->currentline > 0) {
+    if (sb->failure == SELLIFY_FAILURE_DEADLINE) {
+        long long ms = sb->deadline_ns / 1000000;
+        if (ar->currentline > 0) {
+            lua_pushfstring(L, "%s:%d: call deadline exceeded (%I ms)", ar->short_src, ar->currentline, (LUAI_UACINT)ms);
+        } else {
+            lua_pushfstring(L, "call deadline exceeded (%I ms)", (LUAI_UACINT)ms);
+        }
+    } else if (ar->currentline > 0) {
         lua_pushfstring(L, "%s:%d: instruction budget exceeded (%I instructions)",
                         ar->short_src, ar->currentline, (LUAI_UACINT)sb->budget);
     } else {
@@ -179,9 +206,11 @@ int sellify_sandbox_pcall(lua_State *L, int nargs, int nresults) {
     sandbox *sb = sandbox_of(L);
     sb->failure = SELLIFY_FAILURE_NONE;
     sb->exhausted = 0;
-    if (sb->budget > 0) {
+    int armed = sb->budget > 0 || sb->deadline_ns > 0;
+    if (armed) {
         sb->remaining = sb->budget;
-        sb->tick = sb->budget < sb->granularity ? (int)sb->budget : sb->granularity;
+        sb->tick = sb->budget > 0 && sb->budget < sb->granularity ? (int)sb->budget : sb->granularity;
+        if (sb->deadline_ns > 0) sb->deadline_at = monotonic_ns() + sb->deadline_ns;
         lua_sethook(L, budget_hook, hook_mask(sb, 1), sb->tick);
     } else if (sb->cover_lines != NULL) {
         lua_sethook(L, budget_hook, hook_mask(sb, 0), 0);
@@ -189,7 +218,7 @@ int sellify_sandbox_pcall(lua_State *L, int nargs, int nresults) {
     sb->enforce = 1;
     int status = lua_pcall(L, nargs, nresults, 0);
     sb->enforce = 0;
-    if (sb->budget > 0 || sb->cover_lines != NULL) lua_sethook(L, NULL, 0, 0);
+    if (armed || sb->cover_lines != NULL) lua_sethook(L, NULL, 0, 0);
     if (status == LUA_OK) sb->failure = SELLIFY_FAILURE_NONE;
     else if (status == LUA_ERRMEM) sb->failure = SELLIFY_FAILURE_MEMORY;
     return status;

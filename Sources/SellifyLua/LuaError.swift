@@ -8,6 +8,8 @@ public struct LuaError: Error, Sendable, Equatable, CustomStringConvertible {
         case runtime
         /// The call ran more instructions than `LuaLimits.instructionBudget`.
         case instructionBudget = "instruction_budget"
+        /// The call ran past `LuaLimits.deadlineMilliseconds`.
+        case deadline
         /// The state would have grown past `LuaLimits.memoryLimitBytes`.
         case memoryLimit = "memory_limit"
         /// A pattern-matching call took more steps than `LuaLimits.patternStepBudget`.

@@ -14,16 +14,23 @@ public struct LuaLimits: Sendable, Equatable {
     public var patternStepBudget: Int
     /// Instructions between two checks of the budget.
     public var hookGranularity: Int
+    /// Wall time one call may take, in milliseconds (0 = none). A backstop, not
+    /// a budget: checked with the instruction budget, it stops a call that
+    /// something other than its instruction count made slow. Unlike the budget
+    /// it depends on the machine, so it should sit far above any real call.
+    public var deadlineMilliseconds: Int
 
     public init(
         instructionBudget: Int = 1_000_000,
         memoryLimitBytes: Int = 32 << 20,
         patternStepBudget: Int = 1_000_000,
-        hookGranularity: Int = 1000
+        hookGranularity: Int = 1000,
+        deadlineMilliseconds: Int = 1000
     ) {
         self.instructionBudget = instructionBudget
         self.memoryLimitBytes = memoryLimitBytes
         self.patternStepBudget = patternStepBudget
         self.hookGranularity = hookGranularity
+        self.deadlineMilliseconds = deadlineMilliseconds
     }
 }

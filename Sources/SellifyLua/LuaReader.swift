@@ -15,11 +15,22 @@ public struct LuaReader {
     public var isTable: Bool { lua_type(L, index) == LUA_TTABLE }
     public var isNil: Bool { lua_type(L, index) <= LUA_TNIL }
 
+    // Results are read after the protected call has returned, with no budget
+    // armed: every read is raw (`lua_rawget`, `lua_rawgeti`, `lua_next`), so no
+    // metamethod of a returned table (`__index`, `__pairs`, `__len`…) ever runs here.
+
+    /// Pushes `table[key]` without metamethods; returns its type.
+    private func rawField(_ key: UnsafePointer<CChar>, length: Int) -> Int32 {
+        let table = lua_absindex(L, index)
+        _ = lua_pushlstring(L, key, length)
+        return lua_rawget(L, table)
+    }
+
     /// The field `key` of a table result converted to a plain value (nil when
     /// this is not a table or the field is absent).
     public func field(_ key: String) throws(LuaError) -> LuaValue {
         guard isTable else { return .nil }
-        lua_getfield(L, index, key)
+        _ = key.withCString { rawField($0, length: key.utf8.count) }
         defer { sellify_lua_pop(L, 1) }
         return try Self.convert(L, lua_gettop(L), depth: 0)
     }
@@ -29,7 +40,7 @@ public struct LuaReader {
     public func field(staticKey key: StaticString) throws(LuaError) -> LuaValue {
         guard isTable else { return .nil }
         let type = key.utf8Start.withMemoryRebound(to: CChar.self, capacity: key.utf8CodeUnitCount + 1) {
-            lua_getfield(L, index, $0)
+            rawField($0, length: key.utf8CodeUnitCount)
         }
         defer { sellify_lua_pop(L, 1) }
         if type == LUA_TNIL { return .nil }
@@ -40,7 +51,7 @@ public struct LuaReader {
     public func has(_ key: String) -> Bool {
         guard isTable else { return false }
         defer { sellify_lua_pop(L, 1) }
-        return lua_getfield(L, index, key) != LUA_TNIL
+        return key.withCString { rawField($0, length: key.utf8.count) } != LUA_TNIL
     }
 
     /// The string keys of a table result, sorted; non-string keys are

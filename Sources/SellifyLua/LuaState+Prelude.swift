@@ -18,6 +18,7 @@ extension LuaState {
     local _G, next, type, tostring, error, select, load, setmetatable, getmetatable, rawget =
           _G, next, type, tostring, error, select, load, setmetatable, getmetatable, rawget
     local string, table, math, utf8, concat = string, table, math, utf8, table.concat
+    local tointeger, find = math.tointeger, string.find
 
     -- Nothing that reaches outside the state or breaks determinism.
     string.dump = nil
@@ -26,13 +27,81 @@ extension LuaState {
     -- `("x"):upper()` keeps working; the string table behind it stays out of reach.
     getmetatable("").__metatable = false
 
+    -- Library functions whose cost is a loop in C, where the instruction budget
+    -- cannot see it: replaced in the real tables (method calls on strings reach
+    -- those), by Lua versions the budget counts or by checked wrappers.
+    local rep = string.rep
+    string.rep = function(s, n, sep)
+      -- An empty result is built by looping n times without allocating: neither
+      -- the budget nor the memory cap would stop rep("", math.maxinteger).
+      if s == "" and (sep == nil or sep == "") and tointeger(n) ~= nil then return "" end
+      return rep(s, n, sep)
+    end
+
+    local function checkint(value, position, fname)
+      local n = tointeger(value)
+      if n == nil then
+        error("bad argument #" .. position .. " to '" .. fname .. "' (number has no integer representation)", 3)
+      end
+      return n
+    end
+
+    table.move = function(a1, f, e, t, a2)
+      if a2 == nil then a2 = a1 end
+      f, e, t = checkint(f, 2, "move"), checkint(e, 3, "move"), checkint(t, 4, "move")
+      if e >= f then
+        if not (f > 0 or e < math.maxinteger + f) then error("bad argument #3 to 'move' (too many elements to move)", 2) end
+        if t > math.maxinteger - (e - f) then error("bad argument #4 to 'move' (destination wrap around)", 2) end
+        if t > e or t <= f or a1 ~= a2 then
+          for i = 0, e - f do a2[t + i] = a1[f + i] end
+        else
+          for i = e - f, 0, -1 do a2[t + i] = a1[f + i] end
+        end
+      end
+      return a2
+    end
+
+    table.insert = function(t, ...)
+      local count = select("#", ...)
+      local e = #t + 1
+      if count == 1 then
+        t[e] = ...
+        return
+      elseif count ~= 2 then
+        error("wrong number of arguments to 'insert'", 2)
+      end
+      local pos, value = ...
+      pos = checkint(pos, 2, "insert")
+      if pos < 1 or pos > e then error("bad argument #2 to 'insert' (position out of bounds)", 2) end
+      for i = e, pos + 1, -1 do t[i] = t[i - 1] end
+      t[pos] = value
+    end
+
+    table.remove = function(t, pos)
+      local size = #t
+      if pos == nil then pos = size else pos = checkint(pos, 2, "remove") end
+      if pos ~= size and (pos < 1 or pos > size + 1) then
+        error("bad argument #2 to 'remove' (position out of bounds)", 2)
+      end
+      local value = t[pos]
+      while pos < size do
+        t[pos] = t[pos + 1]
+        pos = pos + 1
+      end
+      t[pos] = nil
+      return value
+    end
+
+    -- A read-only view: reads go to `t`, which no rule can reach (not even
+    -- through `pairs`, whose iterator gets the view, not the table).
     local function readonly(t, name)
+      local function iterate(_, k) return next(t, k) end
       return setmetatable({}, {
         __index = t,
         __newindex = function(_, k)
           error("cannot assign to '" .. name .. "." .. tostring(k) .. "' (library tables are read-only)", 2)
         end,
-        __pairs = function() return next, t, nil end,
+        __pairs = function(view) return iterate, view, nil end,
         __len = function() return #t end,
         __metatable = false,
       })
@@ -40,17 +109,32 @@ extension LuaState {
 
     local base = {}
     for _, name in next, {"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget",
-                          "rawlen", "select", "setmetatable", "getmetatable", "tonumber", "tostring",
+                          "rawlen", "select", "getmetatable", "tonumber", "tostring",
                           "type", "xpcall", "_VERSION"} do
       base[name] = _G[name]
+    end
+    -- Finalizers run with hooks off, outside every budget and at any later
+    -- allocation: a table can never get one. (Lua marks a table for finalization
+    -- only when its metatable has `__gc` at setmetatable time.)
+    base.setmetatable = function(t, mt)
+      if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+        error("setmetatable: metatables with '__gc' are not allowed in rules (finalizers would run outside the budget)", 2)
+      end
+      return setmetatable(t, mt)
     end
     base.string = readonly(string, "string")
     base.table = readonly(table, "table")
     base.math = readonly(math, "math")
     base.utf8 = readonly(utf8, "utf8")
 
+    -- A rule file's environment; its metatable is hidden from the rules and
+    -- kept here, so `freeze` can change it in place.
+    local env_meta = setmetatable({}, { __mode = "k" })
     local function new_env()
-      return setmetatable({}, { __index = base })
+      local mt = { __index = base, __metatable = false }
+      local env = setmetatable({}, mt)
+      env_meta[env] = mt
+      return env
     end
 
     -- After a file has loaded, move what it defined behind a read-only view.
@@ -59,13 +143,12 @@ extension LuaState {
       for k, v in next, env do defined[k] = v end
       for k in next, defined do env[k] = nil end
       setmetatable(defined, { __index = base, __newindex = base, __metatable = false })
-      setmetatable(env, {
-        __index = defined,
-        __newindex = function(_, k)
-          error("assignment to global '" .. tostring(k) .. "' (globals are read-only after " .. chunkname .. " has loaded; use a local)", 2)
-        end,
-        __metatable = false,
-      })
+      local mt = env_meta[env]
+      mt.__index = defined
+      mt.__newindex = function(_, k)
+        error("assignment to global '" .. tostring(k) .. "' (globals are read-only after " .. chunkname .. " has loaded; use a local)", 2)
+      end
+      env_meta[env] = nil
       return defined
     end
 
@@ -159,7 +242,30 @@ extension LuaState {
 
     local envs = {}
     local host = {
-      add_library = function(name, source, chunkname) lib_sources[name] = { source, chunkname } end,
+      -- Every library is compiled when it is added, used or not, so a broken
+      -- file is an error at load time. Returns the syntax error, if any.
+      add_library = function(name, source, chunkname)
+        local chunk, err = load(source, "@" .. chunkname, "t", {})
+        if chunk == nil then return err end
+        lib_sources[name] = { source, chunkname }
+        return nil
+      end,
+      -- Every match of several patterns (at most 100 each), with the budgeted
+      -- `find` captured above: nothing a rule does can change what it matches.
+      find_all = function(s, patterns)
+        local out = {}
+        for k = 1, #patterns do
+          local list, init = {}, 1
+          while init <= #s + 1 and #list < 200 do
+            local i, j = find(s, patterns[k], init)
+            if i == nil then break end
+            if j >= i then list[#list + 1] = i; list[#list + 1] = j end
+            if j >= i then init = j + 1 else init = i + 1 end
+          end
+          out[k] = list
+        end
+        return out
+      end,
       -- Returns the syntax error message, if any; runtime errors are raised.
       load_file = function(id, source, chunkname)
         local env = new_env()

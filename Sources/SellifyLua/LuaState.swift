@@ -77,9 +77,11 @@ public final class LuaState: @unchecked Sendable {
         self.limits = limits
         sellify_sandbox_set_instruction_budget(L, Int64(limits.instructionBudget), Int32(limits.hookGranularity))
         sellify_sandbox_set_pattern_budget(L, limits.patternStepBudget)
+        sellify_sandbox_set_deadline(L, Int64(limits.deadlineMilliseconds) * 1_000_000)
 
         // The prelude is trusted host code: run it with an unlimited budget.
         sellify_sandbox_set_instruction_budget(L, 0, 0)
+        sellify_sandbox_set_deadline(L, 0)
         let prelude = Self.prelude
         let status = prelude.withCString { sellify_sandbox_load(L, $0, prelude.utf8.count, "=sellify-prelude") }
         guard status == LUA_OK else {
@@ -98,6 +100,7 @@ public final class LuaState: @unchecked Sendable {
         logsReference = luaL_ref(L, registry)
         hostReference = luaL_ref(L, registry)
         sellify_sandbox_set_instruction_budget(L, Int64(limits.instructionBudget), Int32(limits.hookGranularity))
+        sellify_sandbox_set_deadline(L, Int64(limits.deadlineMilliseconds) * 1_000_000)
     }
 
     deinit {
@@ -131,8 +134,28 @@ public final class LuaState: @unchecked Sendable {
     // MARK: - Loading
 
     /// Makes `rules/lib/<name>.lua` available to `require(name)`.
+    /// The source is compiled now (a syntax error is thrown even if no rule
+    /// ever requires the module).
     public func addLibrary(name: String, source: String, chunkName: String) throws(LuaError) {
-        try callHost("add_library", [.string(name), .string(source), .string(luaChunkName(chunkName))])
+        try callHost("add_library", [.string(name), .string(source), .string(luaChunkName(chunkName))], results: 1)
+        defer { sellify_lua_pop(L, 1) }
+        if let syntaxError = string(at: -1) {
+            throw fullName(LuaError(kind: .syntax, luaMessage: syntaxError))
+        }
+    }
+
+    /// A function of the trusted host table built by the prelude (e.g.
+    /// `find_all`), which captured the library functions before any rule ran.
+    public func hostFunction(_ name: String) throws(LuaError) -> Function {
+        let registry = sellify_lua_registryindex()
+        lua_rawgeti(L, registry, lua_Integer(hostReference))
+        lua_getfield(L, -1, name)
+        sellify_lua_remove(L, -2)
+        guard lua_type(L, -1) == LUA_TFUNCTION else {
+            sellify_lua_pop(L, 1)
+            throw LuaError(kind: .contract, message: "host function '\(name)' missing from the sandbox prelude")
+        }
+        return Function(reference: luaL_ref(L, registry), file: "host", name: name)
     }
 
     /// Compiles and runs a rule file in its own environment, then freezes its
@@ -284,6 +307,8 @@ public final class LuaState: @unchecked Sendable {
         switch failure {
         case SELLIFY_FAILURE_INSTRUCTIONS:
             throw LuaError(kind: .instructionBudget, luaMessage: message)
+        case SELLIFY_FAILURE_DEADLINE:
+            throw LuaError(kind: .deadline, luaMessage: message)
         case SELLIFY_FAILURE_MEMORY:
             // The memory error carries no position; a full collection gives
             // the memory back before the next call.

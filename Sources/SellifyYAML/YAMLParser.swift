@@ -10,6 +10,15 @@ import Darwin
 
 /// Parses YAML text with libyaml's event API into a `YAMLNode` tree.
 public enum YAMLParser {
+    /// Collections nested deeper than this are an error (configs need a handful of
+    /// levels; tens of thousands crashed consumers that walk the tree recursively).
+    public static let maxDepth = 64
+    /// Files larger than this are refused before parsing.
+    public static let maxBytes = 64 << 20
+    /// Nodes that aliases may add to a document (`*a` repeats its anchor's whole
+    /// subtree: nine aliases of nine aliases would be 387 million nodes).
+    public static let maxAliasNodes = 1_000_000
+
     /// Parses one YAML document. Returns `nil` for an empty file or an empty document.
     /// `${VAR}` / `${VAR:-default}` in scalars are replaced from `environment`.
     public static func parse(_ text: String, file: String, environment: [String: String]) throws(DiagnosticList) -> YAMLNode? {
@@ -30,6 +39,11 @@ public enum YAMLParser {
     }
 
     static func parse(buffer: UnsafeBufferPointer<UInt8>, file: String, environment: [String: String]) -> Result<YAMLNode?, DiagnosticList> {
+        guard buffer.count <= maxBytes else {
+            return .failure(DiagnosticList([Diagnostic(
+                "the file is \(buffer.count) bytes, more than the \(maxBytes >> 20) MiB a YAML file may have",
+                at: SourceLocation(file: file, line: 0))]))
+        }
         var builder = TreeBuilder(file: file, environment: environment, input: buffer)
         let root = builder.run()
         if !builder.diagnostics.isEmpty {
@@ -63,6 +77,16 @@ private struct TreeBuilder {
     var anchors: [String: YAMLNode] = [:]
     var frames: [Frame] = []
     var nodes: [YAMLNode] = []   // children of the open collections
+    var shapes: [Shape] = []     // the size and depth of each of `nodes`
+    var anchorShapes: [String: Shape] = [:]
+    var aliasNodes = 0           // nodes added by aliases so far
+    var rootShape = Shape(size: 1, depth: 0)
+
+    /// How many nodes a subtree has and how deep it nests (0 for a scalar).
+    struct Shape {
+        var size: Int
+        var depth: Int
+    }
     var keys: [String] = []      // key texts of the open mappings
     var keyLines: [Int] = []     // and the line of each
     var root: YAMLNode?
@@ -117,12 +141,28 @@ private struct TreeBuilder {
                 let name = String(cString: event.data.alias.anchor)
                 let loc = location(event.start_mark)
                 if var node = anchors[name] {
+                    let shape = anchorShapes[name] ?? Shape(size: 1, depth: 0)
+                    aliasNodes += shape.size
+                    if aliasNodes > YAMLParser.maxAliasNodes {
+                        error("aliases expand this document to more than \(YAMLParser.maxAliasNodes) nodes", at: loc,
+                              hint: "repeat less, or write the values out")
+                        break loop
+                    }
+                    if frames.count + shape.depth > YAMLParser.maxDepth {
+                        error("alias '*\(name)' nests the document deeper than \(YAMLParser.maxDepth) levels", at: loc)
+                        break loop
+                    }
                     node.location = loc
-                    add(node)
+                    add(node, shape)
                 } else {
                     error("alias '*\(name)' refers to an undefined anchor '\(name)'", at: loc)
                     add(YAMLNode(kind: .scalar("", style: .plain), location: loc))
                 }
+            case YAML_SEQUENCE_START_EVENT where frames.count >= YAMLParser.maxDepth,
+                 YAML_MAPPING_START_EVENT where frames.count >= YAMLParser.maxDepth:
+                error("collections nested deeper than \(YAMLParser.maxDepth) levels", at: location(event.start_mark),
+                      hint: "flatten the structure")
+                break loop
             case YAML_SEQUENCE_START_EVENT:
                 let data = event.data.sequence_start
                 frames.append(Frame(isSequence: true, location: location(event.start_mark),
@@ -137,9 +177,17 @@ private struct TreeBuilder {
                                     start: nodes.count, keyStart: keys.count))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 guard let frame = frames.popLast() else { break }
+                var shape = Shape(size: 1, depth: 1)
+                for child in shapes[frame.start...] {
+                    shape.size += child.size
+                    shape.depth = max(shape.depth, child.depth + 1)
+                }
                 let node = finish(frame)
-                if let anchor = frame.anchor { anchors[anchor] = node }
-                add(node)
+                if let anchor = frame.anchor {
+                    anchors[anchor] = node
+                    anchorShapes[anchor] = shape
+                }
+                add(node, shape)
             default:
                 break
             }
@@ -180,18 +228,25 @@ private struct TreeBuilder {
         }
         let node = YAMLNode(kind: .scalar(text, style: style), location: start,
                             tag: data.tag.map { String(cString: $0) })
-        if let anchor = data.anchor { anchors[String(cString: anchor)] = node }
+        if let anchor = data.anchor {
+            anchors[String(cString: anchor)] = node
+            anchorShapes[String(cString: anchor)] = Shape(size: 1, depth: 0)
+        }
         add(node)
     }
 
-    mutating func add(_ node: YAMLNode) {
+    mutating func add(_ node: YAMLNode, _ shape: Shape = Shape(size: 1, depth: 0)) {
         guard !frames.isEmpty else {
-            if root == nil { root = node }
+            if root == nil {
+                root = node
+                rootShape = shape
+            }
             return
         }
         let top = frames.count - 1
         if frames[top].isSequence {
             nodes.append(node)
+            shapes.append(shape)
             return
         }
         if frames[top].expectingValue {
@@ -200,6 +255,7 @@ private struct TreeBuilder {
                 frames[top].dropNextValue = false
             } else {
                 nodes.append(node)
+                shapes.append(shape)
             }
             return
         }
@@ -213,6 +269,7 @@ private struct TreeBuilder {
         if text == "<<" && style == .plain && (node.tag == nil || node.tag == "tag:yaml.org,2002:merge") {
             frames[top].hasMerge = true
             nodes.append(node)
+            shapes.append(shape)
             return
         }
         if let first = firstKey(text, in: top) {
@@ -222,6 +279,7 @@ private struct TreeBuilder {
             return
         }
         nodes.append(node)
+        shapes.append(shape)
         keys.append(text)
         keyLines.append(node.location.line)
         let count = keys.count - frames[top].keyStart
@@ -243,6 +301,7 @@ private struct TreeBuilder {
     mutating func finish(_ frame: Frame) -> YAMLNode {
         defer {
             nodes.removeSubrange(frame.start...)
+            shapes.removeSubrange(frame.start...)
             if keys.count > frame.keyStart {
                 keys.removeSubrange(frame.keyStart...)
                 keyLines.removeSubrange(frame.keyStart...)

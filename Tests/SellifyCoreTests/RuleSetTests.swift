@@ -182,4 +182,65 @@ struct CheckerTests {
             #expect(matched, "expected \(expected) in \(messages)")
         }
     }
+
+    func check(_ directory: TemporaryDirectory) -> [String] {
+        let report = Checker(plugins: .builtin, environment: [:])
+            .check(configPath: directory.url.appendingPathComponent("config.yaml").path)
+        return report.diagnostics.map { $0.description.replacingOccurrences(of: directory.url.path + "/", with: "") }
+    }
+
+    @Test func aSymlinkOutOfTheRulesFolderIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        try directory.copyShippedDeployment()
+        let secret = directory.url.appendingPathComponent("secret.txt")
+        try "return 'TOP-SECRET-VALUE'".write(to: secret, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.url.appendingPathComponent("rules/lib/secret.lua").path, withDestinationPath: secret.path)
+        let messages = check(directory)
+        #expect(messages.count == 1)
+        #expect(messages.first?.hasPrefix("rules/lib/secret.lua: error: the file is a symbolic link to '") == true, "\(messages)")
+        #expect(messages.first?.hasSuffix("outside the rules folder (copy the file into the rules folder)") == true, "\(messages)")
+        #expect(!messages.joined().contains("TOP-SECRET-VALUE"))
+    }
+
+    @Test func aSymlinkWithinTheRulesFolderIsFine() throws {
+        // Kubernetes ConfigMap volumes are links into a hidden folder beside the files.
+        let directory = try TemporaryDirectory()
+        try directory.copyShippedDeployment()
+        let rules = directory.url.appendingPathComponent("rules")
+        try FileManager.default.createDirectory(at: rules.appendingPathComponent("..data"), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: rules.appendingPathComponent("decision.lua"), to: rules.appendingPathComponent("..data/decision.lua"))
+        try FileManager.default.createSymbolicLink(
+            atPath: rules.appendingPathComponent("decision.lua").path, withDestinationPath: "..data/decision.lua")
+        #expect(check(directory) == [])
+    }
+
+    @Test func anUnusedBrokenLibraryFailsTheCheck() throws {
+        let directory = try TemporaryDirectory()
+        try directory.copyShippedDeployment()
+        try "local M = {\nreturn M\n".write(
+            to: directory.url.appendingPathComponent("rules/lib/unused.lua"), atomically: true, encoding: .utf8)
+        let messages = check(directory)
+        #expect(messages.contains { $0.hasPrefix("rules/lib/unused.lua:2: error:") }, "\(messages)")
+    }
+
+    @Test func aCatalogTooBigForALuaStateNamesTheFileAndTheSetting() throws {
+        let directory = try TemporaryDirectory()
+        try directory.copyShippedDeployment()
+        let config = directory.url.appendingPathComponent("config.yaml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        try text.replacingOccurrences(of: "memory_limit: 32MiB", with: "memory_limit: 1MiB").write(to: config, atomically: true, encoding: .utf8)
+        let catalog = directory.url.appendingPathComponent("catalog.yaml")
+        var products = try String(contentsOf: catalog, encoding: .utf8)
+        products += "\n"
+        let big = (0..<2000).map { i in
+            "  - { id: bulk-\(i), name: \"Bulk item \(i)\", price: 1.00, currency: USD, facts: [\"\(String(repeating: "long fact ", count: 20))\"] }\n"
+        }.joined()
+        products = products.replacingOccurrences(of: "products:\n", with: "products:\n" + big)
+        try products.write(to: catalog, atomically: true, encoding: .utf8)
+        let messages = check(directory)
+        #expect(messages.contains {
+            $0.hasPrefix("catalog.yaml: error: the catalog does not fit in a Lua state: rules.memory_limit is 1MiB per state")
+        }, "\(messages)")
+    }
 }

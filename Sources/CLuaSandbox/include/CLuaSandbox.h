@@ -12,6 +12,7 @@ typedef enum {
     SELLIFY_FAILURE_NONE = 0,
     SELLIFY_FAILURE_INSTRUCTIONS = 1,  // the instruction budget ran out
     SELLIFY_FAILURE_MEMORY = 2,        // the state's memory cap refused an allocation
+    SELLIFY_FAILURE_DEADLINE = 3,      // the call ran past its wall-clock deadline
 } sellify_failure;
 
 /// Creates a state whose allocator refuses to grow past `memory_limit` bytes
@@ -24,6 +25,9 @@ void sellify_sandbox_close(lua_State *L);
 /// Instructions one protected call may run (0 = unlimited) and how often the
 /// count hook fires (the budget is checked every `granularity` instructions).
 void sellify_sandbox_set_instruction_budget(lua_State *L, long long budget, int granularity);
+/// Wall time one protected call may take (0 = none), checked with the budget:
+/// a backstop for what instructions do not measure.
+void sellify_sandbox_set_deadline(lua_State *L, long long nanoseconds);
 /// Steps one pattern-matching call (find/match/gmatch/gsub) may take (0 = unlimited).
 void sellify_sandbox_set_pattern_budget(lua_State *L, long budget);
 

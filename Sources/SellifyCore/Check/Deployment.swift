@@ -42,7 +42,8 @@ public struct Deployment: Sendable {
             throw DiagnosticList(diagnostics + error.diagnostics)
         }
         guard let catalog, diagnostics.isEmpty else { throw DiagnosticList(diagnostics) }
-        let rules = try RuleSet.compile(sources, catalog: catalog, configuration: configuration, poolSize: poolSize)
+        let rules = try RuleSet.compile(
+            sources, catalog: catalog, configuration: configuration, poolSize: poolSize, catalogDisplay: catalogDisplay)
         return Deployment(loaded: loaded, catalog: catalog, rules: rules)
     }
 }

@@ -87,9 +87,16 @@ public struct ConfigDuration: YAMLScalarValue, Sendable, Hashable, CustomStringC
 }
 
 /// A byte size: `1048576`, `512KiB`, `32MiB`, `1GiB` (also `KB`/`MB`/`GB` as powers of 1000).
-public struct ByteSize: YAMLScalarValue, Sendable, Hashable {
+public struct ByteSize: YAMLScalarValue, Sendable, Hashable, CustomStringConvertible {
     public var bytes: Int
     public init(bytes: Int) { self.bytes = bytes }
+    /// `32MiB`, `512KiB` or `1000B`: the largest binary unit that divides exactly.
+    public var description: String {
+        for (suffix, factor) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] where bytes >= factor && bytes % factor == 0 {
+            return "\(bytes / factor)\(suffix)"
+        }
+        return "\(bytes)B"
+    }
     public static let expectation = "a size such as 65536, 512KiB or 32MiB"
     public init?(yamlScalar text: String) {
         let units: [(String, Int)] = [

@@ -359,6 +359,9 @@ public struct RulesConfiguration: Sendable, Decodable, YAMLRecoverable {
     public var memoryLimit = ByteSize(bytes: 32 << 20)
     /// Steps one string.find/match/gmatch/gsub call may take.
     public var patternStepBudget = 1_000_000
+    /// Wall time one call into the rules may take: a backstop behind the
+    /// (deterministic) instruction budget, for work it cannot count.
+    public var callDeadline = ConfigDuration.seconds(1)
     public var reload = ReloadConfiguration()
     /// Run rules/tests before a reload takes effect.
     public var reloadRequiresTests = false
@@ -370,7 +373,7 @@ public struct RulesConfiguration: Sendable, Decodable, YAMLRecoverable {
     public static var yamlPlaceholder: Self { Self() }
     enum CodingKeys: String, CodingKey {
         case directory, poolSize = "pool_size", instructionBudget = "instruction_budget"
-        case memoryLimit = "memory_limit", patternStepBudget = "pattern_step_budget", reload
+        case memoryLimit = "memory_limit", patternStepBudget = "pattern_step_budget", callDeadline = "call_deadline", reload
         case reloadRequiresTests = "reload_requires_tests", failClosed = "fail_closed", fallback
     }
     public init(from decoder: any Decoder) throws {
@@ -380,6 +383,7 @@ public struct RulesConfiguration: Sendable, Decodable, YAMLRecoverable {
         instructionBudget = try c.decode(PositiveInt.self, .instructionBudget, default: instructionBudget)
         memoryLimit = try c.decode(.memoryLimit, default: memoryLimit)
         patternStepBudget = try c.decode(PositiveInt.self, .patternStepBudget, default: patternStepBudget)
+        callDeadline = try c.decode(.callDeadline, default: callDeadline)
         reload = try c.decode(.reload, default: reload)
         reloadRequiresTests = try c.decode(.reloadRequiresTests, default: reloadRequiresTests)
         failClosed = try c.decode(.failClosed, default: failClosed)

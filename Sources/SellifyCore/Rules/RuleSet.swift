@@ -49,12 +49,13 @@ public final class RuleSet: Sendable {
     /// Compiles `sources` into `poolSize` states (0 = one per core) and checks
     /// everything the files declare. All problems are reported together.
     public static func compile(
-        _ sources: RuleSources, catalog: Catalog, configuration: SellifyConfiguration, poolSize: Int? = nil
+        _ sources: RuleSources, catalog: Catalog, configuration: SellifyConfiguration, poolSize: Int? = nil,
+        catalogDisplay: String = "catalog.yaml"
     ) throws(DiagnosticList) -> RuleSet {
         let rules = configuration.rules
         let limits = LuaLimits(
             instructionBudget: rules.instructionBudget, memoryLimitBytes: rules.memoryLimit.bytes,
-            patternStepBudget: rules.patternStepBudget)
+            patternStepBudget: rules.patternStepBudget, deadlineMilliseconds: Int(rules.callDeadline.milliseconds))
         let catalogValue = catalog.luaValue
         var diagnostics: [Diagnostic] = []
 
@@ -71,7 +72,19 @@ public final class RuleSet: Sendable {
             for library in sources.libraries {
                 try lua.addLibrary(name: RuleSources.moduleName(library), source: library.source, chunkName: library.displayPath)
             }
-            try lua.setCatalog(catalogValue)
+            // The catalog is copied in before any rule runs (outside the cap, which
+            // applies to calls): if it alone fills the state, say so, naming the file.
+            let catalogTooBig = LuaError(
+                kind: .memoryLimit,
+                message: "the catalog does not fit in a Lua state: rules.memory_limit is \(rules.memoryLimit) per state; raise it or shrink the catalog",
+                file: catalogDisplay)
+            do {
+                try lua.setCatalog(catalogValue)
+            } catch {
+                guard error.kind == .memoryLimit else { throw error }
+                throw catalogTooBig
+            }
+            if limits.memoryLimitBytes > 0 && lua.memoryUsed >= limits.memoryLimitBytes { throw catalogTooBig }
             for (id, file) in [("decision", sources.decision), ("intents", sources.intents), ("forbidden", sources.forbiddenWords)] {
                 try lua.loadFile(id: id, source: file.source, chunkName: file.displayPath)
             }
@@ -79,10 +92,7 @@ public final class RuleSet: Sendable {
                 throw LuaError(kind: .contract, message: "the file does not define decide(ctx)", file: sources.decision.displayPath)
             }
             let check = try lua.function(file: "forbidden", name: "check")
-            try lua.loadFile(id: "host", source: Self.hostHelpers, chunkName: "=(host)")
-            guard let find = try lua.function(file: "host", name: "find_all") else {
-                throw LuaError(kind: .contract, message: "host helper missing")
-            }
+            let find = try lua.hostFunction("find_all")
             return CompiledState(lua: lua, decide: decide, check: check, find: find)
         }
 
@@ -190,25 +200,6 @@ extension RuleSet {
         public var start: Int?
         public var finish: Int?
     }
-
-    /// Host code loaded into every state: every match of several patterns in
-    /// one call (one pool checkout and one crossing for all of them).
-    static let hostHelpers = """
-        function find_all(s, patterns)
-          local out = {}
-          for k = 1, #patterns do
-            local list, init = {}, 1
-            while init <= #s + 1 and #list < 200 do
-              local i, j = string.find(s, patterns[k], init)
-              if i == nil then break end
-              if j >= i then list[#list + 1] = i; list[#list + 1] = j end
-              if j >= i then init = j + 1 else init = i + 1 end
-            end
-            out[k] = list
-          end
-          return out
-        end
-        """
 
     /// Every match of each Lua pattern in `text` (at most 100 each), as
     /// 1-based inclusive byte ranges, using the sandbox's step-budgeted

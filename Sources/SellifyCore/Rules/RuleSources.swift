@@ -75,9 +75,19 @@ public struct RuleSources: Sendable {
     /// (the folder as written in the config, e.g. `rules`).
     public static func read(directory: String, displayDirectory: String) throws(DiagnosticList) -> RuleSources {
         var diagnostics: [Diagnostic] = []
+        let realDirectory = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
         func read(_ relative: String) -> File? {
             let display = displayDirectory.isEmpty ? relative : "\(displayDirectory)/\(relative)"
             let path = (directory as NSString).appendingPathComponent(relative)
+            // A symbolic link may point within the rules folder (as Kubernetes
+            // ConfigMap volumes do), never outside it: rules must not read other files.
+            let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            guard real.hasPrefix(realDirectory + "/") else {
+                diagnostics.append(Diagnostic(
+                    "the file is a symbolic link to '\(real)', outside the rules folder", at: SourceLocation(file: display, line: 0),
+                    hint: "copy the file into the rules folder"))
+                return nil
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
                 let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "file not found"
                 diagnostics.append(Diagnostic("\(reason)", at: SourceLocation(file: display, line: 0)))

@@ -1,0 +1,208 @@
+import Foundation
+import SellifyLua
+import Testing
+
+/// What a hostile rule could do to the host before the sandbox closed each hole:
+/// read results through metamethods outside the budget, loop inside C library
+/// functions or finalizers where the count hook never fires, or reach the real
+/// library tables the host matches with.
+private let testLimits = LuaLimits(
+    instructionBudget: 200_000, memoryLimitBytes: 8 << 20, patternStepBudget: 200_000, deadlineMilliseconds: 2000)
+
+private func load(_ source: String, limits: LuaLimits = testLimits) throws -> (LuaState, LuaState.Function) {
+    let state = try LuaState(limits: limits)
+    try state.loadFile(id: "test", source: source, chunkName: "rules/test.lua")
+    let run = try #require(try state.function(file: "test", name: "run"))
+    return (state, run)
+}
+
+private func expectHealthy(_ state: LuaState) throws {
+    let id = "probe-\(UUID().uuidString)"
+    try state.loadFile(id: id, source: "function probe(x) return x * 2 end", chunkName: "rules/probe.lua")
+    let probe = try #require(try state.function(file: id, name: "probe"))
+    #expect(try state.call(probe, .integer(21)) == .integer(42))
+}
+
+struct CLevelWorkTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        let body: String
+        let kind: LuaError.Kind
+        var testDescription: String { name }
+    }
+
+    /// Each of these ran in C for 12–30 s (or forever) under a 1M-instruction budget.
+    static let cases: [Case] = [
+        Case(name: "table.move over the whole integer range", body: "table.move({}, 1, math.maxinteger - 10, 2)", kind: .instructionBudget),
+        Case(name: "table.move backwards", body: "local t = {1} table.move(t, 1, math.maxinteger - 10, 1, {})", kind: .instructionBudget),
+        Case(name: "table.insert into a table whose __len is huge",
+             body: "table.insert(setmetatable({}, {__len = function() return math.maxinteger - 1 end}), 1, 'x')",
+             kind: .instructionBudget),
+        Case(name: "table.remove from a table whose __len is huge",
+             body: "table.remove(setmetatable({}, {__len = function() return math.maxinteger - 1 end}), 1)",
+             kind: .instructionBudget),
+        Case(name: "table.insert as a method of the view", body: "local ins = table.insert for i = 1, 1e9 do ins({}, 1) end",
+             kind: .instructionBudget),
+        Case(name: "a finalizer that loops", body: "setmetatable({}, {__gc = function() while true do end end})", kind: .runtime),
+        Case(name: "a finalizer placeholder filled in later", body: "local mt = {__gc = true} setmetatable({}, mt)", kind: .runtime),
+    ]
+
+    @Test(arguments: cases)
+    func isBoundedByTheBudget(_ hostile: Case) throws {
+        let (state, run) = try load("function run()\n  \(hostile.body)\nend\n")
+        let error = #expect(throws: LuaError.self) { try state.call(run) }
+        #expect(error?.kind == hostile.kind, "got: \(error?.description ?? "nil")")
+        if hostile.kind == .runtime {
+            #expect(error?.message.contains("'__gc' are not allowed") == true, "got: \(error?.description ?? "nil")")
+        }
+        state.collectGarbage()
+        try expectHealthy(state)
+    }
+
+    @Test func aFinalizerAddedAfterSetmetatableNeverRuns() throws {
+        // Lua marks a table for finalization only if `__gc` is present at setmetatable time.
+        let (state, run) = try load("""
+            function run()
+              local mt = {}
+              setmetatable({}, mt)
+              mt.__gc = function() while true do end end
+              return 1
+            end
+            """)
+        #expect(try state.call(run) == .integer(1))
+        state.collectGarbage()  // would hang if the finalizer ran
+        try expectHealthy(state)
+    }
+
+    @Test(arguments: [
+        ("string.rep('', math.maxinteger)", ""), ("(''):rep(math.maxinteger)", ""), ("string.rep('', math.maxinteger, '')", ""),
+        ("string.rep('ab', 3, ',')", "ab,ab,ab"), ("string.rep('x', 0)", ""), ("string.rep(7, 2)", "77"),
+    ])
+    func stringRepIsBoundedAndStillCorrect(_ expression: String, _ expected: String) throws {
+        let (state, run) = try load("function run() return \(expression) end")
+        #expect(try state.call(run) == .string(expected))
+    }
+
+    @Test func theLuaTableFunctionsBehaveLikeTheCOnes() throws {
+        let (state, run) = try load("""
+            function run()
+              local t = {1, 2, 3}
+              table.insert(t, 4)
+              table.insert(t, 1, 0)
+              local removed = table.remove(t, 2)
+              local last = table.remove(t)
+              local moved = table.move({1, 2, 3, 4, 5}, 2, 4, 1)
+              local overlap = table.move({1, 2, 3, 4, 5}, 1, 3, 2)
+              local empty = {}
+              local none = table.remove(empty)
+              local ok = pcall(table.insert, {1}, 5, 'x')
+              return table.concat(t, ","), removed, last, table.concat(moved, ","), table.concat(overlap, ","), none, ok
+            end
+            """)
+        let values = try state.call(run, []) { reader in try reader.value() }
+        #expect(values == .string("0,2,3"))
+        let (state2, run2) = try load("""
+            function run()
+              local moved = table.move({1, 2, 3, 4, 5}, 2, 4, 1)
+              local overlap = table.move({1, 2, 3, 4, 5}, 1, 3, 2)
+              local ok = pcall(table.insert, {1}, 5, 'x')
+              local t = {1, 2, 3}
+              return {table.concat(moved, ","), table.concat(overlap, ","), tostring(ok), tostring(table.remove(t, 1)), table.concat(t, ",")}
+            end
+            """)
+        #expect(try state2.call(run2) == .array([.string("2,3,4,4,5"), .string("1,1,2,3,5"), .string("false"), .string("1"), .string("2,3")]))
+    }
+}
+
+struct DeadlineTests {
+    @Test func aCallThatOutlivesItsDeadlineIsStopped() throws {
+        // A budget of 2e9 instructions would take seconds on any machine; the 50 ms
+        // deadline stops it first (were the deadline broken, the budget would end it
+        // with another kind of error, so this cannot pass by accident or hang).
+        let limits = LuaLimits(instructionBudget: 2_000_000_000, memoryLimitBytes: 8 << 20, deadlineMilliseconds: 50)
+        let (state, run) = try load("function run()\n  while true do pcall(function() while true do end end) end\nend\n", limits: limits)
+        let error = #expect(throws: LuaError.self) { try state.call(run) }
+        #expect(error?.kind == .deadline, "got: \(error?.description ?? "nil")")
+        #expect(error?.message == "call deadline exceeded (50 ms)")
+        #expect(error?.file == "rules/test.lua")
+        try expectHealthy(state)
+    }
+}
+
+struct HostileResultTests {
+    /// decide() results whose metamethods raise, loop or allocate: read raw, they are
+    /// just empty tables to the host (the process aborted, hung or grew to 562 MB).
+    @Test(arguments: [
+        "setmetatable({}, {__index = function() error('boom') end})",
+        "setmetatable({}, {__index = function() while true do end end})",
+        "setmetatable({}, {__index = function() local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(1000) end end})",
+        "setmetatable({}, {__pairs = function() error('boom') end, __len = function() while true do end end})",
+        "setmetatable({action = 'Ignore'}, {__index = function() error('boom') end, __newindex = error})",
+    ])
+    func resultMetamethodsNeverRun(_ expression: String) throws {
+        let (state, run) = try load("function run() return \(expression) end")
+        let (action, reason, has, keys) = try state.call(run, []) { reader in
+            (try reader.field("action"), try reader.field(staticKey: "reason"), reader.has("text"), reader.keys())
+        }
+        #expect(reason == .nil)
+        #expect(has == false)
+        #expect(action == .nil || action == .string("Ignore"))
+        #expect(keys.count <= 1)
+        #expect(state.memoryUsed < 4 << 20)
+        try expectHealthy(state)
+    }
+}
+
+struct LibraryIsolationTests {
+    /// Ways to reach the real library tables; each must fail or reach only a view.
+    @Test(arguments: [
+        "local _, S = pairs(string) S.find = function() end",
+        "for k, v in pairs(string) do end local it, S = pairs(string) rawset(S, 'find', nil)",
+        "local mt = getmetatable(_ENV) mt.__index.string.find = nil",
+        "getmetatable(string).__index.find = nil",
+        "local _, T = pairs(table) T.concat = nil",
+        "string.find = function() end",
+        "local s = getmetatable('') s.__index.find = nil",
+    ])
+    func rulesCannotChangeWhatTheHostMatchesWith(_ attack: String) throws {
+        let state = try LuaState(limits: testLimits)
+        // The attack at the top of a rule file: loading it may fail, and that is fine.
+        _ = try? state.loadFile(id: "evil", source: attack + "\nfunction run() return 1 end\n", chunkName: "rules/evil.lua")
+        if let run = try? state.function(file: "evil", name: "run") { _ = try? state.call(run) }
+        let find = try state.hostFunction("find_all")
+        let found = try state.call(find, .string("resultados garantizados"), .array([.string("garantiz%a+")]))
+        #expect(found == .array([.array([.integer(12), .integer(23)])]))
+        // And the method form still uses the real, budgeted find.
+        let (probeState, probe) = try load("function run() return ('abc'):find('b') end")
+        #expect(try probeState.call(probe) == .integer(2))
+    }
+
+    @Test func pairsOverALibraryViewStillListsItsFunctions() throws {
+        let (state, run) = try load("""
+            function run()
+              local names = {}
+              for name in pairs(math) do names[#names + 1] = name end
+              table.sort(names)
+              return #names > 10 and names[1]
+            end
+            """)
+        #expect(try state.call(run) == .string("abs"))
+    }
+
+    @Test func theEnvironmentsMetatableIsHidden() throws {
+        let (state, run) = try load("local mt = getmetatable(_ENV)\nfunction run() return mt end")
+        #expect(try state.call(run) == .bool(false))
+    }
+}
+
+struct LibraryCompileTests {
+    @Test func anUnusedBrokenLibraryIsAnErrorAtLoad() throws {
+        let state = try LuaState()
+        let error = #expect(throws: LuaError.self) {
+            try state.addLibrary(name: "broken", source: "local M = {\nreturn M\n", chunkName: "rules/lib/broken.lua")
+        }
+        #expect(error?.kind == .syntax)
+        #expect(error?.file == "rules/lib/broken.lua")
+        #expect(error?.line == 2)
+    }
+}
