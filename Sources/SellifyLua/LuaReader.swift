@@ -22,6 +22,10 @@ public struct LuaReader {
     /// Pushes `table[key]` without metamethods; returns its type.
     private func rawField(_ key: UnsafePointer<CChar>, length: Int) -> Int32 {
         let table = lua_absindex(L, index)
+        guard lua_checkstack(L, 2) != 0 else {
+            lua_pushnil(L)  // never happens short of running out of memory; reads as absent
+            return LUA_TNIL
+        }
         _ = lua_pushlstring(L, key, length)
         return lua_rawget(L, table)
     }
@@ -57,7 +61,7 @@ public struct LuaReader {
     /// The string keys of a table result, sorted; non-string keys are
     /// described as `[1]`, `[true]`… so an error can name them.
     public func keys() -> [String] {
-        guard isTable else { return [] }
+        guard isTable, lua_checkstack(L, 3) != 0 else { return [] }
         var keys: [String] = []
         lua_pushnil(L)
         while lua_next(L, index) != 0 {
@@ -73,7 +77,7 @@ public struct LuaReader {
 
     /// Counts the keys of a table result without materializing them.
     public func keyCount() -> Int {
-        guard isTable else { return 0 }
+        guard isTable, lua_checkstack(L, 3) != 0 else { return 0 }
         var count = 0
         lua_pushnil(L)
         while lua_next(L, index) != 0 {
@@ -89,6 +93,11 @@ public struct LuaReader {
     }
 
     static func convert(_ L: OpaquePointer, _ index: Int32, depth: Int) throws(LuaError) -> LuaValue {
+        // Each level pushes a key and a value (and a field read one more): make
+        // room first, or a deep result would write past the end of the Lua stack.
+        guard lua_checkstack(L, 4) != 0 else {
+            throw LuaError(kind: .memoryLimit, message: "no room on the Lua stack to read the result")
+        }
         switch lua_type(L, index) {
         case LUA_TBOOLEAN:
             return .bool(lua_toboolean(L, index) != 0)

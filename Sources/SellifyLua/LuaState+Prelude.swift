@@ -110,8 +110,20 @@ extension LuaState {
     local base = {}
     for _, name in next, {"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget",
                           "rawlen", "select", "getmetatable", "tonumber", "tostring",
-                          "type", "xpcall", "_VERSION"} do
+                          "type", "_VERSION"} do
       base[name] = _G[name]
+    end
+    -- Lua calls xpcall's handler where the error happened, before unwinding;
+    -- when the budget hook raised the error, hooks are off there, so a handler
+    -- that loops would never stop. This one runs the handler after unwinding,
+    -- under the budget like everything else.
+    local pcall, pack, unpack = pcall, table.pack, table.unpack
+    base.xpcall = function(f, handler, ...)
+      if type(handler) ~= "function" then error("bad argument #2 to 'xpcall' (function expected)", 2) end
+      local result = pack(pcall(f, ...))
+      if result[1] then return unpack(result, 1, result.n) end
+      local _, value = pcall(handler, result[2])
+      return false, value
     end
     -- Finalizers run with hooks off, outside every budget and at any later
     -- allocation: a table can never get one. (Lua marks a table for finalization

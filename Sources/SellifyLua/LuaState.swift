@@ -341,6 +341,9 @@ public final class LuaState: @unchecked Sendable {
     }
 
     func push(_ value: LuaValue) {
+        // A nested table holds its table, a key and a value on the stack per level:
+        // grow the stack first (pushing past its end would corrupt the heap).
+        if lua_checkstack(L, 3) == 0 { preconditionFailure("cannot grow the Lua stack (out of memory)") }
         switch value {
         case .nil: lua_pushnil(L)
         case .bool(let b): lua_pushboolean(L, b ? 1 : 0)

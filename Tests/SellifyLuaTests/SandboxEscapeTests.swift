@@ -153,6 +153,26 @@ struct HostileResultTests {
     }
 }
 
+struct ResultStackTests {
+    /// After a stack overflow Lua shrinks the stack again; reading a deeply nested
+    /// result then needs room it no longer has (this corrupted the heap).
+    @Test func deepResultsAfterAStackOverflowAreReadSafely() throws {
+        let (state, run) = try load("""
+            local function f(n) return f(n + 1) + 1 end
+            function run()
+              pcall(f, 1)
+              local t = {} t.self = t
+              return t
+            end
+            """, limits: LuaLimits(instructionBudget: 10_000_000, memoryLimitBytes: 256 << 20, deadlineMilliseconds: 0))
+        for _ in 0..<5 {
+            let error = #expect(throws: LuaError.self) { try state.call(run) }
+            #expect(error?.message == "table nested deeper than \(LuaReader.maxDepth) levels")
+        }
+        try expectHealthy(state)
+    }
+}
+
 struct LibraryIsolationTests {
     /// Ways to reach the real library tables; each must fail or reach only a view.
     @Test(arguments: [
@@ -204,5 +224,92 @@ struct LibraryCompileTests {
         #expect(error?.kind == .syntax)
         #expect(error?.file == "rules/lib/broken.lua")
         #expect(error?.line == 2)
+    }
+}
+
+/// Property: rule bodies built at random from a grammar of dangerous operations
+/// never crash the process, never run far past their deadline, and never leave
+/// the state unusable — the next call on the same state answers.
+struct SandboxFuzzTests {
+    static let fragments = [
+        "while true do end", "for i = 1, 1e9 do end", "local t = {} for i = 1, 1e8 do t[i] = i end",
+        "local s = 'x' while true do s = s .. s end", "local s = string.rep('x', 1 << 30)",
+        "table.move({}, 1, math.maxinteger - 10, 2)",
+        "table.insert(setmetatable({}, {__len = function() return math.maxinteger - 1 end}), 1, 1)",
+        "table.remove(setmetatable({}, {__len = function() return math.maxinteger - 1 end}), 1)",
+        "setmetatable({}, {__gc = function() while true do end end})", "local mt = {} setmetatable({}, mt) mt.__gc = function() while true do end end",
+        "local function f() return f() + 1 end f()", "string.find(string.rep('a', 5000), 'a-a-a-a-a-b')",
+        "load('while true do end')()", "error(setmetatable({}, {__tostring = function() while true do end end}))",
+        "string.gsub(string.rep('a', 100000), '.', function(c) return c .. c end)",
+        "table.concat(setmetatable({}, {__index = function() return 'x' end}), ',', 1, 1e8)",
+        "table.sort({3, 2, 1, 5, 4}, function(a, b) while true do end end)",
+        "local t = setmetatable({}, {__index = function(t, k) return t[k + 1] end}) local x = t[1]",
+        "xpcall(function() while true do end end, function() while true do end end)",
+        "local _, S = pairs(string) S.rep = nil", "local x = string.rep('', math.maxinteger)",
+        "local x = ('x'):rep(1e6):upper():lower():reverse()", "for i = 1, 100 do pcall(function() while true do end end) end",
+        "local x = utf8.char(table.unpack({}, 1, 1e7))", "local n = select('#', table.unpack({}, 1, 1e6))",
+        "local x = string.format('%99999999d', 1)", "local x = tostring(setmetatable({}, {__tostring = function() while true do end end}))",
+        "local t = {} for i = 1, 1e6 do table.insert(t, 1, i) end", "local t = {} t[t] = t",
+        "string.rep('x', 1e6):gsub('x', '%0%0')", "local x = #setmetatable({}, {__len = function() while true do end end})",
+        "os.exit()", "io.write('x')", "require('os')", "debug.sethook()", "collectgarbage()",
+        "getmetatable('').__index.find = nil", "string.find = nil", "local x <close> = setmetatable({}, {__close = function() while true do end end})",
+    ]
+    static let results = [
+        "return setmetatable({}, {__index = function() error('x') end})",
+        "return setmetatable({}, {__index = function() while true do end end})",
+        "return setmetatable({action = 'Ignore'}, {__pairs = function() while true do end end})",
+        "local t = {} t.self = t return t", "return {action = setmetatable({}, {__index = error})}", "return 1", "return nil",
+        "return string.rep('x', 1e6)", "local t = {} for i = 1, 5000 do t[i] = {i} end return t",
+    ]
+
+    @Test func randomHostileBodiesAreAlwaysContained() throws {
+        let limits = LuaLimits(instructionBudget: 200_000, memoryLimitBytes: 8 << 20, patternStepBudget: 200_000, deadlineMilliseconds: 200)
+        var rng = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
+        var generator = Fuzz(state: seed)
+        var state = try LuaState(limits: limits)
+        try state.loadFile(id: "probe", source: "function probe(x) return x * 2 end", chunkName: "rules/probe.lua")
+        var probe = try #require(try state.function(file: "probe", name: "probe"))
+        for iteration in 0..<1000 {
+            if iteration % 50 == 0 && iteration > 0 {
+                state = try LuaState(limits: limits)
+                try state.loadFile(id: "probe", source: "function probe(x) return x * 2 end", chunkName: "rules/probe.lua")
+                probe = try #require(try state.function(file: "probe", name: "probe"))
+            }
+            var body = (0..<Int(generator.next() % 3 + 1)).map { _ in Self.fragments[Int(generator.next() % UInt64(Self.fragments.count))] }
+            if generator.next() % 2 == 0 { body = ["pcall(function() " + body.joined(separator: " ") + " end)"] }
+            let source = "function run()\n  " + body.joined(separator: "\n  ") + "\n  "
+                + Self.results[Int(generator.next() % UInt64(Self.results.count))] + "\nend\n"
+            let id = "fuzz\(iteration)"
+            let started = ContinuousClock.now
+            do {
+                try state.loadFile(id: id, source: source, chunkName: "rules/fuzz.lua")
+                if let run = try state.function(file: id, name: "run") {
+                    _ = try? state.call(run, []) { reader in
+                        (try? reader.value(), try? reader.field("action"), reader.has("text"), reader.keys())
+                    }
+                }
+            } catch {
+                // A syntax or load-time error is a fine outcome for a random body.
+            }
+            let elapsed = ContinuousClock.now - started
+            // The deadline is 200 ms; the budget is checked every 1,000 instructions,
+            // each of which may do a bounded amount of C work. 30 s means "stuck".
+            #expect(elapsed < .seconds(30), "seed \(seed), iteration \(iteration): \(elapsed)\n\(source)")
+            state.collectGarbage()
+            #expect(try state.call(probe, .integer(21)) == .integer(42), "seed \(seed), iteration \(iteration)\n\(source)")
+        }
+    }
+}
+
+/// SplitMix64, seeded per run (the seed is printed with any failure).
+private struct Fuzz {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
