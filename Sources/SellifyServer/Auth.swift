@@ -106,16 +106,14 @@ public struct BootstrapKey: Sendable {
         }
         let key = APIKeyGenerator.newKey()
         let hex = APIKeyGenerator.sha256Hex(of: key)
+        let created: Bool
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            created = try SecretFile.createExclusively(path, contents: Array((hex + "\n").utf8))
         } catch {
-            throw StoreError("create \(directory) for the generated API key: \(error.localizedDescription)")
+            throw StoreError("\(error.message) (the generated API key's hash)")
         }
-        guard FileManager.default.createFile(
-            atPath: path, contents: Data((hex + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        else {
-            throw StoreError("\(path): cannot write the generated API key's hash")
-        }
+        // Another process created it first: its key stands, this one is never shown.
+        if !created { return try loadOrCreate(directory: directory) }
         return BootstrapKey(
             key: key, hashFile: path, entry: APIKeyEntry(name: "generated", sha256: APIKeyRing.bytes(fromHex: hex)!, scopes: all))
     }

@@ -1,6 +1,10 @@
 public import SellifyCore
 import Foundation
 import GRDB
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The embedded store (SPEC §8): one SQLite file in WAL mode, through GRDB.
 ///
@@ -21,10 +25,17 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         /// part is not stored at all — never in the clear.
         public var auditKeys: AuditKeyring?
 
-        public init(path: String, synchronous: SynchronousMode = .full, auditKeys: AuditKeyring? = nil) {
+        /// Take the store's writer lock (`<path>.lock`, an exclusive `flock`):
+        /// a second process asking for it is refused, naming the holder. The
+        /// server and every command that changes the store ask for it; readers
+        /// (`audit verify`, `quota status`…) do not, and can run beside a server.
+        public var exclusive: Bool
+
+        public init(path: String, synchronous: SynchronousMode = .full, auditKeys: AuditKeyring? = nil, exclusive: Bool = false) {
             self.path = path
             self.synchronous = synchronous
             self.auditKeys = auditKeys
+            self.exclusive = exclusive
         }
     }
 
@@ -33,6 +44,10 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     public let auditKeys: AuditKeyring?
     private let writer: any DatabaseWriter
     private let committer = GroupCommitter()
+    private let writerLock: StoreWriterLock?
+    /// The last commit's failure while it stands (a full disk, an I/O error):
+    /// `ping` reports it, so readiness reflects whether the store can be written.
+    private let writeFailure = Mutex<StoreError?>(nil)
 
     // MARK: - Opening
 
@@ -44,6 +59,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         self.path = path
         auditKeys = configuration.auditKeys
         try Self.prepareFile(at: path)
+        writerLock = configuration.exclusive ? try StoreWriterLock(storePath: path) : nil
 
         var grdb = GRDB.Configuration()
         grdb.label = "sellify-store"
@@ -95,6 +111,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     private init(writer: any DatabaseWriter, path: String, auditKeys: AuditKeyring?) {
         self.writer = writer
+        self.writerLock = nil
         self.path = path
         self.auditKeys = auditKeys
     }
@@ -103,6 +120,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     /// (Dropping the last reference closes them too.)
     public func close() throws(StoreError) {
         do { try writer.close() } catch { throw Self.storeError("close SQLite store at '\(path)'", error) }
+        writerLock?.release()
     }
 
     /// What `PRAGMA journal_mode` and `PRAGMA synchronous` are on the writer
@@ -311,6 +329,15 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     fileprivate func lead() {
         let batch = committer.takeBatch()
         let results = run(batch)
+        let failure = results.lazy.compactMap { result -> StoreError? in
+            if case .failure(let error) = result { return error } else { return nil }
+        }.first
+        let wrote = results.contains { if case .success = $0 { true } else { false } }
+        if let failure, !wrote {
+            writeFailure.withLock { $0 = failure }
+        } else if wrote {
+            writeFailure.withLock { $0 = nil }
+        }
         for (pending, result) in zip(batch, results) { pending.result = result }
         for pending in batch.dropFirst() { pending.wakeUp.signal() }  // batch[0] is the leader
         committer.finishBatch()
@@ -494,8 +521,17 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     }
 
     public func verifyAudit(batchSize: Int = 10_000) throws(StoreError) -> AuditVerification {
+        let keys = auditKeys
+        var sealed = (checked: 0, unreadable: 0, first: nil as (Int64, String)?)
+        func withSealed(_ v: AuditVerification) -> AuditVerification {
+            var v = v
+            v.sealedChecked = sealed.checked
+            v.sealedUnreadable = sealed.unreadable
+            v.firstUnreadable = sealed.first
+            return v
+        }
         do {
-            return try writer.read { db in
+            return withSealed(try writer.read { db in
                 guard let anchor = try Row.fetchOne(db, sql: "SELECT first_seq, prev_hash FROM audit_anchor WHERE id = 1") else {
                     return AuditVerification(records: 0, firstBreak: AuditChain.Break(
                         sequence: 0, expected: "an anchor row", found: "none", reason: "the audit_anchor row is missing"),
@@ -518,6 +554,18 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                     if let broken = AuditChain.check(records, previous: &previous) {
                         return AuditVerification(records: count, firstBreak: broken, headSequence: previous.sequence, headHash: previous.hash)
                     }
+                    if let keys {
+                        for record in records {
+                            guard let blob = record.sealed, let keyID = record.keyID else { continue }
+                            sealed.checked += 1
+                            do {
+                                _ = try keys.open(blob, keyID: keyID, sequence: record.sequence)
+                            } catch {
+                                sealed.unreadable += 1
+                                if sealed.first == nil { sealed.first = (record.sequence, "\(error)") }
+                            }
+                        }
+                    }
                     count += records.count
                     after = records.last!.sequence
                 }
@@ -531,7 +579,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                         headSequence: previous.sequence, headHash: previous.hash)
                 }
                 return AuditVerification(records: count, firstBreak: nil, headSequence: previous.sequence, headHash: previous.hash)
-            }
+            })
         } catch {
             throw Self.storeError("verify the audit log", error)
         }
@@ -594,11 +642,24 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         }
     }
 
+    /// Readable, and writable as far as the last commit showed: after a failed
+    /// commit a probe write must succeed before the store counts as ready again.
     public func ping() throws(StoreError) {
         do {
             _ = try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
         } catch {
             throw Self.storeError("ping SQLite store at '\(path)'", error)
+        }
+        guard let failure = writeFailure.withLock({ $0 }) else { return }
+        do {
+            try writer.write { db in
+                try db.execute(sql: "CREATE TABLE IF NOT EXISTS sellify_write_probe (at_ms INTEGER NOT NULL)")
+                try db.execute(sql: "INSERT INTO sellify_write_probe (at_ms) VALUES (?)", arguments: [Int64(Date().timeIntervalSince1970 * 1000)])
+                try db.execute(sql: "DELETE FROM sellify_write_probe")
+            }
+            writeFailure.withLock { $0 = nil }
+        } catch {
+            throw StoreError("the store cannot be written: the last commit failed (\(failure)); a probe write failed too: \(Self.storeError("write", error))")
         }
     }
 
@@ -829,6 +890,51 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         }
         return nsError.localizedDescription
     }
+}
+
+// MARK: - Writer lock
+
+/// The store's single-writer lock: an exclusive `flock` on `<store>.lock`, held
+/// for the life of the process (the kernel drops it when the process dies, even
+/// by `kill -9`). The file names the holder, for the error a second writer gets.
+final class StoreWriterLock: @unchecked Sendable {
+    private var fd: Int32  // guarded by `lock` once initialised
+    private let lock = NSLock()
+
+    init(storePath: String) throws(StoreError) {
+        let path = storePath + ".lock"
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw StoreError("open SQLite store at '\(storePath)': cannot open the lock file '\(path)': \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let reason = errno
+            var buffer = [UInt8](repeating: 0, count: 256)
+            let count = pread(fd, &buffer, buffer.count, 0)
+            close(fd)
+            fd = -1
+            if reason == EWOULDBLOCK {
+                let holder = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                throw StoreError(
+                    "open SQLite store at '\(storePath)': the store is in use by another process (\(holder.isEmpty ? "unknown holder" : holder), "
+                    + "holding '\(path)'); one Sellify process writes a store at a time")
+            }
+            throw StoreError("open SQLite store at '\(storePath)': cannot lock '\(path)': \(String(cString: strerror(reason)))")
+        }
+        let holder = "pid \(getpid()) (\(ProcessInfo.processInfo.processName)) since \(ISO8601DateFormatter().string(from: Date()))\n"
+        _ = ftruncate(fd, 0)
+        _ = holder.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    func release() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard fd >= 0 else { return }
+        close(fd)  // closing the descriptor drops the flock
+        fd = -1
+    }
+
+    deinit { release() }
 }
 
 // MARK: - Group commit

@@ -53,7 +53,8 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Walk the hash chain; exit 1 naming the first broken record.",
             discussion: """
-                Prints {"intact":…,"records":…,"head":{"seq":…,"hash":…},"seconds":…}. Note the head hash \
+                Prints {"intact":…,"records":…,"head":{"seq":…,"hash":…},"sealed":{"checked":…,"unreadable":…},"seconds":…}; \
+                intact means the chain is whole and every sealed customer text opens with the configured keys. Note the head hash \
                 somewhere else (a ticket, a log shipper): a chain can only prove what happened after a hash \
                 you kept.
                 """)
@@ -77,6 +78,16 @@ struct AuditCommand: ParsableCommand {
             out["records"] = .int(report.records)
             out["head"] = .object(head)
             out["seconds"] = .raw(String(format: "%.3f", Date().timeIntervalSince(started)))
+            var sealed = JSONObjectWriter()
+            sealed["checked"] = .int(report.sealedChecked)
+            sealed["unreadable"] = .int(report.sealedUnreadable)
+            if let first = report.firstUnreadable {
+                var object = JSONObjectWriter()
+                object["seq"] = .int(Int(first.sequence))
+                object["reason"] = .string(first.reason)
+                sealed["first_unreadable"] = .object(object)
+            }
+            out["sealed"] = .object(sealed)
             if let broken = report.firstBreak {
                 var object = JSONObjectWriter()
                 object["seq"] = .int(Int(broken.sequence))
@@ -88,6 +99,10 @@ struct AuditCommand: ParsableCommand {
             printOutput(Array(out.string.utf8))
             if let broken = report.firstBreak {
                 printError("audit: chain broken at \(broken)")
+                throw ExitCode(1)
+            }
+            if let first = report.firstUnreadable {
+                printError("audit: \(report.sealedUnreadable) of \(report.sealedChecked) sealed texts cannot be opened with the configured keys; first: record \(first.sequence): \(first.reason)")
                 throw ExitCode(1)
             }
         }

@@ -46,7 +46,7 @@ struct DecideCommand: ParsableCommand {
         let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
         let maxText = deployment.configuration.validation.maxLength * 4
         if jsonl {
-            let store = try Runtime.store(for: deployment, path: stateDB)
+            let store = try Runtime.store(for: deployment, path: stateDB, writer: true)
             let pipeline = DecisionPipeline(
                 rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
             // One line in, one line out, flushed: a decision is printed only
@@ -84,7 +84,7 @@ struct DecideCommand: ParsableCommand {
             throw ExitCode(Runtime.setupFailure)
         }
         // The store is opened only for a valid event: bad input creates no files.
-        let store = try Runtime.store(for: deployment, path: stateDB)
+        let store = try Runtime.store(for: deployment, path: stateDB, writer: true)
         let pipeline = DecisionPipeline(
             rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
         do {

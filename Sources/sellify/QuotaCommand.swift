@@ -58,7 +58,7 @@ struct QuotaCommand: ParsableCommand {
                 throw ExitCode(Runtime.setupFailure)
             }
             let deployment = try Runtime.deployment(configPath: location.options.config, poolSize: 1)
-            let store = try Runtime.store(for: deployment, path: location.stateDB)
+            let store = try Runtime.store(for: deployment, path: location.stateDB, writer: true)
             let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
             let time = try QuotaCommand.time(at)
             let quota = QuotaCommand.engine(deployment.configuration)

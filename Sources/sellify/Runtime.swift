@@ -32,8 +32,11 @@ enum Runtime {
         }
     }
 
+    /// `writer`: the command changes the store, so it takes the store's writer
+    /// lock (a second writer — e.g. a second `serve` — is refused, naming the holder).
     static func store(
-        for deployment: Deployment, path override: String?, announce: (String) -> Void = { printError("sellify: " + $0) }
+        for deployment: Deployment, path override: String?, writer: Bool = false,
+        announce: (String) -> Void = { printError("sellify: " + $0) }
     ) throws -> SQLiteStore {
         let configuration = deployment.configuration
         if configuration.store.type != .sqlite && override == nil {
@@ -44,7 +47,8 @@ enum Runtime {
         let path = override ?? deployment.loaded.resolve(configuration.store.path)
         let keys = try auditKeys(for: deployment, storePath: path, announce: announce)
         do {
-            return try SQLiteStore(configuration: .init(path: path, synchronous: configuration.store.synchronous, auditKeys: keys))
+            return try SQLiteStore(configuration: .init(
+                path: path, synchronous: configuration.store.synchronous, auditKeys: keys, exclusive: writer))
         } catch {
             printError("error: \(error)")
             throw ExitCode(setupFailure)

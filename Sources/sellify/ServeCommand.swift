@@ -68,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in SellifyLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "sellify")
 
-        let store = try Runtime.store(for: deployment, path: nil, announce: { logger.notice("\($0)") })
+        let store = try Runtime.store(for: deployment, path: nil, writer: true, announce: { logger.notice("\($0)") })
         let keys: APIKeyRing
         var generatedKey: String?
         if configuration.auth.apiKeys.isEmpty {

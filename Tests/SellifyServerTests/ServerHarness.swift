@@ -17,7 +17,7 @@ enum TestKey {
 
 /// A copy of the shipped deployment in a scratch folder, with its config
 /// edited by plain text replacement (so the shipped comments and layout stay).
-final class ServerDeployment {
+final class ServerDeployment: Sendable {
     let url: URL
 
     init(edits: [(String, String)] = [], configuredKeys: Bool = true) throws {

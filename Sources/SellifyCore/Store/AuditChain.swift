@@ -191,13 +191,18 @@ public struct AuditKeyring: Sendable {
             }
             let key = SymmetricKey(size: .bits256)
             let encoded = key.withUnsafeBytes { Data($0).base64EncodedString() }
-            try? fileManager.createDirectory(
-                atPath: (defaultKeyFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700])
-            guard fileManager.createFile(
-                atPath: defaultKeyFile, contents: Data((encoded + "\n").utf8), attributes: [.posixPermissions: 0o600])
-            else {
-                throw AuditKeyError("\(defaultKeyFile): cannot create the audit key file")
+            let created: Bool
+            do {
+                created = try SecretFile.createExclusively(defaultKeyFile, contents: Array((encoded + "\n").utf8))
+            } catch {
+                throw AuditKeyError("\(error.message) (the audit key file)")
+            }
+            guard created else {
+                // Another process created it first: use its key, never a second one.
+                guard let text = try? String(contentsOfFile: defaultKeyFile, encoding: .utf8) else {
+                    throw AuditKeyError("\(defaultKeyFile): exists but cannot be read")
+                }
+                return (AuditKeyring(keys: [Key(id: "local", key: try decodeKey(text, source: defaultKeyFile))]), nil)
             }
             return (AuditKeyring(keys: [Key(id: "local", key: key)]), defaultKeyFile)
         }

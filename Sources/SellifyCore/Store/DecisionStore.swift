@@ -194,13 +194,24 @@ public struct AuditVerification: Sendable, Equatable {
     /// The last good record: an operator can note its hash to anchor the chain externally.
     public var headSequence: Int64
     public var headHash: String
+    /// Sealed customer texts tried with the configured keys, and those that
+    /// did not open (a wrong or lost key: the chain can be whole and the text
+    /// still unreadable).
+    public var sealedChecked = 0
+    public var sealedUnreadable = 0
+    public var firstUnreadable: (sequence: Int64, reason: String)?
     public init(records: Int, firstBreak: AuditChain.Break?, headSequence: Int64, headHash: String) {
         self.records = records
         self.firstBreak = firstBreak
         self.headSequence = headSequence
         self.headHash = headHash
     }
-    public var isIntact: Bool { firstBreak == nil }
+    public var isIntact: Bool { firstBreak == nil && sealedUnreadable == 0 }
+    public static func == (a: Self, b: Self) -> Bool {
+        a.records == b.records && a.firstBreak == b.firstBreak && a.headSequence == b.headSequence && a.headHash == b.headHash
+            && a.sealedChecked == b.sealedChecked && a.sealedUnreadable == b.sealedUnreadable
+            && a.firstUnreadable?.sequence == b.firstUnreadable?.sequence
+    }
 }
 
 /// A stored audit record: the entry, its place in the chain, and its sealed part.
