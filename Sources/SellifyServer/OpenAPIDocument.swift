@@ -340,7 +340,7 @@ paths:
         - { name: conversation, in: query, schema: { type: string } }
         - { name: kind, in: query, schema: { type: string, examples: [decision, outbound_message, quota_reset] } }
         - { name: after, in: query, schema: { type: integer, minimum: 0 }, description: "Records after this sequence number (the previous page's next_after)." }
-        - { name: include, in: query, schema: { type: string, enum: [sensitive] }, description: "Open the sealed customer text with the server's audit keys (422 `no_audit_key` without)." }
+        - { name: include, in: query, schema: { type: string, enum: [sensitive] }, description: "Open the sealed customer text with the server's audit keys: needs the `sensitive` scope (403 without), 422 `no_audit_key` with no key configured; each use is audited (`sensitive_read`)." }
         - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
       responses:
         "200":

@@ -584,14 +584,33 @@ extension SellifyServer {
         guard include == nil || include == "sensitive" else {
             throw APIError.invalidParameter("include", "expected 'sensitive', got \"\(include!)\"")
         }
-        let keys = include == "sensitive" ? auditKeys : nil
-        if include == "sensitive" && keys == nil {
+        let sensitive = include == "sensitive"
+        if sensitive, let key = context.apiKey, !key.scopes.contains(.sensitive) {
+            throw APIError(.forbidden, "forbidden", "the key '\(key.name)' lacks the 'sensitive' scope (needed for include=sensitive)")
+        }
+        let keys = sensitive ? auditKeys : nil
+        if sensitive && keys == nil {
             throw APIError(.unprocessableContent, "no_audit_key", "no audit key is configured: sealed text cannot be opened")
         }
         let store = self.store
         let records: [AuditRecord]
         do {
             records = try await blocking.run { [query] in try store.auditRecords(query) }
+            if sensitive {
+                // Reading customer text is itself on the record: who, what and how much.
+                var summary = JSONObjectWriter()
+                summary["key"] = .string(context.apiKey?.name ?? "")
+                summary["records"] = .int(records.count)
+                summary["opened"] = .int(records.filter { $0.sealed != nil }.count)
+                summary["first_seq"] = records.first.map { .int(Int($0.sequence)) } ?? .null
+                summary["last_seq"] = records.last.map { .int(Int($0.sequence)) } ?? .null
+                summary["query"] = .string(request.uri.query ?? "")
+                let entry = AuditEntry(
+                    kind: "sensitive_read", at: Self.wallClock(), conversationID: query.conversationID, messageID: nil,
+                    summary: summary.string)
+                try await blocking.run { try store.appendAudit([entry]) }
+                metrics.counter(MetricCatalog.auditLogs).increment()
+            }
         } catch let error as StoreError {
             throw APIError.store(error)
         }

@@ -916,7 +916,7 @@ final class StoreWriterLock: @unchecked Sendable {
             if reason == EWOULDBLOCK {
                 let holder = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 throw StoreError(
-                    "open SQLite store at '\(storePath)': the store is in use by another process (\(holder.isEmpty ? "unknown holder" : holder), "
+                    "open SQLite store at '\(storePath)': the store is in use by another process (\(holder.isEmpty ? "one that is just starting" : holder), "
                     + "holding '\(path)'); one Sellify process writes a store at a time")
             }
             throw StoreError("open SQLite store at '\(storePath)': cannot lock '\(path)': \(String(cString: strerror(reason)))")

@@ -163,7 +163,7 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "Name of the key (shown in logs and audit records).")
         var name = "connector"
 
-        @Option(help: "Comma-separated scopes: decide, read, admin.")
+        @Option(help: "Comma-separated scopes: decide, read, admin, sensitive (customer text in the audit log).")
         var scopes = "decide,read"
 
         func run() throws {
@@ -171,7 +171,7 @@ struct KeysCommand: ParsableCommand {
             for part in scopes.split(separator: ",") {
                 let text = part.trimmingCharacters(in: .whitespaces)
                 guard let scope = Scope(rawValue: text) else {
-                    printError("error: --scopes: unknown scope '\(text)' (known: decide, read, admin)")
+                    printError("error: --scopes: unknown scope '\(text)' (known: decide, read, admin, sensitive)")
                     throw ExitCode(Runtime.setupFailure)
                 }
                 if !parsed.contains(scope) { parsed.append(scope) }

@@ -103,7 +103,7 @@ struct LifecycleTests {
         #expect(after != nil && after != before)
         let decision = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:h", "h1", "hola"))
         #expect(decision.json?["rules_version"] as? String == after)
-        #expect(server.stderr.contains("rules reloaded"))
+        #expect(eventually { server.stderr.contains("rules reloaded") })
     }
 
     @Test func firstStartGeneratesAKeyKeepsOnlyItsHashAndReusesIt() throws {

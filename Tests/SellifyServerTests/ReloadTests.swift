@@ -83,8 +83,8 @@ struct ReloadTests {
         try deployment.write("rules/decision.lua", "function decide(ctx)\n  return {action = \n")
         let degraded = try ServerProcess(deployment)
         defer { degraded.stop() }
-        #expect(degraded.stderr.contains("rules/decision.lua:3:"))
-        #expect(degraded.stderr.contains("serving DEGRADED from the last good rules"))
+        #expect(eventually { degraded.stderr.contains("rules/decision.lua:3:") })
+        #expect(eventually { degraded.stderr.contains("serving DEGRADED from the last good rules") })
         let ready = try degraded.client.request("GET", "/ready")
         #expect(ready.status == 200)
         #expect(ready.json?["status"] as? String == "degraded")
@@ -237,7 +237,7 @@ struct ConfigReloadTests {
         #expect((quota.json?["quotas"] as? [String: [String: Any]])?["messages_today"]?["limit"] as? Int == 150)
         let rules = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly)
         #expect(rules.json?["restart_required"] as? [String] == ["server"])
-        #expect(server.stderr.contains("changed settings need a restart to take effect"))
+        #expect(eventually { server.stderr.contains("changed settings need a restart to take effect") })
     }
 
     @Test func reloadRequiresTestsKeepsTheRunningRulesWhenATestFails() throws {

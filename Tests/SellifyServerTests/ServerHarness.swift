@@ -12,6 +12,7 @@ enum TestKey {
     static let decide = "sk_test_decide_read"
     static let readOnly = "sk_test_read_only"
     static let admin = "sk_test_admin_all"
+    static let auditor = "sk_test_sensitive_reader"
     static let unknown = "sk_test_not_configured"
 }
 
@@ -34,6 +35,7 @@ final class ServerDeployment: Sendable {
                     - { name: connector, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.decide))", scopes: [decide, read] }
                     - { name: dashboard, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.readOnly))", scopes: [read] }
                     - { name: operator, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.admin))", scopes: [decide, read, admin] }
+                    - { name: auditor, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.auditor))", scopes: [read, sensitive] }
 
                 """))
         }
@@ -91,11 +93,21 @@ final class ServerProcess: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         err.fileHandleForReading.readabilityHandler = { [errors] handle in
             let data = handle.availableData
-            if !data.isEmpty { errors.append(data) }
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                errors.finish()
+            } else {
+                errors.append(data)
+            }
         }
         out.fileHandleForReading.readabilityHandler = { [output] handle in
             let data = handle.availableData
-            if !data.isEmpty { output.append(data) }
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                output.finish()
+            } else {
+                output.append(data)
+            }
         }
         try process.run()
         let deadline = Date().addingTimeInterval(60)
@@ -130,9 +142,10 @@ final class ServerProcess: @unchecked Sendable {
     var client: HTTPTestClient { HTTPTestClient(port: port) }
     var pid: Int32 { process.processIdentifier }
 
-    /// Sends `signal` and waits for the exit status.
+    /// Sends `signal` and waits for the exit status, and for everything the
+    /// process wrote to stderr and stdout to have been read (so `stderr` is complete).
     @discardableResult
-    func stop(_ signal: Int32 = SIGTERM, timeout: TimeInterval = 30) -> Int32 {
+    func stop(_ signal: Int32 = SIGTERM, timeout: TimeInterval = 60) -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
@@ -141,6 +154,8 @@ final class ServerProcess: @unchecked Sendable {
             process.waitUntilExit()
             return -1
         }
+        errors.waitUntilFinished(seconds: timeout)
+        output.waitUntilFinished(seconds: timeout)
         return process.terminationStatus
     }
 
@@ -189,8 +204,14 @@ func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) t
 /// Text collected from a pipe on another thread.
 final class TextBuffer: Sendable {
     private let bytes = Mutex(Data())
+    private let finished = DispatchSemaphore(value: 0)
     func append(_ data: Data) { bytes.withLock { $0.append(data) } }
     var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
+    /// The writer closed the pipe: everything it wrote is in `text`.
+    func finish() { finished.signal() }
+    func waitUntilFinished(seconds: TimeInterval) {
+        if finished.wait(timeout: .now() + seconds) == .success { finished.signal() }
+    }
 }
 
 /// Polls `condition` until it holds or `seconds` pass. Tests synchronise on

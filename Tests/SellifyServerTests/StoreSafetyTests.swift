@@ -17,7 +17,7 @@ struct StoreSafetyTests {
         }
         #expect(running.count == 1, "\(refused)")
         #expect(refused.count == 1)
-        #expect(refused.first?.contains("the store is in use by another process (pid ") == true, "\(refused)")
+        #expect(refused.first?.contains("the store is in use by another process (") == true, "\(refused)")
         #expect(refused.first?.contains("sellify.db.lock") == true)
         #expect(refused.first?.contains("status 2") == true)
         let server = try #require(running.first)
@@ -90,5 +90,31 @@ struct StoreSafetyTests {
         _ = try sqlite(deployment.storePath, "DROP TRIGGER fail_writes; DROP TRIGGER fail_probe;")
         #expect(try server.client.request("GET", "/ready").status == 200)
         #expect(try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:r", "r1", "hola")).status == 200)
+    }
+
+    @Test func customerTextNeedsTheSensitiveScopeAndItsUseIsAudited() throws {
+        let server = try ServerProcess(try ServerDeployment())
+        defer { server.stop() }
+        let c = server.client
+        _ = try c.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:s", "s1", "mi número es secreto"))
+        for key in [TestKey.readOnly, TestKey.decide, TestKey.admin] {
+            let refused = try c.request("GET", "/api/v1/audit?kind=decision&include=sensitive", key: key)
+            #expect(refused.status == 403)
+            #expect(refused.text.contains("lacks the 'sensitive' scope"))
+            #expect(!refused.text.contains("secreto"))
+        }
+        // Without include, a read key sees that text exists, not the text.
+        let plain = try c.request("GET", "/api/v1/audit?kind=decision", key: TestKey.readOnly)
+        #expect(plain.status == 200 && !plain.text.contains("secreto"))
+        let opened = try c.request("GET", "/api/v1/audit?kind=decision&include=sensitive", key: TestKey.auditor)
+        #expect(opened.status == 200)
+        #expect(opened.text.contains("mi número es secreto"))
+        let trail = try c.request("GET", "/api/v1/audit?kind=sensitive_read", key: TestKey.readOnly)
+        let records = trail.json?["records"] as? [[String: Any]] ?? []
+        #expect(records.count == 1, "\(trail.text)")
+        let summary = records.first?["summary"] as? [String: Any]
+        #expect(summary?["key"] as? String == "auditor")
+        #expect(summary?["opened"] as? Int == 1)
+        #expect((summary?["query"] as? String)?.contains("include=sensitive") == true)
     }
 }

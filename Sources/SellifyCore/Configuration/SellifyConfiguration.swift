@@ -109,7 +109,9 @@ public struct ServerConfiguration: Sendable, Decodable, YAMLRecoverable {
 // MARK: - auth
 
 public enum Scope: String, ConfigEnum, Codable, Comparable {
-    case decide, read, admin
+    /// `sensitive`: reading customer text (`GET /api/v1/audit?include=sensitive`);
+    /// no key has it unless it is given, and every use is audited.
+    case decide, read, admin, sensitive
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
