@@ -163,6 +163,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Helpers shared by the test targets (a seeded generator for fuzz and property tests).
+        .target(name: "SellifyTestSupport", path: "Tests/SellifyTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "SellifyYAMLTests",
             dependencies: ["SellifyYAML"],
@@ -170,7 +172,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SellifyLuaTests",
-            dependencies: ["SellifyLua"],
+            dependencies: ["SellifyLua", "SellifyTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -182,7 +184,7 @@ let package = Package(
             name: "SellifyServerTests",
             dependencies: [
                 "SellifyServer", "SellifyCore", "SellifyStore", "SellifyMetrics", "SellifyPlugins", "SellifyYAML",
-                "SellifyAlertWebhook",
+                "SellifyAlertWebhook", "SellifyTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -191,7 +193,7 @@ let package = Package(
             name: "SellifyCoreTests",
             dependencies: [
                 "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyStore", "SellifyMetrics",
-                "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
+                "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout", "SellifyTestSupport",
             ],
             swiftSettings: swiftSettings
         ),

@@ -3,6 +3,7 @@ import SellifyCore
 import SellifyPlugins
 import SellifyStore
 import SellifyYAML
+import SellifyTestSupport
 import Testing
 
 /// Hostile YAML in the three file kinds (config, catalog, rule tests): deep

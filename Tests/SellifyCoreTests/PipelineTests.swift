@@ -4,6 +4,7 @@ import SellifyCore
 import SellifyPlugins
 import SellifyStore
 import Synchronization
+import SellifyTestSupport
 import Testing
 
 /// The shipped deployment, compiled once per test (pool of 2 states).
@@ -11,19 +12,6 @@ func shippedDeployment(poolSize: Int = 2) throws -> Deployment {
     try Deployment.load(
         configPath: repositoryRoot.appendingPathComponent("config.yaml").path, plugins: .builtin, environment: [:],
         poolSize: poolSize)
-}
-
-/// A deterministic pseudo-random generator (SplitMix64): the same seed gives
-/// the same events on every machine.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 enum EventGenerator {

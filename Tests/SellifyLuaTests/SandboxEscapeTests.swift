@@ -1,5 +1,6 @@
 import Foundation
 import SellifyLua
+import SellifyTestSupport
 import Testing
 
 /// What a hostile rule could do to the host before the sandbox closed each hole:
@@ -266,7 +267,7 @@ struct SandboxFuzzTests {
         let limits = LuaLimits(instructionBudget: 200_000, memoryLimitBytes: 8 << 20, patternStepBudget: 200_000, deadlineMilliseconds: 200)
         var rng = SystemRandomNumberGenerator()
         let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
-        var generator = Fuzz(state: seed)
+        var generator = SeededGenerator(state: seed)  // the seed is printed with any failure
         var state = try LuaState(limits: limits)
         try state.loadFile(id: "probe", source: "function probe(x) return x * 2 end", chunkName: "rules/probe.lua")
         var probe = try #require(try state.function(file: "probe", name: "probe"))
@@ -299,17 +300,5 @@ struct SandboxFuzzTests {
             state.collectGarbage()
             #expect(try state.call(probe, .integer(21)) == .integer(42), "seed \(seed), iteration \(iteration)\n\(source)")
         }
-    }
-}
-
-/// SplitMix64, seeded per run (the seed is printed with any failure).
-private struct Fuzz {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,24 +1,13 @@
 import Foundation
+import SellifyTestSupport
 import Testing
 
 /// Bad input of every kind is a 4xx, never a 5xx, and the server stays healthy.
 struct RobustnessTests {
-    /// A deterministic generator (the same 1,000 requests on every run).
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let paths = ["/api/v1/decisions", "/api/v1/validate", "/api/v1/generate", "/api/v1/messages", "/api/v1/quota/reset"]
 
     /// One malformed request of kind `index % 12`, as raw bytes.
-    static func malformed(_ index: Int, port: Int, rng: inout SplitMix) -> (kind: String, bytes: [UInt8]) {
+    static func malformed(_ index: Int, port: Int, rng: inout SeededGenerator) -> (kind: String, bytes: [UInt8]) {
         let path = paths[Int(rng.next() % UInt64(paths.count))]
         let valid = Array(event("wa:f", "f\(index)", "¿cuánto cuesta el Plan Premium?").utf8)
         func post(_ body: [UInt8], type: String = "application/json", extra: String = "", target: String? = nil) -> [UInt8] {
@@ -79,7 +68,7 @@ struct RobustnessTests {
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         let client = server.client
-        var rng = SplitMix(state: 0x5E11_1F7)
+        var rng = SeededGenerator(state: 0x5E11_1F7)
         // Warm up, then take the memory baseline.
         for i in 0..<50 { _ = try client.json("POST", "/api/v1/decisions", key: TestKey.admin, event("wa:w", "w\(i)", "hola")) }
         let baseline = try #require(server.residentKiB)
