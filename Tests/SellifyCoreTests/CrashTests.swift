@@ -2,7 +2,6 @@ import Foundation
 import SellifyCore
 import SellifyPlugins
 import SellifyStore
-import Synchronization
 import Testing
 
 /// `kill -9` in the middle of a load of decisions: nothing the process
@@ -30,15 +29,11 @@ struct CrashTests {
         // The writer stays at most 100 events ahead of the answers read, so the
         // process is mid-load when it is killed (after 150 answers, at most 250 of
         // the 400 events have been sent) however fast the machine is.
-        let answersRead = Atomic<Int>(0)
-        let stopWriting = Atomic<Bool>(false)
+        let progress = WriterGate()
         let writerDone = DispatchSemaphore(value: 0)
         let writer = Thread {
             for (index, event) in events.enumerated() {
-                while index >= answersRead.load(ordering: .relaxed) + 100 && !stopWriting.load(ordering: .relaxed) {
-                    usleep(1000)
-                }
-                if stopWriting.load(ordering: .relaxed) { break }
+                guard progress.waitForRoom(before: index, ahead: 100) else { break }
                 input.fileHandleForWriting.write(Data((event + "\n").utf8))
             }
             writerDone.signal()
@@ -55,9 +50,9 @@ struct CrashTests {
             let text = String(decoding: received, as: UTF8.self)
             lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
             if !text.hasSuffix("\n") { lines.removeLast() }
-            answersRead.store(lines.count, ordering: .relaxed)
+            progress.answered(lines.count)
         }
-        stopWriting.store(true, ordering: .relaxed)
+        progress.stop()
         writerDone.wait()
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -107,5 +102,35 @@ struct CrashTests {
         let finalUsed = try SQLiteStore(configuration: .init(path: database)).usage(of: [messages])[messages] ?? 0
         #expect(finalUsed == responded)
         #expect(responded == min(count, 200))  // the daily limit of the shipped config
+    }
+}
+
+/// Lets a writer run at most `ahead` events before the answers read so far,
+/// until stopped: a condition variable, signalled by the reader.
+final class WriterGate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var answers = 0
+    private var stopped = false
+
+    func answered(_ count: Int) {
+        condition.lock()
+        answers = count
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until event `index` may be written; false once stopped.
+    func waitForRoom(before index: Int, ahead: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while index >= answers + ahead && !stopped { condition.wait() }
+        return !stopped
     }
 }

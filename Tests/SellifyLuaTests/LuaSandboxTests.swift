@@ -3,7 +3,7 @@ import SellifyLua
 import Testing
 
 /// Loads `source` as `rules/test.lua` in a fresh state and returns its `run` function.
-private func load(
+func load(
     _ source: String,
     limits: LuaLimits = LuaLimits(instructionBudget: 200_000, memoryLimitBytes: 8 << 20, patternStepBudget: 200_000)
 ) throws -> (LuaState, LuaState.Function) {
@@ -14,7 +14,7 @@ private func load(
 }
 
 /// A state must keep working after any failure.
-private func expectHealthy(_ state: LuaState) throws {
+func expectHealthy(_ state: LuaState) throws {
     try state.loadFile(id: "probe", source: "function probe(x) return x * 2 end", chunkName: "rules/probe.lua")
     let probe = try #require(try state.function(file: "probe", name: "probe"))
     #expect(try state.call(probe, 21) == .integer(42))
@@ -109,6 +109,16 @@ struct HostileScriptTests {
 }
 
 struct LuaLoadingTests {
+    @Test func anUnusedBrokenLibraryIsAnErrorAtLoad() throws {
+        let state = try LuaState()
+        let error = #expect(throws: LuaError.self) {
+            try state.addLibrary(name: "broken", source: "local M = {\nreturn M\n", chunkName: "rules/lib/broken.lua")
+        }
+        #expect(error?.kind == .syntax)
+        #expect(error?.file == "rules/lib/broken.lua")
+        #expect(error?.line == 2)
+    }
+
     @Test func syntaxErrorNamesFileAndLine() throws {
         let state = try LuaState()
         let error = #expect(throws: LuaError.self) {

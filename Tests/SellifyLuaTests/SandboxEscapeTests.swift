@@ -10,20 +10,6 @@ import Testing
 private let testLimits = LuaLimits(
     instructionBudget: 200_000, memoryLimitBytes: 8 << 20, patternStepBudget: 200_000, deadlineMilliseconds: 2000)
 
-private func load(_ source: String, limits: LuaLimits = testLimits) throws -> (LuaState, LuaState.Function) {
-    let state = try LuaState(limits: limits)
-    try state.loadFile(id: "test", source: source, chunkName: "rules/test.lua")
-    let run = try #require(try state.function(file: "test", name: "run"))
-    return (state, run)
-}
-
-private func expectHealthy(_ state: LuaState) throws {
-    let id = "probe-\(UUID().uuidString)"
-    try state.loadFile(id: id, source: "function probe(x) return x * 2 end", chunkName: "rules/probe.lua")
-    let probe = try #require(try state.function(file: id, name: "probe"))
-    #expect(try state.call(probe, .integer(21)) == .integer(42))
-}
-
 struct CLevelWorkTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String
@@ -50,7 +36,7 @@ struct CLevelWorkTests {
 
     @Test(arguments: cases)
     func isBoundedByTheBudget(_ hostile: Case) throws {
-        let (state, run) = try load("function run()\n  \(hostile.body)\nend\n")
+        let (state, run) = try load("function run()\n  \(hostile.body)\nend\n", limits: testLimits)
         let error = #expect(throws: LuaError.self) { try state.call(run) }
         #expect(error?.kind == hostile.kind, "got: \(error?.description ?? "nil")")
         if hostile.kind == .runtime {
@@ -213,18 +199,6 @@ struct LibraryIsolationTests {
     @Test func theEnvironmentsMetatableIsHidden() throws {
         let (state, run) = try load("local mt = getmetatable(_ENV)\nfunction run() return mt end")
         #expect(try state.call(run) == .bool(false))
-    }
-}
-
-struct LibraryCompileTests {
-    @Test func anUnusedBrokenLibraryIsAnErrorAtLoad() throws {
-        let state = try LuaState()
-        let error = #expect(throws: LuaError.self) {
-            try state.addLibrary(name: "broken", source: "local M = {\nreturn M\n", chunkName: "rules/lib/broken.lua")
-        }
-        #expect(error?.kind == .syntax)
-        #expect(error?.file == "rules/lib/broken.lua")
-        #expect(error?.line == 2)
     }
 }
 

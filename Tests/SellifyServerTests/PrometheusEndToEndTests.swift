@@ -95,19 +95,21 @@ struct PrometheusEndToEndTests {
             process.waitUntilExit()
         }
         let p = HTTPTestClient(port: port, timeoutSeconds: 10)
-        // Wait for several scrapes (rate() needs two samples in its range).
+        // Wait for several scrapes (rate() needs two samples in its range), with
+        // more traffic after each new scrape, so rates have something to show.
         var scrapes = 0
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
+        var trafficAt = -1
+        _ = eventually {
             if let result = try? query(p, #"count_over_time(up{job="sellify"}[1m])"#),
                let value = (result.first?["value"] as? [Any])?.last as? String, let count = Double(value)
             {
                 scrapes = Int(count)
-                if scrapes >= 4 { break }
             }
-            // More traffic between scrapes, so rates have something to show.
-            _ = try? c.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:x", "x\(UUID().uuidString)", "hola"))
-            Thread.sleep(forTimeInterval: 0.5)  // pacing only: the loop ends on the scrape count
+            if scrapes != trafficAt {
+                _ = try? c.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:x", "x\(UUID().uuidString)", "hola"))
+                trafficAt = scrapes
+            }
+            return scrapes >= 4
         }
         #expect(scrapes >= 4, "Prometheus did not scrape sellify")
         let up = try query(p, #"up{job="sellify"}"#)

@@ -110,14 +110,11 @@ final class ServerProcess: @unchecked Sendable {
             }
         }
         try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if let port = Self.port(in: stderr) {
-                self.port = port
-                return
-            }
-            if !process.isRunning { break }
-            Thread.sleep(forTimeInterval: 0.02)
+        // Up once the banner names the port; given up when the process exits first.
+        _ = eventually { Self.port(in: stderr) != nil || !process.isRunning }
+        if let port = Self.port(in: stderr) {
+            self.port = port
+            return
         }
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
@@ -147,8 +144,7 @@ final class ServerProcess: @unchecked Sendable {
     @discardableResult
     func stop(_ signal: Int32 = SIGTERM, timeout: TimeInterval = 60) -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        _ = eventually(timeout) { !process.isRunning }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
