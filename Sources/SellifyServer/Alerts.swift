@@ -56,7 +56,7 @@ final class AlertCenter: Sendable {
         }
     }
 
-    static func now() -> Timestamp { Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) }
+    static func now() -> Timestamp { Timestamp.now() }
 
     /// Raises alerts (de-duplicated); never blocks.
     func raise(_ events: [AlertEvent], at now: Timestamp = AlertCenter.now()) {

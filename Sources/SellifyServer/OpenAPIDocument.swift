@@ -98,6 +98,10 @@ paths:
         The decision is durable (quota consumption, conversation, audit record) before it is
         returned. Posting the same `message_id` again returns the stored decision byte for byte
         (with `Idempotent-Replayed: true`) and consumes nothing. `?trace=true` adds the stage trace.
+        Every window and cooldown is judged on the server's clock as the request arrives
+        (`decided_at` in the answer); `received_at` is the connector's claim, recorded and given
+        to the rules, and refused (400, field `received_at`) when further ahead of the server's
+        clock than `server.max_clock_skew`.
       operationId: decide
       parameters:
         - { name: trace, in: query, required: false, schema: { type: boolean } }
@@ -207,7 +211,9 @@ paths:
         audited. Idempotent by `message_id`. It is counted even over a limit (the channel saw
         it; `over_limit` names the quotas now exceeded). To ask before sending, set
         `check_quota: true`: then 409 `quota_exhausted` when it would exceed a quota, and nothing
-        is recorded.
+        is recorded. It is counted in the windows of the server's time (`recorded_at`); `sent_at`
+        is the connector's claim, kept, and refused (400) when further ahead of the server's
+        clock than `server.max_clock_skew`.
       operationId: recordMessage
       requestBody:
         required: true
@@ -221,7 +227,7 @@ paths:
                 conversation_id: { type: string, minLength: 1, maxLength: 256 }
                 message_id: { type: string, minLength: 1, maxLength: 256 }
                 type: { type: string, enum: [text, image, video], default: text }
-                sent_at: { type: string, format: date-time }
+                sent_at: { type: string, format: date-time, description: "When the connector says it was sent (a claim: kept, never used for a window)." }
                 sent_by: { type: string, description: Who sent it (kept in the audit record). }
                 check_quota: { type: boolean, default: false, description: "Refuse (409) instead of recording when a quota would be exceeded." }
       responses:
@@ -231,12 +237,13 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [conversation_id, message_id, type, sent_at, counted, over_limit, quota]
+                required: [conversation_id, message_id, type, sent_at, recorded_at, counted, over_limit, quota]
                 properties:
                   conversation_id: { type: string }
                   message_id: { type: string }
                   type: { type: string }
                   sent_at: { type: string, format: date-time }
+                  recorded_at: { type: string, format: date-time, description: "The server's time it was counted at." }
                   counted: { type: boolean }
                   over_limit: { type: array, items: { type: string }, description: Quotas now over their limit. }
                   quota: { $ref: "#/components/schemas/QuotaMap" }
@@ -510,7 +517,7 @@ components:
         message_id: { type: string, minLength: 1, maxLength: 256, description: The idempotency key. }
         type: { type: string, enum: [text, image, audio, video, sticker, location, contact, reaction], default: text }
         text: { type: string, description: Required for type text. }
-        received_at: { type: string, format: date-time }
+        received_at: { type: string, format: date-time, description: "When the connector says it received the message (a claim: recorded and given to rules, never used for a window or a cooldown)." }
     QuotaStatus:
       type: object
       required: [used, limit]
@@ -528,11 +535,12 @@ components:
         videos_week: { $ref: "#/components/schemas/QuotaStatus" }
     Decision:
       type: object
-      required: [decision_id, conversation_id, message_id, action, rule, reason, conversation, quota, rules_version]
+      required: [decision_id, conversation_id, message_id, decided_at, action, rule, reason, conversation, quota, rules_version]
       properties:
         decision_id: { type: string }
         conversation_id: { type: string }
         message_id: { type: string }
+        decided_at: { type: string, format: date-time, description: "The server's time of the decision, read as the request arrived; windows and cooldowns follow it." }
         action: { type: string, enum: [RespondText, RespondImage, RespondVideo, Escalate, Ignore] }
         rule: { type: string }
         reason: { type: string }

@@ -153,12 +153,17 @@ extension SellifyServer {
     // MARK: - Decide
 
     func decide(_ request: Request, _ context: SellifyRequestContext) async throws -> Response {
+        // The decision's time is the server's, read once as the request arrives.
+        let decidedAt = clock.now()
         let bytes = try await body.bytes(request)
         let engine = engine.snapshot
+        let configuration = engine.deployment.configuration
         let event: MessageEvent
         do {
             event = try MessageEvent.parse(
-                json: bytes, maxTextLength: engine.deployment.configuration.validation.maxLength * 4, maxDepth: body.maxDepth)
+                json: bytes, maxTextLength: configuration.validation.maxLength * 4, maxDepth: body.maxDepth)
+            try event.receivedAt.checkClaim(
+                field: "received_at", now: decidedAt, maxSkew: configuration.server.maxClockSkew)
         } catch {
             if error.field.isEmpty { throw APIError.malformedJSON(error.message) }
             throw APIError.invalidField(error.field, error.message)
@@ -166,9 +171,9 @@ extension SellifyServer {
         let trace = request.uri.queryParameters["trace"].map { $0 == "true" || $0 == "1" } ?? false
         let result: DecisionPipeline.Result
         do {
-            result = try await blocking.run { try engine.pipeline.decide(event, trace: trace) }
+            result = try await blocking.run { try engine.pipeline.decide(event, at: decidedAt, trace: trace) }
         } catch let error as StoreError {
-            if engine.deployment.configuration.alerts.conditions.storeErrors {
+            if configuration.alerts.conditions.storeErrors {
                 alerts.raise([AlertEvent(condition: "store_error", key: "store", severity: .critical, message: error.message)])
             }
             throw APIError.store(error)
@@ -178,13 +183,11 @@ extension SellifyServer {
         alerts.raise(result.alerts)
         if let validation = result.validation { alerts.recordValidation(valid: validation.valid) }
         if !result.resets.isEmpty {
+            let windows = engine.pipeline.calendar.windows(at: decidedAt)
             let found = result.resets.map { type in
-                Rollover(
-                    type: type, window: type == .daily ? engine.pipeline.calendar.windows(at: event.receivedAt).day
-                        : engine.pipeline.calendar.windows(at: event.receivedAt).week,
-                    observedAt: event.receivedAt)
+                Rollover(type: type, window: type == .daily ? windows.day : windows.week, observedAt: decidedAt)
             }
-            await observeRollovers(now: event.receivedAt, source: "decision", found: found)
+            await observeRollovers(now: decidedAt, source: "decision", found: found)
         }
         var headers: HTTPFields = [:]
         if result.replayed {
@@ -220,7 +223,7 @@ extension SellifyServer {
         var sensitive = JSONObjectWriter()
         sensitive["text"] = .string(text)
         try await audit(AuditEntry(
-            kind: "validation", at: Self.wallClock(), conversationID: nil, messageID: nil, summary: summary.string,
+            kind: "validation", at: clock.now(), conversationID: nil, messageID: nil, summary: summary.string,
             rulesVersion: engine.deployment.rules.version, sensitive: sensitive.string))
         return JSONResponse.make(.ok, result.jsonObject)
     }
@@ -294,7 +297,7 @@ extension SellifyServer {
             var sensitive = JSONObjectWriter()
             sensitive["text"] = .string(text)
             try await audit(AuditEntry(
-                kind: "generation", at: Self.wallClock(), conversationID: nil, messageID: nil, summary: summary.string,
+                kind: "generation", at: clock.now(), conversationID: nil, messageID: nil, summary: summary.string,
                 rulesVersion: engine.deployment.rules.version, sensitive: sensitive.string))
             if result.valid {
                 var body = JSONObjectWriter()
@@ -327,14 +330,13 @@ extension SellifyServer {
         metrics.counter(MetricCatalog.auditLogs).increment()
     }
 
-    static func wallClock() -> Timestamp { Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) }
-
     // MARK: - Outbound messages
 
     /// A message a person sent outside a decision: it counts toward the
     /// quotas (409 `quota_exhausted` when it would exceed one), updates the
     /// conversation, and is audited; idempotent by `message_id`.
     func outbound(_ request: Request, _ context: SellifyRequestContext) async throws -> Response {
+        let recordedAt = clock.now()
         let fields = try Fields(
             try await body.object(request),
             allowed: ["conversation_id", "message_id", "type", "sent_at", "sent_by", "check_quota"])
@@ -361,12 +363,18 @@ extension SellifyServer {
         guard let sentAt = try fields.timestamp("sent_at") else { throw APIError.invalidField("sent_at", "missing") }
         let sentBy = try fields.string("sent_by")
         let engine = engine.snapshot
+        do {
+            try sentAt.checkClaim(
+                field: "sent_at", now: recordedAt, maxSkew: engine.deployment.configuration.server.maxClockSkew)
+        } catch {
+            throw APIError.invalidField(error.field, error.message)
+        }
         let outcome: OutboundOutcome
         do {
             outcome = try await blocking.run {
                 try Self.recordOutbound(
                     engine: engine, conversationID: conversationID, messageID: messageID, action: action, type: typeName,
-                    sentAt: sentAt, sentBy: sentBy, checkQuota: checkQuota)
+                    sentAt: sentAt, recordedAt: recordedAt, sentBy: sentBy, checkQuota: checkQuota)
             }
         } catch let error as StoreError {
             throw APIError.store(error)
@@ -402,11 +410,13 @@ extension SellifyServer {
 
     static func recordOutbound(
         engine: EngineSnapshot, conversationID: String, messageID: String, action: Action, type: String,
-        sentAt: Timestamp, sentBy: String?, checkQuota: Bool
+        sentAt: Timestamp, recordedAt: Timestamp, sentBy: String?, checkQuota: Bool
     ) throws(StoreError) -> OutboundOutcome {
         let pipeline = engine.pipeline
         let store = pipeline.store
-        let windows = pipeline.calendar.windows(at: sentAt)
+        // Counted in the windows of the server's time, like a decision: `sent_at`
+        // is the connector's claim, recorded beside it.
+        let windows = pipeline.calendar.windows(at: recordedAt)
         let counters = pipeline.quota.counters(windows)
         let key = "outbound:" + messageID
         for _ in 0..<DecisionPipeline.maxAttempts {
@@ -419,7 +429,7 @@ extension SellifyServer {
             }
             var conversation = state.conversation
                 ?? ConversationRecord(id: conversationID, state: engine.deployment.configuration.conversation.initialState)
-            pipeline.conversations.recordReply(to: &conversation, at: sentAt)
+            pipeline.conversations.recordReply(to: &conversation, at: recordedAt)
             conversation.version = (state.conversation?.version ?? 0) + 1
             let consumption = pipeline.quota.consumption(for: action, windows)
             let status = pipeline.quota.status(usage: state.usage, consumption: consumption, windows)
@@ -428,6 +438,7 @@ extension SellifyServer {
             body["message_id"] = .string(messageID)
             body["type"] = .string(type)
             body["sent_at"] = .string(sentAt.description)
+            body["recorded_at"] = .string(recordedAt.description)
             body["counted"] = .bool(true)
             let over = status.filter { $0.value.used > $0.value.limit }.keys.map(\.rawValue).sorted()
             body["over_limit"] = .array(over.map { .string($0) })
@@ -436,12 +447,13 @@ extension SellifyServer {
             body["quota"] = .object(quota)
             var summary = JSONObjectWriter()
             summary["type"] = .string(type)
+            summary["sent_at"] = .string(sentAt.description)
             if let sentBy { summary["sent_by"] = .string(sentBy) }
             let commit = DecisionCommit(
-                messageID: key, conversation: conversation, expectedConversationVersion: state.conversation?.version,
+                messageID: key, decidedAt: recordedAt, conversation: conversation, expectedConversationVersion: state.conversation?.version,
                 expectedUsage: state.usage, consumption: consumption, decision: Array(body.string.utf8),
                 audit: [AuditEntry(
-                    kind: "outbound_message", at: sentAt, conversationID: conversationID, messageID: messageID,
+                    kind: "outbound_message", at: recordedAt, conversationID: conversationID, messageID: messageID,
                     summary: summary.string)])
             switch try store.commit(commit) {
             case .committed: return .recorded(Array(body.string.utf8), status)
@@ -461,7 +473,7 @@ extension SellifyServer {
             }
             return time
         }
-        return Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        return clock.now()
     }
 
     func quota(_ request: Request, _ context: SellifyRequestContext) async throws -> Response {
@@ -500,7 +512,7 @@ extension SellifyServer {
         guard let reset = QuotaScheduler.ResetType(rawValue: window) else {
             throw APIError.invalidField("window", "expected daily or weekly, got '\(window)'")
         }
-        let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        let now = clock.now()
         // `at` picks the window to reset; the audit record carries the real time.
         let at = try fields.timestamp("at") ?? now
         let engine = engine.snapshot
@@ -606,7 +618,7 @@ extension SellifyServer {
                 summary["last_seq"] = records.last.map { .int(Int($0.sequence)) } ?? .null
                 summary["query"] = .string(request.uri.query ?? "")
                 let entry = AuditEntry(
-                    kind: "sensitive_read", at: Self.wallClock(), conversationID: query.conversationID, messageID: nil,
+                    kind: "sensitive_read", at: clock.now(), conversationID: query.conversationID, messageID: nil,
                     summary: summary.string)
                 try await blocking.run { try store.appendAudit([entry]) }
                 metrics.counter(MetricCatalog.auditLogs).increment()
@@ -700,7 +712,7 @@ extension SellifyServer {
                 summary["diagnostics"] = .array(diagnostics.prefix(20).map { .string($0.description) })
                 version = engine.snapshot.deployment.rules.version
             }
-            let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+            let now = self.clock.now()
             try? store.appendAudit([AuditEntry(
                 kind: "rules_reload", at: now, conversationID: nil, messageID: nil, summary: summary.string,
                 rulesVersion: version)])
@@ -731,7 +743,7 @@ extension SellifyServer {
     }
 
     static func iso8601(_ date: Date) -> String {
-        Timestamp(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded())).description
+        Timestamp(date: date).description
     }
 }
 

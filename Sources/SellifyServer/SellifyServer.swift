@@ -46,6 +46,9 @@ public final class SellifyServer: Sendable {
     let logger: Logger
     let host: String
     let port: Int
+    /// The server's time of day: each decision's `decided_at`, the audit
+    /// records' times, the roll-over ticks.
+    let clock: any WallClock
     private let draining = Atomic<Bool>(false)
     /// How many times the rules watcher has compared the files (0 until its
     /// first look). `GET /api/v1/rules` shows it, so an operator — or a test —
@@ -59,9 +62,10 @@ public final class SellifyServer: Sendable {
     public init(
         deployment: Deployment, configPath: String, store: any DecisionStore, metrics: SellifyMetrics, keys: APIKeyRing,
         options: Options, logger: Logger, auditKeys: AuditKeyring? = nil, lastGood: LastGoodRules? = nil,
-        startFailure: [Diagnostic]? = nil
+        startFailure: [Diagnostic]? = nil, clock: any WallClock = SystemClock()
     ) throws(ExporterError) {
         self.auditKeys = auditKeys
+        self.clock = clock
         let configuration = deployment.configuration
         self.store = store
         self.metrics = metrics
@@ -104,7 +108,7 @@ public final class SellifyServer: Sendable {
         summary["result"] = .string("ok")
         summary["files"] = .int(engine.snapshot.fileDigests.count)
         try? store.appendAudit([AuditEntry(
-            kind: "rules_load", at: Self.wallClock(), conversationID: nil, messageID: nil, summary: summary.string,
+            kind: "rules_load", at: clock.now(), conversationID: nil, messageID: nil, summary: summary.string,
             rulesVersion: engine.snapshot.deployment.rules.version)])
         let inFlight = InFlightLimiter(limit: configuration.server.maxConcurrentRequests)
         metrics.refreshOnExposition { metrics in metrics.gauge(MetricCatalog.httpInFlight).set(to: Double(inFlight.current)) }
@@ -243,7 +247,7 @@ struct AuditRetention: Service {
     }
 
     func purge() {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = Timestamp.now().milliseconds
         let cutoff = Timestamp(milliseconds: now - Int64(retentionDays) * 86_400_000)
         do {
             let purged = try store.purgeAudit(before: cutoff) { count, sequence, hash in
@@ -289,7 +293,7 @@ struct RolloverService: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await server.observeRollovers(now: AlertCenter.now(), source: "clock")
+            await server.observeRollovers(now: server.clock.now(), source: "clock")
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(15)) }
             } catch {

@@ -291,7 +291,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
             throw StoreError("\(Self.operation(commit)): the conversation version must grow "
                 + "(read \(expected), writing \(commit.conversation.version))")
         }
-        let pending = PendingCommit(commit, createdAt: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+        let pending = PendingCommit(commit, createdAt: commit.decidedAt.milliseconds)
         let leads = committer.enqueue(pending)
         return Ticket(store: self, pending: pending, leads: leads)
     }
@@ -654,7 +654,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         do {
             try writer.write { db in
                 try db.execute(sql: "CREATE TABLE IF NOT EXISTS sellify_write_probe (at_ms INTEGER NOT NULL)")
-                try db.execute(sql: "INSERT INTO sellify_write_probe (at_ms) VALUES (?)", arguments: [Int64(Date().timeIntervalSince1970 * 1000)])
+                try db.execute(sql: "INSERT INTO sellify_write_probe (at_ms) VALUES (?)", arguments: [Timestamp.now().milliseconds])
                 try db.execute(sql: "DELETE FROM sellify_write_probe")
             }
             writeFailure.withLock { $0 = nil }

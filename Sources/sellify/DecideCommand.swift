@@ -13,6 +13,11 @@ struct DecideCommand: ParsableCommand {
             The decision is committed to the store (quota, conversation, idempotency); posting the \
             same message id again prints the stored decision. Exit 0 with a decision, 2 on a bad \
             event, config or store.
+
+            The decision's time (decided_at) is this machine's clock as each event is read, as in \
+            the server; every quota window and cooldown is judged on it. --at fixes it, so a run \
+            can be repeated exactly. The event's received_at is the connector's claim: recorded \
+            and given to the rules, and refused when it is further ahead than server.max_clock_skew.
             """
     )
 
@@ -36,15 +41,30 @@ struct DecideCommand: ParsableCommand {
     @Option(help: "Message type for --text.")
     var type = "text"
 
-    @Option(name: .customLong("received-at"), help: "RFC 3339 time for --text.")
-    var receivedAt = "2026-11-30T18:00:00Z"
+    @Option(name: .customLong("received-at"), help: "The connector's received_at for --text (default: the decision's time).")
+    var receivedAt: String?
+
+    @Option(help: "The decision's time, RFC 3339 (default: now, read as each event arrives).")
+    var at: String?
 
     @Flag(help: "Read one JSON event per line from stdin and print one decision (or error) per line.")
     var jsonl = false
 
     func run() throws {
+        let fixed: Timestamp?
+        if let at {
+            guard let time = Timestamp(rfc3339: at) else {
+                printError("error: --at: expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got \"\(at)\"")
+                throw ExitCode(Runtime.setupFailure)
+            }
+            fixed = time
+        } else {
+            fixed = nil
+        }
+        let clock: any WallClock = fixed.map { FixedClock($0) } ?? SystemClock()
         let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
         let maxText = deployment.configuration.validation.maxLength * 4
+        let maxSkew = deployment.configuration.server.maxClockSkew
         if jsonl {
             let store = try Runtime.store(for: deployment, path: stateDB, writer: true)
             let pipeline = DecisionPipeline(
@@ -53,9 +73,11 @@ struct DecideCommand: ParsableCommand {
             // after it is durable, so a reader never sees an uncommitted one.
             while let line = readLine(strippingNewline: true) {
                 if line.allSatisfy(\.isWhitespace) { continue }
+                let decidedAt = clock.now()
                 do {
                     let event = try MessageEvent.parse(json: Array(line.utf8), maxTextLength: maxText)
-                    printOutput(try pipeline.decide(event, trace: trace).bytes)
+                    try event.receivedAt.checkClaim(field: "received_at", now: decidedAt, maxSkew: maxSkew)
+                    printOutput(try pipeline.decide(event, at: decidedAt, trace: trace).bytes)
                 } catch {
                     var failure = JSONObjectWriter()
                     failure["error"] = .string("\(error)")
@@ -64,8 +86,10 @@ struct DecideCommand: ParsableCommand {
             }
             return
         }
+        let decidedAt = clock.now()
         let input: [UInt8]
         if let text {
+            let receivedAt = receivedAt ?? decidedAt.description
             var event = JSONObjectWriter()
             event["conversation_id"] = .string(conversation)
             event["message_id"] = .string(messageID ?? "cli:\(conversation):\(receivedAt):\(text.hashValueStable)")
@@ -79,6 +103,7 @@ struct DecideCommand: ParsableCommand {
         let event: MessageEvent
         do {
             event = try MessageEvent.parse(json: input, maxTextLength: maxText)
+            try event.receivedAt.checkClaim(field: "received_at", now: decidedAt, maxSkew: maxSkew)
         } catch {
             printError("error: bad event: \(error)")
             throw ExitCode(Runtime.setupFailure)
@@ -88,7 +113,7 @@ struct DecideCommand: ParsableCommand {
         let pipeline = DecisionPipeline(
             rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
         do {
-            let result = try pipeline.decide(event, trace: trace)
+            let result = try pipeline.decide(event, at: decidedAt, trace: trace)
             printOutput(result.bytes)
         } catch {
             printError("error: \(error)")

@@ -27,7 +27,7 @@ struct MetricsCommand: ParsableCommand {
         let pipeline = DecisionPipeline(
             rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
         // The wall clock picks the current quota windows; it never feeds a decision.
-        let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        let now = Timestamp.now()
         do {
             try metrics.loadState(from: store, quota: pipeline.quota, at: now)
         } catch {

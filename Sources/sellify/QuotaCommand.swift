@@ -59,7 +59,7 @@ struct QuotaCommand: ParsableCommand {
             }
             let deployment = try Runtime.deployment(configPath: location.options.config, poolSize: 1)
             let store = try Runtime.store(for: deployment, path: location.stateDB, writer: true)
-            let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+            let now = Timestamp.now()
             let time = try QuotaCommand.time(at)
             let quota = QuotaCommand.engine(deployment.configuration)
             let windows = quota.calendar.windows(at: time)
@@ -82,7 +82,7 @@ struct QuotaCommand: ParsableCommand {
     }
 
     static func time(_ text: String?) throws -> Timestamp {
-        guard let text else { return Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) }
+        guard let text else { return Timestamp.now() }
         guard let time = Timestamp(rfc3339: text) else {
             printError("error: --at: expected an RFC 3339 timestamp such as 2026-11-30T18:00:00Z, got \"\(text)\"")
             throw ExitCode(Runtime.setupFailure)

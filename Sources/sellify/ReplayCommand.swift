@@ -80,23 +80,25 @@ struct ReplayCommand: ParsableCommand {
         }
         if let last, records.count > last { records = Array(records.suffix(last)) }
 
-        var events: [(MessageEvent, String?)] = []
+        // Each decision is replayed at its recorded time (the record's `at` is
+        // the decision's decided_at), so windows and cooldowns come out as they did.
+        var events: [(MessageEvent, Timestamp, String?)] = []
         var unreadable = 0
         for record in records {
             guard let event = Self.event(from: record, keys: keys) else {
                 unreadable += 1
                 continue
             }
-            events.append((event, Self.field("action", in: record.entry.summary)))
+            events.append((event, record.entry.at, Self.field("action", in: record.entry.summary)))
         }
 
         let baselinePipeline = try Self.pipeline(current)
         let candidatePipeline = try Self.pipeline(candidate)
         var replayed: [Replayed] = []
         do {
-            for (event, recorded) in events {
-                guard let base = try baselinePipeline.decide(event).decision,
-                      let next = try candidatePipeline.decide(event).decision
+            for (event, decidedAt, recorded) in events {
+                guard let base = try baselinePipeline.decide(event, at: decidedAt).decision,
+                      let next = try candidatePipeline.decide(event, at: decidedAt).decision
                 else { continue }
                 replayed.append(Replayed(event: event, recordedAction: recorded, baseline: base, candidate: next))
             }
@@ -175,7 +177,10 @@ struct ReplayCommand: ParsableCommand {
         guard case .string(let text)? = fields["text"] else { return nil }
         var type = MessageType.text
         if case .string(let name)? = fields["type"], let parsed = MessageType(rawValue: name) { type = parsed }
-        return MessageEvent(conversationID: conversation, messageID: message, type: type, text: text, receivedAt: record.entry.at)
+        // The connector's claimed time is in the summary (records written before
+        // it was kept there were stamped with it).
+        let receivedAt = field("received_at", in: record.entry.summary).flatMap(Timestamp.init(rfc3339:)) ?? record.entry.at
+        return MessageEvent(conversationID: conversation, messageID: message, type: type, text: text, receivedAt: receivedAt)
     }
 
     static func field(_ key: String, in summary: String) -> String? {

@@ -96,7 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
             calendar: QuotaCalendar(timeZone: configuration.quotaTimeZone.timeZone, weekStart: configuration.quotas.weekStartsOn),
             warnRatio: configuration.quotas.warnRatio)
         do {
-            try metrics.loadState(from: store, quota: quota, at: Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)))
+            try metrics.loadState(from: store, quota: quota, at: Timestamp.now())
         } catch {
             printError("error: \(error)")
             throw ExitCode(Runtime.setupFailure)

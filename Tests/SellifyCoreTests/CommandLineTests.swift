@@ -111,6 +111,44 @@ struct DecideAndValidateCommandTests {
         #expect(result.stderr == message + "\n")
     }
 
+    /// `--at` fixes the decision's time: the same run gives the same bytes on any day.
+    @Test func decideAtIsReproducible() throws {
+        var outputs: [String] = []
+        for _ in 0..<2 {
+            let directory = try TemporaryDirectory()
+            try directory.copyShippedDeployment()
+            let result = try runSellify(
+                ["decide", "--state-db", "s.db", "--text", "¿cuánto cuesta el Plan Premium?", "--at", "2026-11-30T18:00:00Z"],
+                in: directory.url)
+            #expect(result.status == 0, "\(result.stderr)")
+            outputs.append(result.stdout)
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(outputs[0].contains(#""decided_at":"2026-11-30T18:00:00Z""#))
+    }
+
+    @Test(arguments: [
+        (["--received-at", "2026-11-30T19:00:00Z"], "error: bad event: received_at: 2026-11-30T19:00:00Z is 1h ahead of the server's clock (2026-11-30T18:00:00Z); server.max_clock_skew allows 5m"),
+        (["--received-at", "2026-11-30T18:05:01Z"], "error: bad event: received_at: 2026-11-30T18:05:01Z is 5m ahead of the server's clock (2026-11-30T18:00:00Z); server.max_clock_skew allows 5m"),
+    ])
+    func aClaimFarAheadOfTheDecisionTimeIsRefused(_ extra: [String], _ message: String) throws {
+        let directory = try TemporaryDirectory()
+        try directory.copyShippedDeployment()
+        let result = try runSellify(
+            ["decide", "--state-db", "s.db", "--text", "hola", "--at", "2026-11-30T18:00:00Z"] + extra, in: directory.url)
+        #expect(result.status == 2)
+        #expect(result.stderr == message + "\n")
+        #expect(!FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("s.db").path))
+    }
+
+    @Test func aBadDecisionTimeIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        try directory.copyShippedDeployment()
+        let result = try runSellify(["decide", "--text", "hola", "--at", "yesterday"], in: directory.url)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(#"--at: expected an RFC 3339 timestamp"#))
+    }
+
     @Test func aTextOverTheLimitIsRefused() throws {
         let directory = try TemporaryDirectory()
         try directory.copyShippedDeployment()

@@ -19,7 +19,8 @@ struct CrashTests {
         // A decider that reads events on stdin and prints each decision once committed.
         let process = Process()
         process.executableURL = try sellifyExecutable()
-        process.arguments = ["decide", "--jsonl", "--state-db", database]
+        // At a fixed decision time, so the counter's window is known.
+        process.arguments = ["decide", "--jsonl", "--at", "2026-11-30T18:00:00Z", "--state-db", database]
         process.currentDirectoryURL = directory.url
         let input = Pipe(), output = Pipe()
         process.standardInput = input
@@ -93,7 +94,8 @@ struct CrashTests {
         // The connector retries what it never got an answer for: the stored
         // decision comes back for a committed one, nothing is consumed twice,
         // and the final counter equals the responses given.
-        let retry = try runSellify(["decide", "--jsonl", "--state-db", database], in: directory.url, input: events.joined(separator: "\n") + "\n")
+        let retry = try runSellify(
+            ["decide", "--jsonl", "--at", "2026-11-30T18:00:01Z", "--state-db", database], in: directory.url, input: events.joined(separator: "\n") + "\n")
         let all = retry.stdout.split(separator: "\n").compactMap { line -> [String: Any]? in
             try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         }

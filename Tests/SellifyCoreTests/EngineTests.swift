@@ -225,3 +225,45 @@ struct JSONTests {
         #expect(o.string == #"{"alpha":"a\"b\n\u0001é","mid":[true,null],"zeta":1}"#)
     }
 }
+
+/// Two requests of one conversation can be stamped in one order and
+/// sequenced in the other (a few milliseconds apart): pacing never opens
+/// because a reply was recorded later than the time being judged.
+struct ClockOrderTests {
+    var engine: RateLimitEngine {
+        var cooldown = CooldownConfiguration()
+        cooldown.minInterval = .seconds(10)
+        cooldown.maxRepliesPerHour = 2
+        return RateLimitEngine(configuration: cooldown)
+    }
+
+    @Test func aReplyRecordedAfterTheTimeJudgedIsStillACooldown() {
+        var record = ConversationRecord(id: "c", state: "new")
+        record.lastOutboundAt = ts("2026-11-29T10:00:00.050Z")
+        record.recentReplies = [record.lastOutboundAt!]
+        let status = engine.status(of: record, at: ts("2026-11-29T10:00:00Z"))
+        #expect(status.active)
+        #expect(status.reason == "min_interval")
+        #expect(status.secondsLeft == 10)
+    }
+
+    @Test func laterRepliesCountInTheRollingHour() {
+        var record = ConversationRecord(id: "c", state: "new")
+        record.recentReplies = [ts("2026-11-29T10:00:00Z"), ts("2026-11-29T10:30:00Z")]
+        record.lastOutboundAt = record.recentReplies.last
+        let status = engine.status(of: record, at: ts("2026-11-29T10:20:00Z"))
+        #expect(status.active)
+        #expect(status.repliesLastHour == 2)
+    }
+
+    @Test func conversationTimesNeverMoveBackwards() {
+        let conversations = ConversationEngine(configuration: ConversationConfiguration())
+        var record = conversations.receive(nil, conversationID: "c", at: ts("2026-11-29T10:00:01Z"))
+        record = conversations.receive(record, conversationID: "c", at: ts("2026-11-29T10:00:00Z"))
+        #expect(record.lastInboundAt == ts("2026-11-29T10:00:01Z"))
+        conversations.recordReply(to: &record, at: ts("2026-11-29T10:00:01Z"))
+        conversations.recordReply(to: &record, at: ts("2026-11-29T10:00:00Z"))
+        #expect(record.lastOutboundAt == ts("2026-11-29T10:00:01Z"))
+        #expect(record.recentReplies == [ts("2026-11-29T10:00:00Z"), ts("2026-11-29T10:00:01Z")])
+    }
+}

@@ -19,7 +19,7 @@ struct MetricsTests {
             hooks: [StageMetricsHook(metrics: metrics)])
         let texts = ["Hola!", "How much is the Premium Plan?", "send me a photo of the Aurora Mug", "STOP", "asdf"]
         for (i, text) in texts.enumerated() {
-            let result = try pipeline.decide(MessageEvent(
+            let result = try pipeline.decideAsReceived(MessageEvent(
                 conversationID: "wa:\(i)", messageID: "m\(i)", text: text,
                 receivedAt: Timestamp(milliseconds: 1_764_525_600_000 + Int64(i) * 60_000)))
             metrics.record(result, quota: pipeline.quota)
@@ -113,7 +113,7 @@ struct MetricsTests {
             let store = try SQLiteStore(configuration: .init(path: path))
             let pipeline = DecisionPipeline(
                 rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
-            _ = try pipeline.decide(MessageEvent(
+            _ = try pipeline.decideAsReceived(MessageEvent(
                 conversationID: "wa:1", messageID: "m1", text: "How much is the Premium Plan?",
                 receivedAt: Timestamp(rfc3339: "2026-11-30T18:00:00Z")!))
         }

@@ -52,7 +52,7 @@ struct PipelineTests {
         var output = ""
         for line in events.split(separator: "\n") where !line.isEmpty {
             let event = try MessageEvent.parse(json: Array(line.utf8), maxTextLength: 4000)
-            output += String(decoding: try pipeline.decide(event).bytes, as: UTF8.self) + "\n"
+            output += String(decoding: try pipeline.decideAsReceived(event).bytes, as: UTF8.self) + "\n"
         }
         let golden = directory.appendingPathComponent("\(name).decisions.jsonl")
         if recordingGoldens { try output.write(to: golden, atomically: true, encoding: .utf8) }
@@ -67,9 +67,9 @@ struct PipelineTests {
         let event = MessageEvent(
             conversationID: "wa:1", messageID: "wamid.1", text: "How much is the Premium Plan?",
             receivedAt: Timestamp(rfc3339: "2026-11-30T18:00:00Z")!)
-        let first = try pipeline.decide(event)
-        let again = try pipeline.decide(event)
-        let laterRetry = try pipeline.decide(MessageEvent(
+        let first = try pipeline.decideAsReceived(event)
+        let again = try pipeline.decideAsReceived(event)
+        let laterRetry = try pipeline.decideAsReceived(MessageEvent(
             conversationID: "wa:1", messageID: "wamid.1", text: "How much is the Premium Plan?",
             receivedAt: Timestamp(rfc3339: "2026-11-30T19:00:00Z")!))
         #expect(!first.replayed)
@@ -90,7 +90,7 @@ struct PipelineTests {
         let store = try SQLiteStore.inMemory()
         let pipeline = DecisionPipeline(
             rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
-        let result = try pipeline.decide(MessageEvent(
+        let result = try pipeline.decideAsReceived(MessageEvent(
             conversationID: "wa:1", messageID: "m1", text: "hola", receivedAt: Timestamp(rfc3339: "2026-11-30T18:00:00Z")!))
         let decision = try #require(result.decision)
         #expect(decision.action == .escalate)
@@ -121,7 +121,7 @@ struct PipelineTests {
                 rules: deployment.rules, catalog: deployment.catalog, configuration: configuration,
                 store: try SQLiteStore.inMemory())
             return try events.map { event in
-                let result = try pipeline.decide(event)
+                let result = try pipeline.decideAsReceived(event)
                 return (event.conversationID, result.bytes, try #require(result.decision))
             }
         }
@@ -174,7 +174,7 @@ struct PipelineTests {
                     conversationID: "wa:\(worker)-\(i)", messageID: "m\(worker)-\(i)", text: "How much is the Premium Plan?",
                     receivedAt: at)
                 do {
-                    let result = try pipeline.decide(event)
+                    let result = try pipeline.decideAsReceived(event)
                     if result.decision?.action == .respondText { responses.withLock { $0 += 1 } }
                 } catch {
                     errors.withLock { $0.append("\(error)") }

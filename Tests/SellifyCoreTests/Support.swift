@@ -53,3 +53,11 @@ struct Shipped {
         rules = try RuleSet.compile(sources, catalog: catalog, configuration: loaded.configuration, poolSize: poolSize)
     }
 }
+
+extension DecisionPipeline {
+    /// Decides a scripted event as if the server had stamped it at its own
+    /// `received_at` (the connector's clock and the server's agree).
+    func decideAsReceived(_ event: MessageEvent, trace: Bool = false) throws(StoreError) -> Result {
+        try decide(event, at: event.receivedAt, trace: trace)
+    }
+}

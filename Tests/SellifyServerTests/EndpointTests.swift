@@ -35,6 +35,8 @@ struct EndpointTests {
         #expect(decision.status == 200)
         #expect(decision.json?["action"] as? String == "RespondText")
         #expect(decision.header("Idempotent-Replayed") == nil)
+        // Counted in the windows of the server's time, whatever the event's received_at says.
+        let decidedAt = try #require(decision.json?["decided_at"] as? String)
         let replay = try c.json("POST", "/api/v1/decisions", key: TestKey.decide, body)
         #expect(replay.status == 200)
         #expect(replay.body == decision.body)
@@ -58,18 +60,20 @@ struct EndpointTests {
                                  #"{"conversation_id":"wa:1","message_id":"out-1","type":"image","sent_at":"2026-11-30T18:05:00Z","sent_by":"ana"}"#)
         #expect(message.status == 200)
         #expect(message.json?["counted"] as? Bool == true)
+        #expect(message.json?["sent_at"] as? String == "2026-11-30T18:05:00Z")
+        #expect(message.json?["recorded_at"] is String)
 
-        let quota = try c.request("GET", "/api/v1/quota?at=2026-11-30T18:10:00Z", key: TestKey.readOnly)
+        let quota = try c.request("GET", "/api/v1/quota?at=\(decidedAt)", key: TestKey.readOnly)
         #expect(quota.status == 200)
         let quotas = quota.json?["quotas"] as? [String: [String: Any]]
         #expect(quotas?["messages_today"]?["used"] as? Int == 3)  // two decisions + the outbound image
         #expect(quotas?["images_today"]?["used"] as? Int == 1)
-        #expect(quotas?["messages_today"]?["window"] as? String == "day:2026-11-30")
+        #expect(quotas?["messages_today"]?["window"] as? String == (quota.json?["windows"] as? [String: String])?["day"])
 
-        let reset = try c.json("POST", "/api/v1/quota/reset", key: TestKey.admin, #"{"window":"daily","at":"2026-11-30T18:10:00Z"}"#)
+        let reset = try c.json("POST", "/api/v1/quota/reset", key: TestKey.admin, #"{"window":"daily","at":"\#(decidedAt)"}"#)
         #expect(reset.status == 200)
         #expect((reset.json?["previous"] as? [String: Int])?["messages_today"] == 3)
-        let afterReset = try c.request("GET", "/api/v1/quota?at=2026-11-30T18:10:00Z", key: TestKey.readOnly)
+        let afterReset = try c.request("GET", "/api/v1/quota?at=\(decidedAt)", key: TestKey.readOnly)
         #expect((afterReset.json?["quotas"] as? [String: [String: Any]])?["messages_today"]?["used"] as? Int == 0)
         #expect((afterReset.json?["quotas"] as? [String: [String: Any]])?["messages_week"]?["used"] as? Int == 3)
 

@@ -17,7 +17,8 @@ struct LifecycleTests {
         #expect(responses.allSatisfy { $0.status == 200 })
         #expect(Set(responses.map(\.body)).count == 1)
         #expect(responses.filter { $0.header("Idempotent-Replayed") == nil }.count == 1)
-        let quota = try server.client.request("GET", "/api/v1/quota?at=2026-11-30T18:00:00Z", key: TestKey.readOnly)
+        let decidedAt = try #require(responses.first?.json?["decided_at"] as? String)
+        let quota = try server.client.request("GET", "/api/v1/quota?at=\(decidedAt)", key: TestKey.readOnly)
         #expect((quota.json?["quotas"] as? [String: [String: Any]])?["messages_today"]?["used"] as? Int == 1)
         let audit = try server.client.request("GET", "/api/v1/audit?kind=decision", key: TestKey.readOnly)
         #expect((audit.json?["records"] as? [Any])?.count == 1)
@@ -268,8 +269,10 @@ struct AuditAndQuotaCommandTests {
 
     @Test func quotaResetIsAuditedAndAuditVerifyNamesATamperedRecord() throws {
         let deployment = try ServerDeployment()
-        let events = (0..<3).map { event("wa:q", "q\($0)", "¿cuánto cuesta el Plan Premium?", at: "2026-11-30T18:0\($0):00Z") }
-        let decided = try sellify(["decide", "--jsonl"], in: deployment, input: events.joined(separator: "\n") + "\n")
+        // Three conversations (one would be cooling down after its first answer), decided at a fixed time.
+        let events = (0..<3).map { event("wa:q\($0)", "q\($0)", "¿cuánto cuesta el Plan Premium?", at: "2026-11-30T18:0\($0):00Z") }
+        let decided = try sellify(
+            ["decide", "--jsonl", "--at", "2026-11-30T18:03:00Z"], in: deployment, input: events.joined(separator: "\n") + "\n")
         #expect(decided.status == 0)
         let reset = try sellify(["quota", "reset", "daily", "--at", "2026-11-30T18:05:00Z", "--by", "ops"], in: deployment)
         #expect(reset.status == 0)

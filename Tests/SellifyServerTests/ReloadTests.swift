@@ -224,6 +224,34 @@ struct ReplayTests {
     }
 }
 
+extension ReplayTests {
+    /// One conversation, three messages decided at one server time with
+    /// claims an hour apart: the first is answered, the others cool down —
+    /// and a replay, made at the recorded decision times, agrees with the log.
+    @Test func aReplayDecidesAtTheRecordedDecisionTimes() throws {
+        let deployment = try ServerDeployment()
+        let events = ["16", "17", "18"].enumerated().map { i, hour in
+            event("wa:r", "r\(i)", "¿cuánto cuesta el Plan Premium?", at: "2026-11-30T\(hour):00:00Z")
+        }
+        let decided = try run(
+            try sellifyExecutable().path, ["decide", "--jsonl", "--at", "2026-11-30T18:00:00Z", "--config", deployment.configPath],
+            input: events.joined(separator: "\n") + "\n")
+        #expect(decided.status == 0)
+        let rules = decided.output.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["rule"] as? String
+        }
+        #expect(rules == ["price_question", "cooldown", "cooldown"])
+        let rulesPath = deployment.url.appendingPathComponent("rules").path
+        let report = try run(
+            try sellifyExecutable().path, ["replay", "--config", deployment.configPath, "--rules", rulesPath, "--fail-on-change"])
+        #expect(report.status == 0, "\(report.output)")
+        let json = try #require(report.output.split(separator: "\n").first { $0.hasPrefix("{") })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["decisions"] as? Int == 3)
+        #expect(object["baseline_differs_from_log"] as? Int == 0)
+    }
+}
+
 struct ConfigReloadTests {
     @Test func aConfigReloadAppliesQuotasAndNamesWhatNeedsARestart() throws {
         let deployment = try ServerDeployment(edits: [(ReloadTests.modeWatch, "    mode: off\n")])

@@ -100,7 +100,7 @@ struct SQLiteStoreTests {
     ])
     func conversationRoundTrip(record: ConversationRecord) throws {
         let store = try SQLiteStore.inMemory()
-        let commit = DecisionCommit(messageID: "m", conversation: record, expectedConversationVersion: nil,
+        let commit = DecisionCommit(messageID: "m", decidedAt: Timestamp(milliseconds: 0), conversation: record, expectedConversationVersion: nil,
                                     expectedUsage: [:], consumption: [:], decision: [], audit: [])
         #expect(try store.commit(commit) == .committed)
         #expect(try store.conversation(id: record.id) == record)

@@ -47,7 +47,7 @@ func decisionCommit(
     }
     let decision = bytes ?? Array(#"{"action":"\#(consume.isEmpty ? "ignore" : "respond")","message":"\#(message)"}"#.utf8)
     return DecisionCommit(
-        messageID: message, conversation: record, expectedConversationVersion: expectedVersion,
+        messageID: message, decidedAt: time, conversation: record, expectedConversationVersion: expectedVersion,
         expectedUsage: read.usage, consumption: consume, decision: decision,
         audit: [AuditEntry(kind: "decision", at: time, conversationID: id, messageID: message,
                            summary: #"{"action":"\#(consume.isEmpty ? "ignore" : "respond")"}"#)])

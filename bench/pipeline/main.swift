@@ -130,7 +130,7 @@ if runBreakdown {
     func run(_ list: ArraySlice<MessageEvent>) -> [String: Int] {
         var actions: [String: Int] = [:]
         for event in list {
-            let (request, decision, _) = pipeline.evaluate(event, state: StoredState(
+            let (request, decision, _) = pipeline.evaluate(event, at: event.receivedAt, state: StoredState(
                 conversation: conversations[event.conversationID], usage: usage))
             conversations[event.conversationID] = request.conversation
             for (key, amount) in request.consumption { usage[key, default: 0] += amount }
@@ -181,7 +181,7 @@ for threadCount in runDurable ? [1, threads] : [] {
     DispatchQueue.concurrentPerform(iterations: threadCount) { worker in
         // Each worker takes whole conversations, so per-conversation order holds.
         for event in batch where Int(event.conversationID.dropFirst(3))! % threadCount == worker {
-            do { _ = try pipeline.decide(event) } catch { failures.withLock { $0 += 1 } }
+            do { _ = try pipeline.decide(event, at: event.receivedAt) } catch { failures.withLock { $0 += 1 } }
         }
     }
     let wall = wallSeconds() - wall0, cpu = cpuSeconds() - cpu0
@@ -231,7 +231,7 @@ func median(_ values: [Double]) -> Double {
         let cpu0 = cpuSeconds()
         for event in list {
             let stored = conversations[event.conversationID]
-            let (request, decision, _) = pipeline.evaluate(event, state: StoredState(conversation: stored, usage: usage))
+            let (request, decision, _) = pipeline.evaluate(event, at: event.receivedAt, state: StoredState(conversation: stored, usage: usage))
             conversations[event.conversationID] = request.conversation
             for (key, amount) in request.consumption { usage[key, default: 0] += amount }
             if record {
@@ -265,7 +265,7 @@ func median(_ values: [Double]) -> Double {
         let cpu0 = cpuSeconds()
         for event in list {
             do {
-                let result = try pipeline.decide(event)
+                let result = try pipeline.decide(event, at: event.receivedAt)
                 if record { metrics.record(result, quota: pipeline.quota) }
             } catch {
                 print("decide failed: \(error)")
@@ -308,7 +308,7 @@ func median(_ values: [Double]) -> Double {
         }
         let resolvedCall = (cpuSeconds() - cpu0) / Double(n)
         let sample = batch[2]
-        let (request, decision, _) = plain.evaluate(sample, state: StoredState(conversation: nil, usage: [:]))
+        let (request, decision, _) = plain.evaluate(sample, at: sample.receivedAt, state: StoredState(conversation: nil, usage: [:]))
         let m = n / 10
         cpu0 = cpuSeconds()
         for _ in 0..<m { recordEvaluated(metrics, request: request, decision: decision, resets: [], newConversation: false) }

@@ -61,7 +61,7 @@ public enum SampleContexts {
             conversationID: "sample:1", messageID: "sample-1", type: MessageType(rawValue: type) ?? .text, text: text,
             receivedAt: at)
         var request = DecisionRequest(
-            event: event, calendar: calendar, stored: StoredState(conversation: conversation, usage: usage),
+            event: event, decidedAt: at, calendar: calendar, stored: StoredState(conversation: conversation, usage: usage),
             conversation: conversation)
         request.normalized = TextNormalizer.normalize(text)
         request.classification = Classification(intent: intent, mediaRequest: media, language: language, products: products)

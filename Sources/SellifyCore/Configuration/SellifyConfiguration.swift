@@ -86,13 +86,18 @@ public struct ServerConfiguration: Sendable, Decodable, YAMLRecoverable {
     public var maxJSONDepth = 32
     /// How long a graceful shutdown waits for in-flight requests.
     public var shutdownTimeout = ConfigDuration.seconds(15)
+    /// How far ahead of the server's clock a connector's `received_at` or
+    /// `sent_at` may be before the request is refused (400 naming the field).
+    /// The claim never decides a window or a cooldown; this only catches a
+    /// connector whose clock or input is wrong.
+    public var maxClockSkew = ConfigDuration.seconds(300)
 
     public init() {}
     public static var yamlPlaceholder: Self { Self() }
     enum CodingKeys: String, CodingKey {
         case host, port, bodyLimit = "body_limit", requestTimeout = "request_timeout"
         case maxConcurrentRequests = "max_concurrent_requests", maxJSONDepth = "max_json_depth"
-        case shutdownTimeout = "shutdown_timeout"
+        case shutdownTimeout = "shutdown_timeout", maxClockSkew = "max_clock_skew"
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -103,6 +108,7 @@ public struct ServerConfiguration: Sendable, Decodable, YAMLRecoverable {
         maxConcurrentRequests = try c.decode(PositiveInt.self, .maxConcurrentRequests, default: maxConcurrentRequests)
         maxJSONDepth = try c.decode(PositiveInt.self, .maxJSONDepth, default: maxJSONDepth)
         shutdownTimeout = try c.decode(.shutdownTimeout, default: shutdownTimeout)
+        maxClockSkew = try c.decode(.maxClockSkew, default: maxClockSkew)
     }
 }
 

@@ -44,6 +44,8 @@ public struct Decision: Sendable, Equatable, Codable {
     public var decisionID: String
     public var conversationID: String
     public var messageID: String
+    /// The server's time of the decision (see `DecisionPipeline`).
+    public var decidedAt: Timestamp
     public var action: Action
     public var rule: String
     public var reason: String
@@ -62,12 +64,13 @@ public struct Decision: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case decisionID = "decision_id", conversationID = "conversation_id", messageID = "message_id"
+        case decidedAt = "decided_at"
         case action, rule, reason, text, media, product, language, intent, conversation, quota
         case rulesVersion = "rules_version", fallback, trace
     }
 
     public init(
-        decisionID: String, conversationID: String, messageID: String, action: Action, rule: String, reason: String,
+        decisionID: String, conversationID: String, messageID: String, decidedAt: Timestamp, action: Action, rule: String, reason: String,
         text: String? = nil, media: Media? = nil, product: String? = nil, language: String? = nil, intent: String? = nil,
         conversation: ConversationChange, quota: [String: QuotaStatus], rulesVersion: String, fallback: Bool? = nil,
         trace: [TraceEntry]? = nil
@@ -75,6 +78,7 @@ public struct Decision: Sendable, Equatable, Codable {
         self.decisionID = decisionID
         self.conversationID = conversationID
         self.messageID = messageID
+        self.decidedAt = decidedAt
         self.action = action
         self.rule = rule
         self.reason = reason

@@ -95,3 +95,27 @@ extension MessageEvent {
         return MessageEvent(conversationID: conversationID, messageID: messageID, type: type, text: text, receivedAt: receivedAt)
     }
 }
+
+extension Timestamp {
+    /// Refuses a connector's claimed time (`received_at`, `sent_at`) that is
+    /// further than `maxSkew` ahead of `now`, the server's clock. A claim in
+    /// the past is accepted as it is: it is recorded, never used to judge a
+    /// window or a cooldown.
+    public func checkClaim(field: String, now: Timestamp, maxSkew: ConfigDuration) throws(EventError) {
+        let ahead = milliseconds - now.milliseconds
+        guard ahead > maxSkew.milliseconds else { return }
+        throw EventError(
+            field: field,
+            message: "\(self) is \(Self.roughly(ahead)) ahead of the server's clock (\(now)); "
+                + "server.max_clock_skew allows \(maxSkew)")
+    }
+
+    /// `5d`, `3h`, `12m`, `40s`, `250ms`: the largest whole unit (rounded down).
+    static func roughly(_ milliseconds: Int64) -> String {
+        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        where milliseconds >= size {
+            return "\(milliseconds / size)\(unit)"
+        }
+        return "\(milliseconds)ms"
+    }
+}

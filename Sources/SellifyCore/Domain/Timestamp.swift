@@ -1,8 +1,7 @@
 public import Foundation
 
 /// An instant with millisecond precision, from an RFC 3339 string such as
-/// `2026-11-29T20:15:00Z` or `2026-11-29T14:15:00.250-06:00`. The pipeline's
-/// only clock is the event's own timestamp.
+/// `2026-11-29T20:15:00Z` or `2026-11-29T14:15:00.250-06:00`.
 public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     /// Milliseconds since 1970-01-01T00:00:00Z.
     public var milliseconds: Int64

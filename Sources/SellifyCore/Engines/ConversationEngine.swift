@@ -14,7 +14,7 @@ public struct ConversationEngine: Sendable {
     public func receive(_ stored: ConversationRecord?, conversationID: String, at time: Timestamp) -> ConversationRecord {
         var record = stored ?? ConversationRecord(id: conversationID, state: configuration.initialState)
         record.inboundCount += 1
-        record.lastInboundAt = time
+        record.lastInboundAt = max(record.lastInboundAt ?? time, time)
         return record
     }
 
@@ -34,10 +34,16 @@ public struct ConversationEngine: Sendable {
         return true
     }
 
-    /// Counts a reply sent at `time`; keeps the reply times of the last hour.
+    /// Counts a reply sent at `time`; keeps the reply times of the last hour,
+    /// oldest first. Times never move backwards: a reply stamped a moment
+    /// before the last one recorded is kept at its own time but the last
+    /// reply stays the latest.
     public func recordReply(to record: inout ConversationRecord, at time: Timestamp) {
         record.replyCount += 1
-        record.lastOutboundAt = time
-        record.recentReplies = record.recentReplies.filter { time.milliseconds - $0.milliseconds < 3_600_000 } + [time]
+        record.lastOutboundAt = max(record.lastOutboundAt ?? time, time)
+        let latest = record.lastOutboundAt!.milliseconds
+        var recent = record.recentReplies.filter { latest - $0.milliseconds < 3_600_000 }
+        recent.insert(time, at: recent.firstIndex(where: { $0 > time }) ?? recent.endIndex)
+        record.recentReplies = recent
     }
 }

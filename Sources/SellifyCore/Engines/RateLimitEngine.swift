@@ -1,5 +1,8 @@
 /// Per-conversation pacing: a minimum interval between replies and a maximum
-/// number of replies per rolling hour, judged on the event's clock.
+/// number of replies per rolling hour, judged on the server's clock (the
+/// decision's `decided_at`). A reply recorded later than `time` (two requests
+/// of one conversation stamped in one order and sequenced in the other)
+/// counts as just sent: pacing never opens because a clock is behind.
 public struct RateLimitEngine: Sendable {
     public let configuration: CooldownConfiguration
 
@@ -19,11 +22,11 @@ public struct RateLimitEngine: Sendable {
     public func status(of conversation: ConversationRecord?, at time: Timestamp) -> Status {
         let now = time.milliseconds
         let replies: [Timestamp] = conversation?.recentReplies ?? []
-        let recent = replies.filter { now - $0.milliseconds < 3_600_000 && $0.milliseconds <= now }
+        let recent = replies.filter { now - $0.milliseconds < 3_600_000 }
         var status = Status(active: false, secondsLeft: 0, repliesLastHour: recent.count,
                             maxRepliesPerHour: configuration.maxRepliesPerHour, reason: nil)
-        if let last = conversation?.lastOutboundAt?.milliseconds, now >= last {
-            let left = configuration.minInterval.milliseconds - (now - last)
+        if let last = conversation?.lastOutboundAt?.milliseconds {
+            let left = configuration.minInterval.milliseconds - max(0, now - last)
             if left > 0 {
                 status.active = true
                 status.secondsLeft = Int((left + 999) / 1000)
@@ -32,7 +35,8 @@ public struct RateLimitEngine: Sendable {
         }
         if recent.count >= configuration.maxRepliesPerHour, let oldest = recent.first {
             status.active = true
-            status.secondsLeft = max(status.secondsLeft, Int((3_600_000 - (now - oldest.milliseconds) + 999) / 1000))
+            let elapsed = max(0, now - oldest.milliseconds)
+            status.secondsLeft = max(status.secondsLeft, Int((3_600_000 - elapsed + 999) / 1000))
             status.reason = status.reason ?? "max_replies_per_hour"
         }
         return status

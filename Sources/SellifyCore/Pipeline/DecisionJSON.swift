@@ -104,6 +104,7 @@ extension Decision {
         o["decision_id"] = .string(decisionID)
         o["conversation_id"] = .string(conversationID)
         o["message_id"] = .string(messageID)
+        o["decided_at"] = .string(decidedAt.description)
         o["action"] = .string(action.rawValue)
         o["rule"] = .string(rule)
         o["reason"] = .string(reason)

@@ -4,8 +4,14 @@ public import SellifyLua
 
 /// Runs the engines of SPEC §3 for one message event and commits the result.
 ///
-/// A decision is a pure function of (event, stored state, catalog, config,
-/// rules): the pipeline reads the state, runs the stages without touching the
+/// A decision is a pure function of (event, decision time, stored state,
+/// catalog, config, rules). The decision time (`decided_at`) is the server's,
+/// stamped once by the caller as the event arrived and recorded with the
+/// decision and its audit record; the pipeline never reads a clock. The
+/// event's `received_at` is the connector's claim: recorded and given to
+/// rules, never used for a window, a cooldown or a conversation time.
+///
+/// The pipeline reads the state, runs the stages without touching the
 /// store, then commits quota consumption, conversation, idempotency record
 /// and audit entries in one transaction that checks nothing changed since the
 /// read. If something did (a concurrent decision), it reads again and
@@ -82,11 +88,11 @@ public final class DecisionPipeline: Sendable {
     /// decision for a message id decided before. Never throws for rule or stage
     /// failures (the fallback decides); throws only when the store cannot
     /// record anything at all.
-    public func decide(_ event: MessageEvent, trace: Bool = false) throws(StoreError) -> Result {
+    public func decide(_ event: MessageEvent, at decidedAt: Timestamp, trace: Bool = false) throws(StoreError) -> Result {
         // A repeated message id is found by the commit itself (`.duplicate`),
         // which saves a read on every new message; evaluating first is
         // harmless because evaluation writes nothing.
-        let counters = quota.counters(calendar.windows(at: event.receivedAt))
+        let counters = quota.counters(calendar.windows(at: decidedAt))
         for _ in 0..<Self.maxAttempts {
             // Read, evaluate and queue in one sequence (the sequencer's order is
             // the serial order), then wait for durability outside it, so
@@ -95,9 +101,9 @@ public final class DecisionPipeline: Sendable {
                 () throws(StoreError) -> (StoredState, DecisionRequest, Decision, [AlertEvent], any CommitTicket, DecisionSequencer.Token) in
                 var state = try store.state(conversationID: event.conversationID, counters: counters)
                 sequencer.overlay(&state, conversationID: event.conversationID)
-                let (request, decision, raised) = evaluate(event, state: state, trace: trace)
+                let (request, decision, raised) = evaluate(event, at: decidedAt, state: state, trace: trace)
                 let commit = DecisionCommit(
-                    messageID: event.messageID, conversation: request.conversation,
+                    messageID: event.messageID, decidedAt: decidedAt, conversation: request.conversation,
                     expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
                     consumption: request.consumption, decision: decision.jsonBytes(includeTrace: false), audit: request.audit)
                 let ticket = try store.submit(commit)
@@ -130,15 +136,16 @@ public final class DecisionPipeline: Sendable {
         throw StoreError("commit decision for message '\(event.messageID)': still contended after \(Self.maxAttempts) attempts")
     }
 
-    /// What would be decided for `event` given `state`, without reading or
-    /// writing the store: the pure part of a decision (replays and
+    /// What would be decided for `event` at `decidedAt` given `state`, without
+    /// reading or writing the store: the pure part of a decision (replays and
     /// benchmarks use it). Returns the request with what a commit would
     /// write, the decision and the alerts raised.
-    public func evaluate(_ event: MessageEvent, state: StoredState, trace wantTrace: Bool = false)
+    public func evaluate(_ event: MessageEvent, at decidedAt: Timestamp, state: StoredState, trace wantTrace: Bool = false)
         -> (DecisionRequest, Decision, [AlertEvent])
     {
-        let initial = conversations.receive(state.conversation, conversationID: event.conversationID, at: event.receivedAt)
-        var request = DecisionRequest(event: event, calendar: calendar, stored: state, conversation: initial)
+        let initial = conversations.receive(state.conversation, conversationID: event.conversationID, at: decidedAt)
+        var request = DecisionRequest(
+            event: event, decidedAt: decidedAt, calendar: calendar, stored: state, conversation: initial)
         var trace: [Decision.TraceEntry]? = wantTrace ? [] : nil
         var raised: [AlertEvent] = []
         do {
@@ -147,7 +154,7 @@ public final class DecisionPipeline: Sendable {
             // Any stage failure: the configured fallback decides. The
             // conversation keeps the inbound count; nothing is consumed.
             let conversation = conversations.receive(
-                state.conversation, conversationID: event.conversationID, at: event.receivedAt)
+                state.conversation, conversationID: event.conversationID, at: decidedAt)
             request.conversation = conversation
             request.previousState = state.conversation?.state ?? conversation.state
             request.action = configuration.rules.fallback.action
@@ -163,7 +170,7 @@ public final class DecisionPipeline: Sendable {
         raised += request.alerts
         if request.action.isResponse {
             request.consumption = quota.consumption(for: request.action, request.windows)
-            conversations.recordReply(to: &request.conversation, at: event.receivedAt)
+            conversations.recordReply(to: &request.conversation, at: decidedAt)
         }
         if request.quota.isEmpty { request.quota = quota.status(usage: state.usage, request.windows) }
         let after = quota.status(usage: state.usage, consumption: request.consumption, request.windows)
@@ -172,7 +179,7 @@ public final class DecisionPipeline: Sendable {
         request.conversation.version = (state.conversation?.version ?? 0) + 1
         let decision = Decision(
             decisionID: Self.decisionID(for: event.messageID), conversationID: event.conversationID,
-            messageID: event.messageID, action: request.action, rule: request.rule, reason: request.reason,
+            messageID: event.messageID, decidedAt: decidedAt, action: request.action, rule: request.rule, reason: request.reason,
             text: request.text, media: request.media, product: request.product?.id,
             language: request.classification?.language, intent: request.classification?.intent.rawValue,
             conversation: .init(state: request.conversation.state, previousState: request.previousState),

@@ -12,7 +12,7 @@ extension DecisionRequest {
         }
         let stored = self.stored.conversation
         let sinceReply: LuaValue = stored?.lastOutboundAt.map {
-            .integer(Int((event.receivedAt.milliseconds - $0.milliseconds) / 1000))
+            .integer(Int(max(0, decidedAt.milliseconds - $0.milliseconds) / 1000))
         } ?? .nil
         let cooldown = self.cooldown
         return .fields([
@@ -23,6 +23,8 @@ extension DecisionRequest {
                 "text": .string(event.text),
                 "normalized": .string(normalized?.text ?? ""),
                 "received_at": .string(event.receivedAt.description),
+                "decided_at": .string(decidedAt.description),
+                "age_seconds": .integer(Int((decidedAt.milliseconds - event.receivedAt.milliseconds) / 1000)),
                 "local_date": .string(local.date),
                 "local_time": .string(local.time),
                 "weekday": .integer(local.weekday),
@@ -68,6 +70,8 @@ extension DecisionRequest {
         summary["rules_version"] = .string(rulesVersion)
         summary["state"] = .string(conversation.state)
         summary["previous_state"] = .string(previousState)
+        // The connector's claim; the record's own time is the server's.
+        summary["received_at"] = .string(event.receivedAt.description)
         if fallback { summary["fallback"] = .bool(true) }
         if let validation { summary["valid"] = .bool(validation.valid) }
         // The customer's words are sealed by the store; the summary never has them.
@@ -75,7 +79,7 @@ extension DecisionRequest {
         sensitive["text"] = .string(event.text)
         sensitive["type"] = .string(event.type.rawValue)
         return AuditEntry(
-            kind: "decision", at: event.receivedAt, conversationID: event.conversationID, messageID: event.messageID,
+            kind: "decision", at: decidedAt, conversationID: event.conversationID, messageID: event.messageID,
             summary: summary.string, rulesVersion: rulesVersion, inputDigest: event.inputDigest, sensitive: sensitive.string)
     }
 }

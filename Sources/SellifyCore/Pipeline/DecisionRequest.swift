@@ -4,6 +4,11 @@ public import SellifyLua
 /// from the event and the state read from the store; stages fill it in.
 public struct DecisionRequest: Sendable {
     public let event: MessageEvent
+    /// The server's time of this decision, stamped once as the event arrived:
+    /// every window, cooldown and conversation time is judged on it (the
+    /// event's `received_at` is the connector's claim, given to rules only).
+    public let decidedAt: Timestamp
+    /// `decidedAt` in the account's time zone.
     public let local: QuotaCalendar.LocalTime
     public let windows: QuotaCalendar.Windows
     /// Conversation as read (nil: first message) and counter usage as read.
@@ -38,9 +43,13 @@ public struct DecisionRequest: Sendable {
     /// What the rules logged or counted during this decision.
     public var ruleEffects = LuaState.SideEffects()
 
-    public init(event: MessageEvent, calendar: QuotaCalendar, stored: StoredState, conversation: ConversationRecord) {
+    public init(
+        event: MessageEvent, decidedAt: Timestamp, calendar: QuotaCalendar, stored: StoredState,
+        conversation: ConversationRecord
+    ) {
         self.event = event
-        self.local = calendar.local(event.receivedAt)
+        self.decidedAt = decidedAt
+        self.local = calendar.local(decidedAt)
         self.windows = calendar.windows(for: local)
         self.stored = stored
         self.conversation = conversation

@@ -29,13 +29,13 @@ struct ConversationStage: PipelineStage {
     let engine: ConversationEngine
     func run(_ request: inout DecisionRequest) throws -> String {
         request.conversation = engine.receive(
-            request.stored.conversation, conversationID: request.event.conversationID, at: request.event.receivedAt)
+            request.stored.conversation, conversationID: request.event.conversationID, at: request.decidedAt)
         request.previousState = request.conversation.state
         return request.stored.conversation == nil ? "new" : "existing"
     }
 }
 
-/// 4. Quota usage in the event's windows.
+/// 4. Quota usage in the windows of the decision's time.
 struct QuotaStage: PipelineStage {
     let name = StageName.quota
     let engine: QuotaEngine
@@ -53,7 +53,7 @@ struct RateLimitStage: PipelineStage {
     let name = StageName.rateLimit
     let engine: RateLimitEngine
     func run(_ request: inout DecisionRequest) throws -> String {
-        let status = engine.status(of: request.stored.conversation, at: request.event.receivedAt)
+        let status = engine.status(of: request.stored.conversation, at: request.decidedAt)
         request.cooldown = status
         return status.active ? "cooldown" : "ok"
     }

@@ -69,6 +69,9 @@ public struct RuleTestFile: Sendable, Decodable {
         /// A decision case: the customer's message…
         public var message: String?
         public var type: MessageType?
+        /// The decision's time, the server's clock (`at:`); windows and cooldowns follow it.
+        public var at: Timestamp?
+        /// The connector's claimed time (`received_at:`), given to the rules.
         public var receivedAt: Timestamp?
         public var conversationID: String?
         public var given: Given?
@@ -85,7 +88,7 @@ public struct RuleTestFile: Sendable, Decodable {
             self.expect = expect
         }
         enum CodingKeys: String, CodingKey {
-            case name, message, type, receivedAt = "received_at", conversationID = "conversation_id", given, validate
+            case name, message, type, at, receivedAt = "received_at", conversationID = "conversation_id", given, validate
             case products, expect
         }
         public init(from decoder: any Decoder) throws {
@@ -94,6 +97,7 @@ public struct RuleTestFile: Sendable, Decodable {
             name = try c.decode(String.self, forKey: .name)
             message = try c.decodeIfPresent(String.self, forKey: .message)
             type = try c.decodeIfPresent(MessageTypeName.self, forKey: .type)?.type
+            at = try c.decodeIfPresent(Timestamp.self, forKey: .at)
             receivedAt = try c.decodeIfPresent(Timestamp.self, forKey: .receivedAt)
             conversationID = try c.decodeIfPresent(String.self, forKey: .conversationID)
             given = try c.decodeIfPresent(Given.self, forKey: .given)

@@ -24,6 +24,8 @@ public struct RuleTestRunner: Sendable {
     public let deployment: Deployment
     /// A new, empty store for each case.
     public let makeStore: @Sendable () throws -> any DecisionStore
+    /// When a case names no time: Monday 2026-11-30, 12:00 in Mexico City.
+    public static let defaultTime = Timestamp(rfc3339: "2026-11-30T18:00:00Z")!
 
     public init(deployment: Deployment, makeStore: @escaping @Sendable () throws -> any DecisionStore) {
         self.deployment = deployment
@@ -103,7 +105,11 @@ public struct RuleTestRunner: Sendable {
 
     private func runDecision(_ testCase: RuleTestFile.Case, into result: inout CaseResult) throws {
         let configuration = deployment.configuration
-        let receivedAt = testCase.receivedAt ?? Timestamp(rfc3339: "2026-11-30T18:00:00Z")!
+        // The decision's time is fixed (never the machine's clock), so a case
+        // decides the same way every day: `at:`, else `received_at:`, else a
+        // Monday evening.
+        let decidedAt = testCase.at ?? testCase.receivedAt ?? Self.defaultTime
+        let receivedAt = testCase.receivedAt ?? decidedAt
         let type = testCase.type ?? .text
         let event = MessageEvent(
             conversationID: testCase.conversationID ?? "test:1", messageID: "test-\(result.name)", type: type,
@@ -111,9 +117,9 @@ public struct RuleTestRunner: Sendable {
         let store = try makeStore()
         let pipeline = DecisionPipeline(rules: deployment.rules, catalog: deployment.catalog, configuration: configuration, store: store)
         if let given = testCase.given {
-            try seed(given, event: event, pipeline: pipeline, store: store)
+            try seed(given, event: event, at: decidedAt, pipeline: pipeline, store: store)
         }
-        let outcome = try pipeline.decide(event)
+        let outcome = try pipeline.decide(event, at: decidedAt)
         guard let decision = outcome.decision else {
             result.failures.append("the message was replayed, not decided")
             return
@@ -137,8 +143,11 @@ public struct RuleTestRunner: Sendable {
     }
 
     /// Writes the starting state through the store's own commit.
-    private func seed(_ given: RuleTestFile.Given, event: MessageEvent, pipeline: DecisionPipeline, store: any DecisionStore) throws {
-        let windows = pipeline.calendar.windows(at: given.at ?? event.receivedAt)
+    private func seed(
+        _ given: RuleTestFile.Given, event: MessageEvent, at decidedAt: Timestamp, pipeline: DecisionPipeline,
+        store: any DecisionStore
+    ) throws {
+        let windows = pipeline.calendar.windows(at: given.at ?? decidedAt)
         var consumption: [QuotaCounterKey: Int] = [:]
         for (name, used) in given.quota.sorted(by: { $0.key < $1.key }) {
             guard let quota = QuotaEngine.Quota(rawValue: name) else {
@@ -155,13 +164,13 @@ public struct RuleTestRunner: Sendable {
             conversation.recentReplies = [last]
         }
         if let count = given.repliesLastHour, count > 0 {
-            let last = given.lastReply ?? Timestamp(milliseconds: event.receivedAt.milliseconds - 60_000)
+            let last = given.lastReply ?? Timestamp(milliseconds: decidedAt.milliseconds - 60_000)
             conversation.recentReplies = (0..<count).map { Timestamp(milliseconds: last.milliseconds - Int64($0) * 1000) }.reversed()
             conversation.lastOutboundAt = last
             conversation.replyCount = count
         }
         let commit = DecisionCommit(
-            messageID: "seed:\(event.messageID)", conversation: conversation, expectedConversationVersion: nil,
+            messageID: "seed:\(event.messageID)", decidedAt: given.at ?? decidedAt, conversation: conversation, expectedConversationVersion: nil,
             expectedUsage: [:], consumption: consumption, decision: [], audit: [])
         guard case .committed = try store.commit(commit) else { throw StoreError("could not seed the test state") }
     }

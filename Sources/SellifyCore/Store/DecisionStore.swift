@@ -94,6 +94,8 @@ public struct AuditEntry: Sendable, Equatable, Codable {
 /// Everything one decision writes, committed in one transaction.
 public struct DecisionCommit: Sendable {
     public var messageID: String
+    /// The server's time of the decision, kept with the idempotency record.
+    public var decidedAt: Timestamp
     /// The conversation after the decision; its `version` is the read version + 1.
     public var conversation: ConversationRecord
     /// The version read (nil: the conversation did not exist). A different
@@ -108,10 +110,11 @@ public struct DecisionCommit: Sendable {
     public var audit: [AuditEntry]
 
     public init(
-        messageID: String, conversation: ConversationRecord, expectedConversationVersion: Int?,
+        messageID: String, decidedAt: Timestamp, conversation: ConversationRecord, expectedConversationVersion: Int?,
         expectedUsage: [QuotaCounterKey: Int], consumption: [QuotaCounterKey: Int], decision: [UInt8], audit: [AuditEntry]
     ) {
         self.messageID = messageID
+        self.decidedAt = decidedAt
         self.conversation = conversation
         self.expectedConversationVersion = expectedConversationVersion
         self.expectedUsage = expectedUsage
