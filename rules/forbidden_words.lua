@@ -14,10 +14,17 @@
 --   * `phrase` = plain text, matched at word boundaries (like rules/intents.lua):
 --     "no risk" matches "there is no risk" but not "no risky". Inflections are separate
 --     entries ("garantizado", "garantizada").
+--   * A `phrase` is ALSO found written apart, squeezed of everything but letters and
+--     digits: "gu ar an te ed", "guar·an·teed", "*g*uaranteed", "guarant€€d", "r!sk-free",
+--     "100 percent safe" — still starting and ending at word boundaries and within one
+--     sentence, so "no. Risk" is not "no risk". Prefer phrases (one per inflection).
+--   * Look-alike letters of other scripts (Cyrillic "а", small capitals "ɢᴜᴀʀᴀɴᴛᴇᴇᴅ"),
+--     invisible and filler characters, dashes of every kind are undone before matching.
 --   * `pattern` = a Lua pattern, for the few cases a phrase cannot express. Use them
---     sparingly (they are slower) and escape magic characters: "%%" is a literal "%",
---     "%-" a literal "-". `%f[%w]word%f[%W]` is the whole-word idiom (it keeps "cure" from
---     matching inside "secure").
+--     sparingly (they are slower, and see only the normalized text, never the squeezed
+--     one) and escape magic characters: "%%" is a literal "%", "%-" a literal "-".
+--     `%f[%w]word%f[%W]` is the whole-word idiom (it keeps "cure" from matching inside
+--     "secure").
 --   * Each entry has exactly one of `phrase` / `pattern`, a `category` (a label used in
 --     metrics and reports — keep the set small) and a `severity`: "block" or "warn".
 --
@@ -36,24 +43,51 @@
 
 forbidden = {
   -- false_claims ─────────────────────────────────────────────────────────────────────
+  -- Every inflection is its own phrase: phrases are also found written apart
+  -- ("gu ar an te ed", "risk-free", "100 percent safe"), which patterns are not.
   { phrase = "guaranteed",            category = "false_claims", severity = "block" },
-  -- garantizado, garantizada, garantizados, garantizadas
-  { pattern = "garantizad[oa]s?",     category = "false_claims", severity = "block" },
-  { pattern = "100%% ?safe",          category = "false_claims", severity = "block" },
-  { pattern = "100%% ?segur[oa]",     category = "false_claims", severity = "block" },
-  { pattern = "risk[%- ]?free",       category = "false_claims", severity = "block" },
+  { phrase = "guarantee",             category = "false_claims", severity = "block" },
+  { phrase = "guarantees",            category = "false_claims", severity = "block" },
+  { phrase = "guaranteeing",          category = "false_claims", severity = "block" },
+  { phrase = "garantizado",           category = "false_claims", severity = "block" },
+  { phrase = "garantizada",           category = "false_claims", severity = "block" },
+  { phrase = "garantizados",          category = "false_claims", severity = "block" },
+  { phrase = "garantizadas",          category = "false_claims", severity = "block" },
+  { phrase = "garantizamos",          category = "false_claims", severity = "block" },
+  { phrase = "garantizo",             category = "false_claims", severity = "block" },
+  { phrase = "garantiza",             category = "false_claims", severity = "block" },
+  { phrase = "garantizan",            category = "false_claims", severity = "block" },
+  { phrase = "100% safe",             category = "false_claims", severity = "block" },
+  { phrase = "100% seguro",           category = "false_claims", severity = "block" },
+  { phrase = "100% segura",           category = "false_claims", severity = "block" },
+  { phrase = "100% seguros",          category = "false_claims", severity = "block" },
+  { phrase = "100% seguras",          category = "false_claims", severity = "block" },
+  { phrase = "risk free",             category = "false_claims", severity = "block" },
   { phrase = "no risk",               category = "false_claims", severity = "block" },
+  { phrase = "zero risk",             category = "false_claims", severity = "block" },
   { phrase = "sin riesgo",            category = "false_claims", severity = "block" },
   { phrase = "sin riesgos",           category = "false_claims", severity = "block" },
+  { phrase = "cero riesgo",           category = "false_claims", severity = "block" },
+  { phrase = "cero riesgos",          category = "false_claims", severity = "block" },
   { phrase = "miracle",               category = "false_claims", severity = "block" },
+  { phrase = "miracles",              category = "false_claims", severity = "block" },
+  { phrase = "miraculous",            category = "false_claims", severity = "block" },
   { phrase = "milagro",               category = "false_claims", severity = "block" },
+  { phrase = "milagros",              category = "false_claims", severity = "block" },
   { phrase = "milagroso",             category = "false_claims", severity = "block" },
+  { phrase = "milagrosa",             category = "false_claims", severity = "block" },
+  { phrase = "milagrosos",            category = "false_claims", severity = "block" },
+  { phrase = "milagrosas",            category = "false_claims", severity = "block" },
   { phrase = "instant results",       category = "false_claims", severity = "block" },
   { phrase = "resultados inmediatos", category = "false_claims", severity = "block" },
 
   -- medical ──────────────────────────────────────────────────────────────────────────
-  -- cure, cures, cura, curas — as whole words only
-  { pattern = "%f[%w]cur[ae]s?%f[%W]", category = "medical", severity = "block" },
+  { phrase = "cure",                  category = "medical", severity = "block" },
+  { phrase = "cures",                 category = "medical", severity = "block" },
+  { phrase = "cured",                 category = "medical", severity = "block" },
+  { phrase = "cura",                  category = "medical", severity = "block" },
+  { phrase = "curas",                 category = "medical", severity = "block" },
+  { phrase = "curamos",               category = "medical", severity = "block" },
   { phrase = "lose weight fast",      category = "medical", severity = "block" },
   { phrase = "peso rapido",           category = "medical", severity = "block" },  -- "baja de peso rápido"
   { phrase = "no side effects",       category = "medical", severity = "block" },

@@ -38,13 +38,13 @@ struct ValidationTests {
         ("This plan is g.u.a.r.a.n.t.e.e.d!", "forbidden_word", "g.u.a.r.a.n.t.e.e.d"),
         ("It's ＧＵＡＲＡＮＴＥＥＤ", "forbidden_word", "ＧＵＡＲＡＮＴＥＥＤ"),
         ("It's gu@r4nteed", "forbidden_word", "gu@r4nteed"),
-        ("Resultado g4rant1zado, amigo.", "forbidden_pattern", "g4rant1zado"),
-        ("Está garantízado.", "forbidden_pattern", "garantízado"),
-        ("¡Es G-A-R-A-N-T-I-Z-A-D-A!", "forbidden_pattern", "G-A-R-A-N-T-I-Z-A-D-A"),
-        ("Es 100% seguro", "forbidden_pattern", "100% seguro"),
-        ("Totally R1SK-FREE", "forbidden_pattern", "R1SK-FREE"),
+        ("Resultado g4rant1zado, amigo.", "forbidden_word", "g4rant1zado"),
+        ("Está garantízado.", "forbidden_word", "garantízado"),
+        ("¡Es G-A-R-A-N-T-I-Z-A-D-A!", "forbidden_word", "G-A-R-A-N-T-I-Z-A-D-A"),
+        ("Es 100% seguro", "forbidden_word", "100% seguro"),
+        ("Totally R1SK-FREE", "forbidden_word", "R1SK-FREE"),
         ("Esto no es un m1l4gr0", "forbidden_word", "m1l4gr0"),
-        ("Cura la ansiedad", "forbidden_pattern", "Cura"),
+        ("Cura la ansiedad", "forbidden_word", "Cura"),
         ("Escríbeme al 5512345678", "forbidden_word", "Escríbeme al"),
         ("Hazte  RICO ya", "forbidden_word", "Hazte  RICO"),
     ])
@@ -61,8 +61,9 @@ struct ValidationTests {
         #expect(result.violations == [
             Violation(code: "forbidden_word", message: "forbidden claim 'guaranteed' (false_claims)", start: 6, end: 16),
         ])
-        let pattern = try validate("Es garantizado").violations
-        #expect(pattern.map(\.message) == ["forbidden claim 'garantizado' (false_claims, pattern 'garantizad[oa]s?')"])
+        let apart = try validate("Es ga ran ti za do").violations
+        #expect(apart.map(\.message) == ["forbidden claim 'garantizado' (false_claims), written apart"])
+        #expect(apart.map { span("Es ga ran ti za do", $0) } == ["ga ran ti za do"])
     }
 
     @Test func wordsInsideOtherWordsAreNotForbidden() throws {

@@ -36,7 +36,12 @@ public struct PhraseMatcher<Value: Sendable>: Sendable {
 
     public init(_ phrases: [(phrase: String, value: Value)]) {
         Folding.warmUp()
-        let normalized = phrases.map { TextNormalizer.normalize($0.phrase).text }
+        self.init(normalized: phrases.map { (TextNormalizer.normalize($0.phrase).text, $0.value) })
+    }
+
+    /// Phrases already in the form of the text they will be matched against.
+    init(normalized phrases: [(phrase: String, value: Value)]) {
+        let normalized = phrases.map(\.phrase)
         self.phrases = normalized
         values = phrases.map(\.value)
         lengths = normalized.map { $0.utf8.count }
@@ -131,6 +136,13 @@ public struct PhraseMatcher<Value: Sendable>: Sendable {
 
     /// Every match in the UTF-8 bytes `bytes`.
     public func matches(in bytes: UnsafeBufferPointer<UInt8>) -> [Match] {
+        matches(in: bytes) { start, end in
+            WordBoundary.isBoundary(after: end, in: bytes) && WordBoundary.isBoundary(before: start, in: bytes)
+        }
+    }
+
+    /// Every match `[start, end)` in `bytes` that `accept` keeps.
+    func matches(in bytes: UnsafeBufferPointer<UInt8>, accept: (_ start: Int, _ end: Int) -> Bool) -> [Match] {
         var found: [Match] = []
         guard !outputs.isEmpty else { return found }
         var sorted = true
@@ -142,11 +154,10 @@ public struct PhraseMatcher<Value: Sendable>: Sendable {
                     let first = Int(outputStarts[state]), last = Int(outputStarts[state + 1])
                     guard first != last else { continue }
                     let end = i + 1
-                    guard WordBoundary.isBoundary(after: end, in: bytes) else { continue }
                     for k in first..<last {
                         let phrase = Int(outputs[k])
                         let start = end - lengths[phrase]
-                        guard WordBoundary.isBoundary(before: start, in: bytes) else { continue }
+                        guard accept(start, end) else { continue }
                         if let previous = found.last,
                            (previous.range.lowerBound, previous.range.upperBound, previous.phraseIndex) > (start, end, phrase) {
                             sorted = false

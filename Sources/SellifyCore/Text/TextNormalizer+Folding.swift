@@ -164,7 +164,9 @@ enum Folding {
     }
 
     static func foldScalar(_ scalar: Unicode.Scalar, _ character: Character, _ index: Int32, into units: inout FoldedUnits) {
-        if let entry = table.entry(scalar.value) {
+        if let digit = decimalDigit(scalar) {
+            units.append(digit, index)
+        } else if let entry = table.entry(scalar.value) {
             for value in entry { units.append(value, index) }
         } else if isIdentity(scalar.value) {
             units.append(scalar.value, index)
@@ -181,14 +183,27 @@ enum Folding {
         }
     }
 
-    /// Combining marks (the accents of a decomposed letter) and invisible
-    /// format characters (zero-width space/joiners, soft hyphen, bidi controls).
+    /// Combining marks (the accents of a decomposed letter), invisible format
+    /// characters (zero-width space/joiners, soft hyphen, bidi controls) and
+    /// every other default-ignorable or blank filler: Hangul fillers (U+115F,
+    /// U+1160, U+3164, U+FFA0), variation selectors, the braille blank U+2800.
+    /// They render as nothing (or as a blank inside a word), so they are gone
+    /// before any matching.
     @inline(__always)
     static func isDropped(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {
-        case .nonspacingMark, .format: true
-        default: false
+        case .nonspacingMark, .format: return true
+        default: return scalar.value == 0x2800 || scalar.properties.isDefaultIgnorableCodePoint
         }
+    }
+
+    /// A decimal digit of any script (`٥`, `۵`, `५`, `５`) as its ASCII digit.
+    @inline(__always)
+    static func decimalDigit(_ scalar: Unicode.Scalar) -> UInt32? {
+        guard scalar.value >= 0x660, scalar.properties.numericType == .decimal,
+              let value = scalar.properties.numericValue, value >= 0, value <= 9
+        else { return nil }
+        return 0x30 + UInt32(value)
     }
 
     /// Scalars with no compatibility mapping, case or accents: emoji, symbols,
@@ -214,6 +229,20 @@ enum Folding {
         for scalar in decomposed.unicodeScalars where !isDropped(scalar) {
             if scalar.properties.isWhitespace {
                 scalars.append(" ")
+                continue
+            }
+            if let digit = decimalDigit(scalar) {
+                scalars.append(Unicode.Scalar(digit)!)
+                continue
+            }
+            // Every dash and the minus sign are `-`; the ideographic and other
+            // full stops are `.` (as in host names, UTS #46).
+            if scalar.properties.generalCategory == .dashPunctuation || scalar.value == 0x2212 || scalar.value == 0x2043 {
+                scalars.append("-")
+                continue
+            }
+            if scalar.value == 0x3002 || scalar.value == 0xFF61 || scalar.value == 0xFE52 {
+                scalars.append(".")
                 continue
             }
             switch scalar.value {

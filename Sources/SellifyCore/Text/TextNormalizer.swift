@@ -4,9 +4,12 @@
 /// In order:
 /// 1. **Fold** each Character: Unicode NFKC (`ＧＵＡＲＡＮＴＥＥＤ` → `guaranteed`,
 ///    `ﬁ` → `fi`), lowercase, accents removed (`á` → `a`, `ñ` → `n`, `ü` → `u`,
-///    also `ß` → `ss`, `ø` → `o`, `ł` → `l`), zero-width and other invisible
-///    format characters (U+200B, U+200D outside emoji, U+00AD, bidi controls)
-///    removed. Emoji are kept as they are.
+///    also `ß` → `ss`, `ø` → `o`, `ł` → `l`), zero-width, invisible and
+///    filler characters (U+200B, U+200D outside emoji, U+00AD, bidi controls,
+///    every default-ignorable code point, Hangul fillers, the braille blank)
+///    removed; decimal digits of any script become ASCII digits (`٥` → `5`),
+///    every dash and the minus sign `-`, ideographic full stops `.`. Emoji
+///    are kept as they are.
 /// 2. **Whitespace**: every run of whitespace becomes one space; the text is
 ///    trimmed; other control characters are removed.
 /// 3. **Separated letters are joined**: a run of ≥ 3 single letters separated
@@ -21,9 +24,11 @@
 ///    `gu@ranteed` → `guaranteed`, `ca$h` → `cash`). Words without a letter
 ///    never change (`49.00`, `$49`, `1,299`, `14:15`, `20%`, `24/7`), nor words
 ///    with a 2, 6 or 9 (`covid19`, `2x1`: codes), nor words with a `$` directly
-///    before a digit (`US$44`, `MX$440` stay prices). Cyrillic and Greek
-///    look-alikes (`а`, `е`, `о`, `р`, `с`, `ο`, `α`…) in a word that also has
-///    ASCII letters become the ASCII letter.
+///    before a digit (`US$44`, `MX$440` stay prices). Look-alikes of ASCII
+///    letters (Unicode's confusables: Cyrillic `а е о р с т`, Greek `ο α ι`,
+///    small capitals `ɢ ᴜ ᴀ ʀ`, `ɑ`…) become the ASCII letter in a word that
+///    also has ASCII letters or is made only of look-alikes
+///    (`ɢᴜᴀʀᴀɴᴛᴇᴇᴅ` → `guaranteed`); words of another script stay.
 ///
 /// Limits (documented on purpose): letters are not de-duplicated (`cool`
 /// stays `cool`, so `guaaaranteed` is not caught); mixed tokens that really
@@ -84,32 +89,6 @@ public enum TextNormalizer {
         case 0x38: 0x62  // 8 → b
         case 0x40: 0x61  // @ → a
         case 0x24: 0x73  // $ → s
-        default: nil
-        }
-    }
-
-    /// Cyrillic and Greek letters that look like ASCII ones (lowercase forms).
-    static func homoglyph(_ v: UInt32) -> UInt32? {
-        switch v {
-        case 0x430: 0x61  // а
-        case 0x435: 0x65  // е
-        case 0x43E: 0x6F  // о
-        case 0x440: 0x70  // р
-        case 0x441: 0x63  // с
-        case 0x443: 0x79  // у
-        case 0x445: 0x78  // х
-        case 0x456: 0x69  // і
-        case 0x458: 0x6A  // ј
-        case 0x455: 0x73  // ѕ
-        case 0x4BB: 0x68  // һ
-        case 0x501: 0x64  // ԁ
-        case 0x3B1: 0x61  // α
-        case 0x3BF: 0x6F  // ο
-        case 0x3B9: 0x69  // ι
-        case 0x3BD: 0x76  // ν
-        case 0x3BA: 0x6B  // κ
-        case 0x3C1: 0x70  // ρ
-        case 0x261: 0x67  // ɡ
         default: nil
         }
     }
@@ -226,7 +205,8 @@ public enum TextNormalizer {
             var hasLetter = false
             var hasASCIILetter = false
             var hasSymbolRun = false
-            var hasHomoglyph = false
+            var lookAlikes = 0
+            var otherLetters = 0
             while end < n {
                 let w = units.values[end]
                 if isASCIILetter(w) {
@@ -234,7 +214,7 @@ public enum TextNormalizer {
                     hasASCIILetter = true
                 } else if isLetter(w) {
                     hasLetter = true
-                    if homoglyph(w) != nil { hasHomoglyph = true }
+                    if Confusables.ascii(w) != nil { lookAlikes += 1 } else { otherLetters += 1 }
                 } else if isNumber(w) || w == 0x40 || w == 0x24 {
                     hasSymbolRun = true
                 } else {
@@ -242,12 +222,16 @@ public enum TextNormalizer {
                 }
                 end += 1
             }
-            if hasLetter && hasSymbolRun { mapLeetRuns(&units, i..<end) }
-            if hasASCIILetter && hasHomoglyph {
+            // Look-alikes become ASCII in a word that mixes them with ASCII
+            // letters (`gаrаntizado` with Cyrillic а) or that is made of
+            // nothing else (`ɢᴜᴀʀᴀɴᴛᴇᴇᴅ`); a word of another script stays.
+            if lookAlikes > 0 && (hasASCIILetter || otherLetters == 0) {
                 for k in i..<end {
-                    if let ascii = homoglyph(units.values[k]) { units.values[k] = ascii }
+                    if let ascii = Confusables.ascii(units.values[k]) { units.values[k] = ascii }
                 }
+                hasASCIILetter = true
             }
+            if hasLetter && hasSymbolRun { mapLeetRuns(&units, i..<end) }
             i = end
         }
     }

@@ -7,7 +7,10 @@ public import SellifyLua
 /// Checks and their codes (severity `block` unless said otherwise):
 /// - `forbidden_word`: a `phrase` entry of `rules/forbidden_words.lua`, matched
 ///   on the NORMALIZED text at word boundaries (so `g4rant1zado`,
-///   `G U A R A N T E E D`, `garantízado` are caught); severity from the entry.
+///   `G U A R A N T E E D`, `garantízado`, `ɢᴜᴀʀᴀɴᴛᴇᴇᴅ`, `gаrаntizado` with
+///   Cyrillic а, `guar\u{3164}anteed` are caught), and again on the squeezed
+///   text (`SqueezedText`: `gu ar an te ed`, `guar·an·teed`, `*g*uaranteed`,
+///   `guarant€€d`, `r!sk free`, `100 percent safe`); severity from the entry.
 /// - `forbidden_pattern`: a `pattern` entry, run with the sandbox's budgeted
 ///   `string.find` on the normalized text; severity from the entry.
 /// - whatever `check(text, ctx)` returns (its own codes, severity `block`), on
@@ -18,13 +21,20 @@ public import SellifyLua
 /// - `unknown_product`: see `ProductNameCheck`.
 /// - `url_not_allowed`, `phone_not_allowed`: see `TextValidator+Links.swift`.
 /// - `too_long`: more than `validation.max_length` Characters; the span is the excess.
+/// - `bidi_override`: a right-to-left or left-to-right override (U+202E,
+///   U+202D), which makes a text display as something other than what was
+///   checked (`\u{202E}deetnaraug` shows as `guaranteed`).
 ///
 /// Spans are Character offsets in the text as written; a match on the
 /// normalized text is mapped back through `NormalizedText`.
 public final class TextValidator: Sendable {
     let rules: RuleSet
+    /// The only products (and prices) that exist.
+    let catalog: Catalog
     let validation: ValidationConfiguration
     let forbiddenPhrases: PhraseMatcher<Int>
+    /// The phrase entries squeezed (`SqueezedText`), for the separated forms.
+    let squeezedPhrases: PhraseMatcher<Int>
     /// Indices into `rules.forbidden.entries` of the pattern entries.
     let patternEntries: [Int]
     let discountPhrases: PhraseMatcher<Double>
@@ -37,10 +47,16 @@ public final class TextValidator: Sendable {
 
     public init(rules: RuleSet, catalog: Catalog, validation: ValidationConfiguration, account: AccountConfiguration) {
         self.rules = rules
+        self.catalog = catalog
         self.validation = validation
         let entries = rules.forbidden.entries
-        forbiddenPhrases = PhraseMatcher(entries.indices.compactMap { index in
+        let phrases = PhraseMatcher(entries.indices.compactMap { index in
             entries[index].phrase.map { ($0, index) }
+        })
+        forbiddenPhrases = phrases
+        squeezedPhrases = PhraseMatcher(normalized: phrases.phrases.indices.compactMap { position in
+            let squeezed = String(decoding: SqueezedText(phrases.phrases[position]).bytes, as: UTF8.self)
+            return squeezed.unicodeScalars.count >= SqueezedText.minimumLength ? (squeezed, phrases.values[position]) : nil
         })
         patternEntries = entries.indices.filter { entries[$0].pattern != nil }
         discountPhrases = PhraseMatcher(Self.discountPhraseList)
@@ -73,13 +89,39 @@ public final class TextValidator: Sendable {
 
         // Forbidden phrases and patterns, on the normalized text.
         let entries = rules.forbidden.entries
+        var found: [(entry: Int, range: Range<Int>)] = []
         for match in forbiddenPhrases.matches(in: normalized.text) {
             let entry = entries[match.value]
             let range = normalized.originalRange(utf8: match.range)
+            found.append((match.value, range))
             violations.append(Violation(
                 code: "forbidden_word",
                 message: "forbidden claim '\(forbiddenPhrases.phrases[match.phraseIndex])' (\(entry.category))",
                 severity: entry.severity.rawValue, start: range.lowerBound, end: range.upperBound))
+        }
+        if !squeezedPhrases.isEmpty {
+            let squeezed = SqueezedText(normalized.text)
+            let matches = squeezed.bytes.withUnsafeBufferPointer { bytes in
+                squeezedPhrases.matches(in: bytes, accept: squeezed.accepts)
+            }
+            // Spaced syllables end a word at each syllable: keep the longest claim
+            // (`ga ran ti za do` is `garantizado`, not also `garantiza`).
+            let longest = matches.filter { match in
+                !matches.contains { other in
+                    other.range.count > match.range.count && other.range.lowerBound <= match.range.lowerBound
+                        && other.range.upperBound >= match.range.upperBound
+                }
+            }
+            for match in longest {
+                let range = normalized.originalRange(utf8: squeezed.normalizedRange(match.range))
+                guard !found.contains(where: { $0.entry == match.value && $0.range.overlaps(range) }) else { continue }
+                found.append((match.value, range))
+                let entry = entries[match.value]
+                violations.append(Violation(
+                    code: "forbidden_word",
+                    message: "forbidden claim '\(entry.phrase ?? "")' (\(entry.category)), written apart",
+                    severity: entry.severity.rawValue, start: range.lowerBound, end: range.upperBound))
+            }
         }
         if !patternEntries.isEmpty {
             let bytes = Array(normalized.text.utf8)
@@ -125,6 +167,12 @@ public final class TextValidator: Sendable {
         violations += phoneViolations(scan, original: text)
         violations += productNames.violations(in: text)
 
+        if let override = Self.bidiOverride(in: text) {
+            violations.append(Violation(
+                code: "bidi_override",
+                message: "text contains a bidirectional override (U+\(String(override.value, radix: 16, uppercase: true))): it would display differently from what was checked",
+                start: 0, end: normalized.originalCount))
+        }
         if normalized.originalCount > validation.maxLength {
             violations.append(Violation(
                 code: "too_long",
@@ -132,6 +180,12 @@ public final class TextValidator: Sendable {
                 start: validation.maxLength, end: normalized.originalCount))
         }
         return ValidationResult(violations: violations)
+    }
+
+    /// The first right-to-left or left-to-right override in `text`.
+    static func bidiOverride(in text: String) -> Unicode.Scalar? {
+        guard text.utf8.contains(0xE2) else { return nil }
+        return text.unicodeScalars.first { $0.value == 0x202E || $0.value == 0x202D }
     }
 
     /// UTF-8 offset → Character offset for a text as written.
