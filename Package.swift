@@ -157,6 +157,13 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "sellify-bench-validator",
+            dependencies: ["SellifyCore", "SellifyPlugins"],
+            path: "bench/validator",
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
             name: "sellify-bench-audit",
             dependencies: ["SellifyCore", "SellifyStore"],
             path: "bench/audit",

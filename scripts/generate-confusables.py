@@ -67,12 +67,17 @@ def main(path):
         folded = fold(chr(cp))
         if len(folded) == 1 and folded.isascii() and folded.isalnum():
             return folded  # the normalizer's own folding already does this
+        # A Latin letter's own name wins (ᴍ is SMALL CAPITAL M, though
+        # confusables.txt files it under another prototype).
+        named = by_name(cp)
+        if named:
+            return named
         target = prototypes.get(cp)
         if target is not None and depth < 4:
             letters = [ascii_of(ord(t), depth + 1) for t in target]
             if len(letters) == 1 and letters[0]:
                 return letters[0]
-        return by_name(cp)
+        return None
 
     table = {}
     for cp in list(range(0x80, 0x30000)):

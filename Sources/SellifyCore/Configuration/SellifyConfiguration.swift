@@ -445,17 +445,22 @@ public struct ValidationConfiguration: Sendable, Decodable, YAMLRecoverable {
     public var allowedDomains: [String] = ["sellify.example"]
     /// Largest discount an answer may promise, in percent.
     public var maxDiscountPercent = 20.0
+    /// Names an answer may use that are not products (brands, services,
+    /// channels): never reported as `unknown_product`.
+    public var allowedNames: [String] = []
 
     public init() {}
     public static var yamlPlaceholder: Self { Self() }
     enum CodingKeys: String, CodingKey {
         case maxLength = "max_length", allowedDomains = "allowed_domains", maxDiscountPercent = "max_discount_percent"
+        case allowedNames = "allowed_names"
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         maxLength = try c.decode(PositiveInt.self, .maxLength, default: maxLength)
         allowedDomains = try c.decode(.allowedDomains, default: allowedDomains)
         maxDiscountPercent = try c.decodeIfPresent(Percentage.self, forKey: .maxDiscountPercent)?.value ?? maxDiscountPercent
+        allowedNames = try c.decode(.allowedNames, default: allowedNames)
     }
 }
 

@@ -20,13 +20,37 @@
 ///    candidate stops at a function word (`Plan de Pagos` → `Plan`). A
 ///    candidate of two or more words is an unknown product.
 ///
+/// 4. **Invented variants** of a known name: a variant word (`Super`, `Pro`,
+///    `Max`, `Plus`, `Ultra`, `Mini`, `Gold`, `Deluxe`, `Edición`…) attached
+///    to it in the run, before or after (`Super Premium Plan`, `Aurora Mug
+///    Pro Max`), is an unknown product; other words are descriptions
+///    (`Premium Plan Features`, `Sudadera Aurora Hoodie`).
+/// 5. **Other makers' products**: a word written in camel case (`iPhone`,
+///    `MacBook`, `AirPods`, `PlayStation`) or a model code of a capital and
+///    two or more digits (`S24`, `XPS13`) next to another capitalized word
+///    (`Galaxy S24`), that is not a word of the catalog, of
+///    `validation.allowed_names` or of the common platforms (WhatsApp,
+///    Instagram, TikTok, PayPal, YouTube, Mercado Pago…), with the rest of its
+///    run (`iPhone 15 Pro`).
+/// 6. Spanish order after a type word (`Plan Platino`: `plan` ends a catalog
+///    name) is read only when the text is not English (it has no more English
+///    function words than Spanish ones), so `Plan Ahead with our app` is not
+///    a product; after a shared word (`Aurora Backpack`) it always is.
+///
 /// Limits: a name without a kind word is not seen (`la Taza Estrella`, since
-/// `taza` is only an alias word of one product); an invented name that ends
-/// with a real one passes (`Super Premium Plan` contains `Premium Plan`);
-/// lowercase names are not checked (`the platinum plan`); title-case headings
-/// with a kind word (`Plan Ahead`) are reported.
+/// `taza` is only an alias word of one product), nor another maker's product
+/// in plain title case (`Nintendo Switch`, `Pixel 8`); lowercase names are not
+/// checked (`the platinum plan`); Spanish-order names in an English text are
+/// not seen (`check out the Plan Platino`).
 struct ProductNameCheck: Sendable {
     let kindWords: Set<String>
+    /// The last words of the catalog names (`plan`, `mug`): the kind words
+    /// that end an English name and start a Spanish one.
+    let typeWords: Set<String>
+    /// Every normalized word of a catalog name or alias.
+    let catalogWords: Set<String>
+    /// Normalized words that are not products (`validation.allowed_names` and the common platforms).
+    let allowedNames: Set<String>
     /// Normalized names and aliases of two or more words, words joined by one space.
     let knownNames: Set<String>
     let longestName: Int
@@ -41,7 +65,29 @@ struct ProductNameCheck: Sendable {
         "prueba", "pide", "conoce", "descubre", "elige", "hola", "is", "es",
     ]
 
-    init(catalog: Catalog) {
+    /// Words that make a new product of a known one.
+    static let variantWords: Set<String> = [
+        "super", "pro", "max", "plus", "ultra", "mini", "lite", "gold", "oro", "platinum", "platino", "silver",
+        "plata", "deluxe", "elite", "extra", "xl", "xxl", "edition", "edicion", "limited", "limitada", "limitado",
+        "special", "especial", "premium", "advanced", "avanzado", "avanzada", "infinity", "prime", "vip", "turbo",
+    ]
+
+    /// Platforms and services a sales message names that are not products.
+    static let platformNames: Set<String> = [
+        "whatsapp", "instagram", "facebook", "messenger", "tiktok", "youtube", "paypal", "mercadopago", "linkedin",
+        "ios", "macos", "icloud", "gmail", "telegram", "googlepay", "applepay", "openai", "chatgpt",
+    ]
+
+    static let englishWords: Set<String> = [
+        "the", "and", "to", "of", "with", "your", "our", "for", "is", "it", "in", "on", "you", "we", "this", "that",
+        "are", "be", "at", "from", "ahead",
+    ]
+    static let spanishWords: Set<String> = [
+        "el", "la", "los", "las", "de", "del", "que", "en", "y", "para", "con", "tu", "su", "por", "es", "un", "una",
+        "te", "lo", "nuestro", "nuestra",
+    ]
+
+    init(catalog: Catalog, allowedNames allowed: [String] = []) {
         var kinds: Set<String> = []
         var productsPerWord: [String: Set<Int>] = [:]
         var known: Set<String> = []
@@ -60,6 +106,9 @@ struct ProductNameCheck: Sendable {
         }
         for (word, products) in productsPerWord where products.count >= 2 { kinds.insert(word) }
         kindWords = kinds.filter { $0.count >= 3 && !Self.stopWords.contains($0) }
+        catalogWords = Set(productsPerWord.keys)
+        typeWords = Set(catalog.products.compactMap { Self.words($0.name).last })
+        allowedNames = Self.platformNames.union(allowed.flatMap(Self.words))
         knownNames = known
         longestName = longest
     }
@@ -146,10 +195,15 @@ struct ProductNameCheck: Sendable {
     func violations(in text: String) -> [Violation] {
         guard !kindWords.isEmpty else { return [] }
         var text = text
+        var english = 0, spanish = 0
         let runs: [[Word]] = text.withUTF8 { bytes in
             // Cheap exit: a capitalized word needs an ASCII capital or a non-ASCII letter.
             guard bytes.contains(where: { $0 &- 0x41 < 26 || $0 >= 0x80 }) else { return [] }
             let words = Self.scanWords(bytes)
+            for word in words where word.text.utf8.count <= 7 {
+                let lower = word.text.lowercased()
+                if Self.englishWords.contains(lower) { english += 1 } else if Self.spanishWords.contains(lower) { spanish += 1 }
+            }
             var runs: [[Word]] = []
             var i = 0
             while i < words.count {
@@ -168,7 +222,8 @@ struct ProductNameCheck: Sendable {
             return runs
         }
         var found: [Range<Int>] = []
-        for run in runs { found += check(run: run) }
+        let spanishOrder = english <= spanish
+        for run in runs { found += check(run: run, spanishOrder: spanishOrder) }
         guard !found.isEmpty else { return [] }
         let offsets = TextValidator.characterOffsets(ofUTF8In: text)
         return found.map { utf8 in
@@ -181,29 +236,49 @@ struct ProductNameCheck: Sendable {
     }
 
     /// UTF-8 ranges of unknown product names in a capitalized run.
-    func check(run: [Word]) -> [Range<Int>] {
+    func check(run: [Word], spanishOrder: Bool = true) -> [Range<Int>] {
         let normalized = run.map { word in
             word.text.utf8.allSatisfy { $0 < 0x80 } ? word.text.lowercased() : TextNormalizer.normalize(word.text).text
         }
-        guard normalized.contains(where: kindWords.contains) else { return [] }
+        var found: [Range<Int>] = []
+        // Another maker's product: camel case or a model code, with the rest of the run.
+        for k in run.indices where !catalogWords.contains(normalized[k]) && !allowedNames.contains(normalized[k]) {
+            let word = run[k].text
+            guard Self.isCamelCase(word) || (run.count > 1 && Self.isModelCode(word)) else { continue }
+            var first = k
+            while first > 0 && !Self.stopWords.contains(normalized[first - 1]) { first -= 1 }
+            return [run[first].range.lowerBound..<run[run.count - 1].range.upperBound]
+        }
+        guard normalized.contains(where: kindWords.contains) else { return found }
         // Positions covered by a known name of ≥ 2 words.
         var covered = [Bool](repeating: false, count: run.count)
+        var names: [Range<Int>] = []
         for start in 0..<run.count {
-            for length in stride(from: min(longestName, run.count - start), through: 2, by: -1) {
-                if knownNames.contains(normalized[start..<(start + length)].joined(separator: " ")) {
-                    for k in start..<(start + length) { covered[k] = true }
-                    break
-                }
+            for length in stride(from: min(longestName, run.count - start), through: 2, by: -1)
+            where knownNames.contains(normalized[start..<(start + length)].joined(separator: " ")) {
+                for k in start..<(start + length) { covered[k] = true }
+                names.append(start..<(start + length))
+                break
             }
         }
-        var found: [Range<Int>] = []
+        // Invented variants of a known name: `Super Premium Plan`, `Aurora Mug Pro Max`.
+        for name in names {
+            var first = name.lowerBound
+            while first > 0 && Self.variantWords.contains(normalized[first - 1]) && !covered[first - 1] { first -= 1 }
+            var last = name.upperBound - 1
+            while last + 1 < run.count && Self.variantWords.contains(normalized[last + 1]) && !covered[last + 1] { last += 1 }
+            if first < name.lowerBound || last >= name.upperBound {
+                found.append(run[first].range.lowerBound..<run[last].range.upperBound)
+            }
+        }
+        guard found.isEmpty else { return found }
         var reportedUpTo = -1
         for k in run.indices where kindWords.contains(normalized[k]) && !covered[k] && k > reportedUpTo {
             // Words before the kind word, after the last function word.
             var first = k
             while first > 0 && !Self.stopWords.contains(normalized[first - 1]) { first -= 1 }
             var last = k
-            if first == k {
+            if first == k && (spanishOrder || !typeWords.contains(normalized[k])) {
                 // A kind word before a known name describes it ("el ebook Focus Guide").
                 while last + 1 < run.count && !Self.stopWords.contains(normalized[last + 1]) && !covered[last + 1] {
                     last += 1
@@ -214,5 +289,22 @@ struct ProductNameCheck: Sendable {
             found.append(run[first].range.lowerBound..<run[last].range.upperBound)
         }
         return found
+    }
+
+    /// A lowercase letter followed later by a capital: `iPhone`, `MacBook`, `AirPods`.
+    static func isCamelCase(_ word: String) -> Bool {
+        var sawLower = false
+        for byte in word.utf8 {
+            if byte &- 0x61 < 26 { sawLower = true } else if byte &- 0x41 < 26, sawLower { return true }
+        }
+        return false
+    }
+
+    /// A capital, then letters and at least two digits: `S24`, `XPS13`, `G700`
+    /// (not `A4`, a paper size, nor `4K`).
+    static func isModelCode(_ word: String) -> Bool {
+        guard let first = word.utf8.first, first &- 0x41 < 26, word.utf8.count <= 8 else { return false }
+        return word.utf8.filter { $0 &- 0x30 < 10 }.count >= 2
+            && word.utf8.allSatisfy { $0 &- 0x30 < 10 || ($0 | 0x20) &- 0x61 < 26 }
     }
 }

@@ -58,8 +58,10 @@ struct SqueezedText {
             let token = tokens[t]
             if !token.isWord {
                 // Symbols standing for letters between two letter words (`guarant€€d`, `r!sk`): letters.
+                // Between two single letters a symbol is a separator (`g|u|a|r`).
                 if t > 0, t + 1 < tokens.count, let letters = Self.leetLetters(source, token.range),
-                   Self.hasLetter(source, tokens[t - 1].range), Self.hasLetter(source, tokens[t + 1].range)
+                   Self.hasLetter(source, tokens[t - 1].range), Self.hasLetter(source, tokens[t + 1].range),
+                   tokens[t - 1].range.count > 1 || tokens[t + 1].range.count > 1
                 {
                     if !endsWord.isEmpty { endsWord[endsWord.count - 1] = false }
                     for letter in letters { append(letter, origin: token.range.lowerBound, starts: false, ends: false, sentenceNumber) }

@@ -60,7 +60,7 @@ public final class TextValidator: Sendable {
         })
         patternEntries = entries.indices.filter { entries[$0].pattern != nil }
         discountPhrases = PhraseMatcher(Self.discountPhraseList)
-        productNames = ProductNameCheck(catalog: catalog)
+        productNames = ProductNameCheck(catalog: catalog, allowedNames: validation.allowedNames)
         allowedDomains = validation.allowedDomains.map { domain in
             var d = Substring(domain.lowercased())
             for prefix in ["https://", "http://", "*.", "."] where d.hasPrefix(prefix) { d = d.dropFirst(prefix.count) }
@@ -81,6 +81,9 @@ public final class TextValidator: Sendable {
         var units = TextNormalizer.fold(text)
         var scan = ScanText(units)
         TextNormalizer.collapseWhitespace(&units)
+        // The squeezed text is made before single letters are joined (it joins
+        // them itself), so `It's a m!racle` keeps `a` and `m` apart.
+        var apart = units
         TextNormalizer.joinSeparatedLetters(&units)
         TextNormalizer.undoLeetspeak(&units)
         let normalized = TextNormalizer.build(units, original: text)
@@ -100,7 +103,9 @@ public final class TextValidator: Sendable {
                 severity: entry.severity.rawValue, start: range.lowerBound, end: range.upperBound))
         }
         if !squeezedPhrases.isEmpty {
-            let squeezed = SqueezedText(normalized.text)
+            TextNormalizer.undoLeetspeak(&apart)
+            let unjoined = TextNormalizer.build(apart, original: text)
+            let squeezed = SqueezedText(unjoined.text)
             let matches = squeezed.bytes.withUnsafeBufferPointer { bytes in
                 squeezedPhrases.matches(in: bytes, accept: squeezed.accepts)
             }
@@ -113,7 +118,7 @@ public final class TextValidator: Sendable {
                 }
             }
             for match in longest {
-                let range = normalized.originalRange(utf8: squeezed.normalizedRange(match.range))
+                let range = unjoined.originalRange(utf8: squeezed.normalizedRange(match.range))
                 guard !found.contains(where: { $0.entry == match.value && $0.range.overlaps(range) }) else { continue }
                 found.append((match.value, range))
                 let entry = entries[match.value]
