@@ -9,9 +9,7 @@ struct LinkAndPhoneEvasionTests {
 
     init() throws {
         let shipped = try ValidationTests.shipped.get()
-        validator = TextValidator(
-            rules: shipped.rules, catalog: shipped.catalog, validation: shipped.loaded.configuration.validation,
-            account: shipped.loaded.configuration.account)
+        validator = shipped.validator
     }
 
     func codes(_ text: String) throws -> [String] {

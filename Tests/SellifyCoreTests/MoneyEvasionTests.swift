@@ -10,9 +10,7 @@ struct MoneyEvasionTests {
 
     init() throws {
         shipped = try ValidationTests.shipped.get()
-        validator = TextValidator(
-            rules: shipped.rules, catalog: shipped.catalog, validation: shipped.loaded.configuration.validation,
-            account: shipped.loaded.configuration.account)
+        validator = shipped.validator
     }
 
     static let moneyCodes: Set<String> = ["price_mismatch", "price_without_currency", "discount_too_high"]

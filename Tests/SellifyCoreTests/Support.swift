@@ -52,6 +52,12 @@ struct Shipped {
         let sources = try RuleSources.read(directory: loaded.resolve("rules"), displayDirectory: "rules")
         rules = try RuleSet.compile(sources, catalog: catalog, configuration: loaded.configuration, poolSize: poolSize)
     }
+
+    /// The validator with the shipped rules, catalog and config.
+    var validator: TextValidator {
+        TextValidator(
+            rules: rules, catalog: catalog, validation: loaded.configuration.validation, account: loaded.configuration.account)
+    }
 }
 
 extension DecisionPipeline {

@@ -12,9 +12,7 @@ struct ValidationTests {
 
     init() throws {
         shipped = try Self.shipped.get()
-        validator = TextValidator(
-            rules: shipped.rules, catalog: shipped.catalog, validation: shipped.loaded.configuration.validation,
-            account: shipped.loaded.configuration.account)
+        validator = shipped.validator
     }
 
     func products(_ ids: String...) -> [Product] {

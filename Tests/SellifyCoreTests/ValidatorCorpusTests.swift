@@ -40,9 +40,7 @@ struct ValidatorCorpusTests {
 
     init() throws {
         shipped = try ValidationTests.shipped.get()
-        validator = TextValidator(
-            rules: shipped.rules, catalog: shipped.catalog, validation: shipped.loaded.configuration.validation,
-            account: shipped.loaded.configuration.account)
+        validator = shipped.validator
     }
 
     func validate(_ line: ValidationCorpus.Line) throws -> ValidationResult {
