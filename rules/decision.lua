@@ -52,6 +52,7 @@
 --   ctx.quota.{messages_today, messages_week, images_today, videos_week}.remaining,
 --   ctx.cooldown.active
 --   (Also available but unused by default: ctx.event.local_date/local_time/weekday,
+--   ctx.event.decided_at/received_at/age_seconds,
 --   ctx.language, ctx.conversation counters, ctx.account — see the business-hours
 --   example at the end of this file.)
 
@@ -317,7 +318,8 @@ end
 
 -- ── Example: business hours (not active) ────────────────────────────────────────────
 -- ctx.event.local_time ("14:15", account timezone) and ctx.event.weekday (1 = Monday …
--- 7 = Sunday) come from the event's own clock, so this stays deterministic. To hand
+-- 7 = Sunday) come from the decision's time (the server's clock as the message arrived,
+-- recorded with the decision), so this stays deterministic. To hand
 -- sales over to people outside 09:00–19:59 Monday–Saturday, add this block to decide
 -- right after "cooldown" (no `state`: the conversation is not locked to a human, the
 -- assistant answers again during business hours):
