@@ -32,7 +32,7 @@ struct MoneyNumber {
             if ScanText.isDigit(text[i - 2]) { return false }
         }
         if ScanText.isLetter(previous) {
-            guard let (word, _) = text.letters(endingAt: i), prefixes.contains(word) else { return false }
+            guard let (word, _) = text.word(endingAt: i), prefixes.contains(word) else { return false }
         }
         return true
     }
@@ -98,7 +98,7 @@ struct MoneyNumber {
         }
         var glued: (word: String, end: Int)? = nil
         if ScanText.isLetter(text[end]) {
-            guard let (word, wordEnd) = text.letters(startingAt: end), gluedSuffixes.contains(word) else { return nil }
+            guard let (word, wordEnd) = text.word(startingAt: end), gluedSuffixes.contains(word) else { return nil }
             glued = (word, wordEnd)
         }
         let hundredths = integer * 100 + (fractionDigits == 1 ? fraction * 10 : fraction)
@@ -113,10 +113,9 @@ struct MoneyNumber {
     }
 }
 
-// Word readers for the money scanners: the same as ScanText's `word` and
-// `words`, but a short word becomes a String without a heap allocation (the
-// scanners read every word of every text).
 extension ScanText {
+    /// The ASCII bytes `range` of `bytes` as a String, built in place (no
+    /// intermediate array): the word readers call it for every word of every text.
     static func ascii(_ bytes: [UInt8], _ range: Range<Int>, droppingDots: Bool = false) -> String {
         String(unsafeUninitializedCapacity: range.count) { buffer in
             var count = 0
@@ -126,50 +125,5 @@ extension ScanText {
             }
             return count
         }
-    }
-
-    /// The letters (a-z) word starting at `start`, and where it ends.
-    func letters(startingAt start: Int) -> (word: String, end: Int)? {
-        guard start >= 0 else { return nil }
-        var end = start
-        while end < bytes.count && bytes[end] &- 0x61 < 26 { end += 1 }
-        guard end > start, !Self.isAlnum(self[end]) else { return nil }
-        return (Self.ascii(bytes, start..<end), end)
-    }
-
-    /// The letters (a-z) word ending just before `end`, and where it starts.
-    func letters(endingAt end: Int) -> (word: String, start: Int)? {
-        guard end <= bytes.count else { return nil }
-        var start = end
-        while start > 0 && bytes[start - 1] &- 0x61 < 26 { start -= 1 }
-        guard start < end, !Self.isAlnum(self[start - 1]) else { return nil }
-        return (Self.ascii(bytes, start..<end), start)
-    }
-
-    /// Up to `limit` words before `position` (nearest first), skipping spaces
-    /// and `:`, stopping at other punctuation.
-    func wordList(before position: Int, limit: Int) -> [String] {
-        var result: [String] = []
-        var end = position
-        while result.count < limit {
-            while end > 0 && (Self.isSpace(bytes[end - 1]) || bytes[end - 1] == UInt8(ascii: ":")) { end -= 1 }
-            guard let (word, start) = letters(endingAt: end) else { break }
-            result.append(word)
-            end = start
-        }
-        return result
-    }
-
-    /// Up to `limit` words after `position`, skipping spaces, stopping at punctuation.
-    func wordList(after position: Int, limit: Int) -> [String] {
-        var result: [String] = []
-        var start = position
-        while result.count < limit {
-            while start < bytes.count && Self.isSpace(bytes[start]) { start += 1 }
-            guard let (word, end) = letters(startingAt: start) else { break }
-            result.append(word)
-            start = end
-        }
-        return result
     }
 }

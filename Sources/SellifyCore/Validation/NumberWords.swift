@@ -174,7 +174,7 @@ enum NumberWords {
 
     /// The a-z word at `start`.
     static func word(_ text: ScanText, at start: Int) -> (word: String, end: Int)? {
-        guard let (w, end) = text.letters(startingAt: start), w.utf8.count <= 15 else { return nil }
+        guard let (w, end) = text.word(startingAt: start), w.utf8.count <= 15 else { return nil }
         return (w, end)
     }
 

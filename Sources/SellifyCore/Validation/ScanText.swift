@@ -49,18 +49,20 @@ struct ScanText {
 
     /// The letters (a-z) word ending just before `end`, and where it starts.
     func word(endingAt end: Int) -> (word: String, start: Int)? {
+        guard end <= bytes.count else { return nil }
         var start = end
         while start > 0 && bytes[start - 1] &- 0x61 < 26 { start -= 1 }
         guard start < end, !Self.isAlnum(self[start - 1]) else { return nil }
-        return (string(start..<end), start)
+        return (Self.ascii(bytes, start..<end), start)
     }
 
     /// The letters (a-z) word starting at `start`, and where it ends.
     func word(startingAt start: Int) -> (word: String, end: Int)? {
+        guard start >= 0 else { return nil }
         var end = start
         while end < bytes.count && bytes[end] &- 0x61 < 26 { end += 1 }
         guard end > start, !Self.isAlnum(self[end]) else { return nil }
-        return (string(start..<end), end)
+        return (Self.ascii(bytes, start..<end), end)
     }
 
     /// Up to `limit` words before `position` (nearest first), skipping spaces

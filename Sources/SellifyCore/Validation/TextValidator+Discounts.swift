@@ -190,7 +190,7 @@ extension TextValidator {
                 guard Self.isGap(b) || b == UInt8(ascii: ":") || numeric else { break }
                 end -= 1
             }
-            guard let (word, start) = text.letters(endingAt: end) else { break }
+            guard let (word, start) = text.word(endingAt: end) else { break }
             words.append(word)
             end = start
         }
@@ -208,7 +208,7 @@ extension TextValidator {
                 guard Self.isGap(b) || numeric else { break }
                 start += 1
             }
-            guard let (word, end) = text.letters(startingAt: start) else { break }
+            guard let (word, end) = text.word(startingAt: start) else { break }
             words.append(word)
             start = end
         }
@@ -230,11 +230,11 @@ extension TextValidator {
         }
         guard ScanText.isLetter(text[p]), !ScanText.isAlnum(text[p - 1]) else { return nil }
         if let reading = NumberWords.read(text, at: p), reading.value <= 20 { return (reading.value, reading.range.upperBound) }
-        if let (word, end) = text.letters(startingAt: p) {
+        if let (word, end) = text.word(startingAt: p) {
             if ["a", "an"].contains(word) { return (1, end) }
             if allowOther, ["otro", "otra", "another", "uno", "una", "one"].contains(word) { return (1, end) }
             if allowOther, ["el", "la", "a", "the"].contains(word),
-               let (next, nextEnd) = text.letters(startingAt: skipSpaces(text, from: end)),
+               let (next, nextEnd) = text.word(startingAt: skipSpaces(text, from: end)),
                Self.secondItemWords.contains(next) {
                 return (1, nextEnd)  // `el segundo`, `a second`
             }
@@ -258,7 +258,7 @@ extension TextValidator {
             defer { i = max(nEnd, i + 1) }
             // Not a size chain `1x2x1`, not `mide 4x2`.
             if text[i - 1] == UInt8(ascii: "x") || text[i - 1] == UInt8(ascii: "*"), ScanText.isDigit(text[i - 2]) { continue }
-            if text.wordList(before: i, limit: 2).contains(where: Self.sizeCues.contains) { continue }
+            if text.words(before: i, limit: 2).contains(where: Self.sizeCues.contains) { continue }
             var p = nEnd
             var separated = false
             if text[p] == UInt8(ascii: "x") && ScanText.isDigit(text[p + 1]) && ScanText.isDigit(text[p - 1]) {
@@ -276,17 +276,17 @@ extension TextValidator {
                         q += 1
                         separated = true
                     }
-                } else if let (word, wordEnd) = text.letters(startingAt: q), ["x", "por", "for"].contains(word) {
+                } else if let (word, wordEnd) = text.word(startingAt: q), ["x", "por", "for"].contains(word) {
                     q = wordEnd
                     separated = true
                     // `2 por el precio de 1`, `two for the price of one`.
-                    let rest = text.wordList(after: q, limit: 4)
+                    let rest = text.words(after: q, limit: 4)
                     if rest.count >= 3, rest[0] == "el" || rest[0] == "the", rest[1] == "precio" || rest[1] == "price",
                        rest[2] == "de" || rest[2] == "of" {
                         var r = q
                         for _ in 0..<3 {
                             r = skipSpaces(text, from: r)
-                            r = text.letters(startingAt: r)?.end ?? r
+                            r = text.word(startingAt: r)?.end ?? r
                         }
                         q = r
                     }
@@ -304,7 +304,7 @@ extension TextValidator {
                Self.timesSigns.contains(c) {
                 continue
             }
-            if let next = text.wordList(after: mEnd, limit: 1).first, Self.sizeWords.contains(next) { continue }
+            if let next = text.words(after: mEnd, limit: 1).first, Self.sizeWords.contains(next) { continue }
             let range = text.originalRange(i..<mEnd)
             findings.append(DiscountFinding(
                 range: range, value: Double(n - m) * 100 / Double(n), phrase: Self.originalSlice(original, range)))
@@ -319,7 +319,7 @@ extension TextValidator {
         var i = 0
         while i < text.count {
             guard Self.offerFirstLetters[Int(text[i])], !ScanText.isAlnum(text[i - 1]),
-                  let (verb, verbEnd) = text.letters(startingAt: i)
+                  let (verb, verbEnd) = text.word(startingAt: i)
             else {
                 i += 1
                 continue
@@ -327,7 +327,7 @@ extension TextValidator {
             defer { i = max(verbEnd, i + 1) }
             guard Self.takeVerbs.contains(verb) || Self.buyVerbs.contains(verb) || Self.payVerbs.contains(verb) else { continue }
             var countStart = skipSpaces(text, from: verbEnd)
-            if Self.payVerbs.contains(verb), let (word, wordEnd) = text.letters(startingAt: countStart),
+            if Self.payVerbs.contains(verb), let (word, wordEnd) = text.word(startingAt: countStart),
                ["por", "for", "solo", "only", "just"].contains(word) {
                 countStart = skipSpaces(text, from: wordEnd)
             }
@@ -341,7 +341,7 @@ extension TextValidator {
                     || text[q] == UInt8(ascii: "-") {
                     q = skipSpaces(text, from: q + 1)
                 }
-                guard let (word, wordEnd) = text.letters(startingAt: q) else { break }
+                guard let (word, wordEnd) = text.word(startingAt: q) else { break }
                 if Self.payVerbs.contains(word) || Self.getVerbs.contains(word) {
                     second = (word, wordEnd)
                     break
@@ -362,12 +362,12 @@ extension TextValidator {
             if Self.payVerbs.contains(secondVerb) {
                 // `paga 2`, `pay for 2`, `paga solo 2`.
                 for _ in 0..<2 {
-                    if let (word, wordEnd) = text.letters(startingAt: q), ["por", "for", "solo", "only", "just", "solamente"].contains(word) {
+                    if let (word, wordEnd) = text.word(startingAt: q), ["por", "for", "solo", "only", "just", "solamente"].contains(word) {
                         q = skipSpaces(text, from: wordEnd)
                     }
                 }
                 guard Self.takeVerbs.contains(verb), let (m, mEnd) = smallCount(text, at: q), m >= 1, m < n else { continue }
-                if let next = text.wordList(after: mEnd, limit: 1).first, Self.sizeWords.contains(next) { continue }
+                if let next = text.words(after: mEnd, limit: 1).first, Self.sizeWords.contains(next) { continue }
                 let range = text.originalRange(i..<mEnd)
                 findings.append(DiscountFinding(
                     range: range, value: Double(n - m) * 100 / Double(n), phrase: Self.originalSlice(original, range)))
@@ -379,7 +379,7 @@ extension TextValidator {
             if end == nil {
                 var r = mEnd
                 for _ in 0..<3 {
-                    guard let (word, wordEnd) = text.letters(startingAt: skipSpaces(text, from: r)) else { break }
+                    guard let (word, wordEnd) = text.word(startingAt: skipSpaces(text, from: r)) else { break }
                     if Self.freeWords.contains(word) {
                         end = wordEnd
                         break
@@ -391,7 +391,7 @@ extension TextValidator {
             // percentage or `half` follows (`buy one get one 50% off`).
             if end == nil, verb == "buy", secondVerb == "get" {
                 let s = skipSpaces(text, from: mEnd)
-                let next = text.letters(startingAt: s)?.word
+                let next = text.word(startingAt: s)?.word
                 if !ScanText.isDigit(text[s]), !["at", "for", "half", "por", "de"].contains(next ?? "") { end = mEnd }
             }
             guard let end else { continue }

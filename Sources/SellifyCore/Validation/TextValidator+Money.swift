@@ -468,7 +468,7 @@ extension TextValidator {
         case .none: cued = false
         }
         if cued, cue == .count, number.fractionDigits == 0, number.hundredths < 1000,
-           !(text.wordList(after: number.end, limit: 1).first.map(Self.continuationWords.contains) ?? false) {
+           !(text.words(after: number.end, limit: 1).first.map(Self.continuationWords.contains) ?? false) {
             cued = false  // `vale, son 3`: a count
         }
         if cued, cue == .strong, isOfferCount(text, number) { cued = false }  // `lleva 3 paga 2`
@@ -489,7 +489,7 @@ extension TextValidator {
         let end = reading.range.upperBound
         if isPercentage(text, after: end) != nil { return (nil, end) }
         var from = end
-        if reading.endsWithMillion, let (word, wordEnd) = text.letters(startingAt: skipSpaces(text, from: end)),
+        if reading.endsWithMillion, let (word, wordEnd) = text.word(startingAt: skipSpaces(text, from: end)),
            word == "de" || word == "of" {
             from = wordEnd
         }
@@ -609,7 +609,7 @@ extension TextValidator {
             if var currency = Self.prefixCurrencies[key] {
                 var start = q
                 // `USD $29`, `MXN $449`.
-                if key == "$", let (word, wordStart) = text.letters(endingAt: skipSpacesBackward(text, from: q, limit: 1)),
+                if key == "$", let (word, wordStart) = text.word(endingAt: skipSpacesBackward(text, from: q, limit: 1)),
                    let code = Self.prefixCurrencies[word] {
                     currency = code
                     start = wordStart
@@ -645,12 +645,12 @@ extension TextValidator {
         }
         // `29 mil`, `2 millones de`.
         var q = skipSpaces(text, from: p)
-        if let (word, wordEnd) = text.letters(startingAt: q), let multiplier = Self.spacedMultipliers[word] {
+        if let (word, wordEnd) = text.word(startingAt: q), let multiplier = Self.spacedMultipliers[word] {
             result.multiplier *= multiplier
             p = wordEnd
             result.end = p
             q = skipSpaces(text, from: p)
-            if multiplier == 1_000_000, let (de, deEnd) = text.letters(startingAt: q), de == "de" || de == "of" {
+            if multiplier == 1_000_000, let (de, deEnd) = text.word(startingAt: q), de == "de" || de == "of" {
                 q = skipSpaces(text, from: deEnd)
             }
         }
@@ -665,9 +665,9 @@ extension TextValidator {
             q = skipSpaces(text, from: q + 1)
             parenthesis = true
         }
-        if let (word, wordEnd) = text.letters(startingAt: q), word == "en" || word == "in" {
+        if let (word, wordEnd) = text.word(startingAt: q), word == "en" || word == "in" {
             let r = skipSpaces(text, from: wordEnd)
-            if let (next, _) = text.letters(startingAt: r), Self.suffixCurrencies[next] != nil { q = r }
+            if let (next, _) = text.word(startingAt: r), Self.suffixCurrencies[next] != nil { q = r }
         }
         var r = q
         while r < q + 12 && Self.isMarkerByte(text[r]) { r += 1 }
@@ -678,7 +678,7 @@ extension TextValidator {
         }
         var key = ScanText.ascii(text.bytes, q..<r, droppingDots: true)
         var keyEnd = r
-        if Self.suffixCurrencies[key] == nil, let (word, wordEnd) = text.letters(startingAt: q) {
+        if Self.suffixCurrencies[key] == nil, let (word, wordEnd) = text.word(startingAt: q) {
             key = word  // `usd.gracias`
             keyEnd = wordEnd
         }
@@ -686,16 +686,16 @@ extension TextValidator {
         if let currency = Self.suffixCurrencies[key] {
             if Self.weightCurrencies.contains(key) {
                 // `2 libras de café`, `5 pounds of paper`, `pesa 2 libras`: a weight.
-                if let (next, _) = text.letters(startingAt: skipSpaces(text, from: keyEnd)), next == "de" || next == "of" {
+                if let (next, _) = text.word(startingAt: skipSpaces(text, from: keyEnd)), next == "de" || next == "of" {
                     return result
                 }
-                if text.wordList(before: numberStart, limit: 2).contains(where: Self.measurementCues.contains) { return result }
+                if text.words(before: numberStart, limit: 2).contains(where: Self.measurementCues.contains) { return result }
             }
             result.currency = currency
             result.key = key
             result.end = keyEnd
         } else if let code = Self.currencyAdjectives[key],
-                  let (next, nextEnd) = text.letters(startingAt: skipSpaces(text, from: keyEnd)),
+                  let (next, nextEnd) = text.word(startingAt: skipSpaces(text, from: keyEnd)),
                   ["dollars", "dollar", "dolares", "pesos"].contains(next) {
             result.currency = Currency(codes: [code])
             result.key = next
@@ -714,7 +714,7 @@ extension TextValidator {
         guard result.currency?.divisor == 1, let key = result.key, !Self.centWords.contains(key) else { return }
         var q = skipSpaces(text, from: result.end)
         if text[q] == UInt8(ascii: ",") { q = skipSpaces(text, from: q + 1) }
-        if let (word, wordEnd) = text.letters(startingAt: q), ["y", "con", "and", "with"].contains(word) {
+        if let (word, wordEnd) = text.word(startingAt: q), ["y", "con", "and", "with"].contains(word) {
             q = skipSpaces(text, from: wordEnd)
         }
         var cents = 0
@@ -731,7 +731,7 @@ extension TextValidator {
         } else {
             return
         }
-        guard let (unit, unitEnd) = text.letters(startingAt: skipSpaces(text, from: numberEnd)), Self.centWords.contains(unit)
+        guard let (unit, unitEnd) = text.word(startingAt: skipSpaces(text, from: numberEnd)), Self.centWords.contains(unit)
         else { return }
         result.cents = cents
         result.end = unitEnd
@@ -742,7 +742,7 @@ extension TextValidator {
         var q = skipSpaces(text, from: end)
         if text[q] == UInt8(ascii: "-") {
             q = skipSpaces(text, from: q + 1)
-        } else if let (word, wordEnd) = text.letters(startingAt: q), Self.rangeWords.contains(word), wordEnd > q {
+        } else if let (word, wordEnd) = text.word(startingAt: q), Self.rangeWords.contains(word), wordEnd > q {
             q = skipSpaces(text, from: wordEnd)
             guard q > wordEnd else { return nil }
         } else {
@@ -766,7 +766,7 @@ extension TextValidator {
         var q = skipSpaces(text, from: from)
         if text[q] == UInt8(ascii: "-") {
             q += 1
-        } else if let (word, wordEnd) = text.letters(startingAt: q), Self.rangeWords.contains(word) {
+        } else if let (word, wordEnd) = text.word(startingAt: q), Self.rangeWords.contains(word) {
             q = wordEnd
         } else {
             return false
@@ -781,7 +781,7 @@ extension TextValidator {
         // Across quotes and emphasis: `cuesta “39”`, `cuesta **39**`.
         var p = position
         while p > 0 && p > position - 3 && (Self.isGap(text[p - 1]) || text[p - 1] == ScanText.other) { p -= 1 }
-        let words = text.wordList(before: p, limit: 6)
+        let words = text.words(before: p, limit: 6)
         for word in words.prefix(5) {
             if Self.priceWords.contains(word) { return .strong }
             if !Self.fillerWords.contains(word) { break }
@@ -813,7 +813,7 @@ extension TextValidator {
         if words.count >= 3, words[0] == "as", words[1] == "little" || words[1] == "low", words[2] == "as" { return .verb }
         // `por 29 nada más`.
         if let first = words.first, ["por", "en", "a", "for"].contains(first) {
-            let next = text.wordList(after: end, limit: 2)
+            let next = text.words(after: end, limit: 2)
             if next.first == "nomas" || next.first == "namas" || next.first == "solamente"
                 || next == ["nada", "mas"] || next == ["no", "mas"] {
                 return .verb
@@ -830,13 +830,13 @@ extension TextValidator {
         if before[(pay + 1)...].contains(where: Self.takeVerbs.contains) { return true }
         var q = skipSpaces(text, from: number.end)
         if text[q] == UInt8(ascii: ",") { q = skipSpaces(text, from: q + 1) }
-        if let (word, end) = text.letters(startingAt: q), word == "y" || word == "and" { q = skipSpaces(text, from: end) }
-        return text.letters(startingAt: q).map { Self.takeVerbs.contains($0.word) } ?? false
+        if let (word, end) = text.word(startingAt: q), word == "y" || word == "and" { q = skipSpaces(text, from: end) }
+        return text.word(startingAt: q).map { Self.takeVerbs.contains($0.word) } ?? false
     }
 
     /// A time (`a las 10.30`, `9 am`) or a date (`el 29 de noviembre`, `November 29`).
     func isTimeOrDate(_ text: ScanText, number: MoneyNumber, cue: PriceCue) -> Bool {
-        let next = text.wordList(after: number.end, limit: 2)
+        let next = text.words(after: number.end, limit: 2)
         if let first = next.first {
             if Self.monthNames.contains(first) && first != "may" { return true }
             if first == "de" || first == "of", next.count > 1, Self.monthNames.contains(next[1]) { return true }
@@ -848,7 +848,7 @@ extension TextValidator {
            text[q + 2] == UInt8(ascii: "m") {
             return true
         }
-        let previous = text.wordList(before: number.range.lowerBound, limit: 1).first
+        let previous = text.words(before: number.range.lowerBound, limit: 1).first
         if let previous, Self.monthNames.contains(previous), previous != "may" { return true }
         let hours = number.hundredths / 100, minutes = number.hundredths % 100
         let looksLikeTime = hours <= 24 && minutes < 60 && (number.fractionDigits == 2 || number.fractionDigits == 0)
@@ -860,14 +860,14 @@ extension TextValidator {
     /// A bare number that is a rating, a version or a quantity with a unit
     /// (`rated 4.85`, `4.85 stars`, `1.25 kg`), not a price.
     func isMeasurement(_ text: ScanText, _ range: Range<Int>) -> Bool {
-        if let next = text.wordList(after: range.upperBound, limit: 1).first, Self.unitWords.contains(next) { return true }
-        return text.wordList(before: range.lowerBound, limit: 2).contains(where: Self.measurementCues.contains)
+        if let next = text.words(after: range.upperBound, limit: 1).first, Self.unitWords.contains(next) { return true }
+        return text.words(before: range.lowerBound, limit: 2).contains(where: Self.measurementCues.contains)
     }
 
     /// A cued number followed by a counted noun: `total de 3 artículos`,
     /// `lo tienes en 2 colores`.
     func isQuantity(_ text: ScanText, after end: Int, cue: PriceCue) -> Bool {
-        guard let next = text.wordList(after: end, limit: 1).first else { return false }
+        guard let next = text.words(after: end, limit: 1).first else { return false }
         if Self.unitWords.contains(next) || Self.quantityNouns.contains(next) { return true }
         if Self.continuationWords.contains(next) || Self.suffixCurrencies[next] != nil { return false }
         switch cue {
@@ -882,13 +882,13 @@ extension TextValidator {
         var q = end
         if ScanText.isSpace(text[q]) { q += 1 }
         if text[q] == UInt8(ascii: "%") { return q + 1 }
-        guard let (word, wordEnd) = text.letters(startingAt: q) else { return nil }
+        guard let (word, wordEnd) = text.word(startingAt: q) else { return nil }
         switch word {
         case "percent", "porciento", "pct": return wordEnd
         case "por", "per":
             var r = wordEnd
             if ScanText.isSpace(text[r]) { r += 1 }
-            if let (next, nextEnd) = text.letters(startingAt: r), next == "ciento" || next == "cent" || next == "cien" {
+            if let (next, nextEnd) = text.word(startingAt: r), next == "ciento" || next == "cent" || next == "cien" {
                 return nextEnd
             }
             return nil
