@@ -73,17 +73,17 @@ public struct StageMetricsHook: StageHook {
 
 extension SellifyMetrics {
     /// Records what one committed decision means for the domain metrics.
-    public func record(_ result: DecisionPipeline.Result, quota: QuotaEngine) {
+    public func record(_ result: DecisionPipeline.Result) {
         guard let decision = result.decision, !result.replayed else { return }
         record(
             decision: decision, newConversation: result.newConversation, validation: result.validation,
-            resets: result.resets, effects: result.effects)
+            effects: result.effects)
     }
 
-    /// The same from the parts of a result (benchmarks feed it `evaluate()`'s output).
+    /// The same from the parts of a result (benchmarks feed it `evaluate()`'s
+    /// output). Roll-overs are not counted here: they are their own event.
     public func record(
-        decision: Decision, newConversation: Bool, validation: ValidationResult?, resets: [QuotaScheduler.ResetType],
-        effects: LuaState.SideEffects
+        decision: Decision, newConversation: Bool, validation: ValidationResult?, effects: LuaState.SideEffects
     ) {
         counter(MetricCatalog.decisions, decision.action.rawValue).increment()
         recordRuleHit(decision.rule)
@@ -103,12 +103,59 @@ extension SellifyMetrics {
             gauge(MetricCatalog.conversationState, decision.conversation.previousState).decrement()
             gauge(MetricCatalog.conversationState, decision.conversation.state).increment()
         }
-        if let validation {
-            counter(MetricCatalog.validationResults, validation.valid ? "valid" : "invalid").increment()
-            let forbidden = validation.violations.filter { $0.code == "forbidden_word" || $0.code == "forbidden_pattern" }
-            if !forbidden.isEmpty { counter(MetricCatalog.forbiddenWords).increment(by: Int64(forbidden.count)) }
-        }
-        for reset in resets { counter(MetricCatalog.quotaResets, reset.rawValue).increment() }
+        if let validation { record(validation) }
         recordCustom(effects.metrics)
+    }
+
+    func record(_ validation: ValidationResult) {
+        counter(MetricCatalog.validationResults, validation.valid ? "valid" : "invalid").increment()
+        let forbidden = validation.violations.filter { $0.code == "forbidden_word" || $0.code == "forbidden_pattern" }
+        if !forbidden.isEmpty { counter(MetricCatalog.forbiddenWords).increment(by: Int64(forbidden.count)) }
+    }
+
+    func recordReset(_ type: QuotaScheduler.ResetType, at time: Timestamp) {
+        counter(MetricCatalog.quotaResets, type.rawValue).increment()
+        gauge(MetricCatalog.quotaLastReset, type.rawValue).set(to: Double(time.milliseconds) / 1000)
+        counter(MetricCatalog.auditLogs).increment()
+    }
+}
+
+/// The application's metrics subscriber: every domain metric moves here,
+/// from `ServiceEvent`s, whichever front end caused them.
+public struct MetricsObserver: ServiceObserver {
+    public let metrics: SellifyMetrics
+
+    public init(metrics: SellifyMetrics) {
+        self.metrics = metrics
+    }
+
+    public func observe(_ event: ServiceEvent) {
+        switch event {
+        case .decided(let result):
+            metrics.record(result)
+        case .outboundRecorded(let receipt):
+            metrics.counter(MetricCatalog.auditLogs).increment()
+            metrics.setQuotaGauges(receipt.status)
+            for (quota, value) in receipt.status where value.used > value.limit {
+                metrics.counter(MetricCatalog.quotaLimitReached, quota.rawValue).increment()
+            }
+        case .outboundRefused(let quota, _):
+            metrics.counter(MetricCatalog.quotaLimitReached, quota.rawValue).increment()
+        case .rolledOver(let rollovers, _, let quotas):
+            for rollover in rollovers { metrics.recordReset(rollover.type, at: rollover.observedAt) }
+            metrics.setQuotaGauges(quotas)
+        case .quotaReset(let receipt):
+            metrics.recordReset(receipt.type, at: receipt.at)
+            metrics.setQuotaGauges(receipt.quotas)
+        case .validated(let result, _):
+            metrics.record(result)
+        case .worded(let attempt):
+            metrics.counter(MetricCatalog.aiRequests, attempt.ok ? "ok" : "error").increment()
+            if attempt.ok { metrics.histogram(MetricCatalog.aiGenerationDuration).record(attempt.seconds) }
+        case .audited(let count):
+            metrics.counter(MetricCatalog.auditLogs).increment(by: Int64(count))
+        case .storeFailed, .rulesReloaded, .rulesReloadFailed:
+            break
+        }
     }
 }

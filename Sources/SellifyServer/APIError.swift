@@ -43,6 +43,22 @@ public struct APIError: Error, Sendable, HTTPResponseError, CustomStringConverti
 }
 
 extension APIError {
+    /// A use case's refusal, as the API answers it.
+    init(_ error: ServiceError) {
+        switch error.kind {
+        case .invalidField(let field):
+            self = .invalidField(field, error.message.hasPrefix(field + ": ") ? String(error.message.dropFirst(field.count + 2)) : error.message)
+        case .notFound:
+            self.init(.notFound, error.code, error.message, details: error.details)
+        case .conflict:
+            self.init(.conflict, error.code, error.message, details: error.details)
+        case .unprocessable:
+            self.init(.unprocessableContent, error.code, error.message, details: error.details)
+        case .storeUnavailable:
+            self.init(.serviceUnavailable, error.code, error.message, details: error.details, headers: [.retryAfter: "1"])
+        }
+    }
+
     static func malformedJSON(_ message: String) -> APIError {
         APIError(.badRequest, "malformed_json", message)
     }

@@ -4,6 +4,7 @@ import Prometheus
 import SellifyAlertLog
 import SellifyAlertWebhook
 import SellifyCore
+import SellifyYAML
 import SellifyMetrics
 import ServiceLifecycle
 import Synchronization
@@ -233,6 +234,48 @@ struct AlertService: Service {
             } catch {
                 return
             }
+        }
+    }
+}
+
+/// The alerts subscribe to the application's events: a decision's alerts
+/// are raised, roll-overs and resets resolve the quota alerts, the ratio
+/// windows are fed, store and reload failures raise their conditions.
+extension AlertCenter: ServiceObserver {
+    func observe(_ event: ServiceEvent) {
+        switch event {
+        case .decided(let result):
+            raise(result.alerts)
+            if let validation = result.validation { recordValidation(valid: validation.valid) }
+        case .rolledOver(let rollovers, _, _):
+            for rollover in rollovers { resolveQuotas(QuotaEngine.quotas(resetBy: rollover.type)) }
+        case .quotaReset(let receipt):
+            resolveQuotas(Array(receipt.quotas.keys))
+        case .validated(let result, .generation):
+            recordValidation(valid: result.valid)
+        case .worded(let attempt):
+            recordAI(ok: attempt.ok)
+        case .storeFailed(let error):
+            if conditions.storeErrors {
+                raise([AlertEvent(condition: "store_error", key: "store", severity: .critical, message: error.message)])
+            }
+        case .rulesReloaded:
+            resolve(condition: "reload_failure")
+        case .rulesReloadFailed(let diagnostics):
+            if conditions.reloadFailures {
+                raise([AlertEvent(
+                    condition: "reload_failure", key: "rules", severity: .critical,
+                    message: "rules reload failed: \(diagnostics.first?.description ?? "unknown error")")])
+            }
+        case .validated(_, .request), .outboundRecorded, .outboundRefused, .audited:
+            break
+        }
+    }
+
+    private func resolveQuotas(_ quotas: [QuotaEngine.Quota]) {
+        for quota in quotas {
+            resolve(condition: "quota_warning", key: quota.rawValue)
+            resolve(condition: "quota_reached", key: quota.rawValue)
         }
     }
 }

@@ -8,52 +8,20 @@ import SellifyStore
 import Synchronization
 import Prometheus
 
-/// One loaded deployment and what is built from it. Immutable: a reload
-/// builds a new snapshot and swaps it in, so a request that started on the
-/// old rules finishes on them and every decision uses one complete rule set.
-public final class EngineSnapshot: Sendable {
-    public let deployment: Deployment
-    public let pipeline: DecisionPipeline
-    public let validator: TextValidator
-    public let responses: ResponseEngine
-    /// When this snapshot was loaded (wall clock; shown by `GET /api/v1/rules`).
-    public let loadedAt: Date
-    /// `relativePath → sha256` of every rules file.
-    public let fileDigests: [(path: String, sha256: String)]
-
-    init(
-        deployment: Deployment, store: any DecisionStore, metrics: SellifyMetrics, scheduler: QuotaScheduler,
-        sequencer: DecisionSequencer, loadedAt: Date
-    ) {
-        self.deployment = deployment
-        let configuration = deployment.configuration
-        pipeline = DecisionPipeline(
-            rules: deployment.rules, catalog: deployment.catalog, configuration: configuration, store: store,
-            hooks: [StageMetricsHook(metrics: metrics)], scheduler: scheduler, sequencer: sequencer)
-        validator = TextValidator(
-            rules: deployment.rules, catalog: deployment.catalog, validation: configuration.validation,
-            account: configuration.account)
-        responses = ResponseEngine(
-            templates: deployment.rules.templates, account: configuration.account,
-            defaultLanguage: deployment.rules.intents.defaultLanguage)
-        self.loadedAt = loadedAt
-        fileDigests = deployment.rules.sources.allFiles.map { file in
-            (file.relativePath, APIKeyRing.hex(SHA256.hash(data: Array(file.source.utf8))))
-        }
-    }
-}
-
-/// The running engine: the current snapshot and the history of reloads.
+/// The rules' lifecycle in a running server: builds each snapshot (the
+/// composition root of its rules), reloads, and keeps the history of
+/// reloads. The application layer (`DecisionService`) holds the snapshot
+/// requests use; a reload installs the new one there.
 public final class Engine: Sendable {
     public struct ReloadFailure: Sendable {
-        public var at: Date
+        public var at: Timestamp
         public var diagnostics: [Diagnostic]
     }
 
     public struct Status: Sendable {
         public var lastError: ReloadFailure?
         /// When the running rules stopped matching the folder (first failed reload since the last good one).
-        public var staleSince: Date?
+        public var staleSince: Timestamp?
         public var reloads = (ok: 0, error: 0)
         /// Settings changed in the files that the running server cannot apply.
         public var restartRequired: [String] = []
@@ -71,34 +39,34 @@ public final class Engine: Sendable {
     let lastGood: LastGoodRules?
     let metrics: SellifyMetrics
     let scheduler: QuotaScheduler
+    let clock: any WallClock
     /// One order for every decision on the store, across reloads.
     let sequencer = DecisionSequencer()
     let poolSize: Int?
-    private let current: Mutex<EngineSnapshot>
+    /// The configuration this process started with: what restart-only
+    /// settings (listener, store, exporters…) really are until a restart.
+    let started: SellifyConfiguration
+    /// The snapshot built at start (the service holds the running one).
+    public let initial: EngineSnapshot
     private let status = Mutex(Status())
-    /// Decisions per rule since the start (for `GET /api/v1/rules`).
-    private let hits = Mutex<[String: Int]>([:])
-    public func recordHit(_ rule: String) {
-        hits.withLock { hits in
-            if hits[rule] != nil || hits.count < SellifyMetrics.maxRuleSeries { hits[rule, default: 0] += 1 }
-        }
-    }
-    public var ruleHits: [String: Int] { hits.withLock { $0 } }
 
     /// One reload at a time (a reload compiles a whole new pool of states).
     private let reloading = Mutex(())
 
     public init(
         configPath: String, deployment: Deployment, store: any DecisionStore, metrics: SellifyMetrics, poolSize: Int?,
-        scheduler: QuotaScheduler, lastGood: LastGoodRules? = nil, startFailure: [Diagnostic]? = nil
-    ) {
+        scheduler: QuotaScheduler, clock: any WallClock, lastGood: LastGoodRules? = nil, startFailure: [Diagnostic]? = nil
+    ) throws(DiagnosticList) {
         self.configPath = configPath
         self.lastGood = lastGood
+        self.clock = clock
+        started = deployment.configuration
         if let startFailure {
             // Started from the last good copy: degraded until a reload succeeds.
+            let now = clock.now()
             status.withLock { status in
-                status.lastError = ReloadFailure(at: Date(), diagnostics: startFailure)
-                status.staleSince = Date()
+                status.lastError = ReloadFailure(at: now, diagnostics: startFailure)
+                status.staleSince = now
             }
         } else {
             lastGood?.save(deployment)
@@ -107,33 +75,42 @@ public final class Engine: Sendable {
         self.metrics = metrics
         self.poolSize = poolSize
         self.scheduler = scheduler
-        current = Mutex(EngineSnapshot(
-            deployment: deployment, store: store, metrics: metrics, scheduler: scheduler, sequencer: sequencer,
-            loadedAt: Date()))
+        initial = (try Self.snapshot(
+            deployment, store: store, metrics: metrics, scheduler: scheduler, sequencer: sequencer, at: clock.now()))
     }
 
-    public var snapshot: EngineSnapshot { current.withLock { $0 } }
+    /// The composition root of one rules snapshot: everything a decision
+    /// and the other use cases need, built once.
+    static func snapshot(
+        _ deployment: Deployment, store: any DecisionStore, metrics: SellifyMetrics, scheduler: QuotaScheduler,
+        sequencer: DecisionSequencer, at loadedAt: Timestamp
+    ) throws(DiagnosticList) -> EngineSnapshot {
+        try EngineSnapshot(
+            deployment: deployment, store: store, hooks: [StageMetricsHook(metrics: metrics)], scheduler: scheduler,
+            sequencer: sequencer, loadedAt: loadedAt)
+    }
+
     public var currentStatus: Status { status.withLock { $0 } }
 
     /// Loads config, catalog and rules again, runs the sample calls of
     /// `sellify check`, and swaps them in only when everything is clean.
     /// Blocking (compiles Lua): call it off the event loop.
-    public func reload() -> ReloadOutcome {
+    public func reload(from running: EngineSnapshot) -> ReloadOutcome {
         reloading.withLock { _ in
             let diagnostics: [Diagnostic]
             do {
-                let deployment = try Deployment.load(configPath: configPath, plugins: .builtin, poolSize: poolSize)
+                let deployment = try Deployment.load(
+                    configPath: configPath, plugins: running.deployment.plugins, poolSize: poolSize)
                 var problems = deployment.sampleDiagnostics()
-                let restart = restartOnlyChanges(from: snapshot.deployment.configuration, to: deployment.configuration)
+                let restart = restartOnlyChanges(from: started, to: deployment.configuration)
                 if problems.isEmpty && deployment.configuration.rules.reloadRequiresTests {
                     problems += Self.ruleTestFailures(deployment)
                 }
                 if problems.isEmpty {
-                    let old = snapshot
-                    let fresh = EngineSnapshot(
-                        deployment: deployment, store: store, metrics: metrics, scheduler: scheduler, sequencer: sequencer,
-                        loadedAt: Date())
-                    current.withLock { $0 = fresh }
+                    let old = running
+                    let fresh = try Self.snapshot(
+                        deployment, store: store, metrics: metrics, scheduler: scheduler, sequencer: sequencer,
+                        at: clock.now())
                     status.withLock { status in
                         status.reloads.ok += 1
                         status.staleSince = nil
@@ -154,7 +131,7 @@ public final class Engine: Sendable {
             } catch {
                 diagnostics = [Diagnostic("\(error)")]
             }
-            let now = Date()
+            let now = clock.now()
             status.withLock { status in
                 status.reloads.error += 1
                 status.lastError = ReloadFailure(at: now, diagnostics: diagnostics)

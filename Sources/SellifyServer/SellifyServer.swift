@@ -29,7 +29,12 @@ public final class SellifyServer: Sendable {
         }
     }
 
+    /// The application layer every route calls.
+    public let service: DecisionService
+    /// The rules' lifecycle: snapshots and reloads.
     let engine: Engine
+    /// Decisions per rule since the start (`GET /api/v1/rules`).
+    let hits = RuleHits()
     let store: any DecisionStore
     let metrics: SellifyMetrics
     let keys: APIKeyRing
@@ -38,9 +43,6 @@ public final class SellifyServer: Sendable {
     /// Reloads get their own thread so a slow compile never takes a request thread.
     let reloadExecutor: BlockingExecutor
     let alerts: AlertCenter
-    let rollovers: RolloverTracker
-    /// Opens the sealed part of audit records (`GET /api/v1/audit?include=sensitive`).
-    let auditKeys: AuditKeyring?
     let body: BodyReader
     let exporters: ExporterSet
     let logger: Logger
@@ -48,7 +50,7 @@ public final class SellifyServer: Sendable {
     let port: Int
     /// The server's time of day: each decision's `decided_at`, the audit
     /// records' times, the roll-over ticks.
-    let clock: any WallClock
+    var clock: any WallClock { service.clock }
     private let draining = Atomic<Bool>(false)
     /// How many times the rules watcher has compared the files (0 until its
     /// first look). `GET /api/v1/rules` shows it, so an operator — or a test —
@@ -63,25 +65,21 @@ public final class SellifyServer: Sendable {
         deployment: Deployment, configPath: String, store: any DecisionStore, metrics: SellifyMetrics, keys: APIKeyRing,
         options: Options, logger: Logger, auditKeys: AuditKeyring? = nil, lastGood: LastGoodRules? = nil,
         startFailure: [Diagnostic]? = nil, clock: any WallClock = SystemClock()
-    ) throws(ExporterError) {
-        self.auditKeys = auditKeys
-        self.clock = clock
+    ) throws {
         let configuration = deployment.configuration
         self.store = store
         self.metrics = metrics
         self.keys = keys
         self.logger = logger
+        let rollovers: RolloverTracker
         do {
-            rollovers = try RolloverTracker(
-                calendar: QuotaCalendar(
-                    timeZone: configuration.quotaTimeZone.timeZone, weekStart: configuration.quotas.weekStartsOn),
-                store: store)
+            rollovers = try RolloverTracker(calendar: configuration.quotaCalendar, store: store)
         } catch {
             throw ExporterError("store: \(error)")
         }
-        engine = Engine(
+        engine = try Engine(
             configPath: configPath, deployment: deployment, store: store, metrics: metrics, poolSize: nil,
-            scheduler: rollovers.scheduler, lastGood: lastGood, startFailure: startFailure)
+            scheduler: rollovers.scheduler, clock: clock, lastGood: lastGood, startFailure: startFailure)
         limiter = RateLimiter(
             requestsPerSecond: configuration.rateLimit.requestsPerSecond, burst: configuration.rateLimit.burst)
         let timeout = Duration.milliseconds(configuration.server.requestTimeout.milliseconds)
@@ -89,6 +87,9 @@ public final class SellifyServer: Sendable {
         blocking = BlockingExecutor(threads: max(2, deployment.rules.poolSize * 2), timeout: timeout)
         reloadExecutor = BlockingExecutor(threads: 1, timeout: .seconds(600))
         alerts = try AlertCenter(configuration: configuration, loaded: deployment.loaded, metrics: metrics, logger: logger)
+        service = DecisionService(
+            snapshot: engine.initial, store: store, clock: clock, rollovers: rollovers, auditKeys: auditKeys,
+            observers: [MetricsObserver(metrics: metrics), alerts, hits, LogObserver(logger: logger)])
         body = BodyReader(limit: configuration.server.bodyLimit.bytes, maxDepth: configuration.server.maxJSONDepth)
         exporters = try ExporterSet.build(
             configuration.metrics.exporters, loaded: deployment.loaded, metrics: metrics, logger: logger)
@@ -99,17 +100,18 @@ public final class SellifyServer: Sendable {
     /// Serves until SIGTERM/SIGINT; returns after a graceful shutdown.
     /// `onListening` gets the bound URL (the real port when `port` is 0).
     public func run(onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
-        let configuration = engine.snapshot.deployment.configuration
+        let snapshot = service.snapshot
+        let configuration = snapshot.deployment.configuration
         blocking.start()
         reloadExecutor.start()
         // The rules this process starts with are the first thing it audits.
         var summary = JSONObjectWriter()
         summary["trigger"] = .string("start")
         summary["result"] = .string("ok")
-        summary["files"] = .int(engine.snapshot.fileDigests.count)
-        try? store.appendAudit([AuditEntry(
+        summary["files"] = .int(snapshot.fileDigests.count)
+        try? service.appendAudit([AuditEntry(
             kind: "rules_load", at: clock.now(), conversationID: nil, messageID: nil, summary: summary.string,
-            rulesVersion: engine.snapshot.deployment.rules.version)])
+            rulesVersion: snapshot.rulesVersion)])
         let inFlight = InFlightLimiter(limit: configuration.server.maxConcurrentRequests)
         metrics.refreshOnExposition { metrics in metrics.gauge(MetricCatalog.httpInFlight).set(to: Double(inFlight.current)) }
         let responder = SellifyResponder(inner: buildRouter().buildResponder(), metrics: metrics, inFlight: inFlight)
@@ -139,9 +141,9 @@ public final class SellifyServer: Sendable {
         services.append(AlertService(center: alerts))
         services.append(RolloverService(server: self))
         services.append(AuditRetention(
-            store: store, retentionDays: configuration.audit.retentionDays, metrics: metrics, logger: logger))
+            store: store, retentionDays: configuration.audit.retentionDays, clock: clock, metrics: metrics, logger: logger))
         services.append(SignalReloader(server: self))
-        let loaded = engine.snapshot.deployment.loaded
+        let loaded = snapshot.deployment.loaded
         services.append(RulesWatcher(
             server: self, mode: configuration.rules.reload.mode,
             pollInterval: .milliseconds(configuration.rules.reload.pollInterval.milliseconds),
@@ -161,38 +163,22 @@ public final class SellifyServer: Sendable {
 
     func startDraining() { draining.store(true, ordering: .relaxed) }
 
-    /// Roll-overs seen on the clock (`source: clock`) or by decisions: saved,
-    /// counted, gauges refreshed, quota alerts resolved.
-    func observeRollovers(now: Timestamp, source: String, found: [Rollover]? = nil) async {
-        let tracker = rollovers
-        let store = self.store
-        let engine = self.engine.snapshot
-        do {
-            let rollovers = try await blocking.run { () throws(StoreError) -> [Rollover] in
-                if let found {
-                    try tracker.persist(found)
-                    return found
-                }
-                return try tracker.tick(now: now)
-            }
-            guard !rollovers.isEmpty else { return }
-            for rollover in rollovers {
-                metrics.counter(MetricCatalog.quotaResets, rollover.type.rawValue).increment()
-                metrics.gauge(MetricCatalog.quotaLastReset, rollover.type.rawValue).set(to: Double(rollover.observedAt.milliseconds) / 1000)
-                metrics.counter(MetricCatalog.auditLogs).increment()
-                let quotas = QuotaEngine.quotas(resetBy: rollover.type)
-                for quota in quotas {
-                    alerts.resolve(condition: "quota_warning", key: quota.rawValue)
-                    alerts.resolve(condition: "quota_reached", key: quota.rawValue)
-                }
-                logger.notice("quota window rolled over", metadata: [
-                    "reset_type": "\(rollover.type.rawValue)", "window": "\(rollover.window)", "source": "\(source)",
-                ])
-            }
-            let quota = engine.pipeline.quota
-            try? await blocking.run { try self.metrics.loadState(from: store, quota: quota, at: now) }
-        } catch {
-            logger.error("roll-over bookkeeping failed", metadata: ["error": "\(error)"])
+    /// The clock's look at the quota windows (off the event loop).
+    func tickRollovers() async {
+        let service = self.service
+        _ = try? await blocking.run { service.tick() }
+    }
+}
+
+/// Logs what an operator reads in the server's log: roll-overs as they are seen.
+struct LogObserver: ServiceObserver {
+    let logger: Logger
+    func observe(_ event: ServiceEvent) {
+        guard case .rolledOver(let rollovers, let source, _) = event else { return }
+        for rollover in rollovers {
+            logger.notice("quota window rolled over", metadata: [
+                "reset_type": "\(rollover.type.rawValue)", "window": "\(rollover.window)", "source": "\(source.rawValue)",
+            ])
         }
     }
 }
@@ -232,6 +218,7 @@ struct StoreCloser: Service {
 struct AuditRetention: Service {
     let store: any DecisionStore
     let retentionDays: Int
+    let clock: any WallClock
     let metrics: SellifyMetrics
     let logger: Logger
 
@@ -247,7 +234,7 @@ struct AuditRetention: Service {
     }
 
     func purge() {
-        let now = Timestamp.now().milliseconds
+        let now = clock.now().milliseconds
         let cutoff = Timestamp(milliseconds: now - Int64(retentionDays) * 86_400_000)
         do {
             let purged = try store.purgeAudit(before: cutoff) { count, sequence, hash in
@@ -293,7 +280,7 @@ struct RolloverService: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await server.observeRollovers(now: server.clock.now(), source: "clock")
+            await server.tickRollovers()
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(15)) }
             } catch {

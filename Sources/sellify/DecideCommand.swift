@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import SellifyCore
+import SellifyExporterTextfile
+import SellifyMetrics
+import SellifyStore
 
 struct DecideCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,6 +53,11 @@ struct DecideCommand: ParsableCommand {
     @Flag(help: "Read one JSON event per line from stdin and print one decision (or error) per line.")
     var jsonl = false
 
+    @Option(name: .customLong("metrics-textfile"), help: ArgumentHelp(
+        "After the run, write the metrics its decisions moved to DIR/sellify-decide.prom (node_exporter's textfile collector).",
+        valueName: "DIR"))
+    var metricsTextfile: String?
+
     func run() throws {
         let fixed: Timestamp?
         if let at {
@@ -64,11 +72,25 @@ struct DecideCommand: ParsableCommand {
         let clock: any WallClock = fixed.map { FixedClock($0) } ?? SystemClock()
         let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
         let maxText = deployment.configuration.validation.maxLength * 4
-        let maxSkew = deployment.configuration.server.maxClockSkew
+        // The textfile's directory is checked before anything is decided.
+        var sink: TextfileSink?
+        if let directory = metricsTextfile {
+            do {
+                sink = try TextfileSink(directory: directory, name: "sellify-decide")
+            } catch {
+                printError("error: --metrics-textfile: \(error)")
+                throw ExitCode(Runtime.setupFailure)
+            }
+        }
+        let metrics = SellifyMetrics(custom: deployment.configuration.metrics.custom)
+        metrics.prepare(configuration: deployment.configuration, rulesVersion: deployment.rules.version)
+        defer {
+            if let sink {
+                do { try sink.write(metrics.exposition()) } catch { printError("error: --metrics-textfile: \(error)") }
+            }
+        }
         if jsonl {
-            let store = try Runtime.store(for: deployment, path: stateDB, writer: true)
-            let pipeline = DecisionPipeline(
-                rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
+            let service = try open(deployment, clock: clock, metrics: metrics)
             // One line in, one line out, flushed: a decision is printed only
             // after it is durable, so a reader never sees an uncommitted one.
             while let line = readLine(strippingNewline: true) {
@@ -76,8 +98,7 @@ struct DecideCommand: ParsableCommand {
                 let decidedAt = clock.now()
                 do {
                     let event = try MessageEvent.parse(json: Array(line.utf8), maxTextLength: maxText)
-                    try event.receivedAt.checkClaim(field: "received_at", now: decidedAt, maxSkew: maxSkew)
-                    printOutput(try pipeline.decide(event, at: decidedAt, trace: trace).bytes)
+                    printOutput(try service.decide(event, at: decidedAt, trace: trace).bytes)
                 } catch {
                     var failure = JSONObjectWriter()
                     failure["error"] = .string("\(error)")
@@ -103,18 +124,32 @@ struct DecideCommand: ParsableCommand {
         let event: MessageEvent
         do {
             event = try MessageEvent.parse(json: input, maxTextLength: maxText)
-            try event.receivedAt.checkClaim(field: "received_at", now: decidedAt, maxSkew: maxSkew)
+            try event.receivedAt.checkClaim(
+                field: "received_at", now: decidedAt, maxSkew: deployment.configuration.server.maxClockSkew)
         } catch {
             printError("error: bad event: \(error)")
             throw ExitCode(Runtime.setupFailure)
         }
         // The store is opened only for a valid event: bad input creates no files.
-        let store = try Runtime.store(for: deployment, path: stateDB, writer: true)
-        let pipeline = DecisionPipeline(
-            rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
+        let service = try open(deployment, clock: clock, metrics: metrics)
         do {
-            let result = try pipeline.decide(event, at: decidedAt, trace: trace)
+            let result = try service.decide(event, at: decidedAt, trace: trace)
             printOutput(result.bytes)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(Runtime.setupFailure)
+        }
+    }
+
+    /// The application the server runs, on the store, with the same metrics
+    /// (stage hooks and the metrics observer) — so a decision made here moves
+    /// the same numbers and writes the same audit records as one over HTTP.
+    func open(_ deployment: Deployment, clock: any WallClock, metrics: SellifyMetrics) throws -> DecisionService {
+        let store = try Runtime.store(for: deployment, path: stateDB, writer: true)
+        do {
+            return try DecisionService.open(
+                deployment, store: store, clock: clock, hooks: [StageMetricsHook(metrics: metrics)],
+                auditKeys: store.auditKeys, observers: [MetricsObserver(metrics: metrics)])
         } catch {
             printError("error: \(error)")
             throw ExitCode(Runtime.setupFailure)

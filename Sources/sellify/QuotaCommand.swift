@@ -93,7 +93,7 @@ struct QuotaCommand: ParsableCommand {
     static func engine(_ configuration: SellifyConfiguration) -> QuotaEngine {
         QuotaEngine(
             limits: configuration.quotas.limits,
-            calendar: QuotaCalendar(timeZone: configuration.quotaTimeZone.timeZone, weekStart: configuration.quotas.weekStartsOn),
+            calendar: configuration.quotaCalendar,
             warnRatio: configuration.quotas.warnRatio)
     }
 }

@@ -93,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         metrics.prepare(configuration: configuration, rulesVersion: deployment.rules.version)
         let quota = QuotaEngine(
             limits: configuration.quotas.limits,
-            calendar: QuotaCalendar(timeZone: configuration.quotaTimeZone.timeZone, weekStart: configuration.quotas.weekStartsOn),
+            calendar: configuration.quotaCalendar,
             warnRatio: configuration.quotas.warnRatio)
         do {
             try metrics.loadState(from: store, quota: quota, at: Timestamp.now())

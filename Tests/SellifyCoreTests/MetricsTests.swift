@@ -22,7 +22,7 @@ struct MetricsTests {
             let result = try pipeline.decideAsReceived(MessageEvent(
                 conversationID: "wa:\(i)", messageID: "m\(i)", text: text,
                 receivedAt: Timestamp(milliseconds: 1_764_525_600_000 + Int64(i) * 60_000)))
-            metrics.record(result, quota: pipeline.quota)
+            metrics.record(result)
         }
         try metrics.loadState(from: store, quota: pipeline.quota, at: Timestamp(milliseconds: 1_764_525_600_000))
         return (metrics, metrics.exposition())
@@ -63,7 +63,7 @@ struct MetricsTests {
         #expect(lines.contains("sellify_quota_messages_today 4.0"))
         #expect(lines.contains(#"sellify_conversation_state{state="opted_out"} 1.0"#))
         #expect(lines.contains(#"sellify_validation_results_total{result="valid"} 3"#))
-        for stage in StageName.all where stage != .scheduler {
+        for stage in StageName.all {
             #expect(text.contains(#"sellify_stage_duration_seconds_count{stage="\#(stage.rawValue)"}"#), "\(stage)")
         }
         // Every family has HELP and TYPE, and families come out sorted.

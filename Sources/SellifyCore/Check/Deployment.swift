@@ -6,6 +6,8 @@ public struct Deployment: Sendable {
     public var loaded: LoadedConfiguration
     public var catalog: Catalog
     public var rules: RuleSet
+    /// The plugins this deployment was checked against (and builds its parts from).
+    public var plugins: PluginCatalog
 
     public var configuration: SellifyConfiguration { loaded.configuration }
 
@@ -44,6 +46,6 @@ public struct Deployment: Sendable {
         guard let catalog, diagnostics.isEmpty else { throw DiagnosticList(diagnostics) }
         let rules = try RuleSet.compile(
             sources, catalog: catalog, configuration: configuration, poolSize: poolSize, catalogDisplay: catalogDisplay)
-        return Deployment(loaded: loaded, catalog: catalog, rules: rules)
+        return Deployment(loaded: loaded, catalog: catalog, rules: rules, plugins: plugins)
     }
 }

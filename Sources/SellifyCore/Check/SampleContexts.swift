@@ -47,7 +47,7 @@ public enum SampleContexts {
         text: String, intent: IntentName, language: String, type: String, media: MediaKind?, products: [Product],
         state: String, limits: QuotaLimits, used: Int, cooldown: Bool, configuration: SellifyConfiguration
     ) -> LuaValue {
-        let calendar = QuotaCalendar(timeZone: configuration.quotaTimeZone.timeZone, weekStart: configuration.quotas.weekStartsOn)
+        let calendar = configuration.quotaCalendar
         let quota = QuotaEngine(limits: limits, calendar: calendar, warnRatio: configuration.quotas.warnRatio)
         let at = Timestamp(rfc3339: "2026-11-29T20:15:00Z")!
         let windows = calendar.windows(at: at)

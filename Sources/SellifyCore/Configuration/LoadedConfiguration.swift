@@ -66,6 +66,11 @@ public struct LoadedConfiguration: Sendable {
 extension SellifyConfiguration {
     /// The quota windows' time zone.
     public var quotaTimeZone: TimeZoneName { quotas.timezone ?? account.timezone }
+    /// The account's quota calendar (time zone, first day of the week): the
+    /// one place it is built from the configuration.
+    public var quotaCalendar: QuotaCalendar {
+        QuotaCalendar(timeZone: quotaTimeZone.timeZone, weekStart: quotas.weekStartsOn)
+    }
 
     /// Checks that involve more than one field or a plugin's own schema.
     public func diagnose(file: String, plugins: PluginCatalog) -> [Diagnostic] {
@@ -164,8 +169,10 @@ extension SellifyConfiguration {
         }
         if plugins.plugin(kind: "ai", name: ai.provider) == nil {
             diagnostics.append(Diagnostic(
-                "ai.provider: unknown provider '\(ai.provider)'", at: at,
+                "ai.provider: unknown provider '\(ai.provider)'", at: ai.location ?? at,
                 hint: "known: " + plugins.names(kind: "ai").map { "'\($0)'" }.joined(separator: ", ")))
+        } else {
+            diagnostics += plugins.diagnose(ai.selection, kind: "ai", path: "ai.options", file: file)
         }
         return diagnostics
     }

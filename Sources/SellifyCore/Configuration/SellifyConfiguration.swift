@@ -418,21 +418,33 @@ public struct CatalogConfiguration: Sendable, Decodable, YAMLRecoverable {
 public struct AIConfiguration: Sendable, Decodable, YAMLRecoverable {
     /// The wording provider plugin: `template` (built in, no network) or a provider plugin's name.
     public var provider = "template"
+    /// How long a network provider may take per request (providers that
+    /// call no network, like `template`, have nothing to time out).
     public var timeout = ConfigDuration.seconds(10)
     /// How many times a provider is re-asked after its text fails validation.
     public var maxRetries = 2
-    /// Provider-specific options (e.g. `model`, `api_key: ${OPENAI_API_KEY}`), checked by the provider.
-    public var options: [String: String] = [:]
+    /// The provider's own options (e.g. `model`), decoded strictly by the
+    /// provider plugin: an option it does not know is an error.
+    public var options: YAMLNode?
+    public var location: SourceLocation?
 
     public init() {}
     public static var yamlPlaceholder: Self { Self() }
     enum CodingKeys: String, CodingKey { case provider, timeout, maxRetries = "max_retries", options }
     public init(from decoder: any Decoder) throws {
+        location = decoder.yamlLocation
         let c = try decoder.container(keyedBy: CodingKeys.self)
         provider = try c.decode(.provider, default: provider)
         timeout = try c.decode(.timeout, default: timeout)
         maxRetries = try c.decode(NonNegativeInt.self, .maxRetries, default: maxRetries)
-        options = try c.decode(.options, default: options)
+        options = try c.decodeIfPresent(YAMLNode.self, forKey: .options)
+    }
+
+    /// `provider` with `options`, as a plugin selection.
+    public var selection: PluginSelection {
+        var selection = PluginSelection(type: provider, options: options)
+        selection.location = options?.location ?? location
+        return selection
     }
 }
 

@@ -1,6 +1,8 @@
 /// Renders the text of a RespondText decision from `rules/templates.yaml`
-/// with catalog facts: the built-in, deterministic wording provider.
-public struct ResponseEngine: Sendable {
+/// with catalog facts: the deterministic wording every provider falls back
+/// to, and what the `ai.template` plugin provides.
+public struct ResponseEngine: WordingProvider {
+    public var name: String { "template" }
     public let templates: Templates
     public let account: AccountConfiguration
     public let defaultLanguage: String
@@ -11,19 +13,21 @@ public struct ResponseEngine: Sendable {
         self.defaultLanguage = defaultLanguage
     }
 
-    public struct RenderError: Error, Sendable, CustomStringConvertible {
-        public var description: String
+    public typealias RenderError = WordingError
+
+    public func word(_ request: WordingRequest) throws(WordingError) -> String {
+        try render(template: request.template, language: request.language, product: request.product)
     }
 
     /// The template's text in `language` (else the default language, else the
     /// first language in name order) with its placeholders filled.
     public func render(template name: String, language: String, product: Product?) throws(RenderError) -> String {
         guard let variants = templates.texts[name] else {
-            throw RenderError(description: "unknown template '\(name)'")
+            throw RenderError("unknown template '\(name)'")
         }
         guard let text = variants[language] ?? variants[defaultLanguage] ?? variants.keys.sorted().first.flatMap({ variants[$0] })
         else {
-            throw RenderError(description: "template '\(name)' has no text")
+            throw RenderError("template '\(name)' has no text")
         }
         var output = ""
         var rest = text[...]
@@ -40,7 +44,7 @@ public struct ResponseEngine: Sendable {
     private func value(of placeholder: String, template: String, product: Product?) throws(RenderError) -> String {
         if placeholder == "account.name" { return account.name }
         guard let product else {
-            throw RenderError(description: "template '\(template)' uses {\(placeholder)} but the decision names no product")
+            throw RenderError("template '\(template)' uses {\(placeholder)} but the decision names no product")
         }
         switch placeholder {
         case "product.name": return product.name
@@ -48,11 +52,11 @@ public struct ResponseEngine: Sendable {
         case "product.currency": return product.currency.code
         case "product.fact":
             guard let fact = product.facts.first else {
-                throw RenderError(description: "template '\(template)' uses {product.fact} but '\(product.id)' has no facts")
+                throw RenderError("template '\(template)' uses {product.fact} but '\(product.id)' has no facts")
             }
             return fact
         default:
-            throw RenderError(description: "template '\(template)' uses unknown placeholder {\(placeholder)}")
+            throw RenderError("template '\(template)' uses unknown placeholder {\(placeholder)}")
         }
     }
 }

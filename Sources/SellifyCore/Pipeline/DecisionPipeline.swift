@@ -17,20 +17,24 @@ public import SellifyLua
 /// read. If something did (a concurrent decision), it reads again and
 /// re-decides, so the result is always the one a serial run would give.
 public final class DecisionPipeline: Sendable {
-    public let rules: RuleSet
-    public let catalog: Catalog
-    public let configuration: SellifyConfiguration
+    /// The engines built from one rules snapshot (shared with the snapshot's
+    /// other use cases: validation, wording, quota status).
+    public let components: PipelineComponents
     public let store: any DecisionStore
-    public let calendar: QuotaCalendar
-    public let quota: QuotaEngine
-    public let conversations: ConversationEngine
     public let scheduler: QuotaScheduler
     /// Orders decisions on this store (shared by the pipelines of successive rule reloads).
     public let sequencer: DecisionSequencer
-    let alerts: AlertEngine
     let runner: StageRunner
     /// Attempts before a contended commit gives up (then the fallback decides).
     public static let maxAttempts = 32
+
+    public var rules: RuleSet { components.rules }
+    public var catalog: Catalog { components.catalog }
+    public var configuration: SellifyConfiguration { components.configuration }
+    public var calendar: QuotaCalendar { components.calendar }
+    public var quota: QuotaEngine { components.quota }
+    public var conversations: ConversationEngine { components.conversations }
+    var alerts: AlertEngine { components.alerts }
 
     public struct Result: Sendable {
         /// The decision as returned to the caller (with the trace when asked).
@@ -41,47 +45,56 @@ public final class DecisionPipeline: Sendable {
         /// Alerts raised by this decision (after it committed).
         public var alerts: [AlertEvent]
         public var effects: LuaState.SideEffects
+        /// Quota windows this decision was the first to see (roll-overs).
         public var resets: [QuotaScheduler.ResetType]
+        /// The windows of the decision's time.
+        public var windows: QuotaCalendar.Windows? = nil
         /// The validator's verdict on the answer, when there was text.
         public var validation: ValidationResult? = nil
         /// Whether this message started the conversation.
         public var newConversation = false
     }
 
+    /// The stages in order. What runs instead of them when one fails (the
+    /// fallback) is `evaluate`'s `catch`; what runs after them (consumption,
+    /// the reply count, the conversation's version) follows it there.
     public init(
+        components: PipelineComponents, store: any DecisionStore, hooks: [any StageHook] = [],
+        clock: any PipelineClock = MonotonicClock(), scheduler: QuotaScheduler = QuotaScheduler(),
+        sequencer: DecisionSequencer = DecisionSequencer()
+    ) {
+        self.components = components
+        self.store = store
+        self.scheduler = scheduler
+        self.sequencer = sequencer
+        let configuration = components.configuration
+        runner = StageRunner(
+            stages: [
+                NormalizerStage(),
+                IntentStage(classifier: IntentClassifier(intents: components.rules.intents, catalog: components.catalog)),
+                ConversationStage(engine: components.conversations),
+                QuotaStage(engine: components.quota),
+                RateLimitStage(engine: RateLimitEngine(configuration: configuration.conversation.cooldown)),
+                DecisionStage(
+                    rules: components.rules, catalog: components.catalog, account: configuration.account,
+                    quota: components.quota, conversation: components.conversations),
+                ResponseStage(wording: components.wording),
+                ValidationStage(validator: components.validator, account: configuration.account),
+                AuditStage(rulesVersion: components.rules.version),
+                AlertStage(engine: components.alerts, quota: components.quota),
+            ],
+            hooks: hooks, clock: clock)
+    }
+
+    /// A pipeline with its own engines, worded by the rules' templates.
+    public convenience init(
         rules: RuleSet, catalog: Catalog, configuration: SellifyConfiguration, store: any DecisionStore,
         hooks: [any StageHook] = [], clock: any PipelineClock = MonotonicClock(), scheduler: QuotaScheduler = QuotaScheduler(),
         sequencer: DecisionSequencer = DecisionSequencer()
     ) {
-        self.sequencer = sequencer
-        self.rules = rules
-        self.catalog = catalog
-        self.configuration = configuration
-        self.store = store
-        self.scheduler = scheduler
-        calendar = QuotaCalendar(timeZone: configuration.quotaTimeZone.timeZone, weekStart: configuration.quotas.weekStartsOn)
-        quota = QuotaEngine(limits: configuration.quotas.limits, calendar: calendar, warnRatio: configuration.quotas.warnRatio)
-        conversations = ConversationEngine(configuration: configuration.conversation)
-        alerts = AlertEngine(conditions: configuration.alerts.conditions, warnRatio: configuration.quotas.warnRatio)
-        let response = ResponseEngine(
-            templates: rules.templates, account: configuration.account, defaultLanguage: rules.intents.defaultLanguage)
-        runner = StageRunner(
-            stages: [
-                NormalizerStage(),
-                IntentStage(classifier: IntentClassifier(intents: rules.intents, catalog: catalog)),
-                ConversationStage(engine: conversations),
-                QuotaStage(engine: quota),
-                RateLimitStage(engine: RateLimitEngine(configuration: configuration.conversation.cooldown)),
-                DecisionStage(rules: rules, catalog: catalog, account: configuration.account, quota: quota, conversation: conversations),
-                ResponseStage(engine: response),
-                ValidationStage(
-                    validator: TextValidator(
-                        rules: rules, catalog: catalog, validation: configuration.validation, account: configuration.account),
-                    account: configuration.account),
-                AuditStage(rulesVersion: rules.version),
-                AlertStage(engine: alerts, quota: quota),
-            ],
-            hooks: hooks, clock: clock)
+        self.init(
+            components: PipelineComponents(rules: rules, catalog: catalog, configuration: configuration), store: store,
+            hooks: hooks, clock: clock, scheduler: scheduler, sequencer: sequencer)
     }
 
     /// Decides `event`: runs the stages and commits, or returns the stored
@@ -92,48 +105,29 @@ public final class DecisionPipeline: Sendable {
         // A repeated message id is found by the commit itself (`.duplicate`),
         // which saves a read on every new message; evaluating first is
         // harmless because evaluation writes nothing.
-        let counters = quota.counters(calendar.windows(at: decidedAt))
-        for _ in 0..<Self.maxAttempts {
-            // Read, evaluate and queue in one sequence (the sequencer's order is
-            // the serial order), then wait for durability outside it, so
-            // concurrent decisions share a group commit instead of racing.
-            let (state, request, decision, raised, ticket, token) = try sequencer.sequence {
-                () throws(StoreError) -> (StoredState, DecisionRequest, Decision, [AlertEvent], any CommitTicket, DecisionSequencer.Token) in
-                var state = try store.state(conversationID: event.conversationID, counters: counters)
-                sequencer.overlay(&state, conversationID: event.conversationID)
-                let (request, decision, raised) = evaluate(event, at: decidedAt, state: state, trace: trace)
-                let commit = DecisionCommit(
-                    messageID: event.messageID, decidedAt: decidedAt, conversation: request.conversation,
-                    expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
-                    consumption: request.consumption, decision: decision.jsonBytes(includeTrace: false), audit: request.audit)
-                let ticket = try store.submit(commit)
-                let token = sequencer.pend(commit)
-                return (state, request, decision, raised, ticket, token)
-            }
-            let outcome: CommitOutcome
-            do {
-                outcome = try ticket.outcome()
-            } catch {
-                sequencer.settle(token)
-                throw error
-            }
-            sequencer.settle(token)
-            switch outcome {
-            case .committed:
-                var request = request
-                let resets = scheduler.observe(request.windows)
-                request.alerts = raised
-                return Result(
-                    bytes: decision.jsonBytes(includeTrace: trace), decision: decision, replayed: false, alerts: raised,
-                    effects: request.ruleEffects, resets: resets, validation: request.validation,
-                    newConversation: state.conversation == nil)
-            case .duplicate(let bytes):
-                return Result(bytes: bytes, decision: nil, replayed: true, alerts: [], effects: .init(), resets: [])
-            case .conflict:
-                continue
-            }
+        let windows = calendar.windows(at: decidedAt)
+        let outcome = try sequencer.commit(
+            on: store, conversationID: event.conversationID, counters: quota.counters(windows),
+            what: "commit decision for message '\(event.messageID)'"
+        ) { state throws(StoreError) in
+            let (request, decision, raised) = evaluate(event, at: decidedAt, state: state, trace: trace)
+            let commit = DecisionCommit(
+                messageID: event.messageID, decidedAt: decidedAt, conversation: request.conversation,
+                expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
+                consumption: request.consumption, decision: decision.jsonBytes(includeTrace: false), audit: request.audit)
+            return .commit(commit, (state, request, decision, raised))
         }
-        throw StoreError("commit decision for message '\(event.messageID)': still contended after \(Self.maxAttempts) attempts")
+        switch outcome {
+        case .committed(let (state, request, decision, raised)):
+            return Result(
+                bytes: decision.jsonBytes(includeTrace: trace), decision: decision, replayed: false, alerts: raised,
+                effects: request.ruleEffects, resets: scheduler.observe(request.windows), windows: request.windows,
+                validation: request.validation, newConversation: state.conversation == nil)
+        case .duplicate(let bytes):
+            return Result(bytes: bytes, decision: nil, replayed: true, alerts: [], effects: .init(), resets: [])
+        case .declined:
+            preconditionFailure("a decision's plan always commits")
+        }
     }
 
     /// What would be decided for `event` at `decidedAt` given `state`, without

@@ -66,3 +66,61 @@ public final class DecisionSequencer: Sendable {
         }
     }
 }
+
+extension DecisionSequencer {
+    /// What a plan wants written, with what the caller keeps of it.
+    public enum Plan<Value: Sendable>: Sendable {
+        case commit(DecisionCommit, Value)
+        /// Nothing to write (e.g. a refusal): the value is returned as is.
+        case decline(Value)
+    }
+
+    public enum Sequenced<Value: Sendable>: Sendable {
+        /// Durable.
+        case committed(Value)
+        /// The commit's message id was recorded before: its stored bytes.
+        case duplicate([UInt8])
+        /// The plan wrote nothing.
+        case declined(Value)
+    }
+
+    /// The one read–plan–commit loop of every write that touches a
+    /// conversation or the quota counters (decisions, outbound messages):
+    /// reads the state with the pending commits laid over it, plans, and
+    /// queues the commit in one sequence (the sequencer's order is the serial
+    /// order), then waits for durability outside it, so concurrent writes share
+    /// a group commit. A conflict (the state moved) plans again.
+    public func commit<Value: Sendable>(
+        on store: any DecisionStore, conversationID: String, counters: [QuotaCounterKey], what: String,
+        plan: (StoredState) throws(StoreError) -> Plan<Value>
+    ) throws(StoreError) -> Sequenced<Value> {
+        for _ in 0..<DecisionPipeline.maxAttempts {
+            let (value, queued) = try sequence { () throws(StoreError) -> (Value, (any CommitTicket, Token)?) in
+                var state = try store.state(conversationID: conversationID, counters: counters)
+                overlay(&state, conversationID: conversationID)
+                switch try plan(state) {
+                case .decline(let value):
+                    return (value, nil)
+                case .commit(let commit, let value):
+                    let ticket = try store.submit(commit)
+                    return (value, (ticket, pend(commit)))
+                }
+            }
+            guard let (ticket, token) = queued else { return .declined(value) }
+            let outcome: CommitOutcome
+            do {
+                outcome = try ticket.outcome()
+            } catch {
+                settle(token)
+                throw error
+            }
+            settle(token)
+            switch outcome {
+            case .committed: return .committed(value)
+            case .duplicate(let bytes): return .duplicate(bytes)
+            case .conflict: continue
+            }
+        }
+        throw StoreError("\(what): still contended after \(DecisionPipeline.maxAttempts) attempts")
+    }
+}

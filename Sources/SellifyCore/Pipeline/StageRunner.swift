@@ -18,11 +18,10 @@ public struct StageName: Sendable, Hashable, Comparable, CustomStringConvertible
     public static let validation: StageName = "validation"
     public static let audit: StageName = "audit"
     public static let alert: StageName = "alert"
-    public static let scheduler: StageName = "scheduler"
 
     /// Every stage, in pipeline order (bounded label values for metrics).
     public static let all: [StageName] = [
-        .normalizer, .intent, .conversation, .quota, .rateLimit, .decision, .response, .validation, .audit, .alert, .scheduler,
+        .normalizer, .intent, .conversation, .quota, .rateLimit, .decision, .response, .validation, .audit, .alert,
     ]
 }
 

@@ -105,20 +105,20 @@ struct DecisionStage: PipelineStage {
 /// 7. The wording: a template filled from the catalog, or the media to send.
 struct ResponseStage: PipelineStage {
     let name = StageName.response
-    let engine: ResponseEngine
+    let wording: any WordingProvider
     func run(_ request: inout DecisionRequest) throws -> String {
         switch request.action {
         case .respondText:
-            guard let template = request.template else { throw ResponseEngine.RenderError(description: "no template") }
-            request.text = try engine.render(
-                template: template, language: request.classification?.language ?? engine.defaultLanguage,
-                product: request.product)
-            return "template"
+            guard let template = request.template else { throw WordingError("no template") }
+            request.text = try wording.word(WordingRequest(
+                template: template, language: request.classification?.language ?? wording.defaultLanguage,
+                product: request.product))
+            return wording.name
         case .respondImage, .respondVideo:
             let kind: MediaKind = request.action == .respondImage ? .image : .video
             guard let product = request.product,
                   let url = (kind == .image ? product.images : product.videos).first
-            else { throw ResponseEngine.RenderError(description: "no \(kind.rawValue) to send") }
+            else { throw WordingError("no \(kind.rawValue) to send") }
             request.media = Decision.Media(kind: kind, url: url)
             return kind.rawValue
         case .escalate, .ignore:
