@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "SellifyStore",
             dependencies: [
-                "SellifyCore",
+                "SellifyCore", "SellifyPluginKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -85,13 +85,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // What a plugin of each kind implements (exporter, alert sink, store), and
+        // how the host builds plugin instances from the one list.
+        .target(
+            name: "SellifyPluginKit",
+            dependencies: [
+                "SellifyCore", "SellifyMetrics",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // The HTTP API: Hummingbird routes, auth, limits, middleware, exporters' lifecycle.
         .target(
             name: "SellifyServer",
             dependencies: [
-                "SellifyCore", "SellifyStore", "SellifyMetrics", "SellifyPlugins",
-                "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
-                "SellifyAlertLog", "SellifyAlertWebhook",
+                "SellifyCore", "SellifyStore", "SellifyMetrics", "SellifyPlugins", "SellifyPluginKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -105,16 +115,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Plugins: one folder each under plugins/, registered in Sources/sellify/Plugins.swift.
-        .target(name: "SellifyExporterHTTP", dependencies: ["SellifyCore"], path: "plugins/exporter-http",
+        // Plugins: one folder each under plugins/, registered in
+        // Sources/SellifyPlugins/BuiltinPlugins.swift (see plugins/README.md).
+        .target(name: "SellifyExporterHTTP", dependencies: [
+                    "SellifyCore", "SellifyMetrics", "SellifyPluginKit",
+                    .product(name: "Hummingbird", package: "hummingbird"),
+                ], path: "plugins/exporter-http", swiftSettings: swiftSettings),
+        .target(name: "SellifyExporterTextfile", dependencies: ["SellifyCore", "SellifyMetrics", "SellifyPluginKit"],
+                path: "plugins/exporter-textfile", swiftSettings: swiftSettings),
+        .target(name: "SellifyExporterStdout", dependencies: ["SellifyCore", "SellifyMetrics", "SellifyPluginKit"],
+                path: "plugins/exporter-stdout", swiftSettings: swiftSettings),
+        .target(name: "SellifyAlertLog", dependencies: ["SellifyCore", "SellifyPluginKit"], path: "plugins/alert-log",
                 swiftSettings: swiftSettings),
-        .target(name: "SellifyExporterTextfile", dependencies: ["SellifyCore", "SellifyMetrics"], path: "plugins/exporter-textfile",
-                swiftSettings: swiftSettings),
-        .target(name: "SellifyExporterStdout", dependencies: ["SellifyCore", "SellifyMetrics"], path: "plugins/exporter-stdout",
-                swiftSettings: swiftSettings),
-        .target(name: "SellifyAlertLog", dependencies: ["SellifyCore"], path: "plugins/alert-log",
-                swiftSettings: swiftSettings),
-        .target(name: "SellifyAlertWebhook", dependencies: ["SellifyCore"], path: "plugins/alert-webhook",
+        .target(name: "SellifyAlertWebhook", dependencies: ["SellifyCore", "SellifyPluginKit"], path: "plugins/alert-webhook",
                 swiftSettings: swiftSettings),
         .target(name: "SellifyAITemplate", dependencies: ["SellifyCore"], path: "plugins/ai-template",
                 swiftSettings: swiftSettings),
@@ -123,7 +136,7 @@ let package = Package(
         .target(
             name: "SellifyPlugins",
             dependencies: [
-                "SellifyCore",
+                "SellifyCore", "SellifyStore",
                 "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
                 "SellifyAlertLog", "SellifyAlertWebhook", "SellifyAITemplate",
             ],
@@ -133,8 +146,8 @@ let package = Package(
         .executableTarget(
             name: "sellify",
             dependencies: [
-                "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyStore", "SellifyMetrics",
-                "SellifyExporterTextfile", "SellifyServer",
+                "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyPluginKit", "SellifyStore",
+                "SellifyMetrics", "SellifyExporterTextfile", "SellifyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -190,8 +203,8 @@ let package = Package(
         .testTarget(
             name: "SellifyServerTests",
             dependencies: [
-                "SellifyServer", "SellifyCore", "SellifyStore", "SellifyMetrics", "SellifyPlugins", "SellifyYAML",
-                "SellifyAlertWebhook", "SellifyTestSupport",
+                "SellifyServer", "SellifyCore", "SellifyStore", "SellifyMetrics", "SellifyPlugins", "SellifyPluginKit",
+                "SellifyYAML", "SellifyAlertWebhook", "SellifyTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

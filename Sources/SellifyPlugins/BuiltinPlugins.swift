@@ -5,6 +5,7 @@ import SellifyAlertWebhook
 import SellifyExporterHTTP
 import SellifyExporterStdout
 import SellifyExporterTextfile
+import SellifyStore
 
 extension PluginCatalog {
     /// Every plugin this build ships — the one list (see plugins/README.md).
@@ -16,5 +17,6 @@ extension PluginCatalog {
         LogAlertSink.self,
         WebhookAlertSink.self,
         TemplateProvider.self,
+        SQLiteStorePlugin.self,
     ])
 }

@@ -1,8 +1,7 @@
 import Foundation
 import Logging
 import Prometheus
-import SellifyAlertLog
-import SellifyAlertWebhook
+import SellifyPluginKit
 import SellifyCore
 import SellifyYAML
 import SellifyMetrics
@@ -20,9 +19,10 @@ final class AlertCenter: Sendable {
     let metrics: SellifyMetrics
     let logger: Logger
 
-    init(configuration: SellifyConfiguration, loaded: LoadedConfiguration, metrics: SellifyMetrics, logger: Logger)
-        throws(ExporterError)
-    {
+    init(
+        configuration: SellifyConfiguration, loaded: LoadedConfiguration, plugins: PluginCatalog, metrics: SellifyMetrics,
+        logger: Logger
+    ) throws(ExporterError) {
         let alerts = configuration.alerts
         tracker = AlertTracker(cooldownMilliseconds: alerts.cooldown.milliseconds, account: configuration.account.id)
         conditions = alerts.conditions
@@ -30,27 +30,13 @@ final class AlertCenter: Sendable {
         ai = RatioWindow(alerts.conditions.aiErrors)
         self.metrics = metrics
         self.logger = logger
-        var sinks: [AlertSinkQueue] = []
-        for (index, selection) in alerts.sinks.enumerated() {
-            let path = "alerts.sinks[\(index)]"
-            switch selection.type {
-            case LogAlertSink.id.name:
-                sinks.append(AlertSinkQueue(name: "log", capacity: 10_000, deliver: .log(logger), metrics: metrics, logger: logger))
-            case WebhookAlertSink.id.name:
-                do {
-                    let configuration = try PluginCatalog.configuration(
-                        of: WebhookAlertSink.self, selection, file: loaded.path, path: path)
-                    sinks.append(AlertSinkQueue(
-                        name: "webhook", capacity: configuration.queueSize,
-                        deliver: .webhook(WebhookDelivery(configuration: configuration)), metrics: metrics, logger: logger))
-                } catch {
-                    throw ExporterError("\(path): \(error)")
-                }
-            default:
-                throw ExporterError("\(path).type: unknown alert sink '\(selection.type)'")
+        do {
+            sinks = try plugins.makeAlertSinks(alerts.sinks, loaded: loaded, logger: logger).map { name, sink in
+                AlertSinkQueue(name: name, sink: sink, metrics: metrics, logger: logger)
             }
+        } catch {
+            throw ExporterError(error.message)
         }
-        self.sinks = sinks
         for sink in sinks {
             _ = metrics.counter(MetricCatalog.alertFailures, sink.name)
             _ = metrics.counter(MetricCatalog.alertsDropped, sink.name)
@@ -100,14 +86,9 @@ final class AlertCenter: Sendable {
 /// thread, not a task: alerts matter most when everything else is busy, so
 /// delivery never waits for a Swift concurrency thread.
 final class AlertSinkQueue: @unchecked Sendable {
-    enum Delivery: Sendable {
-        case log(Logger)
-        case webhook(WebhookDelivery)
-    }
-
     let name: String
     let capacity: Int
-    let delivery: Delivery
+    let sink: any AlertSink
     let metrics: SellifyMetrics
     let logger: Logger
     private let condition = NSCondition()
@@ -115,20 +96,16 @@ final class AlertSinkQueue: @unchecked Sendable {
     private var stopping = false
     private var thread: Thread?
 
-    init(name: String, capacity: Int, deliver: Delivery, metrics: SellifyMetrics, logger: Logger) {
+    init(name: String, sink: any AlertSink, metrics: SellifyMetrics, logger: Logger) {
         self.name = name
-        self.capacity = capacity
-        delivery = deliver
+        capacity = sink.queueSize
+        self.sink = sink
         self.metrics = metrics
         self.logger = logger
     }
 
     func enqueue(_ notification: AlertNotification) {
-        if case .webhook(let webhook) = delivery,
-           AlertSeverity(notification.alert.severity) < webhook.configuration.minSeverity
-        {
-            return
-        }
+        guard sink.accepts(notification) else { return }
         condition.lock()
         queue.append(notification)
         let dropped = max(0, queue.count - capacity)
@@ -188,34 +165,15 @@ final class AlertSinkQueue: @unchecked Sendable {
     }
 
     func deliver(_ notification: AlertNotification) {
-        switch delivery {
-        case .log(let logger):
-            let alert = notification.alert
-            logger.log(level: notification.status == .resolved ? .notice : .warning, "alert \(notification.status.rawValue)", metadata: [
-                "condition": "\(alert.condition)", "key": "\(alert.key)", "severity": "\(alert.severity.rawValue)",
-                "alert": "\(alert.message)",
+        switch sink.deliver(notification, stopping: { [self] in isStopping }) {
+        case .sent:
+            metrics.counter(MetricCatalog.alertsSent, notification.alert.severity.rawValue).increment()
+        case .failed(let reason, let attempts):
+            metrics.counter(MetricCatalog.alertFailures, name).increment()
+            logger.error("alert delivery failed", metadata: [
+                "sink": "\(name)", "error": "\(reason)", "attempts": "\(attempts)",
+                "condition": "\(notification.alert.condition)",
             ])
-            metrics.counter(MetricCatalog.alertsSent, alert.severity.rawValue).increment()
-        case .webhook(let webhook):
-            var wait = Double(webhook.configuration.backoff.milliseconds) / 1000
-            for attempt in 0...webhook.configuration.maxRetries {
-                do {
-                    try webhook.postBlocking(notification)
-                    metrics.counter(MetricCatalog.alertsSent, notification.alert.severity.rawValue).increment()
-                    return
-                } catch {
-                    if !error.retryable || attempt == webhook.configuration.maxRetries || isStopping {
-                        metrics.counter(MetricCatalog.alertFailures, name).increment()
-                        logger.error("alert delivery failed", metadata: [
-                            "sink": "\(name)", "error": "\(error)", "attempts": "\(attempt + 1)",
-                            "condition": "\(notification.alert.condition)",
-                        ])
-                        return
-                    }
-                    Thread.sleep(forTimeInterval: wait)
-                    wait = min(wait * 2, 30)
-                }
-            }
         }
     }
 }

@@ -86,13 +86,16 @@ public final class SellifyServer: Sendable {
         // Threads: one per Lua state plus as many again to wait on fsync (group commit).
         blocking = BlockingExecutor(threads: max(2, deployment.rules.poolSize * 2), timeout: timeout)
         reloadExecutor = BlockingExecutor(threads: 1, timeout: .seconds(600))
-        alerts = try AlertCenter(configuration: configuration, loaded: deployment.loaded, metrics: metrics, logger: logger)
+        alerts = try AlertCenter(
+            configuration: configuration, loaded: deployment.loaded, plugins: deployment.plugins, metrics: metrics,
+            logger: logger)
         service = DecisionService(
             snapshot: engine.initial, store: store, clock: clock, rollovers: rollovers, auditKeys: auditKeys,
             observers: [MetricsObserver(metrics: metrics), alerts, hits, LogObserver(logger: logger)])
         body = BodyReader(limit: configuration.server.bodyLimit.bytes, maxDepth: configuration.server.maxJSONDepth)
         exporters = try ExporterSet.build(
-            configuration.metrics.exporters, loaded: deployment.loaded, metrics: metrics, logger: logger)
+            configuration.metrics.exporters, loaded: deployment.loaded, plugins: deployment.plugins, metrics: metrics,
+            logger: logger)
         host = options.host ?? configuration.server.host
         port = options.port ?? configuration.server.port
     }
@@ -126,18 +129,6 @@ public final class SellifyServer: Sendable {
             logger: logger)
         var services: [any Service] = [StoreCloser(store: store, logger: logger)]
         services += exporters.services
-        for listener in exporters.metricsListeners {
-            let metrics = self.metrics
-            let router = Router()
-            router.get("/metrics") { _, _ in MetricsEndpoint.response(metrics) }
-            services.append(Application(
-                router: router,
-                configuration: .init(address: .hostname(listener.host, port: listener.port), serverName: "sellify-metrics"),
-                onServerRunning: { [logger] channel in
-                    logger.notice("metrics listener", metadata: ["url": "http://\(listener.host):\(channel.localAddress?.port ?? 0)/metrics"])
-                },
-                logger: logger))
-        }
         services.append(AlertService(center: alerts))
         services.append(RolloverService(server: self))
         services.append(AuditRetention(

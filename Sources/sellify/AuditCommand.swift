@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SellifyCore
+import SellifyPluginKit
 import SellifyStore
 
 struct AuditCommand: ParsableCommand {
@@ -44,9 +45,9 @@ struct AuditCommand: ParsableCommand {
     }
 
     /// The store and the audit keys, opened the way `serve` opens them.
-    static func open(_ location: Location) throws -> SQLiteStore {
+    static func open(_ location: Location) throws -> OpenedStore {
         let deployment = try Runtime.deployment(configPath: location.options.config, poolSize: 1)
-        return try Runtime.store(for: deployment, path: location.stateDB)
+        return try Runtime.openedStore(for: deployment, path: location.stateDB)
     }
 
     struct Verify: ParsableCommand {
@@ -61,7 +62,8 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
-            let store = try AuditCommand.open(location)
+            let opened = try AuditCommand.open(location)
+            let store = opened.store
             let started = Date()
             let report: AuditVerification
             do {
@@ -122,7 +124,8 @@ struct AuditCommand: ParsableCommand {
                 printError("error: --limit: expected 1…1000, got \(limit)")
                 throw ExitCode(Runtime.setupFailure)
             }
-            let store = try AuditCommand.open(location)
+            let opened = try AuditCommand.open(location)
+            let store = opened.store
             let records: [AuditRecord]
             do {
                 records = try store.auditRecords(try filters.query(limit: limit, after: after))
@@ -131,7 +134,7 @@ struct AuditCommand: ParsableCommand {
                 throw ExitCode(Runtime.setupFailure)
             }
             var out = JSONObjectWriter()
-            out["records"] = .array(records.map { .object($0.jsonObject(opening: decrypt ? store.auditKeys : nil)) })
+            out["records"] = .array(records.map { .object($0.jsonObject(opening: decrypt ? opened.auditKeys : nil)) })
             out["next_after"] = records.count == limit ? .int(Int(records.last!.sequence)) : .null
             printOutput(Array(out.string.utf8))
         }
@@ -150,8 +153,9 @@ struct AuditCommand: ParsableCommand {
                 printError("error: --format: only 'jsonl' is supported, got '\(format)'")
                 throw ExitCode(Runtime.setupFailure)
             }
-            let store = try AuditCommand.open(location)
-            let keys = decrypt ? store.auditKeys : nil
+            let opened = try AuditCommand.open(location)
+            let store = opened.store
+            let keys = decrypt ? opened.auditKeys : nil
             var after: Int64?
             let out = FileHandle.standardOutput
             while true {

@@ -3,7 +3,7 @@ import Foundation
 import SellifyCore
 import SellifyExporterTextfile
 import SellifyMetrics
-import SellifyStore
+import SellifyPluginKit
 
 struct DecideCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -145,11 +145,11 @@ struct DecideCommand: ParsableCommand {
     /// (stage hooks and the metrics observer) — so a decision made here moves
     /// the same numbers and writes the same audit records as one over HTTP.
     func open(_ deployment: Deployment, clock: any WallClock, metrics: SellifyMetrics) throws -> DecisionService {
-        let store = try Runtime.store(for: deployment, path: stateDB, writer: true)
+        let opened = try Runtime.openedStore(for: deployment, path: stateDB, writer: true)
         do {
             return try DecisionService.open(
-                deployment, store: store, clock: clock, hooks: [StageMetricsHook(metrics: metrics)],
-                auditKeys: store.auditKeys, observers: [MetricsObserver(metrics: metrics)])
+                deployment, store: opened.store, clock: clock, hooks: [StageMetricsHook(metrics: metrics)],
+                auditKeys: opened.auditKeys, observers: [MetricsObserver(metrics: metrics)])
         } catch {
             printError("error: \(error)")
             throw ExitCode(Runtime.setupFailure)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SellifyCore
+import SellifyPluginKit
 import SellifyPlugins
 import SellifyStore
 import SellifyYAML
@@ -59,8 +60,9 @@ struct ReplayCommand: ParsableCommand {
             printError("error: the candidate does not load")
             throw ExitCode(Runtime.setupFailure)
         }
-        let store = try Runtime.store(for: current, path: location.stateDB)
-        let keys = store.auditKeys
+        let opened = try Runtime.openedStore(for: current, path: location.stateDB)
+        let store = opened.store
+        let keys = opened.auditKeys
 
         // The recorded decisions, oldest first.
         var records: [AuditRecord] = []

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SellifyCore
 import SellifyPlugins
+import SellifyPluginKit
 import SellifyStore
 import SellifyYAML
 
@@ -32,45 +33,26 @@ enum Runtime {
         }
     }
 
+    /// The store `store.type` names (`path` overrides `store.path`).
     /// `writer`: the command changes the store, so it takes the store's writer
     /// lock (a second writer — e.g. a second `serve` — is refused, naming the holder).
     static func store(
         for deployment: Deployment, path override: String?, writer: Bool = false,
         announce: (String) -> Void = { printError("sellify: " + $0) }
-    ) throws -> SQLiteStore {
-        let configuration = deployment.configuration
-        if configuration.store.type != .sqlite && override == nil {
-            printError("error: \(deployment.loaded.path): store.type: '\(configuration.store.type.rawValue)' is not available "
-                + "in this build yet (planned as plugins/store-postgres); use 'sqlite'")
-            throw ExitCode(setupFailure)
-        }
-        let path = override ?? deployment.loaded.resolve(configuration.store.path)
-        let keys = try auditKeys(for: deployment, storePath: path, announce: announce)
+    ) throws -> any DecisionStore {
+        try openedStore(for: deployment, path: override, writer: writer, announce: announce).store
+    }
+
+    /// The same with its path and audit keys.
+    static func openedStore(
+        for deployment: Deployment, path override: String?, writer: Bool = false,
+        announce: (String) -> Void = { printError("sellify: " + $0) }
+    ) throws -> OpenedStore {
         do {
-            return try SQLiteStore(configuration: .init(
-                path: path, synchronous: configuration.store.synchronous, auditKeys: keys, exclusive: writer))
+            return try deployment.openStore(
+                writer: writer, path: override, environment: ProcessInfo.processInfo.environment, announce: announce)
         } catch {
             printError("error: \(error)")
-            throw ExitCode(setupFailure)
-        }
-    }
-}
-
-extension Runtime {
-    /// `audit.keys`, or the key file beside the store (created on the first start).
-    static func auditKeys(for deployment: Deployment, storePath: String, announce: (String) -> Void) throws -> AuditKeyring {
-        let defaultFile = ((storePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("audit.key")
-        do {
-            let (keyring, created) = try AuditKeyring.load(
-                deployment.configuration.audit, resolve: deployment.loaded.resolve,
-                environment: ProcessInfo.processInfo.environment, defaultKeyFile: defaultFile)
-            if let created {
-                announce("no audit key configured — created \(created) (mode 0600) to seal customer text in the "
-                    + "audit log; back it up: without it those records cannot be read")
-            }
-            return keyring
-        } catch {
-            printError("error: \(deployment.loaded.path): \(error)")
             throw ExitCode(setupFailure)
         }
     }

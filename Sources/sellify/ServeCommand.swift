@@ -6,6 +6,7 @@ import SellifyMetrics
 import SellifyServer
 import SellifyStore
 import SellifyPlugins
+import SellifyPluginKit
 import SellifyYAML
 
 struct ServeCommand: AsyncParsableCommand {
@@ -68,11 +69,12 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in SellifyLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "sellify")
 
-        let store = try Runtime.store(for: deployment, path: nil, writer: true, announce: { logger.notice("\($0)") })
+        let opened = try Runtime.openedStore(for: deployment, path: nil, writer: true, announce: { logger.notice("\($0)") })
+        let store = opened.store
         let keys: APIKeyRing
         var generatedKey: String?
         if configuration.auth.apiKeys.isEmpty {
-            let directory = (store.path as NSString).deletingLastPathComponent
+            let directory = (opened.path as NSString).deletingLastPathComponent
             do {
                 let bootstrap = try BootstrapKey.loadOrCreate(directory: directory)
                 keys = APIKeyRing(entries: [bootstrap.entry])
@@ -106,7 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             server = try SellifyServer(
                 deployment: deployment, configPath: options.config, store: store, metrics: metrics, keys: keys,
-                options: .init(host: host, port: port), logger: logger, auditKeys: store.auditKeys, lastGood: lastGood,
+                options: .init(host: host, port: port), logger: logger, auditKeys: opened.auditKeys, lastGood: lastGood,
                 startFailure: startFailure)
         } catch {
             printError("error: \(options.config): \(error)")
@@ -116,7 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
             if format == .json {
                 // One JSON object per line on stderr, banner included.
                 logger.notice("serving on \(url)", metadata: [
-                    "rules_version": "\(deployment.rules.version)", "store": "\(store.path)",
+                    "rules_version": "\(deployment.rules.version)", "store": "\(opened.path)",
                 ])
                 if let generatedKey {
                     logger.notice(
@@ -125,7 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 return
             }
-            var banner = "sellify: serving on \(url) (rules \(deployment.rules.version.prefix(12)), store \(store.path))\n"
+            var banner = "sellify: serving on \(url) (rules \(deployment.rules.version.prefix(12)), store \(opened.path))\n"
             if let generatedKey {
                 banner += """
                     sellify: no API key configured — generated one with every scope (shown once; only its hash is kept):

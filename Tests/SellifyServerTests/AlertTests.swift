@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SellifyAlertWebhook
+import SellifyPluginKit
 import SellifyCore
 import SellifyMetrics
 @testable import SellifyServer
@@ -111,9 +112,10 @@ func webhookQueue(port: Int, format: WebhookAlertSink.Format = .json, retries: I
     let configuration = WebhookAlertSink.Configuration(
         url: "http://127.0.0.1:\(port)/hooks/secret", format: format, timeout: .seconds(60), maxRetries: retries,
         backoff: ConfigDuration(milliseconds: 50), queueSize: capacity)
+    let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     return AlertSinkQueue(
-        name: "webhook", capacity: capacity, deliver: .webhook(WebhookDelivery(configuration: configuration)), metrics: metrics,
-        logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        name: "webhook", sink: WebhookAlertSink.makeSink(configuration, context: AlertSinkContext(logger: logger, account: "demo")),
+        metrics: metrics, logger: logger)
 }
 
 func value(_ metrics: SellifyMetrics, _ line: String) -> Double? {

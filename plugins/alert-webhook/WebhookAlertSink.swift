@@ -1,11 +1,13 @@
+import Foundation
 public import SellifyCore
+public import SellifyPluginKit
 
 /// `alert.webhook`: POSTs each alert (and its resolution) as JSON to a URL —
 /// a plain JSON object, a Slack incoming-webhook message, or an Alertmanager
 /// `/api/v2/alerts` body. Delivery retries with exponential backoff from a
 /// bounded queue (full: the oldest is dropped and counted); a decision never
 /// waits for it.
-public enum WebhookAlertSink: SellifyPlugin {
+public enum WebhookAlertSink: AlertSinkPlugin {
     public static let id = PluginID(kind: "alert", name: "webhook")
 
     public enum Format: String, ConfigEnum, Equatable { case json, slack, alertmanager }
@@ -113,4 +115,40 @@ public enum AlertSeverity: String, ConfigEnum, Equatable, Comparable {
     case info, warning, critical
     public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
     public init(_ severity: AlertEvent.Severity) { self = Self(rawValue: severity.rawValue)! }
+}
+
+extension WebhookAlertSink {
+    public static func makeSink(_ configuration: Configuration, context: AlertSinkContext) -> any AlertSink {
+        Sink(delivery: WebhookDelivery(configuration: configuration))
+    }
+
+    /// Alerts at or above `min_severity`; network errors, 429 and 5xx are
+    /// retried with exponential backoff (doubling, capped at 30 s) up to
+    /// `max_retries` times, and not once shutdown began.
+    struct Sink: AlertSink {
+        let delivery: WebhookDelivery
+        var queueSize: Int { delivery.configuration.queueSize }
+
+        func accepts(_ notification: AlertNotification) -> Bool {
+            AlertSeverity(notification.alert.severity) >= delivery.configuration.minSeverity
+        }
+
+        func deliver(_ notification: AlertNotification, stopping: @Sendable () -> Bool) -> AlertDelivery {
+            let configuration = delivery.configuration
+            var wait = Double(configuration.backoff.milliseconds) / 1000
+            for attempt in 0...configuration.maxRetries {
+                do {
+                    try delivery.postBlocking(notification)
+                    return .sent
+                } catch {
+                    if !error.retryable || attempt == configuration.maxRetries || stopping() {
+                        return .failed(error.message, attempts: attempt + 1)
+                    }
+                    Thread.sleep(forTimeInterval: wait)
+                    wait = min(wait * 2, 30)
+                }
+            }
+            return .failed("no attempt made", attempts: 0)
+        }
+    }
 }

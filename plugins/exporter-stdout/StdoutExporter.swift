@@ -1,8 +1,9 @@
 public import SellifyCore
+public import SellifyPluginKit
 
 /// `exporter.stdout`: prints the exposition every `interval`, framed so a
 /// reader can split snapshots; logs go to stderr.
-public enum StdoutExporter: SellifyPlugin {
+public enum StdoutExporter: ExporterPlugin {
     public static let id = PluginID(kind: "exporter", name: "stdout")
 
     public struct Configuration: Decodable, Sendable, Equatable {
@@ -17,5 +18,13 @@ public enum StdoutExporter: SellifyPlugin {
 
     public static func validate(_ configuration: Configuration) -> [String] {
         configuration.interval.milliseconds < 1000 ? ["interval: must be at least 1s"] : []
+    }
+}
+
+extension StdoutExporter {
+    public static func makeExporter(_ configuration: Configuration, context: ExporterContext) -> Exporter {
+        Exporter(services: [PeriodicExporter(
+            name: "stdout", interval: .milliseconds(configuration.interval.milliseconds), sink: StdoutSink(),
+            metrics: context.metrics, logger: context.logger)])
     }
 }

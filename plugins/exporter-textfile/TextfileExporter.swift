@@ -1,8 +1,10 @@
 public import SellifyCore
+public import SellifyPluginKit
+import SellifyMetrics
 
 /// `exporter.textfile`: writes `<directory>/<name>.prom` every `interval` for
 /// node_exporter's textfile collector (write to a temp file, fsync, rename).
-public enum TextfileExporter: SellifyPlugin {
+public enum TextfileExporter: ExporterPlugin {
     public static let id = PluginID(kind: "exporter", name: "textfile")
 
     public struct Configuration: Decodable, Sendable, Equatable {
@@ -36,5 +38,20 @@ public enum TextfileExporter: SellifyPlugin {
             problems.append("name: expected letters, digits, '_' or '-' (the file is <name>.prom), got \"\(configuration.name)\"")
         }
         return problems
+    }
+}
+
+extension TextfileExporter {
+    /// Fails when the directory is missing or not writable (checked at start, not at the first write).
+    public static func makeExporter(_ configuration: Configuration, context: ExporterContext) throws(PluginError) -> Exporter {
+        let sink: TextfileSink
+        do {
+            sink = try TextfileSink(configuration: configuration, resolvedDirectory: context.resolve(configuration.directory))
+        } catch {
+            throw PluginError(error.message)
+        }
+        return Exporter(services: [PeriodicExporter(
+            name: "textfile:\(sink.path)", interval: .milliseconds(configuration.interval.milliseconds), sink: sink,
+            metrics: context.metrics, logger: context.logger)])
     }
 }

@@ -117,15 +117,10 @@ extension SellifyConfiguration {
         }
 
         // store
-        switch store.type {
-        case .sqlite where store.path.isEmpty:
-            diagnostics.append(Diagnostic("store.path: must not be empty for the sqlite store", at: store.location ?? at))
-        case .postgres where (store.url ?? "").isEmpty:
-            diagnostics.append(Diagnostic(
-                "store.url: the postgres store needs a connection URL", at: store.location ?? at,
-                hint: "e.g. url: ${DATABASE_URL}"))
-        default: break
+        if store.path.isEmpty {
+            diagnostics.append(Diagnostic("store.path: must not be empty (its folder holds the store's keys)", at: store.location ?? at))
         }
+        diagnostics += plugins.diagnose(store.selection, kind: "store", path: "store", file: file)
 
         // audit keys: exactly one source each, unique ids.
         var keyIDs: Set<String> = []

@@ -583,21 +583,25 @@ public struct AlertsConfiguration: Sendable, Decodable, YAMLRecoverable {
 
 // MARK: - store
 
-public enum StoreType: String, ConfigEnum, Codable { case sqlite, postgres }
 public enum SynchronousMode: String, ConfigEnum, Codable { case full, normal }
 
-public struct StoreConfiguration: Sendable, Decodable, YAMLRecoverable {
-    public var type = StoreType.sqlite
-    /// SQLite database file; relative to the config file.
+public struct StoreConfiguration: Sendable, Decodable, YAMLRecoverable, YAMLAllowsUnknownKeys {
+    /// The store plugin: `sqlite` (embedded, the default) or another store plugin's name.
+    public var type = "sqlite"
+    /// SQLite database file; relative to the config file. Its folder also
+    /// holds the generated audit key, the bootstrap API key's hash and the
+    /// last good rules, whatever the store plugin.
     public var path = "data/sellify.db"
-    /// PostgreSQL connection URL (for `type: postgres`), e.g. `${DATABASE_URL}`.
+    /// A server store's connection URL, e.g. `${DATABASE_URL}`.
     public var url: String?
     /// SQLite durability: `full` survives power loss, `normal` only process crashes.
     public var synchronous = SynchronousMode.full
+    /// Every other key: the store plugin's own options, decoded strictly by it.
+    public var options: YAMLNode?
     public var location: SourceLocation?
     public init() {}
     public static var yamlPlaceholder: Self { Self() }
-    enum CodingKeys: String, CodingKey { case type, path, url, synchronous }
+    enum CodingKeys: String, CodingKey, CaseIterable { case type, path, url, synchronous }
     public init(from decoder: any Decoder) throws {
         location = decoder.yamlLocation
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -605,6 +609,18 @@ public struct StoreConfiguration: Sendable, Decodable, YAMLRecoverable {
         path = try c.decode(.path, default: path)
         url = try c.decodeIfPresent(String.self, forKey: .url)
         synchronous = try c.decode(.synchronous, default: synchronous)
+        if let node = decoder.yamlNode, let pairs = node.pairs {
+            let known = Set(CodingKeys.allCases.map(\.rawValue))
+            let rest = pairs.filter { !known.contains($0.key.scalar ?? "") }
+            options = YAMLNode(kind: .mapping(rest), location: node.location, tag: node.tag)
+        }
+    }
+
+    /// `type` with the plugin's options, as a plugin selection.
+    public var selection: PluginSelection {
+        var selection = PluginSelection(type: type, options: options)
+        selection.location = location
+        return selection
     }
 }
 
