@@ -83,7 +83,7 @@ public enum APIKeyGenerator {
     }
 }
 
-/// The first-start key of SPEC §8: with no key configured, one key with
+/// The first-start key: with no key configured, one key with
 /// every scope is generated, only its hash is kept (beside the store, mode
 /// 0600), and the key is shown once.
 public struct BootstrapKey: Sendable {

@@ -11,6 +11,8 @@ public struct SellifyRequestContext: RequestContext {
         coreContext = .init(source: source)
     }
 
-    /// Bodies are read by `JSONBody.read` with the configured limit.
+    /// Hummingbird's own upload limit is off: bodies are read by `BodyReader`
+    /// (JSONBody.swift) with `server.body_limit`, so an oversized body gets
+    /// the API's own 413 answer.
     public var maxUploadSize: Int { 0 }
 }

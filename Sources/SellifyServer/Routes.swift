@@ -21,7 +21,7 @@ public struct Route: Sendable {
 }
 
 extension SellifyServer {
-    /// Every route, in the order of SPEC §6.
+    /// Every route, in the order openapi.yaml lists them.
     public var routes: [Route] {
         var routes = [
             Route(method: .get, path: "/health", scope: nil) { _, _ in self.health() },

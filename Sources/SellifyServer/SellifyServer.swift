@@ -12,7 +12,7 @@ import UnixSignals
 import HummingbirdCore
 import Prometheus
 
-/// `sellify serve`: the HTTP API of SPEC §6 on Hummingbird, run by a
+/// `sellify serve`: the HTTP API (openapi.yaml) on Hummingbird, run by a
 /// swift-service-lifecycle group with the exporters and the SIGHUP reloader.
 ///
 /// Blocking work (Lua, SQLite) runs on a thread pool sized to the Lua state

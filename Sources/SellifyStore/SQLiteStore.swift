@@ -6,7 +6,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// The embedded store (SPEC §8): one SQLite file in WAL mode, through GRDB.
+/// The embedded store: one SQLite file in WAL mode, through GRDB.
 ///
 /// - Writes go through GRDB's single writer connection (a serial queue), so
 ///   commits are serialized; reads use a pool of reader connections that

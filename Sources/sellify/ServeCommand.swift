@@ -12,7 +12,7 @@ import SellifyYAML
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the HTTP API (SPEC §6) until SIGTERM or SIGINT.",
+        abstract: "Serve the HTTP API (openapi.yaml) until SIGTERM or SIGINT.",
         discussion: """
             Loads the config, catalog and rules (exit 2 with every diagnostic when they are broken), \
             opens the store, starts the exporters chosen in metrics.exporters and serves. \

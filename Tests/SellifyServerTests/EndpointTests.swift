@@ -2,7 +2,7 @@ import Foundation
 import SellifyServer
 import Testing
 
-/// Every route of SPEC §6 against the real server (`sellify serve` as a child
+/// Every route of openapi.yaml against the real server (`sellify serve` as a child
 /// process on 127.0.0.1), success paths first, then every error code.
 struct EndpointTests {
     @Test func everyEndpointAnswersItsSuccessPath() throws {

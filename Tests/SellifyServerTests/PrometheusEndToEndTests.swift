@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The prototype note's metrics, queries and alerts (renamed per SPEC §7)
+/// The prototype note's metrics, queries and alerts (renamed to the sellify_ names)
 /// against a real Prometheus scraping a real `sellify serve` — not a parse
 /// of the text, an evaluation of the queries over scraped samples.
 struct PrometheusEndToEndTests {

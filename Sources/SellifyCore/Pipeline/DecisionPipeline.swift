@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 public import SellifyLua
 
-/// Runs the engines of SPEC §3 for one message event and commits the result.
+/// Runs the decision engines (normalizer … alerts) for one message event and commits the result.
 ///
 /// A decision is a pure function of (event, decision time, stored state,
 /// catalog, config, rules). The decision time (`decided_at`) is the server's,

@@ -1,6 +1,6 @@
 import SellifyLua
 
-// The stages of SPEC §3, in order. Each wires one engine into the request;
+// The stages of a decision, in order. Each wires one engine into the request;
 // the engines themselves are plain values with their own tests.
 
 /// 1. Unicode NFKC, case and diacritics folded, obfuscations undone.

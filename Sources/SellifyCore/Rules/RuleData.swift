@@ -1,7 +1,7 @@
 import SellifyLua
 import SellifyYAML
 
-/// The intents of SPEC §2, in no particular order.
+/// The intents the classifier knows, in no particular order.
 public enum IntentName: String, Sendable, CaseIterable, Codable, Comparable {
     case greeting
     case priceQuestion = "price_question"
