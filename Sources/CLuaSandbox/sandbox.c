@@ -209,6 +209,8 @@ static void budget_hook(lua_State *L, lua_Debug *ar) {
 // This adds the line of the outermost rule frame on the stack (`decide`,
 // `check`, a file's top-level code) — where the rule itself is:
 //   rules/decision.lua:96: attempt to compare number with nil (called from rules/decision.lua:297)
+// A tail call (`return helper(…)`) replaces its caller's frame, so then no
+// caller line exists anywhere; the message says so instead.
 // Lua runs it where the error happened, before unwinding. It is C, so the
 // count hook cannot fire in it, and it raises nothing of its own.
 static int sandbox_message_handler(lua_State *L) {
@@ -216,27 +218,36 @@ static int sandbox_message_handler(lua_State *L) {
     const char *message = lua_tostring(L, 1);
     lua_Debug ar;
     char source[LUA_IDSIZE];
-    int line = 0, located = 0;
+    int line = 0, located = 0, tail = 0;
     for (int level = 1; lua_getstack(L, level, &ar); level++) {
         // Rule files are loaded as "@<path>"; the prelude is "=sellify-prelude".
-        if (!lua_getinfo(L, "Sl", &ar) || ar.source[0] != '@' || ar.currentline <= 0) continue;
+        if (!lua_getinfo(L, "Slt", &ar) || ar.source[0] != '@' || ar.currentline <= 0) continue;
         size_t length = strlen(ar.short_src);
         if (strncmp(message, ar.short_src, length) == 0 && message[length] == ':') located = 1;
         memcpy(source, ar.short_src, LUA_IDSIZE);
         line = ar.currentline;
+        tail = ar.istailcall;
     }
     // Nothing to add: no rule frame, a message without a rule's position
     // (`error("…", 0)`), or the outermost frame raised it itself.
     if (line == 0 || !located) return 1;
     char prefix[LUA_IDSIZE + 24];
     int n = snprintf(prefix, sizeof prefix, "%s:%d:", source, line);
-    if (n > 0 && (size_t)n < sizeof prefix && strncmp(message, prefix, (size_t)n) == 0) return 1;
+    int own = n > 0 && (size_t)n < sizeof prefix && strncmp(message, prefix, (size_t)n) == 0;
+    if (own && !tail) return 1;
     // A few bytes past the memory cap, briefly: refusing them would replace
     // the rule's error with "error in error handling".
     sandbox *sb = sandbox_of(L);
     int enforce = sb->enforce;
     sb->enforce = 0;
-    lua_pushfstring(L, "%s (called from %s:%d)", message, source, line);
+    static const char tail_note[] = "called by a tail call, `return f(…)`, whose line Lua does not keep";
+    if (!tail) {
+        lua_pushfstring(L, "%s (called from %s:%d)", message, source, line);
+    } else if (own) {
+        lua_pushfstring(L, "%s (%s)", message, tail_note);
+    } else {
+        lua_pushfstring(L, "%s (called from %s:%d, itself %s)", message, source, line, tail_note);
+    }
     sb->enforce = enforce;
     return 1;
 }

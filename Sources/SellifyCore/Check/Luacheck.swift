@@ -175,18 +175,20 @@ public struct Luacheck: Sendable {
         let sandbox = globals.tableValue?.fields.map(\.key) ?? []
         switch code {
         case "113":
-            // accessing undefined variable 'advnce'
+            // accessing undefined variable 'advnce'; very short names have too many neighbours to guess.
             let name = String(quotedParts[1])
-            return Suggestions.closest(to: name, in: Array(declared().union(sandbox)).filter { $0 != name })
+            guard name.count >= 3 else { return nil }
+            return Suggestions.closest(to: name, in: Array(declared().union(sandbox)).filter { $0 != name && $0.count >= 3 })
         case "143":
             // accessing undefined field 'catalog.fnd' of global 'sellify'
             guard quotedParts.count >= 5 else { return nil }
             var path = quotedParts[1].split(separator: ".").map(String.init)
             let field = path.removeLast()
-            var table = globals.tableValue?[String(quotedParts[3])].tableValue
+            let global = String(quotedParts[3])
+            var table = globals.tableValue?[global].tableValue
             for step in path { table = table?[step].tableValue }
             guard let candidates = table?.fields.map(\.key) else { return nil }
-            return Suggestions.closest(to: field, in: candidates).map { (path + [$0]).joined(separator: ".") }
+            return Suggestions.closest(to: field, in: candidates).map { ([global] + path + [$0]).joined(separator: ".") }
         default:
             return nil
         }

@@ -171,6 +171,10 @@ extension RuleSet {
         /// Those that ran.
         public var covered: Set<Int>
         public var missed: [Int] { lines.filter { !covered.contains($0) } }
+        public init(lines: [Int], covered: Set<Int>) {
+            self.lines = lines
+            self.covered = covered
+        }
         /// The share of `lines` that ran, 0…1 (1 when there are none).
         public var ratio: Double { lines.isEmpty ? 1 : Double(lines.count - missed.count) / Double(lines.count) }
     }
