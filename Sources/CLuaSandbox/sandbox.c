@@ -213,20 +213,44 @@ static void budget_hook(lua_State *L, lua_Debug *ar) {
 // caller line exists anywhere; the message says so instead.
 // Lua runs it where the error happened, before unwinding. It is C, so the
 // count hook cannot fire in it, and it raises nothing of its own.
+// Rule files are loaded as "@<path>"; the prelude is "=sellify-prelude".
+static int is_rule_frame(lua_State *L, lua_Debug *ar) {
+    return lua_getinfo(L, "Slt", ar) && ar->source[0] == '@' && ar->currentline > 0;
+}
+
+static int names_frame(const char *message, const lua_Debug *ar) {
+    size_t length = strlen(ar->short_src);
+    return strncmp(message, ar->short_src, length) == 0 && message[length] == ':';
+}
+
 static int sandbox_message_handler(lua_State *L) {
     if (lua_type(L, 1) != LUA_TSTRING) return 1;   // error({…}) passes through as it is
     const char *message = lua_tostring(L, 1);
     lua_Debug ar;
+    // lua_getstack(L, n) walks n frames, and a stack overflow leaves ~10^5 of
+    // them: find the depth by doubling and halving, then look only near
+    // both ends — the outermost rule frame is at the bottom, the frame the
+    // message names at the top.
+    int high = 1;
+    while (high < (1 << 30) && lua_getstack(L, high, &ar)) high *= 2;
+    int low = high / 2;
+    while (high - low > 1) {
+        int mid = low + (high - low) / 2;
+        if (lua_getstack(L, mid, &ar)) low = mid; else high = mid;
+    }
     char source[LUA_IDSIZE];
-    int line = 0, located = 0, tail = 0;
-    for (int level = 1; lua_getstack(L, level, &ar); level++) {
-        // Rule files are loaded as "@<path>"; the prelude is "=sellify-prelude".
-        if (!lua_getinfo(L, "Slt", &ar) || ar.source[0] != '@' || ar.currentline <= 0) continue;
-        size_t length = strlen(ar.short_src);
-        if (strncmp(message, ar.short_src, length) == 0 && message[length] == ':') located = 1;
-        memcpy(source, ar.short_src, LUA_IDSIZE);
-        line = ar.currentline;
-        tail = ar.istailcall;
+    int line = 0, tail = 0, located = 0;
+    for (int level = low; level >= 1 && level > low - 64; level--) {
+        if (lua_getstack(L, level, &ar) && is_rule_frame(L, &ar)) {
+            memcpy(source, ar.short_src, LUA_IDSIZE);
+            line = ar.currentline;
+            tail = ar.istailcall;
+            located = names_frame(message, &ar);
+            break;
+        }
+    }
+    for (int level = 1; level <= low && level <= 64 && !located; level++) {
+        if (lua_getstack(L, level, &ar) && is_rule_frame(L, &ar)) located = names_frame(message, &ar);
     }
     // Nothing to add: no rule frame, a message without a rule's position
     // (`error("…", 0)`), or the outermost frame raised it itself.

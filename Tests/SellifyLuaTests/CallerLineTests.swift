@@ -90,6 +90,20 @@ struct CallerLineTests {
             == "rules/decision.lua:2: error: instruction budget exceeded (100000 instructions) (called from rules/decision.lua:5)")
     }
 
+    /// A stack overflow leaves ~10^5 frames: finding the rule's line among them stays cheap
+    /// (walking them one by one from the top took minutes).
+    @Test func aStackOverflowInAHelperNamesTheCallerQuickly() throws {
+        let state = try LuaState(limits: LuaLimits(instructionBudget: 0, memoryLimitBytes: 0, deadlineMilliseconds: 0))
+        try state.loadFile(
+            id: "d", source: "local function f(n)\n  return f(n) + 1\nend\nfunction decide(ctx)\n  local r = f(1)\n  return r\nend\n",
+            chunkName: "rules/decision.lua")
+        let decide = try #require(try state.function(file: "d", name: "decide"))
+        let started = ContinuousClock.now
+        let error = #expect(throws: LuaError.self) { try state.call(decide, .fields([:])) }
+        #expect(ContinuousClock.now - started < .seconds(30))  // "stuck", not a timing
+        #expect(error?.description == "rules/decision.lua:2: error: stack overflow (called from rules/decision.lua:5)")
+    }
+
     /// Long chunk names are loaded under an alias; the caller is named in full as well.
     @Test func theCallerOfALongChunkNameIsNamedInFull() throws {
         let state = try LuaState()
