@@ -1,4 +1,5 @@
 #define _GNU_SOURCE  // memmem
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -202,8 +203,89 @@ static void budget_hook(lua_State *L, lua_Debug *ar) {
     lua_error(L);
 }
 
+// The message handler of every protected call. Lua's message names the line
+// that raised the error; when that is inside a helper (a function of
+// rules/lib, a local function), the rule that failed is written elsewhere.
+// This adds the line of the outermost rule frame on the stack (`decide`,
+// `check`, a file's top-level code) — where the rule itself is:
+//   rules/decision.lua:96: attempt to compare number with nil (called from rules/decision.lua:297)
+// A tail call (`return helper(…)`) replaces its caller's frame, so then no
+// caller line exists anywhere; the message says so instead.
+// Lua runs it where the error happened, before unwinding. It is C, so the
+// count hook cannot fire in it, and it raises nothing of its own.
+// Rule files are loaded as "@<path>"; the prelude is "=sellify-prelude".
+static int is_rule_frame(lua_State *L, lua_Debug *ar) {
+    return lua_getinfo(L, "Slt", ar) && ar->source[0] == '@' && ar->currentline > 0;
+}
+
+static int names_frame(const char *message, const lua_Debug *ar) {
+    size_t length = strlen(ar->short_src);
+    return strncmp(message, ar->short_src, length) == 0 && message[length] == ':';
+}
+
+static int sandbox_message_handler(lua_State *L) {
+    if (lua_type(L, 1) != LUA_TSTRING) return 1;   // error({…}) passes through as it is
+    const char *message = lua_tostring(L, 1);
+    lua_Debug ar;
+    // lua_getstack(L, n) walks n frames, and a stack overflow leaves ~10^5 of
+    // them: find the depth by doubling and halving, then look only near
+    // both ends — the outermost rule frame is at the bottom, the frame the
+    // message names at the top.
+    int high = 1;
+    while (high < (1 << 30) && lua_getstack(L, high, &ar)) high *= 2;
+    int low = high / 2;
+    while (high - low > 1) {
+        int mid = low + (high - low) / 2;
+        if (lua_getstack(L, mid, &ar)) low = mid; else high = mid;
+    }
+    char source[LUA_IDSIZE];
+    int line = 0, tail = 0, located = 0;
+    for (int level = low; level >= 1 && level > low - 64; level--) {
+        if (lua_getstack(L, level, &ar) && is_rule_frame(L, &ar)) {
+            memcpy(source, ar.short_src, LUA_IDSIZE);
+            line = ar.currentline;
+            tail = ar.istailcall;
+            located = names_frame(message, &ar);
+            break;
+        }
+    }
+    for (int level = 1; level <= low && level <= 64 && !located; level++) {
+        if (lua_getstack(L, level, &ar) && is_rule_frame(L, &ar)) located = names_frame(message, &ar);
+    }
+    // Nothing to add: no rule frame, a message without a rule's position
+    // (`error("…", 0)`), or the outermost frame raised it itself.
+    if (line == 0 || !located) return 1;
+    char prefix[LUA_IDSIZE + 24];
+    int n = snprintf(prefix, sizeof prefix, "%s:%d:", source, line);
+    int own = n > 0 && (size_t)n < sizeof prefix && strncmp(message, prefix, (size_t)n) == 0;
+    if (own && !tail) return 1;
+    // A few bytes past the memory cap, briefly: refusing them would replace
+    // the rule's error with "error in error handling".
+    sandbox *sb = sandbox_of(L);
+    int enforce = sb->enforce;
+    sb->enforce = 0;
+    static const char tail_note[] = "called by a tail call, `return f(…)`, whose line Lua does not keep";
+    if (!tail) {
+        lua_pushfstring(L, "%s (called from %s:%d)", message, source, line);
+    } else if (own) {
+        lua_pushfstring(L, "%s (%s)", message, tail_note);
+    } else {
+        lua_pushfstring(L, "%s (called from %s:%d, itself %s)", message, source, line, tail_note);
+    }
+    sb->enforce = enforce;
+    return 1;
+}
+
 int sellify_sandbox_pcall(lua_State *L, int nargs, int nresults) {
     sandbox *sb = sandbox_of(L);
+    // The handler goes below the function and its arguments (a light C
+    // function: pushing it allocates nothing).
+    int handler = 0;
+    if (lua_checkstack(L, 1)) {
+        handler = lua_gettop(L) - nargs;
+        lua_pushcfunction(L, sandbox_message_handler);
+        lua_insert(L, handler);
+    }
     sb->failure = SELLIFY_FAILURE_NONE;
     sb->exhausted = 0;
     int armed = sb->budget > 0 || sb->deadline_ns > 0;
@@ -216,8 +298,9 @@ int sellify_sandbox_pcall(lua_State *L, int nargs, int nresults) {
         lua_sethook(L, budget_hook, hook_mask(sb, 0), 0);
     }
     sb->enforce = 1;
-    int status = lua_pcall(L, nargs, nresults, 0);
+    int status = lua_pcall(L, nargs, nresults, handler);
     sb->enforce = 0;
+    if (handler) lua_remove(L, handler);   // results (or the error) sit above it
     if (armed || sb->cover_lines != NULL) lua_sethook(L, NULL, 0, 0);
     if (status == LUA_OK) sb->failure = SELLIFY_FAILURE_NONE;
     else if (status == LUA_ERRMEM) sb->failure = SELLIFY_FAILURE_MEMORY;

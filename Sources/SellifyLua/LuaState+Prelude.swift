@@ -19,6 +19,7 @@ extension LuaState {
           _G, next, type, tostring, error, select, load, setmetatable, getmetatable, rawget
     local string, table, math, utf8, concat = string, table, math, utf8, table.concat
     local tointeger, find = math.tointeger, string.find
+    local pairs = pairs   -- honours the read-only views' __pairs (host.globals)
 
     -- Nothing that reaches outside the state or breaks determinism.
     string.dump = nil
@@ -291,6 +292,19 @@ extension LuaState {
         local defined = envs[id]
         if defined == nil then return nil end
         return rawget(defined, name)
+      end,
+      -- What rule code can read, for the linter `sellify check` runs: each
+      -- name → true, or the table of its fields (the libraries, `sellify`).
+      globals = function()
+        local function shape(value, depth)
+          if type(value) ~= "table" or depth > 3 then return true end
+          local fields = {}
+          for k, v in pairs(value) do
+            if type(k) == "string" then fields[k] = shape(v, depth + 1) end
+          end
+          return fields
+        end
+        return shape(base, 0)
       end,
       set_catalog = function(products) catalog = products end,
       clear = function()

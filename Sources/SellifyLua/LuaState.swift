@@ -28,9 +28,13 @@ public final class LuaState: @unchecked Sendable {
     }
 
     private func fullName(_ error: LuaError) -> LuaError {
-        guard let file = error.file, let full = aliases[file] else { return error }
+        guard !aliases.isEmpty else { return error }
         var error = error
-        error.file = full
+        if let file = error.file, let full = aliases[file] { error.file = full }
+        // The sandbox's "(called from <chunk>:<line>)" names the caller by its alias too.
+        for (alias, full) in aliases where error.message.contains("(called from \(alias):") {
+            error.message = error.message.replacing("(called from \(alias):", with: "(called from \(full):")
+        }
         return error
     }
 
@@ -118,6 +122,11 @@ public final class LuaState: @unchecked Sendable {
         _ = sellify_sandbox_set_coverage(L, source, Int32(lines))
     }
 
+    /// Stops recording lines (and the line hook that records them).
+    public func disableCoverage() {
+        _ = sellify_sandbox_set_coverage(L, nil, 0)
+    }
+
     public func coveredLines(upTo lines: Int) -> Set<Int> {
         Set((1...max(1, lines)).filter { sellify_sandbox_line_covered(L, Int32($0)) != 0 })
     }
@@ -172,6 +181,16 @@ public final class LuaState: @unchecked Sendable {
     /// Hands the catalog (products by id) to `sellify.catalog.find`.
     public func setCatalog(_ products: LuaValue) throws(LuaError) {
         try callHost("set_catalog", [products])
+    }
+
+    /// The globals every rule file can read, as the sandbox built them: each
+    /// name maps to `true`, or to the table of its fields (`string`, `sellify`,
+    /// …), e.g. `{ sellify = { catalog = { find = true }, … }, type = true, … }`.
+    /// Linters are configured from it, so they see exactly what the rules see.
+    public func sandboxGlobals() throws(LuaError) -> LuaValue {
+        try callHost("globals", [], results: 1)
+        defer { sellify_lua_pop(L, 1) }
+        return try LuaReader(L: L, index: lua_gettop(L)).value()
     }
 
     /// A global the file defined, converted to a plain value (functions → nil).

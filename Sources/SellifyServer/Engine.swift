@@ -142,12 +142,15 @@ public final class Engine: Sendable {
         }
     }
 
-    /// The failing cases of the candidate's rule tests (`rules.reload_requires_tests`).
+    /// The failing cases of the candidate's rule tests (`rules.reload_requires_tests`),
+    /// and its coverage when under `rules.coverage_floor`.
     static func ruleTestFailures(_ deployment: Deployment) -> [Diagnostic] {
         let directory = deployment.configuration.rules.directory + "/tests"
         let runner = RuleTestRunner(deployment: deployment) { try SQLiteStore.inMemory() }
-        let report = runner.run(directory: deployment.loaded.resolve(directory), display: deployment.loaded.display(directory))
-        var problems = report.diagnostics
+        let report = runner.run(
+            directory: deployment.loaded.resolve(directory), display: deployment.loaded.display(directory),
+            coverageFloor: deployment.configuration.rules.coverageFloor)
+        var problems = report.diagnostics + report.coverageFailures
         for result in report.results where !result.passed {
             problems.append(Diagnostic(
                 "rule test '\(result.name)' failed: \(result.failures.joined(separator: "; "))", at: result.location))

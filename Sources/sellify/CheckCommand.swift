@@ -10,8 +10,11 @@ struct CheckCommand: ParsableCommand {
         abstract: "Validate config, catalog and rules without starting.",
         discussion: """
             Loads the config, the catalog and every rule file, compiles the rules in the \
-            sandbox and calls decide(ctx) on built-in sample messages. Prints every problem \
-            found (not just the first) and exits 0 only when there is none.
+            sandbox and calls decide(ctx) on built-in sample messages. Then checks the rules \
+            statically: every state, template, intent and action name they use must exist, \
+            and luacheck (when installed) finds undefined globals and unused variables. \
+            Prints every problem found (not just the first) to stderr and exits 0 only when \
+            there is no error; on success prints what was checked to stdout.
             """
     )
 
@@ -25,13 +28,13 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let report = Checker(plugins: .builtin).check(configPath: options.config, rulesDirectory: rules)
-        for diagnostic in report.diagnostics {
+        for diagnostic in report.diagnostics where !(quiet && diagnostic.severity == .note) {
             printError(diagnostic.description)
         }
         if report.isClean {
             if !quiet {
-                for line in report.summary { printError(line) }
-                printError("check passed")
+                for line in report.summary { print(line) }
+                print("check passed")
             }
         } else {
             let errors = report.diagnostics.filter { $0.severity == .error }.count

@@ -29,10 +29,22 @@ struct TestCommand: ParsableCommand {
     @Flag(help: "Report the lines of decide() in decision.lua that no test reached (before the summary line).")
     var coverage = false
 
+    @Option(name: .customLong("min-coverage"), help: ArgumentHelp(
+        "Fail (exit 1) when the tests reach less than this share of decide()'s lines, a ratio 0…1 (0.8 = 80%); "
+            + "overrides rules.coverage_floor.",
+        valueName: "RATIO"))
+    var minCoverage: Double?
+
     @Option(name: .customLong("metrics-textfile"), help: ArgumentHelp(
         "Also write the results to DIR/sellify-rule-tests.prom for node_exporter's textfile collector.",
         valueName: "DIR"))
     var metricsTextfile: String?
+
+    func validate() throws {
+        if let minCoverage, !(minCoverage.isFinite && (0...1).contains(minCoverage)) {
+            throw ValidationError("--min-coverage: expected a ratio between 0 and 1 (0.8 = 80%), got \(minCoverage)")
+        }
+    }
 
     func run() throws {
         let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
@@ -49,9 +61,11 @@ struct TestCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        if coverage { deployment.rules.enableCoverage() }
+        let floor = minCoverage ?? deployment.configuration.rules.coverageFloor
         let runner = RuleTestRunner(deployment: deployment) { try SQLiteStore.inMemory() }
-        let report = runner.run(directory: folder, display: display)
+        let report = runner.run(
+            directory: folder, display: display, measureCoverage: coverage, coverageFloor: floor,
+            floorSetting: minCoverage == nil ? "rules.coverage_floor" : "--min-coverage")
         for diagnostic in report.diagnostics { printError(diagnostic.description) }
         for result in report.results {
             let place = result.location.map { "\($0)" } ?? result.file
@@ -62,8 +76,9 @@ struct TestCommand: ParsableCommand {
                 for failure in result.failures { print("     \(failure)") }
             }
         }
-        if coverage { printCoverage(deployment) }
+        if coverage, let measured = report.coverage { printCoverage(deployment.rules.sources.decision, measured) }
         print(report.summary)
+        if let failure = report.coverageFailure { printError(failure.description) }
         if let sink {
             // Only the rule-test series: the server's own file carries the rest,
             // and node_exporter refuses the same series from two files.
@@ -78,14 +93,12 @@ struct TestCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        if report.failed > 0 { throw ExitCode(1) }
+        if report.failed > 0 || report.coverageFailure != nil { throw ExitCode(1) }
     }
 
     /// `decide() coverage: 118 of 124 lines (95.2%)`, then each line never
     /// reached, with its source — a `return` there is a rule no test takes.
-    func printCoverage(_ deployment: Deployment) {
-        let file = deployment.rules.sources.decision
-        let result = deployment.rules.coverage()
+    func printCoverage(_ file: RuleSources.File, _ result: RuleSet.Coverage) {
         let source = file.source.split(separator: "\n", omittingEmptySubsequences: false)
         let total = result.lines.count
         let hit = total - result.missed.count

@@ -16,11 +16,14 @@ struct ProcessResult {
     var stderr: String
 }
 
-func runSellify(_ arguments: [String], in directory: URL, input: String? = nil) throws -> ProcessResult {
+func runSellify(
+    _ arguments: [String], in directory: URL, input: String? = nil, environment: [String: String]? = nil
+) throws -> ProcessResult {
     let process = Process()
     process.executableURL = try sellifyExecutable()
     process.arguments = arguments
     process.currentDirectoryURL = directory
+    if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
@@ -50,9 +53,13 @@ struct CheckCommandTests {
         try directory.copyShippedDeployment()
         let result = try runSellify(["check"], in: directory.url)
         #expect(result.status == 0)
-        #expect(result.stdout == "")
-        #expect(!result.stderr.contains("error"))
-        #expect(result.stderr.hasSuffix("check passed\n"))
+        // What was checked goes to stdout; stderr is for problems only.
+        #expect(result.stderr == "")
+        #expect(result.stdout.hasPrefix("config.yaml: ok\n"))
+        #expect(result.stdout.hasSuffix("check passed\n"))
+        let quiet = try runSellify(["check", "--quiet"], in: directory.url)
+        #expect(quiet.status == 0)
+        #expect(quiet.stdout == "" && quiet.stderr == "")
     }
 
     @Test func brokenRuleFileExitsNonZeroNamingFileAndLine() throws {

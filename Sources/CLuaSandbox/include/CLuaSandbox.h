@@ -32,7 +32,9 @@ void sellify_sandbox_set_deadline(lua_State *L, long long nanoseconds);
 void sellify_sandbox_set_pattern_budget(lua_State *L, long budget);
 
 /// lua_pcall with the budget armed and the memory cap enforced.
-/// On failure, `sellify_sandbox_last_failure` says whether a budget caused it.
+/// On failure, `sellify_sandbox_last_failure` says whether a budget caused it;
+/// an error raised inside a helper also names the line of the outermost rule
+/// frame: `rules/lib/x.lua:3: … (called from rules/decision.lua:40)`.
 int sellify_sandbox_pcall(lua_State *L, int nargs, int nresults);
 /// Loads a text chunk (never bytecode) under the memory cap.
 int sellify_sandbox_load(lua_State *L, const char *source, size_t length, const char *chunkname);

@@ -1,4 +1,5 @@
 public import Foundation
+import SellifyLua
 public import SellifyYAML
 
 /// `sellify check`: loads config, catalog and rules the way the server
@@ -13,11 +14,18 @@ public struct Checker: Sendable {
     }
 
     public var plugins: PluginCatalog
+    /// For `${VAR}` in the config.
     public var environment: [String: String]
+    /// nil: not installed, `check` says it skipped it.
+    public var luacheck: Luacheck?
 
-    public init(plugins: PluginCatalog, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        plugins: PluginCatalog, environment: [String: String] = ProcessInfo.processInfo.environment,
+        luacheck: Luacheck? = Luacheck.find(environment: ProcessInfo.processInfo.environment)
+    ) {
         self.plugins = plugins
         self.environment = environment
+        self.luacheck = luacheck
     }
 
     public func check(configPath: String, rulesDirectory: String? = nil) -> Report {
@@ -45,7 +53,39 @@ public struct Checker: Sendable {
         report.diagnostics += failures
         let passed = SampleContexts.all(catalog: catalog, configuration: configuration).count - failures.count
         report.summary.append("decide(ctx): \(passed) samples returned valid decisions")
+        staticChecks(rules, configuration: configuration, into: &report)
         return report
+    }
+
+    /// The built-in literal checks, then luacheck when it is installed.
+    func staticChecks(_ rules: RuleSet, configuration: SellifyConfiguration, into report: inout Report) {
+        let lint = RuleLint(vocabulary: .init(rules: rules, configuration: configuration)).check(rules.sources)
+        report.summary.append(
+            "static checks: \(lint.literals) names of states, templates, intents, actions… in \(lint.files) files, all known")
+        var found = lint.diagnostics
+        defer {
+            // One list in file order, whichever check found what.
+            report.diagnostics += found.enumerated().sorted { a, b in
+                let x = a.element.location, y = b.element.location
+                let kx = (x?.file ?? "", x?.line ?? 0, x?.column ?? 0), ky = (y?.file ?? "", y?.line ?? 0, y?.column ?? 0)
+                return kx != ky ? kx < ky : a.offset < b.offset
+            }.map(\.element)
+        }
+        guard let luacheck else {
+            found.append(Luacheck.skippedNote)
+            return
+        }
+        let globals: LuaValue
+        do {
+            globals = try LuaState().sandboxGlobals()
+        } catch {
+            found.append(Diagnostic("luacheck not run: cannot read the sandbox's globals: \(error)"))
+            return
+        }
+        let result = luacheck.check(rules.sources, globals: globals)
+        found += result.diagnostics
+        let warnings = result.diagnostics.count
+        report.summary.append("luacheck: \(result.files) files, \(warnings) warning\(warnings == 1 ? "" : "s")")
     }
 }
 

@@ -373,6 +373,10 @@ public struct RulesConfiguration: Sendable, Decodable, YAMLRecoverable {
     public var reload = ReloadConfiguration()
     /// Run rules/tests before a reload takes effect.
     public var reloadRequiresTests = false
+    /// The least share (0…1) of `decide()`'s lines the rule tests must reach:
+    /// below it `sellify test` fails, and so does a reload that runs the tests.
+    /// 0 = no floor.
+    public var coverageFloor = 0.0
     /// Refuse to start with broken rules instead of serving the last good copy.
     public var failClosed = false
     public var fallback = FallbackConfiguration()
@@ -382,7 +386,8 @@ public struct RulesConfiguration: Sendable, Decodable, YAMLRecoverable {
     enum CodingKeys: String, CodingKey {
         case directory, poolSize = "pool_size", instructionBudget = "instruction_budget"
         case memoryLimit = "memory_limit", patternStepBudget = "pattern_step_budget", callDeadline = "call_deadline", reload
-        case reloadRequiresTests = "reload_requires_tests", failClosed = "fail_closed", fallback
+        case reloadRequiresTests = "reload_requires_tests", coverageFloor = "coverage_floor", failClosed = "fail_closed"
+        case fallback
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -394,6 +399,7 @@ public struct RulesConfiguration: Sendable, Decodable, YAMLRecoverable {
         callDeadline = try c.decode(.callDeadline, default: callDeadline)
         reload = try c.decode(.reload, default: reload)
         reloadRequiresTests = try c.decode(.reloadRequiresTests, default: reloadRequiresTests)
+        coverageFloor = try c.decodeIfPresent(Ratio.self, forKey: .coverageFloor)?.value ?? coverageFloor
         failClosed = try c.decode(.failClosed, default: failClosed)
         fallback = try c.decode(.fallback, default: fallback)
     }

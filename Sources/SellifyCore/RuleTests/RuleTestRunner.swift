@@ -19,6 +19,12 @@ public struct RuleTestRunner: Sendable {
         public var passed: Int { results.filter(\.passed).count }
         public var failed: Int { results.count - passed + diagnostics.count }
         public var summary: String { "\(passed) passed, \(failed) failed" }
+        /// Lines of `decide()` the cases reached, when the run measured them.
+        public var coverage: RuleSet.Coverage?
+        /// Set when `coverage` is under the floor the run was given.
+        public var coverageFailure: Diagnostic?
+        /// `coverageFailure` as a list, to add to other problems.
+        public var coverageFailures: [Diagnostic] { coverageFailure.map { [$0] } ?? [] }
     }
 
     public let deployment: Deployment
@@ -33,8 +39,49 @@ public struct RuleTestRunner: Sendable {
     }
 
     /// Runs every `*.yaml` in `directory` (sorted by name). `display` is how
-    /// the folder is named in messages.
-    public func run(directory: String, display: String) -> Report {
+    /// the folder is named in messages. With `measureCoverage`, or a
+    /// `coverageFloor` above 0 (a ratio, e.g. `rules.coverage_floor`), the
+    /// report carries the lines of `decide()` the cases reached, and a
+    /// `coverageFailure` when they are fewer than the floor.
+    /// `floorSetting` names where the floor comes from in the message.
+    public func run(
+        directory: String, display: String, measureCoverage: Bool = false, coverageFloor: Double = 0,
+        floorSetting: String = "rules.coverage_floor"
+    ) -> Report {
+        guard measureCoverage || coverageFloor > 0 else { return runCases(directory: directory, display: display) }
+        let rules = deployment.rules
+        rules.enableCoverage()
+        var report = runCases(directory: directory, display: display)
+        let coverage = rules.coverage()
+        rules.disableCoverage()
+        report.coverage = coverage
+        report.coverageFailure = Self.floorFailure(
+            coverage, floor: coverageFloor, setting: floorSetting, file: rules.sources.decision.displayPath)
+        return report
+    }
+
+    /// The problem with `coverage` under `floor` (a ratio 0…1), or nil.
+    public static func floorFailure(
+        _ coverage: RuleSet.Coverage, floor: Double, setting: String = "rules.coverage_floor", file: String
+    ) -> Diagnostic? {
+        // Compared in whole lines, so a floor of 0.8 over 80 lines needs 64, never 63.99….
+        let needed = Int((floor * Double(coverage.lines.count) - 1e-9).rounded(.up))
+        let hit = coverage.lines.count - coverage.missed.count
+        guard floor > 0, hit < needed else { return nil }
+        return Diagnostic(
+            "rule tests reach \(hit) of \(coverage.lines.count) lines of decide() (\(percent(coverage.ratio))), "
+                + "under the coverage floor of \(percent(floor)) (\(setting)); "
+                + "\(needed - hit) more line\(needed - hit == 1 ? "" : "s") must run",
+            at: SourceLocation(file: file, line: 0),
+            hint: "`sellify test --coverage` lists the lines no test reaches; add cases for them to rules/tests")
+    }
+
+    /// `86.2%`
+    public static func percent(_ ratio: Double) -> String {
+        String(format: "%.1f%%", ratio * 100)
+    }
+
+    private func runCases(directory: String, display: String) -> Report {
         var report = Report()
         let names: [String]
         do {

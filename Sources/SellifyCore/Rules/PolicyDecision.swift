@@ -125,10 +125,13 @@ enum Suggestions {
         return best?.name
     }
 
+    /// Edit distance counting a swap of two neighbours as one edit ("nwe" → "new"),
+    /// the commonest typo.
     static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a.utf8), b = Array(b.utf8)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
+        var beforePrevious = Array(0...b.count)
         var previous = Array(0...b.count)
         var current = previous
         for i in 1...a.count {
@@ -138,8 +141,11 @@ enum Suggestions {
                 let deletion: Int = previous[j] + 1
                 let insertion: Int = current[j - 1] + 1
                 current[j] = Swift.min(substitution, deletion, insertion)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    current[j] = Swift.min(current[j], beforePrevious[j - 2] + 1)
+                }
             }
-            swap(&previous, &current)
+            (beforePrevious, previous, current) = (previous, current, beforePrevious)
         }
         return previous[b.count]
     }

@@ -171,6 +171,12 @@ extension RuleSet {
         /// Those that ran.
         public var covered: Set<Int>
         public var missed: [Int] { lines.filter { !covered.contains($0) } }
+        public init(lines: [Int], covered: Set<Int>) {
+            self.lines = lines
+            self.covered = covered
+        }
+        /// The share of `lines` that ran, 0…1 (1 when there are none).
+        public var ratio: Double { lines.isEmpty ? 1 : Double(lines.count - missed.count) / Double(lines.count) }
     }
 
     /// Starts recording which lines of decision.lua run (`sellify test --coverage`).
@@ -179,13 +185,25 @@ extension RuleSet {
         pool.forEachState { state in state.lua.enableCoverage(chunkName: sources.decision.displayPath, lines: lineCount) }
     }
 
+    /// Stops recording (a reload that measured its candidate's tests serves with it afterwards).
+    public func disableCoverage() {
+        pool.forEachState { state in state.lua.disableCoverage() }
+    }
+
     public func coverage() -> Coverage {
-        let lineCount = sources.decision.source.split(separator: "\n", omittingEmptySubsequences: false).count + 1
+        let source = sources.decision.source.split(separator: "\n", omittingEmptySubsequences: false)
+        let lineCount = source.count + 1
         var lines: [Int] = []
         var covered: Set<Int> = []
         pool.forEachState { state in
             if lines.isEmpty { lines = state.lua.activeLines(of: state.decide) }
             covered.formUnion(state.lua.coveredLines(upTo: lineCount))
+        }
+        // The `end` that closes decide holds Lua's implicit return, which a
+        // policy whose every branch returns never reaches: it is no rule, and
+        // counting it would make full coverage impossible.
+        if let last = lines.last, last <= source.count, source[last - 1].trimmingCharacters(in: .whitespaces) == "end" {
+            lines.removeLast()
         }
         return Coverage(lines: lines, covered: covered.intersection(lines))
     }
