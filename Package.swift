@@ -183,6 +183,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // One test-only plugin of each kind, and `sellify check|serve` with them
+        // registered (the plugin registry's tests run it as a process).
+        .target(
+            name: "SellifyTestPlugins",
+            dependencies: [
+                "SellifyCore", "SellifyMetrics", "SellifyPluginKit", "SellifyPlugins", "SellifyStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/SellifyTestPlugins", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "sellify-test-plugins",
+            dependencies: ["SellifyTestPlugins", "SellifyServer", "SellifyCore", "SellifyYAML"],
+            path: "Tests/SellifyTestPluginsCommand", swiftSettings: swiftSettings),
+
         // Helpers shared by the test targets (a seeded generator for fuzz and property tests).
         .target(name: "SellifyTestSupport", path: "Tests/SellifyTestSupport", swiftSettings: swiftSettings),
         .testTarget(
@@ -204,7 +219,7 @@ let package = Package(
             name: "SellifyServerTests",
             dependencies: [
                 "SellifyServer", "SellifyCore", "SellifyStore", "SellifyMetrics", "SellifyPlugins", "SellifyPluginKit",
-                "SellifyYAML", "SellifyAlertWebhook", "SellifyTestSupport",
+                "SellifyYAML", "SellifyAlertWebhook", "SellifyTestSupport", "SellifyTestPlugins",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,4 +1,5 @@
 import Foundation
+import SellifyTestSupport
 import SellifyCore
 import SellifyMetrics
 import SellifyStore

@@ -1,4 +1,5 @@
 import Foundation
+import SellifyTestSupport
 @testable import SellifyCore
 import SellifyPlugins
 import SellifyYAML

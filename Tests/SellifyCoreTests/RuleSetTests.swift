@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SellifyTestSupport
 import SellifyCore
 import SellifyLua
 import SellifyPlugins

@@ -1,13 +1,11 @@
 import Foundation
+import SellifyTestSupport
 import SellifyCore
 import SellifyPlugins
 import SellifyYAML
 
 typealias SourceLocation = SellifyYAML.SourceLocation
 
-/// The repository root, found from this file's path.
-let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 let fixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures")
 

@@ -1,4 +1,5 @@
 import Foundation
+import SellifyTestSupport
 import Testing
 
 /// A running server given hostile rules and files by reload: every reload

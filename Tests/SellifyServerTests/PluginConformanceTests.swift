@@ -1,10 +1,12 @@
 import Crypto
 import Foundation
+import SellifyTestSupport
 import Logging
 import SellifyCore
 import SellifyMetrics
 import SellifyPluginKit
 import SellifyPlugins
+import SellifyTestPlugins
 import SellifyYAML
 import Testing
 

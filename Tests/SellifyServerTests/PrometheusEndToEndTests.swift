@@ -1,4 +1,5 @@
 import Foundation
+import SellifyTestSupport
 import Testing
 
 /// The prototype note's metrics, queries and alerts (renamed to the sellify_ names)

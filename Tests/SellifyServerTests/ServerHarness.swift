@@ -1,11 +1,9 @@
 import Foundation
+import SellifyTestSupport
 import SellifyServer
 import Synchronization
 import Testing
 
-/// The repository root, found from this file's path.
-let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// Test keys and the scopes each one has in `ServerDeployment`'s config.
 enum TestKey {
@@ -82,9 +80,9 @@ final class ServerProcess: @unchecked Sendable {
     private let output = TextBuffer()
     private(set) var port = 0
 
-    init(_ deployment: ServerDeployment, arguments: [String] = []) throws {
+    init(_ deployment: ServerDeployment, arguments: [String] = [], executable: URL? = nil) throws {
         self.deployment = deployment
-        process.executableURL = try sellifyExecutable()
+        process.executableURL = try executable ?? sellifyExecutable()
         process.arguments = ["serve", "--config", deployment.configPath, "--port", "0"] + arguments
         process.currentDirectoryURL = deployment.url
         let err = Pipe(), out = Pipe()
