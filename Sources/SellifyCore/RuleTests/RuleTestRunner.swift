@@ -33,8 +33,16 @@ public struct RuleTestRunner: Sendable {
     /// When a case names no time: Monday 2026-11-30, 12:00 in Mexico City.
     public static let defaultTime = Timestamp(rfc3339: "2026-11-30T18:00:00Z")!
 
-    public init(deployment: Deployment, makeStore: @escaping @Sendable () throws -> any DecisionStore) {
+    /// Told what each case's decision did, as the server's observers are
+    /// (`sellify test --metrics-textfile` counts the decisions it made).
+    public var observers: [any ServiceObserver] = []
+
+    public init(
+        deployment: Deployment, observers: [any ServiceObserver] = [],
+        makeStore: @escaping @Sendable () throws -> any DecisionStore
+    ) {
         self.deployment = deployment
+        self.observers = observers
         self.makeStore = makeStore
     }
 
@@ -133,10 +141,8 @@ public struct RuleTestRunner: Sendable {
             }
             products.append(product)
         }
-        let validator = TextValidator(
-            rules: deployment.rules, catalog: deployment.catalog, validation: deployment.configuration.validation,
-            account: deployment.configuration.account)
-        let verdict = try validator.validate(text, products: products, context: nil)
+        let service = try open(store: try makeStore(), at: testCase.at ?? Self.defaultTime)
+        let verdict = try service.validate(text, productIDs: products.map(\.id), by: "sellify test").result
         let expect = testCase.expect
         if let valid = expect.valid, valid != verdict.valid {
             result.failures.append("valid: expected \(valid), got \(verdict.valid) (\(verdict.violations.map(\.code)))")
@@ -162,11 +168,12 @@ public struct RuleTestRunner: Sendable {
             conversationID: testCase.conversationID ?? "test:1", messageID: "test-\(result.name)", type: type,
             text: testCase.message ?? "", receivedAt: receivedAt)
         let store = try makeStore()
-        let pipeline = DecisionPipeline(rules: deployment.rules, catalog: deployment.catalog, configuration: configuration, store: store)
+        // The application the server runs, on the case's own store and clock.
+        let service = try open(store: store, at: decidedAt)
         if let given = testCase.given {
-            try seed(given, event: event, at: decidedAt, pipeline: pipeline, store: store)
+            try seed(given, event: event, at: decidedAt, pipeline: service.snapshot.pipeline, store: store)
         }
-        let outcome = try pipeline.decide(event, at: decidedAt)
+        let outcome = try service.decide(event, at: decidedAt, checkingClaims: false)
         guard let decision = outcome.decision else {
             result.failures.append("the message was replayed, not decided")
             return
@@ -187,6 +194,10 @@ public struct RuleTestRunner: Sendable {
             result.failures.append("text: expected it to contain \"\(fragment)\", got \(decision.text.map { "\"\($0)\"" } ?? "no text")")
         }
         if !result.failures.isEmpty { result.failures.append("reason: \(decision.reason)") }
+    }
+
+    func open(store: any DecisionStore, at time: Timestamp) throws -> DecisionService {
+        try DecisionService.open(deployment, store: store, clock: FixedClock(time), observers: observers)
     }
 
     /// Writes the starting state through the store's own commit.
