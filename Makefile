@@ -12,9 +12,13 @@ V ?= 0
 ifeq ($(V),1)
 Q =
 QUIET =
+RESOLVE = $(SWIFT) package resolve
 else
 Q = @
 QUIET = --quiet
+# Resolution names every dependency it fetches whatever the verbosity (a fresh
+# clone: ~160 lines): its output is kept and shown only when it fails.
+RESOLVE = out=$$($(SWIFT) package resolve 2>&1) || { printf '%s\n' "$$out" >&2; exit 1; }
 endif
 
 .PHONY: run test test-stress deps deps-test build release check bench bench-http clean
@@ -28,6 +32,7 @@ run: deps release
 ## test: install, build and run every test (what CI runs). V=1: verbose.
 test: deps-test
 	@echo "make test: building (the first build takes several minutes; V=1 shows its progress)"
+	$(Q)$(RESOLVE)
 	$(Q)$(SWIFT) build --build-tests $(QUIET)
 	@echo "make test: swift test"
 	$(Q)$(SWIFT) test --skip-build $(QUIET)
