@@ -125,7 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 return
             }
-            var banner = "sellify: serving on \(url) (rules \(deployment.rules.version.prefix(12)), store \(store.path))\n"
+            var banner = "sellify: serving on \(url) (rules \(deployment.rules.version.prefix(19)), store \(store.path))\n"
             if let generatedKey {
                 banner += """
                     sellify: no API key configured — generated one with every scope (shown once; only its hash is kept):
