@@ -5,6 +5,22 @@ SWIFT ?= swift
 CONFIG ?= config.yaml
 RELEASE_BIN = .build/release/sellify
 
+# `make test` is quiet: a green run prints a few summary lines, a red one the
+# compiler's errors or the failing tests' issues. `make test V=1` prints every
+# build step, warning and test (and the commands make runs).
+V ?= 0
+ifeq ($(V),1)
+Q =
+QUIET =
+RESOLVE = $(SWIFT) package resolve
+else
+Q = @
+QUIET = --quiet
+# Resolution names every dependency it fetches whatever the verbosity (a fresh
+# clone: ~160 lines): its output is kept and shown only when it fails.
+RESOLVE = out=$$($(SWIFT) package resolve 2>&1) || { printf '%s\n' "$$out" >&2; exit 1; }
+endif
+
 .PHONY: run test test-stress deps deps-test build release check bench bench-http clean
 
 ## run: install, build (release), check config + catalog + rules, then serve config.yaml
@@ -13,17 +29,21 @@ run: deps release
 	$(RELEASE_BIN) check --config $(CONFIG)
 	$(RELEASE_BIN) serve --config $(CONFIG)
 
-## test: install, build and run every test (what CI runs).
+## test: install, build and run every test (what CI runs). V=1: verbose.
 test: deps-test
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --quiet
-	$(SWIFT) run sellify check --config $(CONFIG)
-	$(SWIFT) run sellify test --config $(CONFIG)
+	@echo "make test: building (the first build takes several minutes; V=1 shows its progress)"
+	$(Q)$(RESOLVE)
+	$(Q)$(SWIFT) build --build-tests $(QUIET)
+	@echo "make test: swift test"
+	$(Q)$(SWIFT) test --skip-build $(QUIET)
+	@echo "make test: sellify check and sellify test on $(CONFIG)"
+	$(Q)$(SWIFT) run --skip-build $(QUIET) sellify check --config $(CONFIG)
+	$(Q)$(SWIFT) run --skip-build $(QUIET) sellify test --config $(CONFIG)
 
 ## test-stress: the whole suite with every core busy, then pinned to one core
 ## (tests must not depend on how fast the machine is).
 test-stress: deps-test
-	SWIFT=$(SWIFT) scripts/test-stress.sh
+	$(Q)SWIFT=$(SWIFT) V=$(V) scripts/test-stress.sh
 
 deps:
 	@scripts/install-deps.sh

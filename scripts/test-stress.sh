@@ -7,8 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
+# Quiet like `make test` unless V=1: summaries and failures only.
+quiet=--quiet
+if [[ "${V:-0}" == "1" ]]; then quiet=""; fi
 
-$SWIFT build --build-tests
+$SWIFT build --build-tests $quiet
 
 hogs=()
 stop_hogs() {
@@ -24,13 +27,13 @@ for _ in $(seq "$(nproc)"); do
 done
 echo "test-stress: swift test with $(nproc) busy cores" >&2
 start=$SECONDS
-$SWIFT test --quiet
+$SWIFT test --skip-build $quiet
 busy=$((SECONDS - start))
 stop_hogs
 
 echo "test-stress: swift test pinned to one core" >&2
 start=$SECONDS
-taskset -c 0 $SWIFT test --quiet
+taskset -c 0 $SWIFT test --skip-build $quiet
 pinned=$((SECONDS - start))
 
 echo "test-stress: passed — busy cores ${busy}s, one core ${pinned}s" >&2

@@ -9,6 +9,15 @@ public struct MetricDefinition: Sendable, Hashable {
         case gauge
         /// Upper bounds in the metric's base unit (seconds).
         case histogram(buckets: [Double])
+
+        /// The name of the type in the text format's `# TYPE` line.
+        public var typeName: String {
+            switch self {
+            case .counter: "counter"
+            case .gauge: "gauge"
+            case .histogram: "histogram"
+            }
+        }
     }
 
     public var name: String

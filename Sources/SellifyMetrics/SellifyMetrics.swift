@@ -124,6 +124,13 @@ public final class SellifyMetrics: Sendable {
         return handle
     }
 
+    /// Removes one gauge series from the exposition (the registry drops the
+    /// family with its last series; `exposition()` still declares it).
+    private func removeGauge(_ d: MetricDefinition, _ values: String...) {
+        guard let handle = gauges.withLock({ $0.removeValue(forKey: Self.key(d, values)) }) else { return }
+        registry.unregisterGauge(handle)
+    }
+
     public func histogram(_ d: MetricDefinition, _ values: String...) -> ValueHistogram {
         guard case .histogram(let buckets) = d.kind else { preconditionFailure("\(d.name) is not a histogram") }
         let key = Self.key(d, values)
@@ -131,6 +138,25 @@ public final class SellifyMetrics: Sendable {
         let handle = registry.makeValueHistogram(descriptor: descriptor(d), labels: labels(d, values), buckets: buckets)
         histograms.withLock { $0[key] = handle }
         return handle
+    }
+
+    // MARK: - Rules version
+
+    /// The version `sellify_rules_info` shows; the lock also keeps two
+    /// concurrent switches from leaving both versions' series behind.
+    private let rulesVersion = Mutex<String?>(nil)
+
+    /// Shows `version` as the loaded rules version: its `sellify_rules_info`
+    /// series is 1 and the previous version's series is removed, so the family
+    /// always has exactly one series (a query such as `sellify_rules_info`
+    /// never returns retired versions, whatever their value).
+    public func setRulesVersion(_ version: String) {
+        rulesVersion.withLock { current in
+            // The new series first: the family is never empty in between.
+            gauge(MetricCatalog.rulesInfo, version).set(to: 1)
+            if let previous = current, previous != version { removeGauge(MetricCatalog.rulesInfo, previous) }
+            current = version
+        }
     }
 
     // MARK: - Start-up
@@ -149,6 +175,8 @@ public final class SellifyMetrics: Sendable {
         for reset in QuotaScheduler.ResetType.allCases { _ = counter(MetricCatalog.quotaResets, reset.rawValue) }
         for severity in AlertEvent.Severity.allCases { _ = counter(MetricCatalog.alertsSent, severity.rawValue) }
         for result in ["ok", "error"] { _ = counter(MetricCatalog.rulesReloads, result) }
+        for status in ["ok", "error"] { _ = counter(MetricCatalog.aiRequests, status) }
+        _ = histogram(MetricCatalog.aiGenerationDuration)
         _ = counter(MetricCatalog.forbiddenWords)
         for reason in ["undeclared", "labels", "series_limit"] { _ = counter(MetricCatalog.customDropped, reason) }
         _ = counter(MetricCatalog.auditLogs)
@@ -165,7 +193,7 @@ public final class SellifyMetrics: Sendable {
             gauge(d).set(to: 0)
         }
         gauge(MetricCatalog.buildInfo, SellifyVersion.current).set(to: 1)
-        gauge(MetricCatalog.rulesInfo, rulesVersion).set(to: 1)
+        setRulesVersion(rulesVersion)
         ProcessMetrics.prepare(self)
     }
 
@@ -220,7 +248,22 @@ public final class SellifyMetrics: Sendable {
                 families[families.count - 1].lines.append(line)
             }
         }
+        // The registry emits a family only once it has a series; families
+        // whose label values come with use (routes, sinks, rules, a reset's
+        // time) are declared anyway, so every name is known from the start.
+        let emitted = Set(families.map { String($0.name) })
+        let undeclared = (Array(definitions.values) + custom.values.map(\.definition)).filter { !emitted.contains($0.name) }
+        for definition in undeclared {
+            families.append((Substring(definition.name), Self.declaration(definition)))
+        }
         families.sort { $0.name < $1.name }
         return families.map { $0.lines.joined(separator: "\n") + "\n" }.joined()
+    }
+
+    /// The HELP and TYPE lines of a family with no series yet (HELP escaped
+    /// as the text format asks: backslash and line feed).
+    static func declaration(_ d: MetricDefinition) -> [Substring] {
+        let help = d.help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+        return ["# HELP \(d.name) \(help)", "# TYPE \(d.name) \(d.kind.typeName)"]
     }
 }

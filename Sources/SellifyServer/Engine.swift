@@ -118,8 +118,7 @@ public final class Engine: Sendable {
                     metrics.counter(MetricCatalog.rulesReloads, "ok").increment()
                     lastGood?.save(deployment)
                     if old.deployment.rules.version != fresh.deployment.rules.version {
-                        metrics.gauge(MetricCatalog.rulesInfo, old.deployment.rules.version).set(to: 0)
-                        metrics.gauge(MetricCatalog.rulesInfo, fresh.deployment.rules.version).set(to: 1)
+                        metrics.setRulesVersion(fresh.deployment.rules.version)
                     }
                     status.withLock { $0.restartRequired = restart }
                     return .reloaded(

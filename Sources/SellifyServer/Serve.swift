@@ -135,7 +135,7 @@ extension SellifyServer {
                 }
                 return
             }
-            var banner = "sellify: serving on \(url) (rules \(deployment.rules.version.prefix(12)), store \(opened.path))\n"
+            var banner = "sellify: serving on \(url) (rules \(deployment.rules.version.prefix(19)), store \(opened.path))\n"
             if let generatedKey {
                 banner += """
                     sellify: no API key configured — generated one with every scope (shown once; only its hash is kept):

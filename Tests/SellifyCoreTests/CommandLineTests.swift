@@ -135,6 +135,37 @@ struct DecideAndValidateCommandTests {
         #expect(outputs[0].contains(#""decided_at":"2026-11-30T18:00:00Z""#))
     }
 
+    /// The README's `sellify decide --jsonl < examples/events.jsonl`: every line
+    /// out is the decision of the event on the same line in, and the decisions
+    /// are the ones the README describes.
+    @Test func theShippedExampleEventsAreEachDecided() throws {
+        let directory = try TemporaryDirectory()
+        try directory.copyShippedDeployment()
+        let events = try String(contentsOf: repositoryRoot.appendingPathComponent("examples/events.jsonl"), encoding: .utf8)
+        let result = try runSellify(["decide", "--jsonl"], in: directory.url, input: events)
+        #expect(result.status == 0, "\(result.stderr)")
+        let inputs = events.split(separator: "\n")
+        let outputs = result.stdout.split(separator: "\n")
+        #expect(inputs.count >= 5)
+        #expect(outputs.count == inputs.count)
+        let actions = Set(Action.allCases.map(\.rawValue))
+        var rules: [String] = []
+        var conversations: Set<String> = []
+        for (input, output) in zip(inputs, outputs) {
+            let event = try #require(try JSONSerialization.jsonObject(with: Data(input.utf8)) as? [String: Any])
+            let decision = try #require(
+                try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "not a JSON object: \(output)")
+            #expect((decision["action"] as? String).map(actions.contains) == true, "not a decision: \(output)")
+            #expect((decision["decision_id"] as? String)?.hasPrefix("dec_") == true, "not a decision: \(output)")
+            #expect(decision["message_id"] as? String == event["message_id"] as? String)
+            #expect(decision["conversation_id"] as? String == event["conversation_id"] as? String)
+            rules.append(decision["rule"] as? String ?? "?")
+            conversations.insert(decision["conversation_id"] as? String ?? "?")
+        }
+        #expect(rules == ["price_question", "send_image", "human_request", "complaint", "escalated", "opt_out"])
+        #expect(conversations.count == 2)
+    }
+
     @Test(arguments: [
         (["--received-at", "2026-11-30T19:00:00Z"], "error: bad event: received_at: 2026-11-30T19:00:00Z is 1h ahead of the server's clock (2026-11-30T18:00:00Z); server.max_clock_skew allows 5m"),
         (["--received-at", "2026-11-30T18:05:01Z"], "error: bad event: received_at: 2026-11-30T18:05:01Z is 5m ahead of the server's clock (2026-11-30T18:00:00Z); server.max_clock_skew allows 5m"),

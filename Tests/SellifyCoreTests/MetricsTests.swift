@@ -8,6 +8,26 @@ import SellifyPlugins
 import SellifyYAML
 import Testing
 
+/// `promtool check metrics` on `text`: its exit status and report.
+func promtoolCheckMetrics(_ text: String) throws -> (Int32, String) {
+    let promtool = URL(fileURLWithPath: "/usr/bin/promtool")
+    try #require(FileManager.default.isExecutableFile(atPath: promtool.path),
+                 "promtool is missing: run scripts/install-deps.sh --test")
+    let process = Process()
+    process.executableURL = promtool
+    process.arguments = ["check", "metrics"]
+    let input = Pipe(), output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    input.fileHandleForWriting.write(Data(text.utf8))
+    try input.fileHandleForWriting.close()
+    let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, report)
+}
+
 struct MetricsTests {
     /// Decides a few messages with the metrics hook and recorder plugged in.
     func exercised() throws -> (SellifyMetrics, String) {
@@ -33,23 +53,9 @@ struct MetricsTests {
     /// family has HELP, counters end in _total, names and units are right.
     @Test func expositionPassesPromtool() throws {
         let (_, text) = try exercised()
-        let promtool = URL(fileURLWithPath: "/usr/bin/promtool")
-        try #require(FileManager.default.isExecutableFile(atPath: promtool.path),
-                     "promtool is missing: run scripts/install-deps.sh --test")
-        let process = Process()
-        process.executableURL = promtool
-        process.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, report) = try promtoolCheckMetrics(text)
         #expect(report == "")
-        #expect(process.terminationStatus == 0)
+        #expect(status == 0)
     }
 
     @Test func expositionCarriesTheDecisionsAndStages() throws {
@@ -104,6 +110,62 @@ struct MetricsTests {
         }
         let expected = try String(contentsOf: golden, encoding: .utf8)
         #expect(actual == expected, "re-record on purpose with SELLIFY_RECORD=1")
+    }
+
+    /// Every family of the catalogue is declared (HELP and TYPE) from the
+    /// start, those with no series yet too, and the text still passes promtool.
+    @Test(arguments: [false, true])
+    func everyCatalogFamilyIsDeclaredFromTheStart(_ prepared: Bool) throws {
+        let metrics = SellifyMetrics(custom: [
+            CustomMetricConfiguration(name: "sellify_rule_vip_total", help: "VIP customers seen.", labels: ["tier"], maxSeries: 2),
+        ])
+        if prepared { metrics.prepare(configuration: SellifyConfiguration(), rulesVersion: "sha256:x") }
+        let text = metrics.exposition()
+        let lines = text.split(separator: "\n").map(String.init)
+        for definition in MetricCatalog.all {
+            let type = definition.kind.typeName
+            #expect(lines.contains("# HELP \(definition.name) \(definition.help)"), "\(definition.name)")
+            #expect(lines.contains("# TYPE \(definition.name) \(type)"), "\(definition.name)")
+        }
+        #expect(lines.contains("# TYPE sellify_rule_vip_total counter"))
+        let names = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
+        #expect(names == names.sorted())
+        #expect(Set(names).count == names.count)
+        let (status, report) = try promtoolCheckMetrics(text)
+        #expect(report == "")
+        #expect(status == 0)
+    }
+
+    /// The families whose label values are known at start have their series at
+    /// zero after `prepare`, so `rate()` and dashboards see them before first use.
+    @Test func boundedSeriesExistAtZeroAfterPrepare() {
+        let metrics = SellifyMetrics()
+        metrics.prepare(configuration: SellifyConfiguration(), rulesVersion: "sha256:x")
+        let lines = Set(metrics.exposition().split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"sellify_ai_requests_total{status="ok"} 0"#))
+        #expect(lines.contains(#"sellify_ai_requests_total{status="error"} 0"#))
+        #expect(lines.contains("sellify_ai_generation_duration_seconds_count 0"))
+        #expect(lines.contains(#"sellify_quota_resets_total{reset_type="daily"} 0"#))
+        // No reset seen yet: a time of 0 would be a lie, so the family has no series.
+        #expect(!lines.contains { $0.hasPrefix("sellify_quota_last_reset_timestamp_seconds{") })
+    }
+
+    /// `sellify_rules_info` has one series, the running version's: switching
+    /// versions removes the old series (it does not stay behind at 0).
+    @Test func onlyTheRunningRulesVersionIsShown() {
+        let metrics = SellifyMetrics()
+        metrics.prepare(configuration: SellifyConfiguration(), rulesVersion: "sha256:one")
+        func series() -> [String] {
+            metrics.exposition().split(separator: "\n").map(String.init).filter { $0.hasPrefix("sellify_rules_info{") }
+        }
+        #expect(series() == [#"sellify_rules_info{version="sha256:one"} 1.0"#])
+        metrics.setRulesVersion("sha256:two")
+        #expect(series() == [#"sellify_rules_info{version="sha256:two"} 1.0"#])
+        metrics.setRulesVersion("sha256:two")
+        metrics.setRulesVersion("sha256:three")
+        #expect(series() == [#"sellify_rules_info{version="sha256:three"} 1.0"#])
+        metrics.setRulesVersion("sha256:one")  // back to an earlier version: a new series, still one
+        #expect(series() == [#"sellify_rules_info{version="sha256:one"} 1.0"#])
     }
 
     @Test func stateGaugesAreRightBeforeTheFirstEvent() throws {
@@ -209,6 +271,124 @@ struct PrometheusDeployTests {
             .map(String.init))
         #expect(!used.isEmpty)
         #expect(used.subtracting(declared) == [])
+    }
+}
+
+/// The quota alert of `deploy/prometheus/sellify-alerts.yml` and Sellify's own
+/// `quota_warning` alert fire at one ratio: the shipped `quotas.warn_ratio`.
+struct QuotaAlertRatioTests {
+    struct AlertFile: Decodable, YAMLAllowsUnknownKeys {
+        struct Group: Decodable, YAMLAllowsUnknownKeys {
+            var rules: [Rule]
+        }
+        struct Rule: Decodable, YAMLAllowsUnknownKeys {
+            var alert: String?
+            var expr: String
+        }
+        var groups: [Group]
+    }
+
+    @Test func prometheusQuotaAlertFiresAtTheConfiguredWarnRatio() throws {
+        let configured = try Shipped().loaded.configuration.quotas.warnRatio
+        let file = try YAMLDecoder().decode(
+            AlertFile.self, contentsOf: repositoryRoot.appendingPathComponent("deploy/prometheus/sellify-alerts.yml").path,
+            displayName: "sellify-alerts.yml", environment: [:])
+        let rule = try #require(file.groups.flatMap(\.rules).first { $0.alert == "SellifyQuotaNearLimit" })
+        let comparison = try #require(rule.expr.range(of: ">="), "\(rule.expr)")
+        let threshold = try #require(Double(rule.expr[comparison.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)),
+                                     "\(rule.expr)")
+        #expect(threshold == configured, "SellifyQuotaNearLimit fires at \(threshold), quotas.warn_ratio is \(configured)")
+    }
+}
+
+/// docs/metrics.md: its tables are well formed, and the metrics table has one
+/// row per catalogue metric with the catalogue's type and labels.
+struct MetricsDocumentationTests {
+    /// The cells of a table row, split on the pipes that are not escaped (`\|`)
+    /// and not inside a code span.
+    static func cells(_ row: String) -> [String] {
+        var cells: [String] = []
+        var cell = ""
+        var inCode = false
+        var escaped = false
+        for character in row.trimmingCharacters(in: .whitespaces) {
+            if escaped {
+                cell.append(character)
+                escaped = false
+            } else if character == "\\" {
+                cell.append(character)
+                escaped = true
+            } else if character == "`" {
+                inCode.toggle()
+                cell.append(character)
+            } else if character == "|" && !inCode {
+                cells.append(cell.trimmingCharacters(in: .whitespaces))
+                cell = ""
+            } else {
+                cell.append(character)
+            }
+        }
+        cells.append(cell.trimmingCharacters(in: .whitespaces))
+        // A row starts and ends with a pipe: drop the empty edges.
+        return Array(cells.dropFirst().dropLast())
+    }
+
+    /// Every block of consecutive lines starting with `|`.
+    static func tables() throws -> [[String]] {
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/metrics.md"), encoding: .utf8)
+        var tables: [[String]] = []
+        var current: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasPrefix("|") {
+                current.append(line)
+            } else if !current.isEmpty {
+                tables.append(current)
+                current = []
+            }
+        }
+        if !current.isEmpty { tables.append(current) }
+        return tables
+    }
+
+    @Test func everyTableHasAHeaderAndRowsOfItsWidth() throws {
+        let tables = try Self.tables()
+        #expect(!tables.isEmpty)
+        for table in tables {
+            let width = Self.cells(table[0]).count
+            #expect(width >= 2, "\(table[0])")
+            let delimiter = table.count > 1 ? Self.cells(table[1]) : []
+            #expect(delimiter.count == width && delimiter.allSatisfy { $0.range(of: "^:?-+:?$", options: .regularExpression) != nil },
+                    "a table must start with a header and a delimiter row: \(table[0])")
+            for row in table.dropFirst(2) {
+                #expect(Self.cells(row).count == width, "\(width) columns expected: \(row)")
+            }
+        }
+    }
+
+    @Test func theMetricsTableListsEveryCatalogMetricWithItsTypeAndLabels() throws {
+        let table = try #require(try Self.tables().first { Self.cells($0[0]).first == "metric" }, "no table with a 'metric' column")
+        let header = Self.cells(table[0])
+        #expect(header == ["metric", "type", "labels", "what"])
+        var rows: [String: [String]] = [:]
+        for row in table.dropFirst(2) {
+            let cells = Self.cells(row)
+            #expect(rows[cells[0]] == nil, "listed twice: \(cells[0])")
+            rows[cells[0]] = cells
+        }
+        for definition in MetricCatalog.all {
+            guard let cells = rows["`\(definition.name)`"] else {
+                Issue.record("docs/metrics.md does not list \(definition.name)")
+                continue
+            }
+            let type = definition.kind.typeName
+            #expect(cells[1].hasPrefix(type), "\(definition.name): type \(cells[1]), the catalogue says \(type)")
+            #expect(cells[2] == definition.labels.map { "`\($0)`" }.joined(separator: ", "),
+                    "\(definition.name): labels \(cells[2]), the catalogue says \(definition.labels)")
+            #expect(!cells[3].isEmpty, "\(definition.name): no description")
+        }
+        let documented = Set(rows.keys)
+        let declared = Set(MetricCatalog.all.map { "`\($0.name)`" })
+        #expect(documented.subtracting(declared) == [], "documented but not in the catalogue")
     }
 }
 

@@ -37,7 +37,8 @@ struct OpenAPITests {
             poolSize: 1)
         let server = try SellifyServer(
             deployment: deployment, configPath: "config.yaml", store: try SQLiteStore.inMemory(), metrics: SellifyMetrics(),
-            keys: APIKeyRing(entries: []), options: .init(), logger: Logger(label: "test"))
+            keys: APIKeyRing(entries: []), options: .init(),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return Set(server.routes.map(\.operation))
     }
 

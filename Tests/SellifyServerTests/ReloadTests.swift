@@ -1,4 +1,5 @@
 import Foundation
+import SellifyMetrics
 import SellifyServer
 import Synchronization
 import Testing
@@ -253,6 +254,35 @@ extension ReplayTests {
 }
 
 struct ConfigReloadTests {
+    /// `GET /metrics` declares every catalogue family from the first scrape, and
+    /// `sellify_rules_info` shows the running rules only: a reload to another
+    /// version removes the old version's series (it does not stay behind at 0).
+    @Test func metricsShowOnlyTheRunningRulesVersion() throws {
+        let deployment = try ServerDeployment(edits: [(ReloadTests.modeWatch, "    mode: off\n")])
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        func rulesInfo() throws -> [String] {
+            try server.client.request("GET", "/metrics").text.split(separator: "\n").map(String.init)
+                .filter { $0.hasPrefix("sellify_rules_info{") }
+        }
+        func version() throws -> String? {
+            try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json?["version"] as? String
+        }
+        let first = try server.client.request("GET", "/metrics").text.split(separator: "\n").map(String.init)
+        for definition in MetricCatalog.all {
+            #expect(first.contains("# TYPE \(definition.name) \(definition.kind.typeName)"), "\(definition.name)")
+        }
+        let before = try #require(try version())
+        #expect(try rulesInfo() == [#"sellify_rules_info{version="\#(before)"} 1.0"#])
+
+        try deployment.edit([("¡Hola! Bienvenido", "¡Hola! Bienvenida")], file: "rules/templates.yaml")
+        let reload = try server.client.request("POST", "/api/v1/rules/reload", key: TestKey.admin)
+        #expect(reload.status == 200, "\(reload.text)")
+        let after = try #require(try version())
+        #expect(after != before)
+        #expect(try rulesInfo() == [#"sellify_rules_info{version="\#(after)"} 1.0"#])
+    }
+
     @Test func aConfigReloadAppliesQuotasAndNamesWhatNeedsARestart() throws {
         let deployment = try ServerDeployment(edits: [(ReloadTests.modeWatch, "    mode: off\n")])
         let server = try ServerProcess(deployment)
