@@ -298,6 +298,54 @@ struct ConfigReloadTests {
         #expect(eventually { server.stderr.contains("changed settings need a restart to take effect") })
     }
 
+    /// Reverting a restart-only change clears `restart_required`: it names
+    /// what differs from what the process started with, not from the last reload.
+    @Test func revertingARestartOnlyChangeClearsRestartRequired() throws {
+        let deployment = try ServerDeployment(edits: [(ReloadTests.modeWatch, "    mode: off\n")])
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        try deployment.edit([("port: 8080 ", "port: 8181 ")])
+        let changed = try server.client.request("POST", "/api/v1/rules/reload", key: TestKey.admin)
+        #expect(changed.json?["restart_required"] as? [String] == ["server"], "\(changed.text)")
+        let ready = try server.client.request("GET", "/ready")
+        let config = (ready.json?["checks"] as? [String: Any])?["config"] as? [String: Any]
+        #expect(config?["restart_required"] as? [String] == ["server"], "\(ready.text)")
+        try deployment.edit([("port: 8181 ", "port: 8080 ")])
+        let reverted = try server.client.request("POST", "/api/v1/rules/reload", key: TestKey.admin)
+        #expect(reverted.json?["restart_required"] as? [String] == [], "\(reverted.text)")
+        let rules = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly)
+        #expect(rules.json?["restart_required"] as? [String] == [])
+    }
+
+    /// A broken config file is filed under `config` in `/ready`, broken rules
+    /// under `rules`; each says what is wrong, naming the file.
+    @Test(arguments: [true, false])
+    func readyFilesAFailedReloadUnderTheBrokenFile(configBroken: Bool) throws {
+        let deployment = try ServerDeployment(edits: [(ReloadTests.modeWatch, "    mode: off\n")])
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        if configBroken {
+            try deployment.edit([("messages_per_day: 200", "messages_per_day: lots")])
+        } else {
+            try deployment.edit([("function decide(ctx)", "function decide(ctx"), ], file: "rules/decision.lua")
+        }
+        let reload = try server.client.request("POST", "/api/v1/rules/reload", key: TestKey.admin)
+        #expect(reload.status == 422)
+        let ready = try server.client.request("GET", "/ready")
+        #expect(ready.status == 200)
+        let checks = try #require(ready.json?["checks"] as? [String: [String: Any]])
+        let config = try #require(checks["config"]), rules = try #require(checks["rules"])
+        #expect(rules["status"] as? String == "degraded")
+        if configBroken {
+            #expect(config["status"] as? String == "error", "\(ready.text)")
+            #expect((config["last_error"] as? [String])?.first?.contains("config.yaml") == true, "\(ready.text)")
+            #expect(rules["last_error"] == nil, "\(ready.text)")
+        } else {
+            #expect(config["status"] as? String == "ok", "\(ready.text)")
+            #expect((rules["last_error"] as? [String])?.first?.contains("rules/decision.lua") == true, "\(ready.text)")
+        }
+    }
+
     @Test func reloadRequiresTestsKeepsTheRunningRulesWhenATestFails() throws {
         let deployment = try ServerDeployment(edits: [
             (ReloadTests.modeWatch, "    mode: off\n"), ("reload_requires_tests: false", "reload_requires_tests: true"),
