@@ -121,7 +121,7 @@ struct ServerClockTests {
         let state = StoredState(conversation: nil, usage: [:])
         let (request, _, _) = pipeline.evaluate(
             event("wa:r", "r-1", claimed: "2026-12-01T17:59:00Z"), at: Self.now, state: state)
-        let fields = try #require(request.context?.tableValue?["event"].tableValue)
+        let fields = try #require(request.verdict.context?.tableValue?["event"].tableValue)
         #expect(fields["decided_at"] == .string("2026-12-01T18:00:00Z"))
         #expect(fields["received_at"] == .string("2026-12-01T17:59:00Z"))
         #expect(fields["age_seconds"] == .integer(60))

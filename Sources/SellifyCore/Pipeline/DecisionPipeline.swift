@@ -142,43 +142,52 @@ public final class DecisionPipeline: Sendable {
             event: event, decidedAt: decidedAt, calendar: calendar, stored: state, conversation: initial)
         var trace: [Decision.TraceEntry]? = wantTrace ? [] : nil
         var raised: [AlertEvent] = []
+        // Before: the request as the message finds the conversation.
+        // The stages; instead of them when one fails: the fallback.
         do {
             try runner.run(&request, trace: &trace)
         } catch {
-            // Any stage failure: the configured fallback decides. The
-            // conversation keeps the inbound count; nothing is consumed.
-            let conversation = conversations.receive(
-                state.conversation, conversationID: event.conversationID, at: decidedAt)
-            request.conversation = conversation
-            request.previousState = state.conversation?.state ?? conversation.state
-            request.action = configuration.rules.fallback.action
-            request.rule = "fallback"
-            request.reason = error.description
-            request.template = nil
-            request.text = nil
-            request.media = nil
-            request.fallback = true
-            request.audit = [request.auditEntry(rulesVersion: rules.version)]
+            decideByFallback(&request, after: error, state: state)
             if let alert = alerts.stageFailure(error) { raised.append(alert) }
         }
         raised += request.alerts
-        if request.action.isResponse {
-            request.consumption = quota.consumption(for: request.action, request.windows)
+        // After them: what the final action consumes and the conversation's new version.
+        let verdict = request.verdict
+        if verdict.action.isResponse {
+            request.consumption = quota.consumption(for: verdict.action, request.windows)
             conversations.recordReply(to: &request.conversation, at: decidedAt)
         }
-        if request.quota.isEmpty { request.quota = quota.status(usage: state.usage, request.windows) }
+        if request.limits.quota.isEmpty { request.limits.quota = quota.status(usage: state.usage, request.windows) }
         let after = quota.status(usage: state.usage, consumption: request.consumption, request.windows)
         var quotaOut: [String: Decision.QuotaStatus] = [:]
         for (name, status) in after { quotaOut[name.rawValue] = status }
         request.conversation.version = (state.conversation?.version ?? 0) + 1
         let decision = Decision(
             decisionID: Self.decisionID(for: event.messageID), conversationID: event.conversationID,
-            messageID: event.messageID, decidedAt: decidedAt, action: request.action, rule: request.rule, reason: request.reason,
-            text: request.text, media: request.media, product: request.product?.id,
+            messageID: event.messageID, decidedAt: decidedAt, action: verdict.action, rule: verdict.rule,
+            reason: verdict.reason, text: request.answer.text, media: request.answer.media, product: verdict.product?.id,
             language: request.classification?.language, intent: request.classification?.intent.rawValue,
             conversation: .init(state: request.conversation.state, previousState: request.previousState),
-            quota: quotaOut, rulesVersion: rules.version, fallback: request.fallback ? true : nil, trace: trace)
+            quota: quotaOut, rulesVersion: rules.version, fallback: verdict.fallback ? true : nil, trace: trace)
         return (request, decision, raised)
+    }
+
+    /// Any stage failure: the configured fallback decides. The conversation
+    /// keeps the inbound count (as the message found it); nothing is worded,
+    /// nothing consumed; the audit record says it was the fallback.
+    func decideByFallback(_ request: inout DecisionRequest, after failure: StageFailure, state: StoredState) {
+        let conversation = conversations.receive(
+            state.conversation, conversationID: request.event.conversationID, at: request.decidedAt)
+        request.conversation = conversation
+        request.previousState = state.conversation?.state ?? conversation.state
+        var verdict = DecisionRequest.Verdict()
+        verdict.action = configuration.rules.fallback.action
+        verdict.rule = "fallback"
+        verdict.reason = failure.description
+        verdict.fallback = true
+        request.verdict = verdict
+        request.answer = DecisionRequest.Answer()
+        request.audit = [request.auditEntry(rulesVersion: rules.version)]
     }
 
     /// `dec_` + the first 24 hex digits of SHA-256(message id): stable across

@@ -14,34 +14,86 @@ public struct DecisionRequest: Sendable {
     /// Conversation as read (nil: first message) and counter usage as read.
     public let stored: StoredState
 
+    // Each stage's result, in stage order; a stage reads only those before it
+    // (through `require`, which names a stage run out of order).
+
+    /// 1. The normalizer's folded text.
     public var normalized: NormalizedText?
+    /// 2. The intent stage's reading: intent, media request, language, products named.
     public var classification: Classification?
-    /// The conversation as this decision leaves it.
+    /// 3. The conversation as this decision leaves it (starts as the message finds it).
     public var conversation: ConversationRecord
     public var previousState: String
-    public var quota: [QuotaEngine.Quota: Decision.QuotaStatus] = [:]
-    public var cooldown: RateLimitEngine.Status?
-    /// The ctx given to `decide(ctx)`, reused by the validator's `check(text, ctx)`.
-    public var context: LuaValue?
-    /// What `decide(ctx)` proposed, before the host enforced limits.
-    public var policy: PolicyDecision?
-
-    public var action: Action = .ignore
-    public var rule = ""
-    public var reason = ""
-    public var template: String?
-    public var product: Product?
-    public var text: String?
-    public var media: Decision.Media?
+    /// 4–5. The limits the decision is made within.
+    public var limits = Limits()
+    /// 6. What was decided, after the host's enforcement (the rules' own
+    /// proposal is `verdict.policy`); the fallback's verdict when a stage failed.
+    public var verdict = Verdict()
+    /// 7. The answer's wording or media.
+    public var answer = Answer()
+    /// 8. The validator's verdict on the answer's text.
     public var validation: ValidationResult?
-    /// Set when a failing stage made the fallback decide.
-    public var fallback = false
     /// Quota the final action consumes (Respond* only).
     public var consumption: [QuotaCounterKey: Int] = [:]
+    /// 9. The audit records this decision writes.
     public var audit: [AuditEntry] = []
+    /// 10. The alerts it raises.
     public var alerts: [AlertEvent] = []
     /// What the rules logged or counted during this decision.
     public var ruleEffects = LuaState.SideEffects()
+
+    /// The quota and cooldown the decision saw (the quota and rate-limit stages).
+    public struct Limits: Sendable {
+        public var quota: [QuotaEngine.Quota: Decision.QuotaStatus] = [:]
+        public var cooldown: RateLimitEngine.Status?
+    }
+
+    /// The decision itself: what to do, which rule said so and why.
+    public struct Verdict: Sendable {
+        public var action: Action = .ignore
+        public var rule = ""
+        public var reason = ""
+        public var template: String?
+        public var product: Product?
+        /// What `decide(ctx)` proposed, before the host enforced limits.
+        public var policy: PolicyDecision?
+        /// The ctx `decide(ctx)` was given, reused by the validator's `check(text, ctx)`.
+        public var context: LuaValue?
+        /// The configured fallback decided (a stage failed).
+        public var fallback = false
+
+        public init() {}
+    }
+
+    /// What the answer says or shows.
+    public struct Answer: Sendable {
+        public var text: String?
+        public var media: Decision.Media?
+    }
+
+    /// A stage's input, or a `StageOrderError` naming the stage that should
+    /// have produced it.
+    public func require<T>(_ value: T?, from producer: StageName, in consumer: StageName) throws(StageOrderError) -> T {
+        guard let value else { throw StageOrderError(consumer: consumer, producer: producer) }
+        return value
+    }
+
+    // The pre-typed names, kept for the engines and benchmarks that read them.
+    public var quota: [QuotaEngine.Quota: Decision.QuotaStatus] {
+        get { limits.quota }
+        set { limits.quota = newValue }
+    }
+    public var cooldown: RateLimitEngine.Status? {
+        get { limits.cooldown }
+        set { limits.cooldown = newValue }
+    }
+    public var action: Action { verdict.action }
+    public var rule: String { verdict.rule }
+    public var reason: String { verdict.reason }
+    public var product: Product? { verdict.product }
+    public var text: String? { answer.text }
+    public var media: Decision.Media? { answer.media }
+    public var fallback: Bool { verdict.fallback }
 
     public init(
         event: MessageEvent, decidedAt: Timestamp, calendar: QuotaCalendar, stored: StoredState,
@@ -59,10 +111,18 @@ public struct DecisionRequest: Sendable {
     /// Products the decision talks about: its own product first, then those
     /// the customer named.
     public var contextProducts: [Product] {
-        var products: [Product] = product.map { [$0] } ?? []
+        var products: [Product] = verdict.product.map { [$0] } ?? []
         for named in classification?.products ?? [] where !products.contains(where: { $0.id == named.id }) {
             products.append(named)
         }
         return products
     }
+}
+
+/// A stage ran before the stage whose result it reads: a programmer error,
+/// answered like any stage failure (the fallback decides).
+public struct StageOrderError: Error, Sendable, CustomStringConvertible {
+    public var consumer: StageName
+    public var producer: StageName
+    public var description: String { "stage '\(consumer)' needs the result of '\(producer)', which has not run" }
 }

@@ -25,13 +25,19 @@ public struct StageName: Sendable, Hashable, Comparable, CustomStringConvertible
     ]
 }
 
+/// What a stage reports: a typed result whose `label` is a metric label
+/// from a small fixed set (`price_question`, `exhausted`, `RespondText`…).
+public protocol StageOutcome: Sendable {
+    var label: String { get }
+}
+
 /// One step of the decision pipeline. Stages hold no metrics code: the runner
 /// times them and tells the hooks.
 public protocol PipelineStage: Sendable {
+    associatedtype Outcome: StageOutcome
     var name: StageName { get }
-    /// Does the stage's work on the request; returns a short outcome label
-    /// from a small fixed set (`price_question`, `exhausted`, `RespondText`…).
-    func run(_ request: inout DecisionRequest) throws -> String
+    /// Does the stage's work on the request and says how it went.
+    func run(_ request: inout DecisionRequest) throws -> Outcome
 }
 
 /// Observes stages: the metrics module is one subscriber, the trace another.
@@ -80,7 +86,7 @@ public struct StageRunner: Sendable {
         for stage in stages {
             let start = clock.nanoseconds()
             do {
-                let outcome = try stage.run(&request)
+                let outcome = try stage.run(&request).label
                 let elapsed = clock.nanoseconds() &- start
                 for hook in hooks { hook.stageFinished(stage.name, outcome: outcome, nanoseconds: elapsed) }
                 trace?.append(.init(stage: stage.name.rawValue, outcome: outcome, micros: Int(elapsed / 1000)))
