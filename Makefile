@@ -21,7 +21,10 @@ QUIET = --quiet
 RESOLVE = out=$$($(SWIFT) package resolve 2>&1) || { printf '%s\n' "$$out" >&2; exit 1; }
 endif
 
-.PHONY: run test test-stress deps deps-test build release check bench bench-http clean
+.PHONY: run test test-stress deps deps-test build release check format lint bench bench-http clean
+
+# The Swift sources swift-format keeps in the house layout (.swift-format).
+FORMATTED = Package.swift Sources Tests plugins bench
 
 ## run: install, build (release), check config + catalog + rules, then serve config.yaml
 ## on the embedded SQLite store (prints the URL, and on the first start an API key and a curl example).
@@ -31,6 +34,8 @@ run: deps release
 
 ## test: install, build and run every test (what CI runs). V=1: verbose.
 test: deps-test
+	@echo "make test: swift format lint (make format fixes the layout)"
+	$(Q)$(SWIFT) format lint --strict --parallel --recursive $(FORMATTED)
 	@echo "make test: building (the first build takes several minutes; V=1 shows its progress)"
 	$(Q)$(RESOLVE)
 	$(Q)$(SWIFT) build --build-tests $(QUIET)
@@ -44,6 +49,14 @@ test: deps-test
 ## (tests must not depend on how fast the machine is).
 test-stress: deps-test
 	$(Q)SWIFT=$(SWIFT) V=$(V) scripts/test-stress.sh
+
+## format: lay the Swift sources out as .swift-format says (in place).
+format:
+	$(SWIFT) format --in-place --parallel --recursive $(FORMATTED)
+
+## lint: what `make test` checks first: the layout and swift-format's rules.
+lint:
+	$(SWIFT) format lint --strict --parallel --recursive $(FORMATTED)
 
 deps:
 	@scripts/install-deps.sh

@@ -117,20 +117,28 @@ let package = Package(
 
         // Plugins: one folder each under plugins/, registered in
         // Sources/SellifyPlugins/BuiltinPlugins.swift (see plugins/README.md).
-        .target(name: "SellifyExporterHTTP", dependencies: [
-                    "SellifyCore", "SellifyMetrics", "SellifyPluginKit",
-                    .product(name: "Hummingbird", package: "hummingbird"),
-                ], path: "plugins/exporter-http", swiftSettings: swiftSettings),
-        .target(name: "SellifyExporterTextfile", dependencies: ["SellifyCore", "SellifyMetrics", "SellifyPluginKit"],
-                path: "plugins/exporter-textfile", swiftSettings: swiftSettings),
-        .target(name: "SellifyExporterStdout", dependencies: ["SellifyCore", "SellifyMetrics", "SellifyPluginKit"],
-                path: "plugins/exporter-stdout", swiftSettings: swiftSettings),
-        .target(name: "SellifyAlertLog", dependencies: ["SellifyCore", "SellifyPluginKit"], path: "plugins/alert-log",
-                swiftSettings: swiftSettings),
-        .target(name: "SellifyAlertWebhook", dependencies: ["SellifyCore", "SellifyPluginKit"], path: "plugins/alert-webhook",
-                swiftSettings: swiftSettings),
-        .target(name: "SellifyAITemplate", dependencies: ["SellifyCore"], path: "plugins/ai-template",
-                swiftSettings: swiftSettings),
+        .target(
+            name: "SellifyExporterHTTP",
+            dependencies: [
+                "SellifyCore", "SellifyMetrics", "SellifyPluginKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ], path: "plugins/exporter-http", swiftSettings: swiftSettings),
+        .target(
+            name: "SellifyExporterTextfile", dependencies: ["SellifyCore", "SellifyMetrics", "SellifyPluginKit"],
+            path: "plugins/exporter-textfile", swiftSettings: swiftSettings),
+        .target(
+            name: "SellifyExporterStdout", dependencies: ["SellifyCore", "SellifyMetrics", "SellifyPluginKit"],
+            path: "plugins/exporter-stdout", swiftSettings: swiftSettings),
+        .target(
+            name: "SellifyAlertLog", dependencies: ["SellifyCore", "SellifyPluginKit"], path: "plugins/alert-log",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "SellifyAlertWebhook", dependencies: ["SellifyCore", "SellifyPluginKit"],
+            path: "plugins/alert-webhook",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "SellifyAITemplate", dependencies: ["SellifyCore"], path: "plugins/ai-template",
+            swiftSettings: swiftSettings),
 
         // The one list of plugins this build ships.
         .target(

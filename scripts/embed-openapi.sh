@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 {
+  echo '// swift-format-ignore-file'
   echo '// Generated from openapi.yaml by scripts/embed-openapi.sh — do not edit.'
   echo '// A test checks that this copy equals openapi.yaml.'
   echo 'enum OpenAPIDocument {'

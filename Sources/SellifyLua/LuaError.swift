@@ -43,8 +43,8 @@ public struct LuaError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch (file, line) {
-        case let (file?, line?): "\(file):\(line): error: \(message)"
-        case let (file?, nil): "\(file): error: \(message)"
+        case (let file?, let line?): "\(file):\(line): error: \(message)"
+        case (let file?, nil): "\(file): error: \(message)"
         default: "error: \(message)"
         }
     }

@@ -107,9 +107,10 @@ public struct LuaReader {
         case LUA_TSTRING:
             var length = 0
             guard let pointer = lua_tolstring(L, index, &length) else { return .nil }
-            return .string(pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
-                String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-            })
+            return .string(
+                pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                })
         case LUA_TTABLE:
             guard depth < maxDepth else {
                 throw LuaError(kind: .contract, message: "table nested deeper than \(maxDepth) levels")

@@ -220,7 +220,8 @@ public final class LuaState: @unchecked Sendable {
             let typeName = String(cString: lua_typename(L, type))
             sellify_lua_pop(L, 1)
             throw LuaError(
-                kind: .contract, message: "'\(name)' must be a function, got a \(typeName)", file: chunkNames[file] ?? file)
+                kind: .contract, message: "'\(name)' must be a function, got a \(typeName)",
+                file: chunkNames[file] ?? file)
         }
         return Function(reference: luaL_ref(L, sellify_lua_registryindex()), file: file, name: name)
     }

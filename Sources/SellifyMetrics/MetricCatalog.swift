@@ -64,7 +64,8 @@ public enum MetricCatalog {
     public static let quotaLimit = MetricDefinition(
         "sellify_quota_limit", .gauge, "Configured limit of each quota.", labels: ["quota_type"])
     public static let quotaResets = MetricDefinition(
-        "sellify_quota_resets_total", .counter, "Quota window roll-overs and manual resets, by type.", labels: ["reset_type"])
+        "sellify_quota_resets_total", .counter, "Quota window roll-overs and manual resets, by type.",
+        labels: ["reset_type"])
     public static let quotaLastReset = MetricDefinition(
         "sellify_quota_last_reset_timestamp_seconds", .gauge,
         "Unix time of the last quota reset, by type (the start of the current window).", labels: ["reset_type"])
@@ -74,13 +75,15 @@ public enum MetricCatalog {
 
     // AI gateway
     public static let aiGenerationDuration = MetricDefinition(
-        "sellify_ai_generation_duration_seconds", .histogram(buckets: aiBuckets), "Time the AI provider took to word an answer.")
+        "sellify_ai_generation_duration_seconds", .histogram(buckets: aiBuckets),
+        "Time the AI provider took to word an answer.")
     public static let aiRequests = MetricDefinition(
         "sellify_ai_requests_total", .counter, "Requests to the AI provider, by status.", labels: ["status"])
 
     // Anti-hallucination
     public static let validationResults = MetricDefinition(
-        "sellify_validation_results_total", .counter, "Texts validated, by result (valid or invalid).", labels: ["result"])
+        "sellify_validation_results_total", .counter, "Texts validated, by result (valid or invalid).",
+        labels: ["result"])
     public static let forbiddenWords = MetricDefinition(
         "sellify_forbidden_words_detected_total", .counter, "Forbidden words or patterns found in outgoing texts.")
 
@@ -89,11 +92,13 @@ public enum MetricCatalog {
         "sellify_http_requests_total", .counter, "HTTP requests, by route template and status code.",
         labels: ["endpoint", "status"])
     public static let httpDuration = MetricDefinition(
-        "sellify_http_request_duration_seconds", .histogram(buckets: httpBuckets), "HTTP request duration, by route template.",
+        "sellify_http_request_duration_seconds", .histogram(buckets: httpBuckets),
+        "HTTP request duration, by route template.",
         labels: ["endpoint"])
     public static let httpInFlight = MetricDefinition(
         "sellify_http_requests_in_flight", .gauge,
-        "API requests being served now (at most server.max_concurrent_requests; beyond it requests get 503 overloaded).")
+        "API requests being served now (at most server.max_concurrent_requests; beyond it requests get 503 overloaded)."
+    )
 
     // Audit and alerts
     public static let auditLogs = MetricDefinition(
@@ -116,9 +121,11 @@ public enum MetricCatalog {
         "sellify_stage_duration_seconds", .histogram(buckets: stageBuckets), "Time spent in each pipeline stage.",
         labels: ["stage"])
     public static let stageOutcomes = MetricDefinition(
-        "sellify_stage_outcomes_total", .counter, "Pipeline stage results, by stage and outcome.", labels: ["stage", "outcome"])
+        "sellify_stage_outcomes_total", .counter, "Pipeline stage results, by stage and outcome.",
+        labels: ["stage", "outcome"])
     public static let stageErrors = MetricDefinition(
-        "sellify_stage_errors_total", .counter, "Pipeline stage failures (the fallback decided), by stage.", labels: ["stage"])
+        "sellify_stage_errors_total", .counter, "Pipeline stage failures (the fallback decided), by stage.",
+        labels: ["stage"])
 
     // Rules and build
     public static let rulesReloads = MetricDefinition(
@@ -155,9 +162,13 @@ public enum MetricCatalog {
         "process_start_time_seconds", .gauge, "Start time of the process since unix epoch in seconds.")
 
     public static let all: [MetricDefinition] = [
-        decisions, conversationState, quotaMessagesToday, quotaMessagesWeek, quotaImagesToday, quotaVideosWeek, quotaLimit,
-        quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, validationResults, forbiddenWords,
-        httpRequests, httpDuration, httpInFlight, auditLogs, alertsSent, alertFailures, alertsDropped, ruleHits, stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo,
-        buildInfo, customDropped, ruleTests, ruleTestsLastRun, processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
+        decisions, conversationState, quotaMessagesToday, quotaMessagesWeek, quotaImagesToday, quotaVideosWeek,
+        quotaLimit,
+        quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, validationResults,
+        forbiddenWords,
+        httpRequests, httpDuration, httpInFlight, auditLogs, alertsSent, alertFailures, alertsDropped, ruleHits,
+        stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo,
+        buildInfo, customDropped, ruleTests, ruleTestsLastRun, processCPU, processResident, processVirtual,
+        processOpenFDs, processMaxFDs, processStart,
     ]
 }

@@ -1,7 +1,7 @@
 import Prometheus
-import Synchronization
-public import SellifyLua
 public import SellifyCore
+public import SellifyLua
+import Synchronization
 
 /// The pipeline's metrics subscriber: stage durations, outcomes and errors.
 /// Stages hold no metrics code; the runner calls this hook.

@@ -1,5 +1,5 @@
-import Prometheus
 import Foundation
+import Prometheus
 import Synchronization
 
 /// The standard `process_*` metrics, read from /proc on Linux at each
@@ -39,7 +39,7 @@ enum ProcessMetrics {
     /// /proc/self/stat split after the `(command)` field.
     private static func selfStat() -> [Substring]? {
         guard let text = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")")
+            let close = text.lastIndex(of: ")")
         else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
         return fields.count > 21 ? fields : nil
@@ -47,8 +47,8 @@ enum ProcessMetrics {
 
     private static func startTime() -> Double? {
         guard let stat = selfStat(), let startTicks = Double(stat[19]),
-              let uptimeText = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
-              let uptime = Double(uptimeText.split(separator: " ").first ?? "")
+            let uptimeText = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
+            let uptime = Double(uptimeText.split(separator: " ").first ?? "")
         else { return nil }
         let now = Date().timeIntervalSince1970
         return (now - uptime + startTicks / ticksPerSecond).rounded()

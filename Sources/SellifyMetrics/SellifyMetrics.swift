@@ -39,7 +39,9 @@ public final class SellifyMetrics: Sendable {
         }
         var customs: [String: (MetricDefinition, Int)] = [:]
         for metric in custom where definitions[metric.name] == nil && customs[metric.name] == nil {
-            customs[metric.name] = (MetricDefinition(metric.name, .counter, metric.help, labels: metric.labels), metric.maxSeries)
+            customs[metric.name] = (
+                MetricDefinition(metric.name, .counter, metric.help, labels: metric.labels), metric.maxSeries
+            )
         }
         self.definitions = definitions
         self.custom = customs
@@ -59,7 +61,8 @@ public final class SellifyMetrics: Sendable {
             var byName: [String: String] = [:]
             for (name, value) in increment.labels { byName[name] = value }
             guard byName.count == definition.labels.count,
-                  let values = Optional(definition.labels.compactMap({ byName[$0] })), values.count == definition.labels.count
+                let values = Optional(definition.labels.compactMap({ byName[$0] })),
+                values.count == definition.labels.count
             else {
                 counter(MetricCatalog.customDropped, "labels").increment()
                 continue
@@ -76,7 +79,8 @@ public final class SellifyMetrics: Sendable {
                 counter(MetricCatalog.customDropped, "series_limit").increment()
                 continue
             }
-            registry.makeCounter(descriptor: descriptor(definition), labels: Array(zip(definition.labels, values))).increment()
+            registry.makeCounter(descriptor: descriptor(definition), labels: Array(zip(definition.labels, values)))
+                .increment()
         }
     }
 
@@ -188,8 +192,10 @@ public final class SellifyMetrics: Sendable {
         ] {
             gauge(MetricCatalog.quotaLimit, quota).set(to: Double(limit))
         }
-        for d in [MetricCatalog.quotaMessagesToday, MetricCatalog.quotaMessagesWeek, MetricCatalog.quotaImagesToday,
-                  MetricCatalog.quotaVideosWeek] {
+        for d in [
+            MetricCatalog.quotaMessagesToday, MetricCatalog.quotaMessagesWeek, MetricCatalog.quotaImagesToday,
+            MetricCatalog.quotaVideosWeek,
+        ] {
             gauge(d).set(to: 0)
         }
         gauge(MetricCatalog.buildInfo, SellifyVersion.current).set(to: 1)
@@ -239,7 +245,9 @@ public final class SellifyMetrics: Sendable {
         let text = registry.emitToString()
         var families: [(name: Substring, lines: [Substring])] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            if line.hasPrefix("# HELP ") || (line.hasPrefix("# TYPE ") && families.last?.lines.last?.hasPrefix("# HELP") != true) {
+            if line.hasPrefix("# HELP ")
+                || (line.hasPrefix("# TYPE ") && families.last?.lines.last?.hasPrefix("# HELP") != true)
+            {
                 let name = line.dropFirst(7).prefix { $0 != " " }
                 families.append((name, [line]))
             } else if families.isEmpty {
@@ -252,7 +260,9 @@ public final class SellifyMetrics: Sendable {
         // whose label values come with use (routes, sinks, rules, a reset's
         // time) are declared anyway, so every name is known from the start.
         let emitted = Set(families.map { String($0.name) })
-        let undeclared = (Array(definitions.values) + custom.values.map(\.definition)).filter { !emitted.contains($0.name) }
+        let undeclared = (Array(definitions.values) + custom.values.map(\.definition)).filter {
+            !emitted.contains($0.name)
+        }
         for definition in undeclared {
             families.append((Substring(definition.name), Self.declaration(definition)))
         }

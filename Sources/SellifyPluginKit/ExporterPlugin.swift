@@ -12,7 +12,8 @@ public struct ExporterContext: Sendable {
     public var path: String
     public var resolve: @Sendable (String) -> String
 
-    public init(metrics: SellifyMetrics, logger: Logger, path: String, resolve: @escaping @Sendable (String) -> String) {
+    public init(metrics: SellifyMetrics, logger: Logger, path: String, resolve: @escaping @Sendable (String) -> String)
+    {
         self.metrics = metrics
         self.logger = logger
         self.path = path

@@ -34,7 +34,8 @@ extension PluginCatalog {
                 throw PluginError("\(path).type: unknown alert sink '\(selection.type)'")
             }
             let context = AlertSinkContext(logger: logger, account: loaded.configuration.account.id)
-            built.append((selection.type, try Self.sink(plugin, selection, file: loaded.path, path: path, context: context)))
+            built.append(
+                (selection.type, try Self.sink(plugin, selection, file: loaded.path, path: path, context: context)))
         }
         return built
     }

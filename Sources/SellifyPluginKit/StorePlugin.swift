@@ -21,7 +21,9 @@ public struct StoreContext: Sendable {
 /// The `store` plugin kind: where quotas, conversations, idempotency
 /// records and the audit chain live. `store.type` names one.
 public protocol StorePlugin: SellifyPlugin {
-    static func openStore(_ configuration: Configuration, context: StoreContext) throws(PluginError) -> any DecisionStore
+    static func openStore(
+        _ configuration: Configuration, context: StoreContext
+    ) throws(PluginError) -> any DecisionStore
 }
 
 /// An opened store with what the host needs beside it.
@@ -47,8 +49,9 @@ extension Deployment {
             let (keyring, created) = try AuditKeyring.load(
                 configuration.audit, resolve: loaded.resolve, environment: environment, defaultKeyFile: defaultFile)
             if let created {
-                announce("no audit key configured — created \(created) (mode 0600) to seal customer text in the "
-                    + "audit log; back it up: without it those records cannot be read")
+                announce(
+                    "no audit key configured — created \(created) (mode 0600) to seal customer text in the "
+                        + "audit log; back it up: without it those records cannot be read")
             }
             keys = keyring
         } catch {

@@ -1,7 +1,7 @@
-public import SellifyCore
 import SellifyAITemplate
 import SellifyAlertLog
 import SellifyAlertWebhook
+public import SellifyCore
 import SellifyExporterHTTP
 import SellifyExporterStdout
 import SellifyExporterTextfile

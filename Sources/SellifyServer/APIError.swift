@@ -47,7 +47,10 @@ extension APIError {
     init(_ error: ServiceError) {
         switch error.kind {
         case .invalidField(let field):
-            self = .invalidField(field, error.message.hasPrefix(field + ": ") ? String(error.message.dropFirst(field.count + 2)) : error.message)
+            self = .invalidField(
+                field,
+                error.message.hasPrefix(field + ": ") ? String(error.message.dropFirst(field.count + 2)) : error.message
+            )
         case .notFound:
             self.init(.notFound, error.code, error.message, details: error.details)
         case .conflict:
@@ -55,7 +58,8 @@ extension APIError {
         case .unprocessable:
             self.init(.unprocessableContent, error.code, error.message, details: error.details)
         case .storeUnavailable:
-            self.init(.serviceUnavailable, error.code, error.message, details: error.details, headers: [.retryAfter: "1"])
+            self.init(
+                .serviceUnavailable, error.code, error.message, details: error.details, headers: [.retryAfter: "1"])
         }
     }
 
@@ -66,7 +70,8 @@ extension APIError {
     static func invalidField(_ field: String, _ message: String) -> APIError {
         var details = JSONObjectWriter()
         details["field"] = .string(field)
-        return APIError(.badRequest, "invalid_field", field.isEmpty ? message : "\(field): \(message)", details: details)
+        return APIError(
+            .badRequest, "invalid_field", field.isEmpty ? message : "\(field): \(message)", details: details)
     }
 
     static func invalidParameter(_ name: String, _ message: String) -> APIError {
@@ -76,11 +81,13 @@ extension APIError {
     }
 
     static func store(_ error: StoreError) -> APIError {
-        APIError(.serviceUnavailable, "store_unavailable", "the store failed: \(error.message)", headers: [.retryAfter: "1"])
+        APIError(
+            .serviceUnavailable, "store_unavailable", "the store failed: \(error.message)", headers: [.retryAfter: "1"])
     }
 
     static let timeout = APIError(
-        .serviceUnavailable, "timeout", "the request did not finish within server.request_timeout", headers: [.retryAfter: "1"])
+        .serviceUnavailable, "timeout", "the request did not finish within server.request_timeout",
+        headers: [.retryAfter: "1"])
 
     static let shuttingDown = APIError(
         .serviceUnavailable, "shutting_down", "the server is shutting down", headers: [.retryAfter: "1"])

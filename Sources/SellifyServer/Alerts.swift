@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import Prometheus
-import SellifyPluginKit
 import SellifyCore
-import SellifyYAML
 import SellifyMetrics
+import SellifyPluginKit
+import SellifyYAML
 import ServiceLifecycle
 import Synchronization
 
@@ -20,7 +20,8 @@ final class AlertCenter: Sendable {
     let logger: Logger
 
     init(
-        configuration: SellifyConfiguration, loaded: LoadedConfiguration, plugins: PluginCatalog, metrics: SellifyMetrics,
+        configuration: SellifyConfiguration, loaded: LoadedConfiguration, plugins: PluginCatalog,
+        metrics: SellifyMetrics,
         logger: Logger
     ) throws(ExporterError) {
         let alerts = configuration.alerts
@@ -61,18 +62,27 @@ final class AlertCenter: Sendable {
     }
 
     /// Feeds the ratio conditions.
-    func recordValidation(valid: Bool, at now: Timestamp = AlertCenter.now()) { validation?.record(failed: !valid, at: now) }
+    func recordValidation(valid: Bool, at now: Timestamp = AlertCenter.now()) {
+        validation?.record(failed: !valid, at: now)
+    }
     func recordAI(ok: Bool, at now: Timestamp = AlertCenter.now()) { ai?.record(failed: !ok, at: now) }
 
     /// Periodic evaluation: ratio conditions fire or resolve, quiet event alerts resolve.
     func tick(at now: Timestamp = AlertCenter.now()) {
-        for (name, window, condition) in [("validation_failures", validation, conditions.validationFailures), ("ai_errors", ai, conditions.aiErrors)] {
+        for (name, window, condition) in [
+            ("validation_failures", validation, conditions.validationFailures), ("ai_errors", ai, conditions.aiErrors),
+        ] {
             guard let window, let over = window.isOver(at: now) else { continue }
             if over {
                 let (failed, total) = window.counts(at: now)
-                raise([AlertEvent(
-                    condition: name, key: name, severity: .warning,
-                    message: "\(failed) of \(total) in the last \(condition.window) failed (threshold \(condition.threshold))")], at: now)
+                raise(
+                    [
+                        AlertEvent(
+                            condition: name, key: name, severity: .warning,
+                            message:
+                                "\(failed) of \(total) in the last \(condition.window) failed (threshold \(condition.threshold))"
+                        )
+                    ], at: now)
             } else {
                 resolve(condition: name, at: now)
             }
@@ -170,10 +180,12 @@ final class AlertSinkQueue: @unchecked Sendable {
             metrics.counter(MetricCatalog.alertsSent, notification.alert.severity.rawValue).increment()
         case .failed(let reason, let attempts):
             metrics.counter(MetricCatalog.alertFailures, name).increment()
-            logger.error("alert delivery failed", metadata: [
-                "sink": "\(name)", "error": "\(reason)", "attempts": "\(attempts)",
-                "condition": "\(notification.alert.condition)",
-            ])
+            logger.error(
+                "alert delivery failed",
+                metadata: [
+                    "sink": "\(name)", "error": "\(reason)", "attempts": "\(attempts)",
+                    "condition": "\(notification.alert.condition)",
+                ])
         }
     }
 }
@@ -221,9 +233,11 @@ extension AlertCenter: ServiceObserver {
             resolve(condition: "reload_failure")
         case .rulesReloadFailed(let diagnostics):
             if conditions.reloadFailures {
-                raise([AlertEvent(
-                    condition: "reload_failure", key: "rules", severity: .critical,
-                    message: "rules reload failed: \(diagnostics.first?.description ?? "unknown error")")])
+                raise([
+                    AlertEvent(
+                        condition: "reload_failure", key: "rules", severity: .critical,
+                        message: "rules reload failed: \(diagnostics.first?.description ?? "unknown error")")
+                ])
             }
         case .validated(_, .request), .outboundRecorded, .outboundRefused, .audited:
             break

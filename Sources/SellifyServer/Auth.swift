@@ -100,9 +100,11 @@ public struct BootstrapKey: Sendable {
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
             let hex = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard hex.utf8.count == 64, let digest = APIKeyRing.bytes(fromHex: hex) else {
-                throw StoreError("\(path): expected the 64 hex digits of a SHA-256; delete the file to generate a new key")
+                throw StoreError(
+                    "\(path): expected the 64 hex digits of a SHA-256; delete the file to generate a new key")
             }
-            return BootstrapKey(key: nil, hashFile: path, entry: APIKeyEntry(name: "generated", sha256: digest, scopes: all))
+            return BootstrapKey(
+                key: nil, hashFile: path, entry: APIKeyEntry(name: "generated", sha256: digest, scopes: all))
         }
         let key = APIKeyGenerator.newKey()
         let hex = APIKeyGenerator.sha256Hex(of: key)
@@ -115,6 +117,7 @@ public struct BootstrapKey: Sendable {
         // Another process created it first: its key stands, this one is never shown.
         if !created { return try loadOrCreate(directory: directory) }
         return BootstrapKey(
-            key: key, hashFile: path, entry: APIKeyEntry(name: "generated", sha256: APIKeyRing.bytes(fromHex: hex)!, scopes: all))
+            key: key, hashFile: path,
+            entry: APIKeyEntry(name: "generated", sha256: APIKeyRing.bytes(fromHex: hex)!, scopes: all))
     }
 }

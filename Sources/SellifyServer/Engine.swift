@@ -1,12 +1,12 @@
 import Crypto
 public import Foundation
+import Prometheus
 public import SellifyCore
 public import SellifyMetrics
 import SellifyPlugins
-public import SellifyYAML
 import SellifyStore
+public import SellifyYAML
 import Synchronization
-import Prometheus
 
 /// The rules' lifecycle in a running server: builds each snapshot (the
 /// composition root of its rules), reloads, and keeps the history of
@@ -55,7 +55,8 @@ public final class Engine: Sendable {
 
     public init(
         configPath: String, deployment: Deployment, store: any DecisionStore, metrics: SellifyMetrics, poolSize: Int?,
-        scheduler: QuotaScheduler, clock: any WallClock, lastGood: LastGoodRules? = nil, startFailure: [Diagnostic]? = nil
+        scheduler: QuotaScheduler, clock: any WallClock, lastGood: LastGoodRules? = nil,
+        startFailure: [Diagnostic]? = nil
     ) throws(DiagnosticList) {
         self.configPath = configPath
         self.lastGood = lastGood
@@ -75,8 +76,9 @@ public final class Engine: Sendable {
         self.metrics = metrics
         self.poolSize = poolSize
         self.scheduler = scheduler
-        initial = (try Self.snapshot(
-            deployment, store: store, metrics: metrics, scheduler: scheduler, sequencer: sequencer, at: clock.now()))
+        initial =
+            (try Self.snapshot(
+                deployment, store: store, metrics: metrics, scheduler: scheduler, sequencer: sequencer, at: clock.now()))
     }
 
     /// The composition root of one rules snapshot: everything a decision
@@ -122,7 +124,8 @@ public final class Engine: Sendable {
                     }
                     status.withLock { $0.restartRequired = restart }
                     return .reloaded(
-                        fresh, changed: old.deployment.rules.version != fresh.deployment.rules.version, restartRequired: restart)
+                        fresh, changed: old.deployment.rules.version != fresh.deployment.rules.version,
+                        restartRequired: restart)
                 }
                 diagnostics = problems
             } catch let error as DiagnosticList {
@@ -151,8 +154,10 @@ public final class Engine: Sendable {
             coverageFloor: deployment.configuration.rules.coverageFloor)
         var problems = report.diagnostics + report.coverageFailures
         for result in report.results where !result.passed {
-            problems.append(Diagnostic(
-                "rule test '\(result.name)' failed: \(result.failures.joined(separator: "; "))", at: result.location))
+            problems.append(
+                Diagnostic(
+                    "rule test '\(result.name)' failed: \(result.failures.joined(separator: "; "))", at: result.location
+                ))
         }
         return problems
     }
@@ -163,10 +168,14 @@ public final class Engine: Sendable {
         var changed: [String] = []
         if old.server.host != new.server.host || old.server.port != new.server.port { changed.append("server") }
         if old.store.path != new.store.path || old.store.type != new.store.type { changed.append("store") }
-        if old.metrics.exporters.map(\.type) != new.metrics.exporters.map(\.type) { changed.append("metrics.exporters") }
+        if old.metrics.exporters.map(\.type) != new.metrics.exporters.map(\.type) {
+            changed.append("metrics.exporters")
+        }
         if old.auth.apiKeys.map(\.sha256.hex) != new.auth.apiKeys.map(\.sha256.hex) { changed.append("auth.api_keys") }
         if old.alerts.sinks.map(\.type) != new.alerts.sinks.map(\.type) { changed.append("alerts.sinks") }
-        if old.rateLimit.requestsPerSecond != new.rateLimit.requestsPerSecond || old.rateLimit.burst != new.rateLimit.burst {
+        if old.rateLimit.requestsPerSecond != new.rateLimit.requestsPerSecond
+            || old.rateLimit.burst != new.rateLimit.burst
+        {
             changed.append("rate_limit")
         }
         return changed
@@ -184,7 +193,8 @@ public struct LastGoodRules: Sendable {
     }
 
     public var version: String? {
-        (try? String(contentsOfFile: directory + "/VERSION", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        (try? String(contentsOfFile: directory + "/VERSION", encoding: .utf8))?.trimmingCharacters(
+            in: .whitespacesAndNewlines)
     }
 
     public var exists: Bool { version != nil }

@@ -13,11 +13,12 @@ struct BodyReader: Sendable {
 
     func bytes(_ request: Request) async throws -> [UInt8] {
         guard let type = request.headers[.contentType],
-              type.lowercased().split(separator: ";").first?.trimmingCharacters(in: .whitespaces) == "application/json"
+            type.lowercased().split(separator: ";").first?.trimmingCharacters(in: .whitespaces) == "application/json"
         else {
             throw APIError(
                 .unsupportedMediaType, "unsupported_media_type",
-                "expected Content-Type: application/json, got \(request.headers[.contentType].map { "'\($0)'" } ?? "none")")
+                "expected Content-Type: application/json, got \(request.headers[.contentType].map { "'\($0)'" } ?? "none")"
+            )
         }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw tooLarge
@@ -33,7 +34,8 @@ struct BodyReader: Sendable {
     }
 
     var tooLarge: APIError {
-        APIError(.contentTooLarge, "body_too_large", "the request body is larger than server.body_limit (\(limit) bytes)")
+        APIError(
+            .contentTooLarge, "body_too_large", "the request body is larger than server.body_limit (\(limit) bytes)")
     }
 
     /// The body as a JSON object.
@@ -99,7 +101,8 @@ struct Fields {
     func timestamp(_ key: String) throws -> Timestamp? {
         guard let text = try string(key) else { return nil }
         guard let time = Timestamp(rfc3339: text) else {
-            throw APIError.invalidField(key, "expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got \"\(text)\"")
+            throw APIError.invalidField(
+                key, "expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got \"\(text)\"")
         }
         return time
     }

@@ -1,3 +1,4 @@
+// swift-format-ignore-file
 // Generated from openapi.yaml by scripts/embed-openapi.sh — do not edit.
 // A test checks that this copy equals openapi.yaml.
 enum OpenAPIDocument {

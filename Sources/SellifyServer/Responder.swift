@@ -1,10 +1,10 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import Prometheus
 import SellifyCore
 import SellifyMetrics
 import Synchronization
-import Prometheus
 
 /// Wraps the router: request ids, the concurrency limit, JSON errors for
 /// everything (unknown routes included), HTTP metrics with the route
@@ -27,22 +27,27 @@ struct SellifyResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context
         var response: Response
         let limited = request.uri.path.hasPrefix("/api/")
         if limited && !inFlight.enter() {
-            response = APIError(
-                .serviceUnavailable, "overloaded",
-                "more than server.max_concurrent_requests requests are in flight; retry shortly",
-                headers: [.retryAfter: "1"]
-            ).response
+            response =
+                APIError(
+                    .serviceUnavailable, "overloaded",
+                    "more than server.max_concurrent_requests requests are in flight; retry shortly",
+                    headers: [.retryAfter: "1"]
+                ).response
         } else {
             do {
                 response = try await inner.respond(to: request, context: context)
             } catch let error as APIError {
                 response = error.response
             } catch let error as HTTPError {
-                response = APIError(error.status, Self.code(for: error.status), error.body ?? error.status.reasonPhrase).response
+                response =
+                    APIError(error.status, Self.code(for: error.status), error.body ?? error.status.reasonPhrase)
+                    .response
             } catch {
                 // Only a bug gets here: bad input is answered with a 4xx above.
                 context.logger.error("internal error", metadata: ["error": "\(error)"])
-                response = APIError(.internalServerError, "internal_error", "internal error (request id \(requestID))").response
+                response =
+                    APIError(.internalServerError, "internal_error", "internal error (request id \(requestID))")
+                    .response
             }
             if limited { inFlight.leave() }
         }
@@ -50,9 +55,10 @@ struct SellifyResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context
         if endpoint == "NotFound" || response.status == .notFound && context.endpointPath == nil {
             endpoint = "unmatched"
             if response.status == .notFound {
-                response = APIError(
-                    .notFound, "not_found", "no route for \(request.method.rawValue) \(request.uri.path)"
-                ).response
+                response =
+                    APIError(
+                        .notFound, "not_found", "no route for \(request.method.rawValue) \(request.uri.path)"
+                    ).response
             }
         }
         response.headers[Self.requestIDHeader] = requestID
@@ -61,10 +67,12 @@ struct SellifyResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context
         metrics.counter(MetricCatalog.httpRequests, endpoint, String(response.status.code)).increment()
         metrics.histogram(MetricCatalog.httpDuration, endpoint).record(seconds)
         let level: Logger.Level = response.status.code >= 500 ? .error : .debug
-        context.logger.log(level: level, "request", metadata: [
-            "method": "\(request.method.rawValue)", "endpoint": "\(endpoint)", "status": "\(response.status.code)",
-            "duration_ms": "\(Int(seconds * 1000))",
-        ])
+        context.logger.log(
+            level: level, "request",
+            metadata: [
+                "method": "\(request.method.rawValue)", "endpoint": "\(endpoint)", "status": "\(response.status.code)",
+                "duration_ms": "\(Int(seconds * 1000))",
+            ])
         return response
     }
 
@@ -72,7 +80,7 @@ struct SellifyResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context
     /// ASCII characters), else a fresh random one.
     static func requestID(from request: Request) -> String {
         if let given = request.headers[requestIDHeader], !given.isEmpty, given.utf8.count <= 128,
-           given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+            given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         {
             return given
         }

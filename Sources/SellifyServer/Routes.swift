@@ -2,10 +2,10 @@ import Foundation
 public import HTTPTypes
 import Hummingbird
 import Logging
+import Prometheus
 public import SellifyCore
 import SellifyMetrics
 import SellifyYAML
-import Prometheus
 
 /// One route of the API: method, path template, the scope it needs (nil =
 /// public) and its handler. `SellifyServer.routes` is the one table the
@@ -37,11 +37,15 @@ extension SellifyServer {
             Route(method: .post, path: "/api/v1/generate", scope: .decide) { r, c in try await self.generate(r, c) },
             Route(method: .post, path: "/api/v1/messages", scope: .decide) { r, c in try await self.outbound(r, c) },
             Route(method: .get, path: "/api/v1/quota", scope: .read) { r, c in try await self.quota(r, c) },
-            Route(method: .post, path: "/api/v1/quota/reset", scope: .admin) { r, c in try await self.resetQuota(r, c) },
-            Route(method: .get, path: "/api/v1/conversations/{id}", scope: .read) { r, c in try await self.conversation(r, c) },
+            Route(method: .post, path: "/api/v1/quota/reset", scope: .admin) { r, c in try await self.resetQuota(r, c)
+            },
+            Route(method: .get, path: "/api/v1/conversations/{id}", scope: .read) { r, c in
+                try await self.conversation(r, c)
+            },
             Route(method: .get, path: "/api/v1/audit", scope: .read) { r, c in try await self.audit(r, c) },
             Route(method: .get, path: "/api/v1/rules", scope: .read) { r, c in self.rulesStatus() },
-            Route(method: .post, path: "/api/v1/rules/reload", scope: .admin) { r, c in try await self.reloadRules(r, c) },
+            Route(method: .post, path: "/api/v1/rules/reload", scope: .admin) { r, c in try await self.reloadRules(r, c)
+            },
         ]
         return routes
     }
@@ -69,16 +73,18 @@ extension SellifyServer {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw APIError(.unauthorized, "unauthorized", "Authorization must be 'Bearer <key>'",
-                               headers: [.wwwAuthenticate: "Bearer"])
+                throw APIError(
+                    .unauthorized, "unauthorized", "Authorization must be 'Bearer <key>'",
+                    headers: [.wwwAuthenticate: "Bearer"])
             }
             presented = String(parts[1]).trimmingCharacters(in: .whitespaces)
         } else {
             presented = request.headers[HTTPField.Name("X-API-Key")!]
         }
         guard let presented, !presented.isEmpty else {
-            throw APIError(.unauthorized, "unauthorized", "an API key is required (Authorization: Bearer <key> or X-API-Key)",
-                           headers: [.wwwAuthenticate: "Bearer"])
+            throw APIError(
+                .unauthorized, "unauthorized", "an API key is required (Authorization: Bearer <key> or X-API-Key)",
+                headers: [.wwwAuthenticate: "Bearer"])
         }
         guard let key = keys.authenticate(presented) else {
             throw APIError(.unauthorized, "unauthorized", "unknown API key", headers: [.wwwAuthenticate: "Bearer"])
@@ -253,7 +259,8 @@ extension SellifyServer {
         }
         guard let sentAt = try fields.timestamp("sent_at") else { throw APIError.invalidField("sent_at", "missing") }
         let message = OutboundMessage(
-            conversationID: try fields.requiredString("conversation_id"), messageID: try fields.requiredString("message_id"),
+            conversationID: try fields.requiredString("conversation_id"),
+            messageID: try fields.requiredString("message_id"),
             kind: kind, sentAt: sentAt, sentBy: try fields.string("sent_by"), checkQuota: checkQuota)
         let service = self.service
         let receipt = try await call { try service.recordOutbound(message, at: recordedAt) }
@@ -359,7 +366,9 @@ extension SellifyServer {
         }
         let sensitive = include == "sensitive"
         if sensitive, let key = context.apiKey, !key.scopes.contains(.sensitive) {
-            throw APIError(.forbidden, "forbidden", "the key '\(key.name)' lacks the 'sensitive' scope (needed for include=sensitive)")
+            throw APIError(
+                .forbidden, "forbidden",
+                "the key '\(key.name)' lacks the 'sensitive' scope (needed for include=sensitive)")
         }
         let reader = context.apiKey?.name ?? ""
         let queryText = request.uri.query ?? ""
@@ -383,12 +392,13 @@ extension SellifyServer {
         body["version"] = .string(engine.deployment.rules.version)
         body["directory"] = .string(engine.deployment.loaded.display(engine.deployment.configuration.rules.directory))
         body["loaded_at"] = .string(engine.loadedAt.description)
-        body["files"] = .array(engine.fileDigests.map { file in
-            var item = JSONObjectWriter()
-            item["path"] = .string(file.path)
-            item["sha256"] = .string(file.sha256)
-            return .object(item)
-        })
+        body["files"] = .array(
+            engine.fileDigests.map { file in
+                var item = JSONObjectWriter()
+                item["path"] = .string(file.path)
+                item["sha256"] = .string(file.sha256)
+                return .object(item)
+            })
         body["pool_size"] = .int(engine.deployment.rules.poolSize)
         body["stale_since"] = status.staleSince.map { .string($0.description) } ?? .null
         if let failure = status.lastError {
@@ -430,7 +440,8 @@ extension SellifyServer {
             details["running_version"] = .string(service.snapshot.rulesVersion)
             throw APIError(
                 .unprocessableContent, "rules_invalid",
-                "the new rules were not loaded (\(diagnostics.count) problem(s)); the running rules stay", details: details)
+                "the new rules were not loaded (\(diagnostics.count) problem(s)); the running rules stay",
+                details: details)
         }
     }
 
@@ -457,9 +468,12 @@ extension SellifyServer {
                 summary["diagnostics"] = .array(diagnostics.prefix(20).map { .string($0.description) })
                 version = running.rulesVersion
             }
-            try? service.appendAudit([AuditEntry(
-                kind: "rules_reload", at: service.clock.now(), conversationID: nil, messageID: nil, summary: summary.string,
-                rulesVersion: version)])
+            try? service.appendAudit([
+                AuditEntry(
+                    kind: "rules_reload", at: service.clock.now(), conversationID: nil, messageID: nil,
+                    summary: summary.string,
+                    rulesVersion: version)
+            ])
             switch outcome {
             case .reloaded(let snapshot, let changed, _):
                 service.notify(.rulesReloaded(version: snapshot.rulesVersion, changed: changed))
@@ -470,18 +484,22 @@ extension SellifyServer {
         }
         switch outcome {
         case .reloaded(let snapshot, let changed, let restart):
-            logger.notice("rules reloaded", metadata: [
-                "trigger": "\(trigger)", "version": "\(snapshot.rulesVersion)", "changed": "\(changed)",
-            ])
+            logger.notice(
+                "rules reloaded",
+                metadata: [
+                    "trigger": "\(trigger)", "version": "\(snapshot.rulesVersion)", "changed": "\(changed)",
+                ])
             if !restart.isEmpty {
                 logger.warning(
                     "changed settings need a restart to take effect",
                     metadata: ["settings": "\(restart.joined(separator: ", "))"])
             }
         case .failed(let diagnostics):
-            logger.error("rules reload failed; the running rules stay", metadata: [
-                "trigger": "\(trigger)", "diagnostics": "\(diagnostics.map(\.description).joined(separator: "; "))",
-            ])
+            logger.error(
+                "rules reload failed; the running rules stay",
+                metadata: [
+                    "trigger": "\(trigger)", "diagnostics": "\(diagnostics.map(\.description).joined(separator: "; "))",
+                ])
         }
         return outcome
     }
@@ -502,4 +520,3 @@ extension ConversationRecord {
         return o
     }
 }
-

@@ -4,8 +4,9 @@ import Logging
 import SellifyCore
 import ServiceLifecycle
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reloads when the rules folder, `config.yaml` or the catalog change
@@ -41,7 +42,11 @@ struct RulesWatcher: Service {
             // Wait for an inotify event or the poll interval, whichever comes first.
             do {
                 try await cancelWhenGracefulShutdown {
-                    if let inotify { await inotify.next(timeout: pollInterval) } else { try await Task.sleep(for: pollInterval) }
+                    if let inotify {
+                        await inotify.next(timeout: pollInterval)
+                    } else {
+                        try await Task.sleep(for: pollInterval)
+                    }
                 }
             } catch {
                 return

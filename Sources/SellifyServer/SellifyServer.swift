@@ -1,16 +1,16 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 public import Logging
 import NIOCore
+import Prometheus
 public import SellifyCore
 public import SellifyMetrics
-public import SellifyYAML
 import SellifyPlugins
+public import SellifyYAML
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
-import HummingbirdCore
-import Prometheus
 
 /// `sellify serve`: the HTTP API (openapi.yaml) on Hummingbird, run by a
 /// swift-service-lifecycle group with the exporters and the SIGHUP reloader.
@@ -112,11 +112,15 @@ public final class SellifyServer: Sendable {
         summary["trigger"] = .string("start")
         summary["result"] = .string("ok")
         summary["files"] = .int(snapshot.fileDigests.count)
-        try? service.appendAudit([AuditEntry(
-            kind: "rules_load", at: clock.now(), conversationID: nil, messageID: nil, summary: summary.string,
-            rulesVersion: snapshot.rulesVersion)])
+        try? service.appendAudit([
+            AuditEntry(
+                kind: "rules_load", at: clock.now(), conversationID: nil, messageID: nil, summary: summary.string,
+                rulesVersion: snapshot.rulesVersion)
+        ])
         let inFlight = InFlightLimiter(limit: configuration.server.maxConcurrentRequests)
-        metrics.refreshOnExposition { metrics in metrics.gauge(MetricCatalog.httpInFlight).set(to: Double(inFlight.current)) }
+        metrics.refreshOnExposition { metrics in
+            metrics.gauge(MetricCatalog.httpInFlight).set(to: Double(inFlight.current))
+        }
         let responder = SellifyResponder(inner: buildRouter().buildResponder(), metrics: metrics, inFlight: inFlight)
         let http = HTTP1Channel.Configuration(idleTimeout: .seconds(75))
         let api = Application(
@@ -131,17 +135,24 @@ public final class SellifyServer: Sendable {
         services += exporters.services
         services.append(AlertService(center: alerts))
         services.append(RolloverService(server: self))
-        services.append(AuditRetention(
-            store: store, retentionDays: configuration.audit.retentionDays, clock: clock, metrics: metrics, logger: logger))
+        services.append(
+            AuditRetention(
+                store: store, retentionDays: configuration.audit.retentionDays, clock: clock, metrics: metrics,
+                logger: logger))
         services.append(SignalReloader(server: self))
         let loaded = snapshot.deployment.loaded
-        services.append(RulesWatcher(
-            server: self, mode: configuration.rules.reload.mode,
-            pollInterval: .milliseconds(configuration.rules.reload.pollInterval.milliseconds),
-            debounce: .milliseconds(configuration.rules.reload.debounce.milliseconds),
-            rulesDirectory: URL(fileURLWithPath: loaded.resolve(configuration.rules.directory)).standardizedFileURL.path,
-            otherFiles: [URL(fileURLWithPath: loaded.path).standardizedFileURL.path, loaded.resolve(configuration.catalog.path)],
-            logger: logger))
+        services.append(
+            RulesWatcher(
+                server: self, mode: configuration.rules.reload.mode,
+                pollInterval: .milliseconds(configuration.rules.reload.pollInterval.milliseconds),
+                debounce: .milliseconds(configuration.rules.reload.debounce.milliseconds),
+                rulesDirectory: URL(fileURLWithPath: loaded.resolve(configuration.rules.directory)).standardizedFileURL
+                    .path,
+                otherFiles: [
+                    URL(fileURLWithPath: loaded.path).standardizedFileURL.path,
+                    loaded.resolve(configuration.catalog.path),
+                ],
+                logger: logger))
         services.append(DrainWatcher(server: self))
         services.append(api)
         var group = ServiceGroupConfiguration(
@@ -167,9 +178,12 @@ struct LogObserver: ServiceObserver {
     func observe(_ event: ServiceEvent) {
         guard case .rolledOver(let rollovers, let source, _) = event else { return }
         for rollover in rollovers {
-            logger.notice("quota window rolled over", metadata: [
-                "reset_type": "\(rollover.type.rawValue)", "window": "\(rollover.window)", "source": "\(source.rawValue)",
-            ])
+            logger.notice(
+                "quota window rolled over",
+                metadata: [
+                    "reset_type": "\(rollover.type.rawValue)", "window": "\(rollover.window)",
+                    "source": "\(source.rawValue)",
+                ])
         }
     }
 }
@@ -195,12 +209,13 @@ struct StoreCloser: Service {
         // now would pull the store from under services still finishing.
         guard !Task.isCancelled else { return }
         if let closable = store as? any ClosableStore {
-            do { try closable.close() } catch { logger.error("closing the store failed", metadata: ["error": "\(error)"]) }
+            do { try closable.close() } catch {
+                logger.error("closing the store failed", metadata: ["error": "\(error)"])
+            }
         }
         logger.notice("store closed")
     }
 }
-
 
 /// Purges audit records older than `audit.retention_days`, at start and
 /// every hour. The purge itself is audited with the last purged record's

@@ -48,20 +48,23 @@ extension SellifyServer {
         } catch {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
             guard !loaded.configuration.rules.failClosed, let version = lastGood.version else {
-                printError(loaded.configuration.rules.failClosed
-                    ? "error: refusing to start with broken rules (rules.fail_closed: true)"
-                    : "error: the rules do not load and there is no last good copy in \(lastGood.directory)")
+                printError(
+                    loaded.configuration.rules.failClosed
+                        ? "error: refusing to start with broken rules (rules.fail_closed: true)"
+                        : "error: the rules do not load and there is no last good copy in \(lastGood.directory)")
                 throw ServeExit(status: 2)
             }
             do {
-                deployment = try Deployment.load(configPath: configPath, rulesDirectory: lastGood.directory, plugins: plugins)
+                deployment = try Deployment.load(
+                    configPath: configPath, rulesDirectory: lastGood.directory, plugins: plugins)
             } catch {
                 for diagnostic in error.diagnostics { printError("last good copy: \(diagnostic)") }
                 printError("error: the last good copy in \(lastGood.directory) does not load either")
                 throw ServeExit(status: 2)
             }
-            printError("warning: serving DEGRADED from the last good rules (\(version.prefix(19))…) in \(lastGood.directory) "
-                + "until the rules folder is fixed and reloaded")
+            printError(
+                "warning: serving DEGRADED from the last good rules (\(version.prefix(19))…) in \(lastGood.directory) "
+                    + "until the rules folder is fixed and reloaded")
             startFailure = error.diagnostics
         }
         let configuration = deployment.configuration
@@ -89,7 +92,8 @@ extension SellifyServer {
                 generatedKey = bootstrap.key
                 if bootstrap.key == nil {
                     logger.notice(
-                        "no API key configured; using the generated key whose hash is in \(bootstrap.hashFile) (delete that file and restart for a new one)")
+                        "no API key configured; using the generated key whose hash is in \(bootstrap.hashFile) (delete that file and restart for a new one)"
+                    )
                 }
             } catch {
                 printError("error: \(error)")
@@ -125,9 +129,11 @@ extension SellifyServer {
         try await server.run { [generatedKey] url in
             if format == .json {
                 // One JSON object per line on stderr, banner included.
-                logger.notice("serving on \(url)", metadata: [
-                    "rules_version": "\(deployment.rules.version)", "store": "\(opened.path)",
-                ])
+                logger.notice(
+                    "serving on \(url)",
+                    metadata: [
+                        "rules_version": "\(deployment.rules.version)", "store": "\(opened.path)",
+                    ])
                 if let generatedKey {
                     logger.notice(
                         "no API key configured: generated one with every scope (shown once; only its hash is kept)",
@@ -135,7 +141,8 @@ extension SellifyServer {
                 }
                 return
             }
-            var banner = "sellify: serving on \(url) (rules \(deployment.rules.version.prefix(19)), store \(opened.path))\n"
+            var banner =
+                "sellify: serving on \(url) (rules \(deployment.rules.version.prefix(19)), store \(opened.path))\n"
             if let generatedKey {
                 banner += """
                     sellify: no API key configured — generated one with every scope (shown once; only its hash is kept):

@@ -1,9 +1,10 @@
-public import SellifyCore
 import Foundation
 import GRDB
+public import SellifyCore
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The embedded store: one SQLite file in WAL mode, through GRDB.
@@ -31,7 +32,9 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         /// (`audit verify`, `quota status`…) do not, and can run beside a server.
         public var exclusive: Bool
 
-        public init(path: String, synchronous: SynchronousMode = .full, auditKeys: AuditKeyring? = nil, exclusive: Bool = false) {
+        public init(
+            path: String, synchronous: SynchronousMode = .full, auditKeys: AuditKeyring? = nil, exclusive: Bool = false
+        ) {
             self.path = path
             self.synchronous = synchronous
             self.auditKeys = auditKeys
@@ -154,87 +157,94 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE conversations (
-                    id TEXT NOT NULL PRIMARY KEY,
-                    state TEXT NOT NULL,
-                    opted_out INTEGER NOT NULL DEFAULT 0,
-                    inbound_count INTEGER NOT NULL DEFAULT 0,
-                    reply_count INTEGER NOT NULL DEFAULT 0,
-                    last_inbound_at_ms INTEGER,
-                    last_outbound_at_ms INTEGER,
-                    recent_replies TEXT NOT NULL DEFAULT '[]',
-                    version INTEGER NOT NULL
-                ) WITHOUT ROWID;
-                CREATE INDEX conversations_state ON conversations(state);
+            try db.execute(
+                sql: """
+                    CREATE TABLE conversations (
+                        id TEXT NOT NULL PRIMARY KEY,
+                        state TEXT NOT NULL,
+                        opted_out INTEGER NOT NULL DEFAULT 0,
+                        inbound_count INTEGER NOT NULL DEFAULT 0,
+                        reply_count INTEGER NOT NULL DEFAULT 0,
+                        last_inbound_at_ms INTEGER,
+                        last_outbound_at_ms INTEGER,
+                        recent_replies TEXT NOT NULL DEFAULT '[]',
+                        version INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX conversations_state ON conversations(state);
 
-                CREATE TABLE quota_counters (
-                    window TEXT NOT NULL,
-                    counter TEXT NOT NULL,
-                    used INTEGER NOT NULL,
-                    PRIMARY KEY (window, counter)
-                ) WITHOUT ROWID;
+                    CREATE TABLE quota_counters (
+                        window TEXT NOT NULL,
+                        counter TEXT NOT NULL,
+                        used INTEGER NOT NULL,
+                        PRIMARY KEY (window, counter)
+                    ) WITHOUT ROWID;
 
-                CREATE TABLE decisions (
-                    message_id TEXT NOT NULL PRIMARY KEY,
-                    conversation_id TEXT NOT NULL,
-                    decision BLOB NOT NULL,
-                    created_at_ms INTEGER NOT NULL
-                );
+                    CREATE TABLE decisions (
+                        message_id TEXT NOT NULL PRIMARY KEY,
+                        conversation_id TEXT NOT NULL,
+                        decision BLOB NOT NULL,
+                        created_at_ms INTEGER NOT NULL
+                    );
 
-                CREATE TABLE audit_log (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    kind TEXT NOT NULL,
-                    at_ms INTEGER NOT NULL,
-                    conversation_id TEXT,
-                    message_id TEXT,
-                    summary TEXT NOT NULL
-                );
-                """)
+                    CREATE TABLE audit_log (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL,
+                        at_ms INTEGER NOT NULL,
+                        conversation_id TEXT,
+                        message_id TEXT,
+                        summary TEXT NOT NULL
+                    );
+                    """)
         }
         migrator.registerMigration("v2-audit-chain") { db in
-            try db.execute(sql: """
-                ALTER TABLE audit_log ADD COLUMN rules_version TEXT;
-                ALTER TABLE audit_log ADD COLUMN input_digest TEXT;
-                ALTER TABLE audit_log ADD COLUMN key_id TEXT;
-                ALTER TABLE audit_log ADD COLUMN sealed BLOB;
-                ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
-                ALTER TABLE audit_log ADD COLUMN hash TEXT NOT NULL DEFAULT '';
-                CREATE INDEX audit_log_at ON audit_log(at_ms);
-                CREATE INDEX audit_log_conversation ON audit_log(conversation_id, seq);
-                -- Where the chain starts: moved forward by retention purges.
-                CREATE TABLE audit_anchor (
-                    id INTEGER PRIMARY KEY CHECK (id = 1),
-                    first_seq INTEGER NOT NULL,
-                    prev_hash TEXT NOT NULL
-                );
-                INSERT INTO audit_anchor (id, first_seq, prev_hash) VALUES (1, 1, '\(AuditChain.genesis)');
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE audit_log ADD COLUMN rules_version TEXT;
+                    ALTER TABLE audit_log ADD COLUMN input_digest TEXT;
+                    ALTER TABLE audit_log ADD COLUMN key_id TEXT;
+                    ALTER TABLE audit_log ADD COLUMN sealed BLOB;
+                    ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE audit_log ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+                    CREATE INDEX audit_log_at ON audit_log(at_ms);
+                    CREATE INDEX audit_log_conversation ON audit_log(conversation_id, seq);
+                    -- Where the chain starts: moved forward by retention purges.
+                    CREATE TABLE audit_anchor (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        first_seq INTEGER NOT NULL,
+                        prev_hash TEXT NOT NULL
+                    );
+                    INSERT INTO audit_anchor (id, first_seq, prev_hash) VALUES (1, 1, '\(AuditChain.genesis)');
+                    """)
             // Records written before the chain existed join it, in order.
             var previous = AuditChain.genesis
-            let rows = try Row.fetchAll(db, sql: "SELECT seq, kind, at_ms, conversation_id, message_id, summary FROM audit_log ORDER BY seq")
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT seq, kind, at_ms, conversation_id, message_id, summary FROM audit_log ORDER BY seq")
             if let first = rows.first {
                 try db.execute(sql: "UPDATE audit_anchor SET first_seq = ?", arguments: [first[0] as Int64])
             }
             for row in rows {
                 let sequence: Int64 = row[0]
                 let entry = AuditEntry(
-                    kind: row[1], at: Timestamp(milliseconds: row[2]), conversationID: row[3], messageID: row[4], summary: row[5])
-                let hash = AuditChain.hash(sequence: sequence, entry: entry, keyID: nil, sealed: nil, prevHash: previous)
+                    kind: row[1], at: Timestamp(milliseconds: row[2]), conversationID: row[3], messageID: row[4],
+                    summary: row[5])
+                let hash = AuditChain.hash(
+                    sequence: sequence, entry: entry, keyID: nil, sealed: nil, prevHash: previous)
                 try db.execute(
-                    sql: "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", arguments: [previous, hash, sequence])
+                    sql: "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?",
+                    arguments: [previous, hash, sequence])
                 previous = hash
             }
         }
         migrator.registerMigration("v3-scheduler") { db in
-            try db.execute(sql: """
-                -- The quota windows the roll-over scheduler saw last (one row).
-                CREATE TABLE scheduler_state (
-                    id INTEGER PRIMARY KEY CHECK (id = 1),
-                    day_window TEXT NOT NULL,
-                    week_window TEXT NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    -- The quota windows the roll-over scheduler saw last (one row).
+                    CREATE TABLE scheduler_state (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        day_window TEXT NOT NULL,
+                        week_window TEXT NOT NULL
+                    );
+                    """)
         }
         return migrator
     }()
@@ -246,7 +256,8 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                 if try migrator.hasBeenSuperseded(db) {
                     let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations)
                     throw StoreError(
-                        "the file was written by a newer Sellify (unknown migrations: \(unknown.sorted().joined(separator: ", "))); refusing to use it")
+                        "the file was written by a newer Sellify (unknown migrations: \(unknown.sorted().joined(separator: ", "))); refusing to use it"
+                    )
                 }
             }
             try migrator.migrate(writer)
@@ -288,8 +299,9 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         if let expected = commit.expectedConversationVersion, commit.conversation.version <= expected {
             // Writing back the version that was read would let a concurrent
             // commit that read the same version pass the check (lost update).
-            throw StoreError("\(Self.operation(commit)): the conversation version must grow "
-                + "(read \(expected), writing \(commit.conversation.version))")
+            throw StoreError(
+                "\(Self.operation(commit)): the conversation version must grow "
+                    + "(read \(expected), writing \(commit.conversation.version))")
         }
         let pending = PendingCommit(commit, createdAt: commit.decidedAt.milliseconds)
         let leads = committer.enqueue(pending)
@@ -363,7 +375,8 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                         do {
                             var outcome = CommitOutcome.conflict
                             try db.inSavepoint {
-                                outcome = try Self.apply(pending.commit, createdAt: pending.createdAt, keys: auditKeys, db)
+                                outcome = try Self.apply(
+                                    pending.commit, createdAt: pending.createdAt, keys: auditKeys, db)
                                 return outcome == .committed ? .commit : .rollback
                             }
                             results[index] = .success(outcome)
@@ -434,16 +447,18 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         guard limit > 0 else { return [] }
         do {
             return try writer.read { db in
-                let statement = try db.cachedStatement(sql: """
-                    SELECT kind, at_ms, conversation_id, message_id, summary
-                    FROM audit_log ORDER BY seq DESC LIMIT ?
-                    """)
+                let statement = try db.cachedStatement(
+                    sql: """
+                        SELECT kind, at_ms, conversation_id, message_id, summary
+                        FROM audit_log ORDER BY seq DESC LIMIT ?
+                        """)
                 var entries: [AuditEntry] = []
                 let rows = try Row.fetchCursor(statement, arguments: [limit])
                 while let row = try rows.next() {
-                    entries.append(AuditEntry(
-                        kind: row[0], at: Timestamp(milliseconds: row[1]),
-                        conversationID: row[2], messageID: row[3], summary: row[4]))
+                    entries.append(
+                        AuditEntry(
+                            kind: row[0], at: Timestamp(milliseconds: row[1]),
+                            conversationID: row[2], messageID: row[3], summary: row[4]))
                 }
                 entries.reverse()
                 return entries
@@ -492,12 +507,15 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         }
     }
 
-    public func resetUsage(of counters: [QuotaCounterKey], audit: AuditEntry) throws(StoreError) -> [QuotaCounterKey: Int] {
+    public func resetUsage(
+        of counters: [QuotaCounterKey], audit: AuditEntry
+    ) throws(StoreError) -> [QuotaCounterKey: Int] {
         do {
             let auditKeys = self.auditKeys
             return try writer.write { db in
                 var previous: [QuotaCounterKey: Int] = [:]
-                let reset = try db.cachedStatement(sql: "UPDATE quota_counters SET used = 0 WHERE window = ? AND counter = ?")
+                let reset = try db.cachedStatement(
+                    sql: "UPDATE quota_counters SET used = 0 WHERE window = ? AND counter = ?")
                 for key in counters {
                     previous[key] = try Self.fetchUsed(db, key)
                     try reset.execute(arguments: [key.window, key.counter.rawValue])
@@ -531,61 +549,79 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
             return v
         }
         do {
-            return withSealed(try writer.read { db in
-                guard let anchor = try Row.fetchOne(db, sql: "SELECT first_seq, prev_hash FROM audit_anchor WHERE id = 1") else {
-                    return AuditVerification(records: 0, firstBreak: AuditChain.Break(
-                        sequence: 0, expected: "an anchor row", found: "none", reason: "the audit_anchor row is missing"),
-                        headSequence: 0, headHash: "")
-                }
-                var previous: (sequence: Int64, hash: String) = ((anchor[0] as Int64) - 1, anchor[1])
-                var count = 0
-                let statement = try db.cachedStatement(
-                    sql: "SELECT \(Self.auditColumns) FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
-                var after = Int64.min
-                while true {
-                    let records = try Row.fetchAll(statement, arguments: [after, batchSize]).map(Self.auditRecord)
-                    if records.isEmpty { break }
-                    if count == 0, let first = records.first, first.sequence < previous.sequence + 1 {
-                        return AuditVerification(records: count, firstBreak: AuditChain.Break(
-                            sequence: first.sequence, expected: "sequence \(previous.sequence + 1) or later",
-                            found: "sequence \(first.sequence)", reason: "a record older than the chain's anchor"),
-                            headSequence: previous.sequence, headHash: previous.hash)
+            return withSealed(
+                try writer.read { db in
+                    guard
+                        let anchor = try Row.fetchOne(
+                            db, sql: "SELECT first_seq, prev_hash FROM audit_anchor WHERE id = 1")
+                    else {
+                        return AuditVerification(
+                            records: 0,
+                            firstBreak: AuditChain.Break(
+                                sequence: 0, expected: "an anchor row", found: "none",
+                                reason: "the audit_anchor row is missing"),
+                            headSequence: 0, headHash: "")
                     }
-                    if let broken = AuditChain.check(records, previous: &previous) {
-                        return AuditVerification(records: count, firstBreak: broken, headSequence: previous.sequence, headHash: previous.hash)
-                    }
-                    if let keys {
-                        for record in records {
-                            guard let blob = record.sealed, let keyID = record.keyID else { continue }
-                            sealed.checked += 1
-                            do {
-                                _ = try keys.open(blob, keyID: keyID, sequence: record.sequence)
-                            } catch {
-                                sealed.unreadable += 1
-                                if sealed.first == nil { sealed.first = (record.sequence, "\(error)") }
+                    var previous: (sequence: Int64, hash: String) = ((anchor[0] as Int64) - 1, anchor[1])
+                    var count = 0
+                    let statement = try db.cachedStatement(
+                        sql: "SELECT \(Self.auditColumns) FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
+                    var after = Int64.min
+                    while true {
+                        let records = try Row.fetchAll(statement, arguments: [after, batchSize]).map(Self.auditRecord)
+                        if records.isEmpty { break }
+                        if count == 0, let first = records.first, first.sequence < previous.sequence + 1 {
+                            return AuditVerification(
+                                records: count,
+                                firstBreak: AuditChain.Break(
+                                    sequence: first.sequence, expected: "sequence \(previous.sequence + 1) or later",
+                                    found: "sequence \(first.sequence)",
+                                    reason: "a record older than the chain's anchor"),
+                                headSequence: previous.sequence, headHash: previous.hash)
+                        }
+                        if let broken = AuditChain.check(records, previous: &previous) {
+                            return AuditVerification(
+                                records: count, firstBreak: broken, headSequence: previous.sequence,
+                                headHash: previous.hash)
+                        }
+                        if let keys {
+                            for record in records {
+                                guard let blob = record.sealed, let keyID = record.keyID else { continue }
+                                sealed.checked += 1
+                                do {
+                                    _ = try keys.open(blob, keyID: keyID, sequence: record.sequence)
+                                } catch {
+                                    sealed.unreadable += 1
+                                    if sealed.first == nil { sealed.first = (record.sequence, "\(error)") }
+                                }
                             }
                         }
+                        count += records.count
+                        after = records.last!.sequence
                     }
-                    count += records.count
-                    after = records.last!.sequence
-                }
-                // Deleting the newest records leaves no gap to see, but SQLite's
-                // AUTOINCREMENT counter still remembers the highest sequence used.
-                let highest = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'") ?? 0
-                if highest > previous.sequence {
-                    return AuditVerification(records: count, firstBreak: AuditChain.Break(
-                        sequence: previous.sequence + 1, expected: "records up to sequence \(highest)",
-                        found: "the log ends at \(previous.sequence)", reason: "records are missing at the end"),
-                        headSequence: previous.sequence, headHash: previous.hash)
-                }
-                return AuditVerification(records: count, firstBreak: nil, headSequence: previous.sequence, headHash: previous.hash)
-            })
+                    // Deleting the newest records leaves no gap to see, but SQLite's
+                    // AUTOINCREMENT counter still remembers the highest sequence used.
+                    let highest =
+                        try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'") ?? 0
+                    if highest > previous.sequence {
+                        return AuditVerification(
+                            records: count,
+                            firstBreak: AuditChain.Break(
+                                sequence: previous.sequence + 1, expected: "records up to sequence \(highest)",
+                                found: "the log ends at \(previous.sequence)", reason: "records are missing at the end"),
+                            headSequence: previous.sequence, headHash: previous.hash)
+                    }
+                    return AuditVerification(
+                        records: count, firstBreak: nil, headSequence: previous.sequence, headHash: previous.hash)
+                })
         } catch {
             throw Self.storeError("verify the audit log", error)
         }
     }
 
-    public func purgeAudit(before cutoff: Timestamp, record: (_ purged: Int, _ throughSequence: Int64, _ throughHash: String) -> AuditEntry)
+    public func purgeAudit(
+        before cutoff: Timestamp, record: (_ purged: Int, _ throughSequence: Int64, _ throughHash: String) -> AuditEntry
+    )
         throws(StoreError) -> Int
     {
         let auditKeys = self.auditKeys
@@ -593,14 +629,19 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
             return try writer.write { db in
                 // Only a prefix of the chain is purged (records are appended in time order,
                 // but a late record may carry an older event time: stop at the first newer one).
-                guard let boundary = try Int64.fetchOne(
-                    db, sql: "SELECT MIN(seq) FROM audit_log WHERE at_ms >= ?", arguments: [cutoff.milliseconds])
-                    ?? Int64.fetchOne(db, sql: "SELECT MAX(seq) + 1 FROM audit_log")
+                guard
+                    let boundary = try Int64.fetchOne(
+                        db, sql: "SELECT MIN(seq) FROM audit_log WHERE at_ms >= ?", arguments: [cutoff.milliseconds])
+                        ?? Int64.fetchOne(db, sql: "SELECT MAX(seq) + 1 FROM audit_log")
                 else { return 0 }
-                guard let last = try Row.fetchOne(
-                    db, sql: "SELECT seq, hash FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT 1", arguments: [boundary])
+                guard
+                    let last = try Row.fetchOne(
+                        db, sql: "SELECT seq, hash FROM audit_log WHERE seq < ? ORDER BY seq DESC LIMIT 1",
+                        arguments: [boundary])
                 else { return 0 }
-                let purged = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log WHERE seq < ?", arguments: [boundary]) ?? 0
+                let purged =
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log WHERE seq < ?", arguments: [boundary])
+                    ?? 0
                 try db.execute(sql: "DELETE FROM audit_log WHERE seq < ?", arguments: [boundary])
                 try db.execute(
                     sql: "UPDATE audit_anchor SET first_seq = ?, prev_hash = ? WHERE id = 1",
@@ -654,12 +695,16 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         do {
             try writer.write { db in
                 try db.execute(sql: "CREATE TABLE IF NOT EXISTS sellify_write_probe (at_ms INTEGER NOT NULL)")
-                try db.execute(sql: "INSERT INTO sellify_write_probe (at_ms) VALUES (?)", arguments: [Timestamp.now().milliseconds])
+                try db.execute(
+                    sql: "INSERT INTO sellify_write_probe (at_ms) VALUES (?)", arguments: [Timestamp.now().milliseconds]
+                )
                 try db.execute(sql: "DELETE FROM sellify_write_probe")
             }
             writeFailure.withLock { $0 = nil }
         } catch {
-            throw StoreError("the store cannot be written: the last commit failed (\(failure)); a probe write failed too: \(Self.storeError("write", error))")
+            throw StoreError(
+                "the store cannot be written: the last commit failed (\(failure)); a probe write failed too: \(Self.storeError("write", error))"
+            )
         }
     }
 
@@ -690,15 +735,17 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
             sequence = head[0]
             previous = head[1]
         } else {
-            let anchor = try Row.fetchOne(db.cachedStatement(sql: "SELECT first_seq, prev_hash FROM audit_anchor WHERE id = 1"))
+            let anchor = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT first_seq, prev_hash FROM audit_anchor WHERE id = 1"))
             sequence = (anchor?[0] as Int64? ?? 1) - 1
             previous = anchor?[1] ?? AuditChain.genesis
         }
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO audit_log (seq, kind, at_ms, conversation_id, message_id, summary, rules_version, input_digest,
-                key_id, sealed, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO audit_log (seq, kind, at_ms, conversation_id, message_id, summary, rules_version, input_digest,
+                    key_id, sealed, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         for var entry in entries {
             sequence += 1
             var keyID: String?
@@ -707,7 +754,8 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                 (keyID, sealed) = try keys.seal(sensitive, sequence: sequence)
             }
             entry.sensitive = nil
-            let hash = AuditChain.hash(sequence: sequence, entry: entry, keyID: keyID, sealed: sealed, prevHash: previous)
+            let hash = AuditChain.hash(
+                sequence: sequence, entry: entry, keyID: keyID, sealed: sealed, prevHash: previous)
             try insert.execute(arguments: [
                 sequence, entry.kind, entry.at.milliseconds, entry.conversationID, entry.messageID, entry.summary,
                 entry.rulesVersion, entry.inputDigest, keyID, sealed.map { Data($0) }, previous, hash,
@@ -735,33 +783,37 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         }
         // (4) Writes.
         if !commit.consumption.isEmpty {
-            let consume = try db.cachedStatement(sql: """
-                INSERT INTO quota_counters (window, counter, used) VALUES (?, ?, ?)
-                ON CONFLICT (window, counter) DO UPDATE SET used = used + excluded.used
-                """)
+            let consume = try db.cachedStatement(
+                sql: """
+                    INSERT INTO quota_counters (window, counter, used) VALUES (?, ?, ?)
+                    ON CONFLICT (window, counter) DO UPDATE SET used = used + excluded.used
+                    """)
             for (key, amount) in commit.consumption where amount != 0 {
                 try consume.execute(arguments: [key.window, key.counter.rawValue, amount])
             }
         }
-        let upsert = try db.cachedStatement(sql: """
-            INSERT INTO conversations (id, state, opted_out, inbound_count, reply_count,
-                last_inbound_at_ms, last_outbound_at_ms, recent_replies, version)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET
-                state = excluded.state, opted_out = excluded.opted_out,
-                inbound_count = excluded.inbound_count, reply_count = excluded.reply_count,
-                last_inbound_at_ms = excluded.last_inbound_at_ms,
-                last_outbound_at_ms = excluded.last_outbound_at_ms,
-                recent_replies = excluded.recent_replies, version = excluded.version
-            """)
+        let upsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO conversations (id, state, opted_out, inbound_count, reply_count,
+                    last_inbound_at_ms, last_outbound_at_ms, recent_replies, version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET
+                    state = excluded.state, opted_out = excluded.opted_out,
+                    inbound_count = excluded.inbound_count, reply_count = excluded.reply_count,
+                    last_inbound_at_ms = excluded.last_inbound_at_ms,
+                    last_outbound_at_ms = excluded.last_outbound_at_ms,
+                    recent_replies = excluded.recent_replies, version = excluded.version
+                """)
         try upsert.execute(arguments: [
             conversation.id, conversation.state, conversation.optedOut, conversation.inboundCount,
-            conversation.replyCount, conversation.lastInboundAt?.milliseconds, conversation.lastOutboundAt?.milliseconds,
+            conversation.replyCount, conversation.lastInboundAt?.milliseconds,
+            conversation.lastOutboundAt?.milliseconds,
             encodeTimestamps(conversation.recentReplies), conversation.version,
         ])
-        let insertDecision = try db.cachedStatement(sql: """
-            INSERT INTO decisions (message_id, conversation_id, decision, created_at_ms) VALUES (?, ?, ?, ?)
-            """)
+        let insertDecision = try db.cachedStatement(
+            sql: """
+                INSERT INTO decisions (message_id, conversation_id, decision, created_at_ms) VALUES (?, ?, ?, ?)
+                """)
         try insertDecision.execute(arguments: [commit.messageID, conversation.id, Data(commit.decision), createdAt])
         try appendAudit(commit.audit, keys: keys, db)
         return .committed
@@ -781,11 +833,12 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     }
 
     private static func fetchConversation(_ db: Database, id: String) throws -> ConversationRecord? {
-        let statement = try db.cachedStatement(sql: """
-            SELECT state, opted_out, inbound_count, reply_count, last_inbound_at_ms,
-                last_outbound_at_ms, recent_replies, version
-            FROM conversations WHERE id = ?
-            """)
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT state, opted_out, inbound_count, reply_count, last_inbound_at_ms,
+                    last_outbound_at_ms, recent_replies, version
+                FROM conversations WHERE id = ?
+                """)
         guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
         let repliesText: String = row[6]
         guard let replies = decodeTimestamps(repliesText) else {
@@ -905,7 +958,9 @@ final class StoreWriterLock: @unchecked Sendable {
         let path = storePath + ".lock"
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw StoreError("open SQLite store at '\(storePath)': cannot open the lock file '\(path)': \(String(cString: strerror(errno)))")
+            throw StoreError(
+                "open SQLite store at '\(storePath)': cannot open the lock file '\(path)': \(String(cString: strerror(errno)))"
+            )
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
@@ -914,14 +969,17 @@ final class StoreWriterLock: @unchecked Sendable {
             close(fd)
             fd = -1
             if reason == EWOULDBLOCK {
-                let holder = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                let holder = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(
+                    in: .whitespacesAndNewlines)
                 throw StoreError(
                     "open SQLite store at '\(storePath)': the store is in use by another process (\(holder.isEmpty ? "one that is just starting" : holder), "
-                    + "holding '\(path)'); one Sellify process writes a store at a time")
+                        + "holding '\(path)'); one Sellify process writes a store at a time")
             }
-            throw StoreError("open SQLite store at '\(storePath)': cannot lock '\(path)': \(String(cString: strerror(reason)))")
+            throw StoreError(
+                "open SQLite store at '\(storePath)': cannot lock '\(path)': \(String(cString: strerror(reason)))")
         }
-        let holder = "pid \(getpid()) (\(ProcessInfo.processInfo.processName)) since \(ISO8601DateFormatter().string(from: Date()))\n"
+        let holder =
+            "pid \(getpid()) (\(ProcessInfo.processInfo.processName)) since \(ISO8601DateFormatter().string(from: Date()))\n"
         _ = ftruncate(fd, 0)
         _ = holder.withCString { pwrite(fd, $0, strlen($0), 0) }
     }

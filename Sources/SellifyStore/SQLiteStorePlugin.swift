@@ -17,11 +17,15 @@ public enum SQLiteStorePlugin: StorePlugin {
 
     public static func validate(_ configuration: Configuration) -> [String] { [] }
 
-    public static func openStore(_ configuration: Configuration, context: StoreContext) throws(PluginError) -> any DecisionStore {
+    public static func openStore(
+        _ configuration: Configuration, context: StoreContext
+    ) throws(PluginError) -> any DecisionStore {
         do {
-            return try SQLiteStore(configuration: .init(
-                path: context.resolvedPath, synchronous: context.configuration.synchronous, auditKeys: context.auditKeys,
-                exclusive: context.writer))
+            return try SQLiteStore(
+                configuration: .init(
+                    path: context.resolvedPath, synchronous: context.configuration.synchronous,
+                    auditKeys: context.auditKeys,
+                    exclusive: context.writer))
         } catch {
             throw PluginError("\(error)")
         }

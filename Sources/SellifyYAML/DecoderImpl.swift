@@ -75,8 +75,9 @@ final class DecodingContext {
     /// `the file is empty (expected a mapping)`.
     func mismatch(expected: String, node: YAMLNode, path: [any CodingKey]) -> Diagnostic {
         if path.isEmpty && fileIsEmpty {
-            return Diagnostic(location: SourceLocation(file: file, line: 1, column: 1),
-                              message: "the file is empty", hint: "expected \(expected)")
+            return Diagnostic(
+                location: SourceLocation(file: file, line: 1, column: 1),
+                message: "the file is empty", hint: "expected \(expected)")
         }
         let prefix = renderPath(path)
         let message = "expected \(expected), got \(node.kindDescription)"
@@ -85,8 +86,10 @@ final class DecodingContext {
 
     /// A `DecodingError` that carries `diagnostic`, for errors a type might want to catch.
     func thrownError(_ diagnostic: Diagnostic, path: [any CodingKey]) -> DecodingError {
-        .dataCorrupted(DecodingError.Context(codingPath: path, debugDescription: diagnostic.message,
-                                             underlyingError: DiagnosticBox(diagnostic: diagnostic)))
+        .dataCorrupted(
+            DecodingError.Context(
+                codingPath: path, debugDescription: diagnostic.message,
+                underlyingError: DiagnosticBox(diagnostic: diagnostic)))
     }
 
     func missingKey(_ key: String, mapping location: SourceLocation, path: [any CodingKey]) -> Diagnostic {
@@ -175,7 +178,8 @@ final class DecodingContext {
     func recordThrown(_ error: any Error, node: YAMLNode, path: [any CodingKey], nestedErrorsRecorded: Bool) {
         if error is AlreadyReported { return }
         if let decodingError = error as? DecodingError, let context = decodingError.context,
-           let box = context.underlyingError as? DiagnosticBox {
+            let box = context.underlyingError as? DiagnosticBox
+        {
             record(box.diagnostic)
             return
         }
@@ -241,7 +245,7 @@ extension DecodingError {
     var context: Context? {
         switch self {
         case .typeMismatch(_, let context), .valueNotFound(_, let context),
-             .keyNotFound(_, let context), .dataCorrupted(let context):
+            .keyNotFound(_, let context), .dataCorrupted(let context):
             return context
         @unknown default:
             return nil
@@ -405,7 +409,8 @@ final class MappingTracker {
             if let name = pair.key.scalar { candidates.append(name) }
         }
         guard let match = closestKey(to: key, among: candidates),
-              let pair = pairs.first(where: { $0.key.scalar == match }) else { return nil }
+            let pair = pairs.first(where: { $0.key.scalar == match })
+        else { return nil }
         return (match, pair.key.location.line)
     }
 
@@ -427,7 +432,8 @@ final class MappingTracker {
             } else if (2...8).contains(known.count) {
                 hint = "expected one of " + known.map { "'\($0)'" }.joined(separator: ", ")
             }
-            context.record(Diagnostic(location: pair.key.location, message: "unknown key '\(name)' \(place)", hint: hint))
+            context.record(
+                Diagnostic(location: pair.key.location, message: "unknown key '\(name)' \(place)", hint: hint))
         }
     }
 }
@@ -544,14 +550,18 @@ struct YAMLKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func requiredNode(_ key: Key) throws -> YAMLNode {
         guard let node = tracker.lookup(key.stringValue) else {
-            throw context.thrownError(context.missingKey(key.stringValue, mapping: tracker.location, path: codingPath),
-                                      path: codingPath)
+            throw context.thrownError(
+                context.missingKey(key.stringValue, mapping: tracker.location, path: codingPath),
+                path: codingPath)
         }
         return node
     }
 
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
-        -> KeyedDecodingContainer<NestedKey> {
+    func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type, forKey key: Key
+    ) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
         let node = try requiredNode(key)
         let tracker = try decoder.mappingTracker(for: node, path: codingPath + [key])
         return KeyedDecodingContainer(YAMLKeyedContainer<NestedKey>(decoder: decoder, tracker: tracker))
@@ -586,8 +596,9 @@ struct YAMLUnkeyedContainer: UnkeyedDecodingContainer {
     init(decoder: YAMLNodeDecoder, node: YAMLNode, codingPath: [any CodingKey]) throws {
         guard case .sequence(let items) = node.kind else {
             let context = decoder.context
-            throw context.thrownError(context.mismatch(expected: "a sequence", node: node, path: codingPath),
-                                      path: codingPath)
+            throw context.thrownError(
+                context.mismatch(expected: "a sequence", node: node, path: codingPath),
+                path: codingPath)
         }
         self.decoder = decoder
         self.location = node.location
@@ -604,8 +615,11 @@ struct YAMLUnkeyedContainer: UnkeyedDecodingContainer {
             let prefix = renderPath(codingPath)
             let message = "expected at least \(items.count + 1) items in the sequence"
             let diagnostic = Diagnostic(location: location, message: prefix.isEmpty ? message : "\(prefix): \(message)")
-            throw DecodingError.valueNotFound(Any.self, DecodingError.Context(
-                codingPath: codingPath, debugDescription: message, underlyingError: DiagnosticBox(diagnostic: diagnostic)))
+            throw DecodingError.valueNotFound(
+                Any.self,
+                DecodingError.Context(
+                    codingPath: codingPath, debugDescription: message,
+                    underlyingError: DiagnosticBox(diagnostic: diagnostic)))
         }
         let index = currentIndex
         currentIndex += 1
@@ -646,8 +660,11 @@ struct YAMLUnkeyedContainer: UnkeyedDecodingContainer {
         return try context.decodeValue(T.self, node: node, path: path)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
-        -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type
+    ) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
         let (node, path) = try next()
         let tracker = try decoder.mappingTracker(for: node, path: path)
         return KeyedDecodingContainer(YAMLKeyedContainer<NestedKey>(decoder: decoder, tracker: tracker))

@@ -40,7 +40,8 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
         self.hint = hint
     }
 
-    public init(_ message: String, at location: SourceLocation? = nil, severity: Severity = .error, hint: String? = nil) {
+    public init(_ message: String, at location: SourceLocation? = nil, severity: Severity = .error, hint: String? = nil)
+    {
         self.init(location: location, severity: severity, message: message, hint: hint)
     }
 
@@ -75,7 +76,8 @@ public struct DiagnosticList: Error, Sendable, CustomStringConvertible {
         var seen = Set<Diagnostic>()
         let unique = diagnostics.filter { seen.insert($0).inserted }
         let sorted = unique.enumerated().sorted { a, b in
-            let ka = a.element.sortKey, kb = b.element.sortKey
+            let ka = a.element.sortKey
+            let kb = b.element.sortKey
             if ka.0 != kb.0 { return ka.0 < kb.0 }
             if ka.1 != kb.1 { return ka.1 < kb.1 }
             if ka.2 != kb.2 { return ka.2 < kb.2 }

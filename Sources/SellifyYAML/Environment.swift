@@ -8,7 +8,9 @@ func substituteEnvironment(
     report: (Int, String, String?) -> Void
 ) -> String {
     let bytes = Array(text.utf8)
-    let dollar = UInt8(ascii: "$"), open = UInt8(ascii: "{"), close = UInt8(ascii: "}")
+    let dollar = UInt8(ascii: "$")
+    let open = UInt8(ascii: "{")
+    let close = UInt8(ascii: "}")
     var out: [UInt8] = []
     out.reserveCapacity(bytes.count + 16)
     var i = 0
@@ -50,15 +52,17 @@ func substituteEnvironment(
         }
         let name = String(decoding: nameBytes, as: UTF8.self)
         if !isValidVariableName(nameBytes) {
-            report(scalarOffset(i), "invalid environment variable name '\(name)' in '${…}'",
-                   "names are letters, digits and '_'; write $${ for a literal ${")
+            report(
+                scalarOffset(i), "invalid environment variable name '\(name)' in '${…}'",
+                "names are letters, digits and '_'; write $${ for a literal ${")
         } else if let value = environment[name], !(value.isEmpty && defaultBytes != nil) {
             out.append(contentsOf: value.utf8)
         } else if let defaultBytes {
             out.append(contentsOf: defaultBytes)
         } else {
-            report(scalarOffset(i), "environment variable '\(name)' is not set",
-                   "write ${\(name):-default} to give a default")
+            report(
+                scalarOffset(i), "environment variable '\(name)' is not set",
+                "write ${\(name):-default} to give a default")
         }
         i = end + 1
     }
@@ -70,7 +74,7 @@ private func isValidVariableName(_ bytes: ArraySlice<UInt8>) -> Bool {
     for b in bytes {
         switch b {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
             continue
         default:
             return false

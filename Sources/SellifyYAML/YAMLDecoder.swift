@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Decodes `Decodable` types from YAML, reporting every error of a file at once with
@@ -44,10 +44,12 @@ public struct YAMLDecoder: Sendable {
         var info: [CodingUserInfoKey: Any] = [:]
         for (key, value) in userInfo { info[key] = value }
         let context = DecodingContext(file: file, userInfo: info, fileIsEmpty: node == nil)
-        let root = node ?? YAMLNode(kind: .scalar("", style: .plain), location: SourceLocation(file: file, line: 1, column: 1))
+        let root =
+            node ?? YAMLNode(kind: .scalar("", style: .plain), location: SourceLocation(file: file, line: 1, column: 1))
         let value: T?
         do {
-            value = try context.decodeValue(T.self, node: root, path: codingPathPrefix.isEmpty ? [] : [RawPathKey(codingPathPrefix)])
+            value = try context.decodeValue(
+                T.self, node: root, path: codingPathPrefix.isEmpty ? [] : [RawPathKey(codingPathPrefix)])
         } catch {
             value = nil
         }
@@ -74,8 +76,11 @@ public struct YAMLDecoder: Sendable {
         case .success(let contents):
             bytes = contents
         case .failure(let reason):
-            throw DiagnosticList([Diagnostic(location: SourceLocation(file: name, line: 0),
-                                             message: "cannot read file: \(reason.message)")])
+            throw DiagnosticList([
+                Diagnostic(
+                    location: SourceLocation(file: name, line: 0),
+                    message: "cannot read file: \(reason.message)")
+            ])
         }
         let node = try YAMLParser.parse(bytes: bytes, file: name, environment: environment)
         return try decode(type, from: node, file: name)

@@ -78,8 +78,10 @@ extension YAMLNode: Decodable {
     /// substitution, aliases and merge keys resolved) without any unknown-key checking.
     public init(from decoder: any Decoder) throws {
         guard let node = decoder.yamlNode else {
-            throw DecodingError.typeMismatch(YAMLNode.self, DecodingError.Context(
-                codingPath: decoder.codingPath, debugDescription: "YAMLNode can only be decoded by YAMLDecoder"))
+            throw DecodingError.typeMismatch(
+                YAMLNode.self,
+                DecodingError.Context(
+                    codingPath: decoder.codingPath, debugDescription: "YAMLNode can only be decoded by YAMLDecoder"))
         }
         self = node
     }

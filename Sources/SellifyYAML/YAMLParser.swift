@@ -1,11 +1,11 @@
 import CYAML
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Parses YAML text with libyaml's event API into a `YAMLNode` tree.
@@ -21,7 +21,9 @@ public enum YAMLParser {
 
     /// Parses one YAML document. Returns `nil` for an empty file or an empty document.
     /// `${VAR}` / `${VAR:-default}` in scalars are replaced from `environment`.
-    public static func parse(_ text: String, file: String, environment: [String: String]) throws(DiagnosticList) -> YAMLNode? {
+    public static func parse(
+        _ text: String, file: String, environment: [String: String]
+    ) throws(DiagnosticList) -> YAMLNode? {
         var text = text
         let result = text.withUTF8 { buffer in
             parse(buffer: buffer, file: file, environment: environment)
@@ -31,18 +33,25 @@ public enum YAMLParser {
 
     /// Parses raw bytes (any encoding libyaml detects: UTF-8 with or without BOM, UTF-16 with BOM).
     /// Invalid UTF-8 is reported as a diagnostic.
-    public static func parse(bytes: [UInt8], file: String, environment: [String: String]) throws(DiagnosticList) -> YAMLNode? {
+    public static func parse(
+        bytes: [UInt8], file: String, environment: [String: String]
+    ) throws(DiagnosticList) -> YAMLNode? {
         let result = bytes.withUnsafeBufferPointer { buffer in
             parse(buffer: buffer, file: file, environment: environment)
         }
         return try result.get()
     }
 
-    static func parse(buffer: UnsafeBufferPointer<UInt8>, file: String, environment: [String: String]) -> Result<YAMLNode?, DiagnosticList> {
+    static func parse(
+        buffer: UnsafeBufferPointer<UInt8>, file: String, environment: [String: String]
+    ) -> Result<YAMLNode?, DiagnosticList> {
         guard buffer.count <= maxBytes else {
-            return .failure(DiagnosticList([Diagnostic(
-                "the file is \(buffer.count) bytes, more than the \(maxBytes >> 20) MiB a YAML file may have",
-                at: SourceLocation(file: file, line: 0))]))
+            return .failure(
+                DiagnosticList([
+                    Diagnostic(
+                        "the file is \(buffer.count) bytes, more than the \(maxBytes >> 20) MiB a YAML file may have",
+                        at: SourceLocation(file: file, line: 0))
+                ]))
         }
         var builder = TreeBuilder(file: file, environment: environment, input: buffer)
         let root = builder.run()
@@ -61,12 +70,12 @@ private struct Frame {
     let location: SourceLocation
     let tag: String?
     let anchor: String?
-    let start: Int                   // first child in `nodes`
-    let keyStart: Int                // first key text in `keys`
+    let start: Int  // first child in `nodes`
+    let keyStart: Int  // first key text in `keys`
     var expectingValue = false
     var dropNextValue = false
     var hasMerge = false
-    var keyIndex: [String: Int]?     // key text → position in `keys`, built once the mapping gets big
+    var keyIndex: [String: Int]?  // key text → position in `keys`, built once the mapping gets big
 }
 
 private struct TreeBuilder {
@@ -76,10 +85,10 @@ private struct TreeBuilder {
     var diagnostics: [Diagnostic] = []
     var anchors: [String: YAMLNode] = [:]
     var frames: [Frame] = []
-    var nodes: [YAMLNode] = []   // children of the open collections
-    var shapes: [Shape] = []     // the size and depth of each of `nodes`
+    var nodes: [YAMLNode] = []  // children of the open collections
+    var shapes: [Shape] = []  // the size and depth of each of `nodes`
     var anchorShapes: [String: Shape] = [:]
-    var aliasNodes = 0           // nodes added by aliases so far
+    var aliasNodes = 0  // nodes added by aliases so far
     var rootShape = Shape(size: 1, depth: 0)
 
     /// How many nodes a subtree has and how deep it nests (0 for a scalar).
@@ -87,8 +96,8 @@ private struct TreeBuilder {
         var size: Int
         var depth: Int
     }
-    var keys: [String] = []      // key texts of the open mappings
-    var keyLines: [Int] = []     // and the line of each
+    var keys: [String] = []  // key texts of the open mappings
+    var keyLines: [Int] = []  // and the line of each
     var root: YAMLNode?
     var documents = 0
 
@@ -131,8 +140,9 @@ private struct TreeBuilder {
             case YAML_DOCUMENT_START_EVENT:
                 documents += 1
                 if documents > 1 {
-                    error("a file may contain only one YAML document", at: location(event.start_mark),
-                          hint: "remove the second '---'")
+                    error(
+                        "a file may contain only one YAML document", at: location(event.start_mark),
+                        hint: "remove the second '---'")
                     break loop
                 }
             case YAML_SCALAR_EVENT:
@@ -144,8 +154,9 @@ private struct TreeBuilder {
                     let shape = anchorShapes[name] ?? Shape(size: 1, depth: 0)
                     aliasNodes += shape.size
                     if aliasNodes > YAMLParser.maxAliasNodes {
-                        error("aliases expand this document to more than \(YAMLParser.maxAliasNodes) nodes", at: loc,
-                              hint: "repeat less, or write the values out")
+                        error(
+                            "aliases expand this document to more than \(YAMLParser.maxAliasNodes) nodes", at: loc,
+                            hint: "repeat less, or write the values out")
                         break loop
                     }
                     if frames.count + shape.depth > YAMLParser.maxDepth {
@@ -159,22 +170,27 @@ private struct TreeBuilder {
                     add(YAMLNode(kind: .scalar("", style: .plain), location: loc))
                 }
             case YAML_SEQUENCE_START_EVENT where frames.count >= YAMLParser.maxDepth,
-                 YAML_MAPPING_START_EVENT where frames.count >= YAMLParser.maxDepth:
-                error("collections nested deeper than \(YAMLParser.maxDepth) levels", at: location(event.start_mark),
-                      hint: "flatten the structure")
+                YAML_MAPPING_START_EVENT where frames.count >= YAMLParser.maxDepth:
+                error(
+                    "collections nested deeper than \(YAMLParser.maxDepth) levels", at: location(event.start_mark),
+                    hint: "flatten the structure")
                 break loop
             case YAML_SEQUENCE_START_EVENT:
                 let data = event.data.sequence_start
-                frames.append(Frame(isSequence: true, location: location(event.start_mark),
-                                    tag: data.tag.map { String(cString: $0) },
-                                    anchor: data.anchor.map { String(cString: $0) },
-                                    start: nodes.count, keyStart: keys.count))
+                frames.append(
+                    Frame(
+                        isSequence: true, location: location(event.start_mark),
+                        tag: data.tag.map { String(cString: $0) },
+                        anchor: data.anchor.map { String(cString: $0) },
+                        start: nodes.count, keyStart: keys.count))
             case YAML_MAPPING_START_EVENT:
                 let data = event.data.mapping_start
-                frames.append(Frame(isSequence: false, location: location(event.start_mark),
-                                    tag: data.tag.map { String(cString: $0) },
-                                    anchor: data.anchor.map { String(cString: $0) },
-                                    start: nodes.count, keyStart: keys.count))
+                frames.append(
+                    Frame(
+                        isSequence: false, location: location(event.start_mark),
+                        tag: data.tag.map { String(cString: $0) },
+                        anchor: data.anchor.map { String(cString: $0) },
+                        start: nodes.count, keyStart: keys.count))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 guard let frame = frames.popLast() else { break }
                 var shape = Shape(size: 1, depth: 1)
@@ -216,7 +232,8 @@ private struct TreeBuilder {
             // Exact columns for `${` only when the scalar is on one line and written without escapes.
             let quote = (style == .singleQuoted || style == .doubleQuoted) ? 1 : 0
             let width = Int(event.end_mark.column) - Int(event.start_mark.column) - 2 * quote
-            let exact = (style == .plain || quote == 1) && event.start_mark.line == event.end_mark.line
+            let exact =
+                (style == .plain || quote == 1) && event.start_mark.line == event.end_mark.line
                 && width == raw.unicodeScalars.count
             var errors: [Diagnostic] = []
             text = substituteEnvironment(raw, environment: environment) { offset, message, hint in
@@ -226,8 +243,9 @@ private struct TreeBuilder {
             }
             diagnostics += errors
         }
-        let node = YAMLNode(kind: .scalar(text, style: style), location: start,
-                            tag: data.tag.map { String(cString: $0) })
+        let node = YAMLNode(
+            kind: .scalar(text, style: style), location: start,
+            tag: data.tag.map { String(cString: $0) })
         if let anchor = data.anchor {
             anchors[String(cString: anchor)] = node
             anchorShapes[String(cString: anchor)] = Shape(size: 1, depth: 0)
@@ -316,7 +334,8 @@ private struct TreeBuilder {
         var i = frame.start
         while i + 1 < nodes.count {
             if frame.hasMerge, case .scalar("<<", .plain) = nodes[i].kind,
-               nodes[i].tag == nil || nodes[i].tag == "tag:yaml.org,2002:merge" {
+                nodes[i].tag == nil || nodes[i].tag == "tag:yaml.org,2002:merge"
+            {
                 addMerge(nodes[i + 1], to: &merges)
             } else {
                 pairs.append((nodes[i], nodes[i + 1]))
@@ -345,13 +364,15 @@ private struct TreeBuilder {
                 if case .mapping = item.kind {
                     merges.append(item)
                 } else {
-                    error("merge key '<<' expects a mapping or a sequence of mappings, got \(item.kindDescription) in the sequence",
-                          at: item.location)
+                    error(
+                        "merge key '<<' expects a mapping or a sequence of mappings, got \(item.kindDescription) in the sequence",
+                        at: item.location)
                 }
             }
         case .scalar:
-            error("merge key '<<' expects a mapping or a sequence of mappings, got \(value.kindDescription)",
-                  at: value.location)
+            error(
+                "merge key '<<' expects a mapping or a sequence of mappings, got \(value.kindDescription)",
+                at: value.location)
         }
     }
 
@@ -363,7 +384,8 @@ private struct TreeBuilder {
         case YAML_READER_ERROR:
             // Reader errors (bad encoding) carry a byte offset instead of a mark.
             let offset = min(Int(parser.problem_offset), input.count)
-            var line = 1, column = 1
+            var line = 1
+            var column = 1
             for byte in input[0..<offset] {
                 if byte == UInt8(ascii: "\n") {
                     line += 1

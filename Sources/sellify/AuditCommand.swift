@@ -21,10 +21,12 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "Records at or after this RFC 3339 time.") var since: String?
         @Option(help: "Records before this RFC 3339 time.") var until: String?
         @Option(help: "Only this conversation.") var conversation: String?
-        @Option(help: "Only this kind (decision, outbound_message, quota_reset, rules_reload, audit_purge…).") var kind: String?
+        @Option(help: "Only this kind (decision, outbound_message, quota_reset, rules_reload, audit_purge…).") var kind:
+            String?
 
         func query(limit: Int, after: Int64?) throws -> AuditQuery {
-            try Self.query(since: since, until: until, conversation: conversation, kind: kind, limit: limit, after: after)
+            try Self.query(
+                since: since, until: until, conversation: conversation, kind: kind, limit: limit, after: after)
         }
 
         static func query(
@@ -33,13 +35,16 @@ struct AuditCommand: ParsableCommand {
             func time(_ text: String?, _ name: String) throws -> Timestamp? {
                 guard let text else { return nil }
                 guard let value = Timestamp(rfc3339: text) else {
-                    printError("error: --\(name): expected an RFC 3339 timestamp such as 2026-11-30T00:00:00Z, got \"\(text)\"")
+                    printError(
+                        "error: --\(name): expected an RFC 3339 timestamp such as 2026-11-30T00:00:00Z, got \"\(text)\""
+                    )
                     throw ExitCode(Runtime.setupFailure)
                 }
                 return value
             }
             return AuditQuery(
-                since: try time(since, "since"), until: try time(until, "until"), conversationID: conversation, kind: kind,
+                since: try time(since, "since"), until: try time(until, "until"), conversationID: conversation,
+                kind: kind,
                 after: after, limit: limit)
         }
     }
@@ -104,7 +109,9 @@ struct AuditCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             if let first = report.firstUnreadable {
-                printError("audit: \(report.sealedUnreadable) of \(report.sealedChecked) sealed texts cannot be opened with the configured keys; first: record \(first.sequence): \(first.reason)")
+                printError(
+                    "audit: \(report.sealedUnreadable) of \(report.sealedChecked) sealed texts cannot be opened with the configured keys; first: record \(first.sequence): \(first.reason)"
+                )
                 throw ExitCode(1)
             }
         }

@@ -44,7 +44,9 @@ struct DecideCommand: ParsableCommand {
     @Option(help: "Message type for --text.")
     var type = "text"
 
-    @Option(name: .customLong("received-at"), help: "The connector's received_at for --text (default: the decision's time).")
+    @Option(
+        name: .customLong("received-at"), help: "The connector's received_at for --text (default: the decision's time)."
+    )
     var receivedAt: String?
 
     @Option(help: "The decision's time, RFC 3339 (default: now, read as each event arrives).")
@@ -53,9 +55,11 @@ struct DecideCommand: ParsableCommand {
     @Flag(help: "Read one JSON event per line from stdin and print one decision (or error) per line.")
     var jsonl = false
 
-    @Option(name: .customLong("metrics-textfile"), help: ArgumentHelp(
-        "After the run, write the metrics its decisions moved to DIR/sellify-decide.prom (node_exporter's textfile collector).",
-        valueName: "DIR"))
+    @Option(
+        name: .customLong("metrics-textfile"),
+        help: ArgumentHelp(
+            "After the run, write the metrics its decisions moved to DIR/sellify-decide.prom (node_exporter's textfile collector).",
+            valueName: "DIR"))
     var metricsTextfile: String?
 
     func run() throws {

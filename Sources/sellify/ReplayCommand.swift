@@ -54,7 +54,8 @@ struct ReplayCommand: ParsableCommand {
         let candidate: Deployment
         do {
             candidate = try Deployment.load(
-                configPath: candidateConfig ?? location.options.config, rulesDirectory: rules, plugins: .builtin, poolSize: 1)
+                configPath: candidateConfig ?? location.options.config, rulesDirectory: rules, plugins: .builtin,
+                poolSize: 1)
         } catch {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
             printError("error: the candidate does not load")
@@ -70,8 +71,9 @@ struct ReplayCommand: ParsableCommand {
         while true {
             let page: [AuditRecord]
             do {
-                page = try store.auditRecords(try AuditCommand.Filters.query(
-                    since: since, until: until, conversation: nil, kind: "decision", limit: 1000, after: after))
+                page = try store.auditRecords(
+                    try AuditCommand.Filters.query(
+                        since: since, until: until, conversation: nil, kind: "decision", limit: 1000, after: after))
             } catch let error as StoreError {
                 printError("error: \(error)")
                 throw ExitCode(Runtime.setupFailure)
@@ -100,7 +102,7 @@ struct ReplayCommand: ParsableCommand {
         do {
             for (event, decidedAt, recorded) in events {
                 guard let base = try baselinePipeline.decide(event, at: decidedAt).decision,
-                      let next = try candidatePipeline.decide(event, at: decidedAt).decision
+                    let next = try candidatePipeline.decide(event, at: decidedAt).decision
                 else { continue }
                 replayed.append(Replayed(event: event, recordedAction: recorded, baseline: base, candidate: next))
             }
@@ -109,11 +111,15 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode(Runtime.setupFailure)
         }
 
-        let changed = replayed.filter { $0.baseline.action != $0.candidate.action || $0.baseline.rule != $0.candidate.rule }
-        let drift = replayed.filter { $0.recordedAction != nil && $0.recordedAction != $0.baseline.action.rawValue }.count
+        let changed = replayed.filter {
+            $0.baseline.action != $0.candidate.action || $0.baseline.rule != $0.candidate.rule
+        }
+        let drift = replayed.filter { $0.recordedAction != nil && $0.recordedAction != $0.baseline.action.rawValue }
+            .count
         var transitions: [String: [Replayed]] = [:]
         for item in changed {
-            transitions["\(item.baseline.action.rawValue) → \(item.candidate.action.rawValue)", default: []].append(item)
+            transitions["\(item.baseline.action.rawValue) → \(item.candidate.action.rawValue)", default: []].append(
+                item)
         }
 
         var report = JSONObjectWriter()
@@ -127,14 +133,15 @@ struct ReplayCommand: ParsableCommand {
         for (name, items) in transitions {
             var entry = JSONObjectWriter()
             entry["count"] = .int(items.count)
-            entry["examples"] = .array(items.prefix(examples).map { item in
-                var example = JSONObjectWriter()
-                example["conversation_id"] = .string(item.event.conversationID)
-                example["message_id"] = .string(item.event.messageID)
-                example["before"] = .string("\(item.baseline.rule): \(item.baseline.reason)")
-                example["after"] = .string("\(item.candidate.rule): \(item.candidate.reason)")
-                return .object(example)
-            })
+            entry["examples"] = .array(
+                items.prefix(examples).map { item in
+                    var example = JSONObjectWriter()
+                    example["conversation_id"] = .string(item.event.conversationID)
+                    example["message_id"] = .string(item.event.messageID)
+                    example["before"] = .string("\(item.baseline.rule): \(item.baseline.reason)")
+                    example["after"] = .string("\(item.candidate.rule): \(item.candidate.reason)")
+                    return .object(example)
+                })
             table[name] = .object(entry)
         }
         report["transitions"] = .object(table)
@@ -143,7 +150,9 @@ struct ReplayCommand: ParsableCommand {
         var summary = "replay: \(replayed.count) decisions, \(changed.count) would change"
         if unreadable > 0 { summary += ", \(unreadable) skipped (no sealed text or no key to open it)" }
         summary += "\n"
-        for (name, items) in transitions.sorted(by: { $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key) }) {
+        for (name, items) in transitions.sorted(by: {
+            $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key)
+        }) {
             summary += "  \(name): \(items.count)\n"
             for item in items.prefix(examples) {
                 summary += "    \(item.event.conversationID) \(item.event.messageID)\n"
@@ -152,7 +161,8 @@ struct ReplayCommand: ParsableCommand {
             }
         }
         if drift > 0 {
-            summary += "note: \(drift) replayed decisions differ from the log with the current rules "
+            summary +=
+                "note: \(drift) replayed decisions differ from the log with the current rules "
                 + "(state from before the replayed range, or rules changed since)\n"
         }
         FileHandle.standardError.write(Data(summary.utf8))
@@ -172,21 +182,25 @@ struct ReplayCommand: ParsableCommand {
     /// The event a decision record describes (its text is in the sealed part).
     static func event(from record: AuditRecord, keys: AuditKeyring?) -> MessageEvent? {
         guard let conversation = record.entry.conversationID, let message = record.entry.messageID,
-              let sealed = record.sealed, let keyID = record.keyID, let keys,
-              let opened = try? keys.open(sealed, keyID: keyID, sequence: record.sequence),
-              case .object(let fields)? = try? JSONValue.parse(Array(opened.utf8))
+            let sealed = record.sealed, let keyID = record.keyID, let keys,
+            let opened = try? keys.open(sealed, keyID: keyID, sequence: record.sequence),
+            case .object(let fields)? = try? JSONValue.parse(Array(opened.utf8))
         else { return nil }
         guard case .string(let text)? = fields["text"] else { return nil }
         var type = MessageType.text
         if case .string(let name)? = fields["type"], let parsed = MessageType(rawValue: name) { type = parsed }
         // The connector's claimed time is in the summary (records written before
         // it was kept there were stamped with it).
-        let receivedAt = field("received_at", in: record.entry.summary).flatMap(Timestamp.init(rfc3339:)) ?? record.entry.at
-        return MessageEvent(conversationID: conversation, messageID: message, type: type, text: text, receivedAt: receivedAt)
+        let receivedAt =
+            field("received_at", in: record.entry.summary).flatMap(Timestamp.init(rfc3339:)) ?? record.entry.at
+        return MessageEvent(
+            conversationID: conversation, messageID: message, type: type, text: text, receivedAt: receivedAt)
     }
 
     static func field(_ key: String, in summary: String) -> String? {
-        guard case .object(let fields)? = try? JSONValue.parse(Array(summary.utf8)), case .string(let value)? = fields[key] else {
+        guard case .object(let fields)? = try? JSONValue.parse(Array(summary.utf8)),
+            case .string(let value)? = fields[key]
+        else {
             return nil
         }
         return value

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import SellifyCore
-import SellifyPlugins
 import SellifyPluginKit
+import SellifyPlugins
 import SellifyStore
 import SellifyYAML
 

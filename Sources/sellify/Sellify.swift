@@ -11,7 +11,11 @@ struct Sellify: AsyncParsableCommand {
             goes to stdout as JSON; diagnostics go to stderr.
             """,
         version: SellifyVersion.current,
-        subcommands: [ServeCommand.self, CheckCommand.self, DecideCommand.self, ValidateCommand.self, TestCommand.self, MetricsCommand.self, AuditCommand.self, QuotaCommand.self, ReplayCommand.self, KeysCommand.self, VersionCommand.self]
+        subcommands: [
+            ServeCommand.self, CheckCommand.self, DecideCommand.self, ValidateCommand.self, TestCommand.self,
+            MetricsCommand.self, AuditCommand.self, QuotaCommand.self, ReplayCommand.self, KeysCommand.self,
+            VersionCommand.self,
+        ]
     )
 }
 

@@ -3,10 +3,10 @@ import Foundation
 import Logging
 import SellifyCore
 import SellifyMetrics
+import SellifyPluginKit
+import SellifyPlugins
 import SellifyServer
 import SellifyStore
-import SellifyPlugins
-import SellifyPluginKit
 import SellifyYAML
 
 struct ServeCommand: AsyncParsableCommand {
@@ -82,7 +82,9 @@ struct KeysCommand: ParsableCommand {
             let key = APIKeyGenerator.newKey()
             print("key: \(key)")
             print("config (auth.api_keys):")
-            print("  - { name: \(name), sha256: \"\(APIKeyGenerator.sha256Hex(of: key))\", scopes: [\(parsed.map(\.rawValue).joined(separator: ", "))] }")
+            print(
+                "  - { name: \(name), sha256: \"\(APIKeyGenerator.sha256Hex(of: key))\", scopes: [\(parsed.map(\.rawValue).joined(separator: ", "))] }"
+            )
         }
     }
 }

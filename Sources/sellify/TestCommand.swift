@@ -29,15 +29,19 @@ struct TestCommand: ParsableCommand {
     @Flag(help: "Report the lines of decide() in decision.lua that no test reached (before the summary line).")
     var coverage = false
 
-    @Option(name: .customLong("min-coverage"), help: ArgumentHelp(
-        "Fail (exit 1) when the tests reach less than this share of decide()'s lines, a ratio 0…1 (0.8 = 80%); "
-            + "overrides rules.coverage_floor.",
-        valueName: "RATIO"))
+    @Option(
+        name: .customLong("min-coverage"),
+        help: ArgumentHelp(
+            "Fail (exit 1) when the tests reach less than this share of decide()'s lines, a ratio 0…1 (0.8 = 80%); "
+                + "overrides rules.coverage_floor.",
+            valueName: "RATIO"))
     var minCoverage: Double?
 
-    @Option(name: .customLong("metrics-textfile"), help: ArgumentHelp(
-        "Also write the results to DIR/sellify-rule-tests.prom for node_exporter's textfile collector.",
-        valueName: "DIR"))
+    @Option(
+        name: .customLong("metrics-textfile"),
+        help: ArgumentHelp(
+            "Also write the results to DIR/sellify-rule-tests.prom for node_exporter's textfile collector.",
+            valueName: "DIR"))
     var metricsTextfile: String?
 
     func validate() throws {
@@ -103,7 +107,8 @@ struct TestCommand: ParsableCommand {
         let total = result.lines.count
         let hit = total - result.missed.count
         let percent = total == 0 ? 100.0 : Double(hit) * 100 / Double(total)
-        print("decide() coverage: \(hit) of \(total) lines (\(String(format: "%.1f", percent))%) in \(file.displayPath)")
+        print(
+            "decide() coverage: \(hit) of \(total) lines (\(String(format: "%.1f", percent))%) in \(file.displayPath)")
         let missed = result.missed
         let rules = missed.filter { line in line <= source.count && source[line - 1].contains("return") }
         if !rules.isEmpty { print("branches no test takes (\(rules.count)):") }

@@ -1,14 +1,15 @@
 import Foundation
-import SellifyTestSupport
 import SellifyCore
+import SellifyTestSupport
 import Testing
 
 /// The `sellify` binary built next to the test bundle (`swift build --build-tests` builds it).
 func sellifyExecutable() throws -> URL {
     let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("sellify") }
-    return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-                        "sellify binary not found next to \(directory.path); run `swift build --build-tests`")
+    return try #require(
+        candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+        "sellify binary not found next to \(directory.path); run `swift build --build-tests`")
 }
 
 struct ProcessResult {
@@ -25,7 +26,8 @@ func runSellify(
     process.arguments = arguments
     process.currentDirectoryURL = directory
     if let environment { process.environment = environment }
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     let stdin = Pipe()
@@ -69,8 +71,9 @@ struct CheckCommandTests {
         try directory.write("rules/intents.lua", "intents = {\n  { name = \"greeting\", phrases = { \"hola\" } \n}\n")
         let result = try runSellify(["check", "--config", "config.yaml"], in: directory.url)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("rules/intents.lua:4: error: '}' expected (to close '{' at line 1) near <eof>"),
-                "stderr: \(result.stderr)")
+        #expect(
+            result.stderr.contains("rules/intents.lua:4: error: '}' expected (to close '{' at line 1) near <eof>"),
+            "stderr: \(result.stderr)")
         #expect(result.stderr.hasSuffix("check failed: 1 error\n"))
     }
 
@@ -80,12 +83,13 @@ struct CheckCommandTests {
         try directory.write("config.yaml", "server:\n  port: http\nquotas:\n  limits:\n    messages_per_dy: 5\n")
         let result = try runSellify(["check"], in: directory.url)
         #expect(result.status == 1)
-        #expect(result.stderr == """
-            config.yaml:2:9: error: server.port: expected a port number between 1 and 65535, got "http"
-            config.yaml:5:5: error: unknown key 'messages_per_dy' in 'quotas.limits' (did you mean 'messages_per_day'?)
-            check failed: 2 errors
+        #expect(
+            result.stderr == """
+                config.yaml:2:9: error: server.port: expected a port number between 1 and 65535, got "http"
+                config.yaml:5:5: error: unknown key 'messages_per_dy' in 'quotas.limits' (did you mean 'messages_per_day'?)
+                check failed: 2 errors
 
-            """)
+                """)
     }
 
     @Test func missingConfigFileIsAClearError() throws {
@@ -104,10 +108,22 @@ struct CheckCommandTests {
 
 struct DecideAndValidateCommandTests {
     @Test(arguments: [
-        (#"{"message_id":"m","text":"hola","received_at":"2026-11-30T18:00:00Z"}"#, "error: bad event: conversation_id: missing"),
-        (#"{"conversation_id":"c","message_id":"m","text":"","received_at":"2026-11-30T18:00:00Z"}"#, "error: bad event: text: must not be empty for a text message"),
-        (#"{"conversation_id":"c","message_id":"m","type":"gif","received_at":"2026-11-30T18:00:00Z"}"#, "error: bad event: type: unknown message type 'gif' (expected one of text, image, audio, video, sticker, location, contact, reaction)"),
-        (#"{"conversation_id":"c","message_id":"m","text":"hola","received_at":"30/11/2026"}"#, #"error: bad event: received_at: expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got "30/11/2026""#),
+        (
+            #"{"message_id":"m","text":"hola","received_at":"2026-11-30T18:00:00Z"}"#,
+            "error: bad event: conversation_id: missing"
+        ),
+        (
+            #"{"conversation_id":"c","message_id":"m","text":"","received_at":"2026-11-30T18:00:00Z"}"#,
+            "error: bad event: text: must not be empty for a text message"
+        ),
+        (
+            #"{"conversation_id":"c","message_id":"m","type":"gif","received_at":"2026-11-30T18:00:00Z"}"#,
+            "error: bad event: type: unknown message type 'gif' (expected one of text, image, audio, video, sticker, location, contact, reaction)"
+        ),
+        (
+            #"{"conversation_id":"c","message_id":"m","text":"hola","received_at":"30/11/2026"}"#,
+            #"error: bad event: received_at: expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got "30/11/2026""#
+        ),
         ("{not json", "error: bad event: invalid JSON: expected a string key at byte 1"),
     ])
     func badEventsAreRefusedWithExitTwo(_ input: String, _ message: String) throws {
@@ -126,7 +142,10 @@ struct DecideAndValidateCommandTests {
             let directory = try TemporaryDirectory()
             try directory.copyShippedDeployment()
             let result = try runSellify(
-                ["decide", "--state-db", "s.db", "--text", "¿cuánto cuesta el Plan Premium?", "--at", "2026-11-30T18:00:00Z"],
+                [
+                    "decide", "--state-db", "s.db", "--text", "¿cuánto cuesta el Plan Premium?", "--at",
+                    "2026-11-30T18:00:00Z",
+                ],
                 in: directory.url)
             #expect(result.status == 0, "\(result.stderr)")
             outputs.append(result.stdout)
@@ -141,7 +160,8 @@ struct DecideAndValidateCommandTests {
     @Test func theShippedExampleEventsAreEachDecided() throws {
         let directory = try TemporaryDirectory()
         try directory.copyShippedDeployment()
-        let events = try String(contentsOf: repositoryRoot.appendingPathComponent("examples/events.jsonl"), encoding: .utf8)
+        let events = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("examples/events.jsonl"), encoding: .utf8)
         let result = try runSellify(["decide", "--jsonl"], in: directory.url, input: events)
         #expect(result.status == 0, "\(result.stderr)")
         let inputs = events.split(separator: "\n")
@@ -154,7 +174,8 @@ struct DecideAndValidateCommandTests {
         for (input, output) in zip(inputs, outputs) {
             let event = try #require(try JSONSerialization.jsonObject(with: Data(input.utf8)) as? [String: Any])
             let decision = try #require(
-                try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "not a JSON object: \(output)")
+                try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
+                "not a JSON object: \(output)")
             #expect((decision["action"] as? String).map(actions.contains) == true, "not a decision: \(output)")
             #expect((decision["decision_id"] as? String)?.hasPrefix("dec_") == true, "not a decision: \(output)")
             #expect(decision["message_id"] as? String == event["message_id"] as? String)
@@ -167,14 +188,21 @@ struct DecideAndValidateCommandTests {
     }
 
     @Test(arguments: [
-        (["--received-at", "2026-11-30T19:00:00Z"], "error: bad event: received_at: 2026-11-30T19:00:00Z is 1h ahead of the server's clock (2026-11-30T18:00:00Z); server.max_clock_skew allows 5m"),
-        (["--received-at", "2026-11-30T18:05:01Z"], "error: bad event: received_at: 2026-11-30T18:05:01Z is 5m ahead of the server's clock (2026-11-30T18:00:00Z); server.max_clock_skew allows 5m"),
+        (
+            ["--received-at", "2026-11-30T19:00:00Z"],
+            "error: bad event: received_at: 2026-11-30T19:00:00Z is 1h ahead of the server's clock (2026-11-30T18:00:00Z); server.max_clock_skew allows 5m"
+        ),
+        (
+            ["--received-at", "2026-11-30T18:05:01Z"],
+            "error: bad event: received_at: 2026-11-30T18:05:01Z is 5m ahead of the server's clock (2026-11-30T18:00:00Z); server.max_clock_skew allows 5m"
+        ),
     ])
     func aClaimFarAheadOfTheDecisionTimeIsRefused(_ extra: [String], _ message: String) throws {
         let directory = try TemporaryDirectory()
         try directory.copyShippedDeployment()
         let result = try runSellify(
-            ["decide", "--state-db", "s.db", "--text", "hola", "--at", "2026-11-30T18:00:00Z"] + extra, in: directory.url)
+            ["decide", "--state-db", "s.db", "--text", "hola", "--at", "2026-11-30T18:00:00Z"] + extra,
+            in: directory.url)
         #expect(result.status == 2)
         #expect(result.stderr == message + "\n")
         #expect(!FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("s.db").path))
@@ -199,8 +227,14 @@ struct DecideAndValidateCommandTests {
     }
 
     @Test(arguments: [
-        (["validate", "The Premium Plan costs 49.00 USD.", "--product", "premium-plan"], Int32(0), #"{"valid":true,"violations":[]}"#),
-        (["validate", "The Premium Plan costs 39.00 USD.", "--product", "premium-plan"], Int32(1), #""code":"price_mismatch""#),
+        (
+            ["validate", "The Premium Plan costs 49.00 USD.", "--product", "premium-plan"], Int32(0),
+            #"{"valid":true,"violations":[]}"#
+        ),
+        (
+            ["validate", "The Premium Plan costs 39.00 USD.", "--product", "premium-plan"], Int32(1),
+            #""code":"price_mismatch""#
+        ),
         (["validate", "hola", "--product", "nope"], Int32(2), ""),
     ])
     func validateExitCodes(_ arguments: [String], _ status: Int32, _ fragment: String) throws {
@@ -216,7 +250,8 @@ struct TestCommandTests {
         let result = try runSellify(["test", "--metrics-textfile", directory.url.path], in: repositoryRoot)
         #expect(result.status == 0)
         #expect(result.stdout.hasSuffix(" passed, 0 failed\n"))
-        let text = try String(contentsOf: directory.url.appendingPathComponent("sellify-rule-tests.prom"), encoding: .utf8)
+        let text = try String(
+            contentsOf: directory.url.appendingPathComponent("sellify-rule-tests.prom"), encoding: .utf8)
         #expect(text.contains(#"sellify_rule_tests{result="failed"} 0.0"#))
         #expect(text.contains("# HELP sellify_rule_tests_last_run_timestamp_seconds"))
     }
@@ -243,7 +278,9 @@ struct LuaPatternSyntaxTests {
         #expect(LuaPatternSyntax.problem(in: pattern) == message)
     }
 
-    @Test(arguments: ["100%%", "[%]]", "[]]", "%f[%w]%w+", "%b()", "(a)%1", "^%s*(.-)%s*$", "[^%d]+", "guaranteed", "100%% ?safe"])
+    @Test(arguments: [
+        "100%%", "[%]]", "[]]", "%f[%w]%w+", "%b()", "(a)%1", "^%s*(.-)%s*$", "[^%d]+", "guaranteed", "100%% ?safe",
+    ])
     func wellFormed(_ pattern: String) {
         #expect(LuaPatternSyntax.problem(in: pattern) == nil)
     }
@@ -263,7 +300,9 @@ struct CoverageTests {
         #expect(lines.contains { $0.contains(#"return ignore("empty_message""#) })
 
         // A test for it: that branch is covered and leaves the list.
-        try directory.write("rules/tests/empty.yaml", """
+        try directory.write(
+            "rules/tests/empty.yaml",
+            """
             cases:
               - name: a message with no words is ignored
                 message: "¿?"

@@ -1,7 +1,7 @@
 import Foundation
-import SellifyTestSupport
 import SellifyCore
 import SellifyPlugins
+import SellifyTestSupport
 import SellifyYAML
 import Testing
 
@@ -100,7 +100,8 @@ struct ConfigurationTests {
                   interval: 30s
                 - type: stdout
             """
-        let loaded = try LoadedConfiguration.decode(text, path: "config.yaml", directory: "/srv", environment: [:], plugins: .builtin)
+        let loaded = try LoadedConfiguration.decode(
+            text, path: "config.yaml", directory: "/srv", environment: [:], plugins: .builtin)
         let exporters = loaded.configuration.metrics.exporters
         #expect(exporters.map(\.type) == ["http", "textfile", "stdout"])
     }
@@ -122,7 +123,9 @@ struct ConfigurationTests {
         #expect(ConfigDuration(yamlScalar: text) == nil)
     }
 
-    @Test(arguments: [("65536", 65536), ("64KiB", 65536), ("32MiB", 33_554_432), ("1GB", 1_000_000_000), ("10 KiB", 10240)])
+    @Test(arguments: [
+        ("65536", 65536), ("64KiB", 65536), ("32MiB", 33_554_432), ("1GB", 1_000_000_000), ("10 KiB", 10240),
+    ])
     func sizes(_ text: String, _ bytes: Int) {
         #expect(ByteSize(yamlScalar: text)?.bytes == bytes)
     }

@@ -22,7 +22,8 @@ struct CrashTests {
         // At a fixed decision time, so the counter's window is known.
         process.arguments = ["decide", "--jsonl", "--at", "2026-11-30T18:00:00Z", "--state-db", database]
         process.currentDirectoryURL = directory.url
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -60,7 +61,8 @@ struct CrashTests {
         #expect(process.terminationReason == .uncaughtSignal)
         // Whatever complete lines were still in the pipe were returned too.
         received.append(output.fileHandleForReading.readDataToEndOfFile())
-        let returned = String(decoding: received, as: UTF8.self).split(separator: "\n").compactMap { line -> [String: Any]? in
+        let returned = String(decoding: received, as: UTF8.self).split(separator: "\n").compactMap {
+            line -> [String: Any]? in
             guard let data = line.data(using: .utf8) else { return nil }
             return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         }
@@ -77,8 +79,8 @@ struct CrashTests {
         #expect(used >= answered && used <= answered + 1, "used \(used), answered \(answered)")
         for line in String(decoding: received, as: UTF8.self).split(separator: "\n") {
             guard let data = line.data(using: .utf8),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let id = object["message_id"] as? String
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let id = object["message_id"] as? String
             else { continue }
             #expect(try store.storedDecision(messageID: id) == Array(line.utf8))
         }
@@ -87,7 +89,8 @@ struct CrashTests {
         let verify = try runSellify(["audit", "verify", "--state-db", database], in: directory.url)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains(#""intact":true"#))
-        let audited = Set(try store.auditRecords(AuditQuery(kind: "decision", limit: 1000)).compactMap(\.entry.messageID))
+        let audited = Set(
+            try store.auditRecords(AuditQuery(kind: "decision", limit: 1000)).compactMap(\.entry.messageID))
         let returnedIDs = Set(returned.compactMap { $0["message_id"] as? String })
         #expect(returnedIDs.subtracting(audited).isEmpty)
 
@@ -95,7 +98,8 @@ struct CrashTests {
         // decision comes back for a committed one, nothing is consumed twice,
         // and the final counter equals the responses given.
         let retry = try runSellify(
-            ["decide", "--jsonl", "--at", "2026-11-30T18:00:01Z", "--state-db", database], in: directory.url, input: events.joined(separator: "\n") + "\n")
+            ["decide", "--jsonl", "--at", "2026-11-30T18:00:01Z", "--state-db", database], in: directory.url,
+            input: events.joined(separator: "\n") + "\n")
         let all = retry.stdout.split(separator: "\n").compactMap { line -> [String: Any]? in
             try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         }

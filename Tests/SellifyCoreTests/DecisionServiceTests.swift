@@ -48,8 +48,8 @@ struct DecisionServiceTests {
         let metrics = SellifyMetrics()
         let recorder = Recorder()
         let service = try service(metrics: metrics, recorder: recorder, store: try SQLiteStore.inMemory())
-        let sunday = Timestamp(rfc3339: "2026-11-29T23:00:00Z")!   // 17:00 local
-        let monday = Timestamp(rfc3339: "2026-11-30T18:00:00Z")!   // 12:00 local
+        let sunday = Timestamp(rfc3339: "2026-11-29T23:00:00Z")!  // 17:00 local
+        let monday = Timestamp(rfc3339: "2026-11-30T18:00:00Z")!  // 12:00 local
         service.tick(now: sunday)
         _ = try service.decide(
             MessageEvent(conversationID: "wa:1", messageID: "m1", text: "hola", receivedAt: sunday), at: sunday)
@@ -90,7 +90,8 @@ struct DecisionServiceTests {
                     OutboundMessage(conversationID: "wa:burst", messageID: "out-\(i)", kind: .text, sentAt: at), at: at)
             } else {
                 _ = try? service.decide(
-                    MessageEvent(conversationID: "wa:burst", messageID: "in-\(i)", text: "hola", receivedAt: at), at: at)
+                    MessageEvent(conversationID: "wa:burst", messageID: "in-\(i)", text: "hola", receivedAt: at), at: at
+                )
             }
         }
         let conversation = try service.conversation(id: "wa:burst")

@@ -16,8 +16,10 @@ struct TimestampTests {
         #expect(Timestamp(rfc3339: input)?.description == canonical)
     }
 
-    @Test(arguments: ["2026-11-29", "2026-11-29 20:15:00Z", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-                      "2026-11-29T25:00:00Z", "2026-11-29T20:15:00", "2026-11-29T20:15:00+0600", "yesterday", ""])
+    @Test(arguments: [
+        "2026-11-29", "2026-11-29 20:15:00Z", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+        "2026-11-29T25:00:00Z", "2026-11-29T20:15:00", "2026-11-29T20:15:00+0600", "yesterday", "",
+    ])
     func rejects(_ input: String) {
         #expect(Timestamp(rfc3339: input) == nil)
     }
@@ -88,9 +90,11 @@ struct QuotaEngineTests {
     @Test func responsesConsumeMessagesAndTheirMedia() {
         let w = calendar.windows(at: ts("2026-11-29T10:00:00Z"))
         #expect(engine.consumption(for: .ignore, w).isEmpty)
-        #expect(engine.consumption(for: .respondText, w) == [
-            QuotaCounterKey(window: w.day, counter: .messages): 1, QuotaCounterKey(window: w.week, counter: .messages): 1,
-        ])
+        #expect(
+            engine.consumption(for: .respondText, w) == [
+                QuotaCounterKey(window: w.day, counter: .messages): 1,
+                QuotaCounterKey(window: w.week, counter: .messages): 1,
+            ])
         #expect(engine.consumption(for: .respondImage, w)[QuotaCounterKey(window: w.day, counter: .images)] == 1)
         #expect(engine.consumption(for: .respondVideo, w)[QuotaCounterKey(window: w.week, counter: .videos)] == 1)
     }
@@ -173,7 +177,8 @@ struct ConversationEngineTests {
 }
 
 struct MessageEventTests {
-    static let good = #"{"conversation_id":"wa:1","message_id":"m1","type":"text","text":"hola","received_at":"2026-11-29T20:15:00Z"}"#
+    static let good =
+        #"{"conversation_id":"wa:1","message_id":"m1","type":"text","text":"hola","received_at":"2026-11-29T20:15:00Z"}"#
 
     @Test func parsesAGoodEvent() throws {
         let event = try MessageEvent.parse(json: Array(Self.good.utf8), maxTextLength: 100)
@@ -183,18 +188,41 @@ struct MessageEventTests {
 
     @Test(arguments: [
         (#"{"message_id":"m1","text":"hola","received_at":"2026-11-29T20:15:00Z"}"#, "conversation_id: missing"),
-        (#"{"conversation_id":"","message_id":"m1","text":"hola","received_at":"2026-11-29T20:15:00Z"}"#, "conversation_id: must not be empty"),
-        (#"{"conversation_id":"c","message_id":"m1","text":"   ","received_at":"2026-11-29T20:15:00Z"}"#, "text: must not be empty for a text message"),
-        (#"{"conversation_id":"c","message_id":"m1","text":"aaaaaaaaaaa","received_at":"2026-11-29T20:15:00Z"}"#, "text: longer than 10 characters"),
-        (#"{"conversation_id":"c","message_id":"m1","type":"gif","text":"x","received_at":"2026-11-29T20:15:00Z"}"#, "type: unknown message type 'gif' (expected one of text, image, audio, video, sticker, location, contact, reaction)"),
-        (#"{"conversation_id":"c","message_id":"m1","text":"x","received_at":"yesterday"}"#, "received_at: expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got \"yesterday\""),
-        (#"{"conversation_id":7,"message_id":"m1","text":"x","received_at":"2026-11-29T20:15:00Z"}"#, "conversation_id: expected a string, got a number"),
-        (#"{"conversation_id":"c","message_id":"m1","text":"x","received_at":"2026-11-29T20:15:00Z","extra":1}"#, "extra: unknown field"),
+        (
+            #"{"conversation_id":"","message_id":"m1","text":"hola","received_at":"2026-11-29T20:15:00Z"}"#,
+            "conversation_id: must not be empty"
+        ),
+        (
+            #"{"conversation_id":"c","message_id":"m1","text":"   ","received_at":"2026-11-29T20:15:00Z"}"#,
+            "text: must not be empty for a text message"
+        ),
+        (
+            #"{"conversation_id":"c","message_id":"m1","text":"aaaaaaaaaaa","received_at":"2026-11-29T20:15:00Z"}"#,
+            "text: longer than 10 characters"
+        ),
+        (
+            #"{"conversation_id":"c","message_id":"m1","type":"gif","text":"x","received_at":"2026-11-29T20:15:00Z"}"#,
+            "type: unknown message type 'gif' (expected one of text, image, audio, video, sticker, location, contact, reaction)"
+        ),
+        (
+            #"{"conversation_id":"c","message_id":"m1","text":"x","received_at":"yesterday"}"#,
+            "received_at: expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got \"yesterday\""
+        ),
+        (
+            #"{"conversation_id":7,"message_id":"m1","text":"x","received_at":"2026-11-29T20:15:00Z"}"#,
+            "conversation_id: expected a string, got a number"
+        ),
+        (
+            #"{"conversation_id":"c","message_id":"m1","text":"x","received_at":"2026-11-29T20:15:00Z","extra":1}"#,
+            "extra: unknown field"
+        ),
         (#"{"conversation_id":"c","message_id":"m1","text":"x""#, "invalid JSON: unexpected end of input at byte 51"),
         (#"[1,2]"#, "expected a JSON object (a message event)"),
     ])
     func badEventsAreRefusedNamingTheField(_ json: String, _ message: String) {
-        let error = #expect(throws: EventError.self) { try MessageEvent.parse(json: Array(json.utf8), maxTextLength: 10) }
+        let error = #expect(throws: EventError.self) {
+            try MessageEvent.parse(json: Array(json.utf8), maxTextLength: 10)
+        }
         #expect(error?.description == message)
     }
 }

@@ -64,7 +64,9 @@ struct TextfileSinkTests {
     @Test func readersNeverSeeATornFile() throws {
         let directory = try TemporaryDirectory()
         let sink = try TextfileSink(directory: directory.url.path, name: "sellify")
-        let snapshots = (1...1000).map { n in ExporterConformanceTests.snapshot(n) + String(repeating: "# padding\n", count: n % 50) }
+        let snapshots = (1...1000).map { n in
+            ExporterConformanceTests.snapshot(n) + String(repeating: "# padding\n", count: n % 50)
+        }
         try sink.write(snapshots[0])
         let valid = Set(snapshots)
         let done = Mutex(false)

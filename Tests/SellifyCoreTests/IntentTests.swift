@@ -19,7 +19,8 @@ struct IntentTests {
             self.products = products
         }
 
-        init(_ message: String, _ intent: IntentName, _ media: MediaKind, _ language: String, _ products: [String] = []) {
+        init(_ message: String, _ intent: IntentName, _ media: MediaKind, _ language: String, _ products: [String] = [])
+        {
             self.init(message, intent, language, products)
             self.media = media
         }
@@ -46,9 +47,12 @@ struct IntentTests {
         Case("¿Tienen la sudadera en talla M?", .productQuestion, "es", ["aurora-hoodie"]),
         Case("what is included in the business plan", .productQuestion, "en", ["business-plan"]),
         Case("Good morning! Is the LED desk lamp available?", .productQuestion, "en", ["desk-lamp"]),
-        Case("Precio del curso y de las plantillas", .priceQuestion, "es", ["productivity-course", "planner-templates"]),
+        Case(
+            "Precio del curso y de las plantillas", .priceQuestion, "es", ["productivity-course", "planner-templates"]),
         Case("pr3c10 de la t4za", .priceQuestion, "es", ["aurora-mug"]),
-        Case("Send me pictures of the tote bag and the notebook please", .other, .image, "en", ["canvas-tote", "dot-notebook"]),
+        Case(
+            "Send me pictures of the tote bag and the notebook please", .other, .image, "en",
+            ["canvas-tote", "dot-notebook"]),
         Case("¿Tienes fotos y videos del plan business?", .productQuestion, .image, "es", ["business-plan"]),
         Case("Hello, what's the price of the masterclass?", .priceQuestion, "en", ["productivity-course"]),
         Case("¿Cuánto tarda el envío?", .other, "es"),
@@ -81,9 +85,14 @@ struct IntentTests {
     }
 
     static let synthetic = Catalog(products: [
-        Product(id: "premium", name: "Plan Premium", price: Money(minorUnits: 4900), currency: CurrencyCode(code: "USD")),
-        Product(id: "premium-annual", name: "Plan Premium Anual", price: Money(minorUnits: 49000), currency: CurrencyCode(code: "USD")),
-        Product(id: "mug", name: "Mug", aliases: ["taza"], price: Money(minorUnits: 25900), currency: CurrencyCode(code: "MXN")),
+        Product(
+            id: "premium", name: "Plan Premium", price: Money(minorUnits: 4900), currency: CurrencyCode(code: "USD")),
+        Product(
+            id: "premium-annual", name: "Plan Premium Anual", price: Money(minorUnits: 49000),
+            currency: CurrencyCode(code: "USD")),
+        Product(
+            id: "mug", name: "Mug", aliases: ["taza"], price: Money(minorUnits: 25900),
+            currency: CurrencyCode(code: "MXN")),
     ])
 
     /// Rules built from the shipped ones (`IntentRules` has no public initializer).
@@ -109,7 +118,10 @@ struct IntentTests {
         let rules = try Self.rules(intents: [])
         let classifier = IntentClassifier(intents: rules, catalog: Self.synthetic)
         #expect(classifier.classify("el plan premium anual").products.map(\.id) == ["premium-annual"])
-        #expect(classifier.classify("plan premium o plan premium anual?").products.map(\.id) == ["premium", "premium-annual"])
+        #expect(
+            classifier.classify("plan premium o plan premium anual?").products.map(\.id) == [
+                "premium", "premium-annual",
+            ])
         // Order of first mention, each product once.
         #expect(classifier.classify("una taza, el plan premium y otra mug").products.map(\.id) == ["mug", "premium"])
     }

@@ -211,8 +211,9 @@ struct LinkAndPhoneEvasionTests {
     }
 
     @Test func pointsAtTheWholeLinkAndExplainsTheScheme() throws {
-        #expect(try spans("Paga en https://evil.com?@sellify.example ya", "url_not_allowed")
-            == ["https://evil.com?@sellify.example"])
+        #expect(
+            try spans("Paga en https://evil.com?@sellify.example ya", "url_not_allowed")
+                == ["https://evil.com?@sellify.example"])
         #expect(try spans("Ve a evil [.] com hoy", "url_not_allowed") == ["evil [.] com"])
         #expect(try spans("Ve a evil。com/pago.", "url_not_allowed") == ["evil。com/pago"])
         let text = "ftp://sellify.example/x"
@@ -337,8 +338,9 @@ struct LinkAndPhoneEvasionTests {
     }
 
     @Test func reportsEveryNumber() throws {
-        #expect(try spans("Llámanos al 5512345678 o al +52 55 8765 4321.", "phone_not_allowed")
-            == ["5512345678", "+52 55 8765 4321"])
+        #expect(
+            try spans("Llámanos al 5512345678 o al +52 55 8765 4321.", "phone_not_allowed")
+                == ["5512345678", "+52 55 8765 4321"])
         #expect(try spans("Llama al55•1234•5678 hoy", "phone_not_allowed") == ["55•1234•5678"])
     }
 

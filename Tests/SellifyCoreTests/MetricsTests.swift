@@ -1,22 +1,24 @@
 import Foundation
-import SellifyTestSupport
 import SellifyCore
-import SellifyMetrics
-import SellifyStore
 import SellifyLua
+import SellifyMetrics
 import SellifyPlugins
+import SellifyStore
+import SellifyTestSupport
 import SellifyYAML
 import Testing
 
 /// `promtool check metrics` on `text`: its exit status and report.
 func promtoolCheckMetrics(_ text: String) throws -> (Int32, String) {
     let promtool = URL(fileURLWithPath: "/usr/bin/promtool")
-    try #require(FileManager.default.isExecutableFile(atPath: promtool.path),
-                 "promtool is missing: run scripts/install-deps.sh --test")
+    try #require(
+        FileManager.default.isExecutableFile(atPath: promtool.path),
+        "promtool is missing: run scripts/install-deps.sh --test")
     let process = Process()
     process.executableURL = promtool
     process.arguments = ["check", "metrics"]
-    let input = Pipe(), output = Pipe()
+    let input = Pipe()
+    let output = Pipe()
     process.standardInput = input
     process.standardOutput = output
     process.standardError = output
@@ -40,9 +42,10 @@ struct MetricsTests {
             hooks: [StageMetricsHook(metrics: metrics)])
         let texts = ["Hola!", "How much is the Premium Plan?", "send me a photo of the Aurora Mug", "STOP", "asdf"]
         for (i, text) in texts.enumerated() {
-            let result = try pipeline.decideAsReceived(MessageEvent(
-                conversationID: "wa:\(i)", messageID: "m\(i)", text: text,
-                receivedAt: Timestamp(milliseconds: 1_764_525_600_000 + Int64(i) * 60_000)))
+            let result = try pipeline.decideAsReceived(
+                MessageEvent(
+                    conversationID: "wa:\(i)", messageID: "m\(i)", text: text,
+                    receivedAt: Timestamp(milliseconds: 1_764_525_600_000 + Int64(i) * 60_000)))
             metrics.record(result)
         }
         try metrics.loadState(from: store, quota: pipeline.quota, at: Timestamp(milliseconds: 1_764_525_600_000))
@@ -105,7 +108,8 @@ struct MetricsTests {
         let actual = normalized.joined(separator: "\n") + "\n"
         let golden = fixtures.appendingPathComponent("metrics/exposition.prom")
         if recordingGoldens {
-            try FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
             try actual.write(to: golden, atomically: true, encoding: .utf8)
         }
         let expected = try String(contentsOf: golden, encoding: .utf8)
@@ -117,7 +121,8 @@ struct MetricsTests {
     @Test(arguments: [false, true])
     func everyCatalogFamilyIsDeclaredFromTheStart(_ prepared: Bool) throws {
         let metrics = SellifyMetrics(custom: [
-            CustomMetricConfiguration(name: "sellify_rule_vip_total", help: "VIP customers seen.", labels: ["tier"], maxSeries: 2),
+            CustomMetricConfiguration(
+                name: "sellify_rule_vip_total", help: "VIP customers seen.", labels: ["tier"], maxSeries: 2)
         ])
         if prepared { metrics.prepare(configuration: SellifyConfiguration(), rulesVersion: "sha256:x") }
         let text = metrics.exposition()
@@ -175,10 +180,12 @@ struct MetricsTests {
         do {
             let store = try SQLiteStore(configuration: .init(path: path))
             let pipeline = DecisionPipeline(
-                rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
-            _ = try pipeline.decideAsReceived(MessageEvent(
-                conversationID: "wa:1", messageID: "m1", text: "How much is the Premium Plan?",
-                receivedAt: Timestamp(rfc3339: "2026-11-30T18:00:00Z")!))
+                rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration,
+                store: store)
+            _ = try pipeline.decideAsReceived(
+                MessageEvent(
+                    conversationID: "wa:1", messageID: "m1", text: "How much is the Premium Plan?",
+                    receivedAt: Timestamp(rfc3339: "2026-11-30T18:00:00Z")!))
         }
         // A new process: gauges come from the store, not from events.
         let store = try SQLiteStore(configuration: .init(path: path))
@@ -202,7 +209,8 @@ struct CustomMetricsTests {
     /// a bounded number of series; the rest is dropped and counted.
     @Test func ruleCountersAreDeclaredAndBounded() {
         let metrics = SellifyMetrics(custom: [
-            CustomMetricConfiguration(name: "sellify_rule_vip_total", help: "VIP customers seen.", labels: ["tier"], maxSeries: 2),
+            CustomMetricConfiguration(
+                name: "sellify_rule_vip_total", help: "VIP customers seen.", labels: ["tier"], maxSeries: 2)
         ])
         metrics.prepare(configuration: SellifyConfiguration(), rulesVersion: "sha256:x")
         metrics.recordCustom([
@@ -229,7 +237,10 @@ struct CustomMetricsTests {
                 "metrics:\n  custom:\n    - { name: sellify_decisions_total, help: x }\n", path: "config.yaml",
                 directory: "/srv", environment: [:], plugins: .builtin)
         }
-        #expect(error?.description == "config.yaml:3:7: error: metrics.custom[0].name: 'sellify_decisions_total' must start with sellify_rule_ and end in _total (rule counters have their own namespace and are counters)")
+        #expect(
+            error?.description
+                == "config.yaml:3:7: error: metrics.custom[0].name: 'sellify_decisions_total' must start with sellify_rule_ and end in _total (rule counters have their own namespace and are counters)"
+        )
     }
 }
 
@@ -238,7 +249,9 @@ struct CustomMetricsTests {
 struct PrometheusDeployTests {
     func promtool(_ arguments: [String]) throws -> (Int32, String) {
         let path = "/usr/bin/promtool"
-        try #require(FileManager.default.isExecutableFile(atPath: path), "promtool is missing: run scripts/install-deps.sh --test")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: path),
+            "promtool is missing: run scripts/install-deps.sh --test")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -264,11 +277,13 @@ struct PrometheusDeployTests {
 
     /// Every metric the alert rules use is one the catalogue declares.
     @Test func alertRulesUseDeclaredMetrics() throws {
-        let rules = try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/prometheus/sellify-alerts.yml"), encoding: .utf8)
+        let rules = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("deploy/prometheus/sellify-alerts.yml"), encoding: .utf8)
         let declared = Set(MetricCatalog.all.map(\.name))
-        let used = Set(rules.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") })
-            .filter { $0.hasPrefix("sellify_") }
-            .map(String.init))
+        let used = Set(
+            rules.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") })
+                .filter { $0.hasPrefix("sellify_") }
+                .map(String.init))
         #expect(!used.isEmpty)
         #expect(used.subtracting(declared) == [])
     }
@@ -291,13 +306,16 @@ struct QuotaAlertRatioTests {
     @Test func prometheusQuotaAlertFiresAtTheConfiguredWarnRatio() throws {
         let configured = try Shipped().loaded.configuration.quotas.warnRatio
         let file = try YAMLDecoder().decode(
-            AlertFile.self, contentsOf: repositoryRoot.appendingPathComponent("deploy/prometheus/sellify-alerts.yml").path,
+            AlertFile.self,
+            contentsOf: repositoryRoot.appendingPathComponent("deploy/prometheus/sellify-alerts.yml").path,
             displayName: "sellify-alerts.yml", environment: [:])
         let rule = try #require(file.groups.flatMap(\.rules).first { $0.alert == "SellifyQuotaNearLimit" })
         let comparison = try #require(rule.expr.range(of: ">="), "\(rule.expr)")
-        let threshold = try #require(Double(rule.expr[comparison.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)),
-                                     "\(rule.expr)")
-        #expect(threshold == configured, "SellifyQuotaNearLimit fires at \(threshold), quotas.warn_ratio is \(configured)")
+        let threshold = try #require(
+            Double(rule.expr[comparison.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)),
+            "\(rule.expr)")
+        #expect(
+            threshold == configured, "SellifyQuotaNearLimit fires at \(threshold), quotas.warn_ratio is \(configured)")
     }
 }
 
@@ -357,8 +375,10 @@ struct MetricsDocumentationTests {
             let width = Self.cells(table[0]).count
             #expect(width >= 2, "\(table[0])")
             let delimiter = table.count > 1 ? Self.cells(table[1]) : []
-            #expect(delimiter.count == width && delimiter.allSatisfy { $0.range(of: "^:?-+:?$", options: .regularExpression) != nil },
-                    "a table must start with a header and a delimiter row: \(table[0])")
+            #expect(
+                delimiter.count == width
+                    && delimiter.allSatisfy { $0.range(of: "^:?-+:?$", options: .regularExpression) != nil },
+                "a table must start with a header and a delimiter row: \(table[0])")
             for row in table.dropFirst(2) {
                 #expect(Self.cells(row).count == width, "\(width) columns expected: \(row)")
             }
@@ -366,7 +386,8 @@ struct MetricsDocumentationTests {
     }
 
     @Test func theMetricsTableListsEveryCatalogMetricWithItsTypeAndLabels() throws {
-        let table = try #require(try Self.tables().first { Self.cells($0[0]).first == "metric" }, "no table with a 'metric' column")
+        let table = try #require(
+            try Self.tables().first { Self.cells($0[0]).first == "metric" }, "no table with a 'metric' column")
         let header = Self.cells(table[0])
         #expect(header == ["metric", "type", "labels", "what"])
         var rows: [String: [String]] = [:]
@@ -382,8 +403,9 @@ struct MetricsDocumentationTests {
             }
             let type = definition.kind.typeName
             #expect(cells[1].hasPrefix(type), "\(definition.name): type \(cells[1]), the catalogue says \(type)")
-            #expect(cells[2] == definition.labels.map { "`\($0)`" }.joined(separator: ", "),
-                    "\(definition.name): labels \(cells[2]), the catalogue says \(definition.labels)")
+            #expect(
+                cells[2] == definition.labels.map { "`\($0)`" }.joined(separator: ", "),
+                "\(definition.name): labels \(cells[2]), the catalogue says \(definition.labels)")
             #expect(!cells[3].isEmpty, "\(definition.name): no description")
         }
         let documented = Set(rows.keys)
@@ -399,7 +421,9 @@ struct GrafanaDashboardTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let panels = try #require(object["panels"] as? [[String: Any]])
         #expect(panels.count >= 10)
-        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        let expressions = panels.flatMap {
+            ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String }
+        }
         let declared = Set(MetricCatalog.all.map(\.name))
         var used: Set<String> = []
         for expression in expressions {

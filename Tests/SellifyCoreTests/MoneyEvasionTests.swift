@@ -185,17 +185,20 @@ struct MoneyEvasionTests {
     @Test func messagesNameTheCurrencyAndTheProducts() throws {
         // (The bare 49 is also a `price_without_currency` warning: the main scan reads `€` as punctuation.)
         let euro = try moneyViolations("El plan cuesta 49 €", ["premium-plan"]).filter { $0.code == "price_mismatch" }
-        #expect(euro.map(\.message) == [
-            "price 49.00 EUR is not the catalog price of a product in this conversation (no product is in this conversation)",
-        ])
+        #expect(
+            euro.map(\.message) == [
+                "price 49.00 EUR is not the catalog price of a product in this conversation (no product is in this conversation)"
+            ])
         let named = try moneyViolations("El Plan Premium cuesta 39 USD", [])
-        #expect(named.map(\.message) == [
-            "price 39.00 USD is not the catalog price of a product in this conversation (Premium Plan: 49.00 USD)",
-        ])
+        #expect(
+            named.map(\.message) == [
+                "price 39.00 USD is not the catalog price of a product in this conversation (Premium Plan: 49.00 USD)"
+            ])
         let european = try moneyViolations("Cuesta 29.000 USD", ["premium-plan"])
-        #expect(european.map(\.message) == [
-            "price 29000.00 USD is not the catalog price of a product in this conversation (Premium Plan: 49.00 USD)",
-        ])
+        #expect(
+            european.map(\.message) == [
+                "price 29000.00 USD is not the catalog price of a product in this conversation (Premium Plan: 49.00 USD)"
+            ])
     }
 
     // MARK: - Discounts
@@ -271,7 +274,8 @@ struct MoneyEvasionTests {
         let second = try moneyViolations("El segundo al 60%", [])
         #expect(second.map(\.message) == ["discount of 30% is above the maximum of 20%"])
         let offer = try moneyViolations("Compra uno y llévate otro gratis", [])
-        #expect(offer.map(\.message) == ["'Compra uno y llévate otro gratis' is a 50% discount, above the maximum of 20%"])
+        #expect(
+            offer.map(\.message) == ["'Compra uno y llévate otro gratis' is a 50% discount, above the maximum of 20%"])
     }
 
     // MARK: - Legitimate texts
@@ -412,7 +416,8 @@ struct MoneyEvasionTests {
             let text = (0..<(1 + next() % 12)).map { _ in pieces[next() % pieces.count] }.joined()
             let result = try validator.validate(text, products: [products[next() % products.count]], context: nil)
             for violation in result.violations {
-                #expect(violation.start >= 0 && violation.start <= violation.end && violation.end <= text.count, "\(text)")
+                #expect(
+                    violation.start >= 0 && violation.start <= violation.end && violation.end <= text.count, "\(text)")
             }
         }
     }
@@ -420,7 +425,8 @@ struct MoneyEvasionTests {
     /// No scan is quadratic: a long text full of numbers, words and symbols
     /// is validated quickly even in a debug build on a busy machine.
     @Test func longTextsStayFast() throws {
-        let piece = "¡Hola! El Plan Premium cuesta 49.00 USD, la taza 259 MXN, hoy 10% off, 2 tazas, envío en 3 a 5 días. "
+        let piece =
+            "¡Hola! El Plan Premium cuesta 49.00 USD, la taza 259 MXN, hoy 10% off, 2 tazas, envío en 3 a 5 días. "
         let text = String(repeating: piece, count: 40)
         let products = ["premium-plan", "aurora-mug"].map { shipped.catalog.product(id: $0)! }
         let clock = ContinuousClock()

@@ -3,8 +3,8 @@ import Foundation
 import SellifyCore
 import SellifyPlugins
 import SellifyStore
-import Synchronization
 import SellifyTestSupport
+import Synchronization
 import Testing
 
 /// The shipped deployment, compiled once per test (pool of 2 states).
@@ -17,7 +17,8 @@ func shippedDeployment(poolSize: Int = 2) throws -> Deployment {
 enum EventGenerator {
     static let texts = [
         "Hola!", "hi there", "¿Cuánto cuesta el Plan Premium?", "How much is the Aurora Mug?", "precio del Basic Plan",
-        "What does the Business Plan include?", "Lo quiero, quiero comprar el Paper Planner", "send me a photo of the Aurora Mug",
+        "What does the Business Plan include?", "Lo quiero, quiero comprar el Paper Planner",
+        "send me a photo of the Aurora Mug",
         "¿Me mandas un video del Paper Planner?", "quiero hablar con una persona", "no funciona mi pedido", "STOP",
         "muchas gracias", "qwerty", "How much is the Aurora Hoodie?", "cuanto cuesta?", "send me photos",
         "G4RANT1ZADO?", "¿tienen el LED Desk Lamp?", "I want to buy the Gel Pen Set", "ok", "buenas tardes",
@@ -32,7 +33,8 @@ enum EventGenerator {
             time += Int64.random(in: 500...120_000, using: &rng)
             let type = types.randomElement(using: &rng)!
             return MessageEvent(
-                conversationID: "wa:\(Int.random(in: 0..<conversations, using: &rng))", messageID: "m\(index)", type: type,
+                conversationID: "wa:\(Int.random(in: 0..<conversations, using: &rng))", messageID: "m\(index)",
+                type: type,
                 text: type == .text ? texts.randomElement(using: &rng)! : "", receivedAt: Timestamp(milliseconds: time))
         }
     }
@@ -69,9 +71,10 @@ struct PipelineTests {
             receivedAt: Timestamp(rfc3339: "2026-11-30T18:00:00Z")!)
         let first = try pipeline.decideAsReceived(event)
         let again = try pipeline.decideAsReceived(event)
-        let laterRetry = try pipeline.decideAsReceived(MessageEvent(
-            conversationID: "wa:1", messageID: "wamid.1", text: "How much is the Premium Plan?",
-            receivedAt: Timestamp(rfc3339: "2026-11-30T19:00:00Z")!))
+        let laterRetry = try pipeline.decideAsReceived(
+            MessageEvent(
+                conversationID: "wa:1", messageID: "wamid.1", text: "How much is the Premium Plan?",
+                receivedAt: Timestamp(rfc3339: "2026-11-30T19:00:00Z")!))
         #expect(!first.replayed)
         #expect(again.replayed && laterRetry.replayed)
         #expect(again.bytes == first.bytes)
@@ -90,14 +93,18 @@ struct PipelineTests {
         let store = try SQLiteStore.inMemory()
         let pipeline = DecisionPipeline(
             rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, store: store)
-        let result = try pipeline.decideAsReceived(MessageEvent(
-            conversationID: "wa:1", messageID: "m1", text: "hola", receivedAt: Timestamp(rfc3339: "2026-11-30T18:00:00Z")!))
+        let result = try pipeline.decideAsReceived(
+            MessageEvent(
+                conversationID: "wa:1", messageID: "m1", text: "hola",
+                receivedAt: Timestamp(rfc3339: "2026-11-30T18:00:00Z")!))
         let decision = try #require(result.decision)
         #expect(decision.action == .escalate)
         #expect(decision.rule == "fallback")
         #expect(decision.fallback == true)
         #expect(decision.reason.hasPrefix("stage 'decision' failed: "))
-        #expect(decision.reason.hasSuffix("rules/decision.lua:2: error: instruction budget exceeded (1000000 instructions)"))
+        #expect(
+            decision.reason.hasSuffix("rules/decision.lua:2: error: instruction budget exceeded (1000000 instructions)")
+        )
         #expect(result.alerts.map(\.condition) == ["rule_error"])
         #expect(try store.recentAudit(limit: 1).first?.summary.contains(#""fallback":true"#) == true)
         #expect(try store.conversation(id: "wa:1")?.inboundCount == 1)
@@ -171,7 +178,8 @@ struct PipelineTests {
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             for i in 0..<20 {
                 let event = MessageEvent(
-                    conversationID: "wa:\(worker)-\(i)", messageID: "m\(worker)-\(i)", text: "How much is the Premium Plan?",
+                    conversationID: "wa:\(worker)-\(i)", messageID: "m\(worker)-\(i)",
+                    text: "How much is the Premium Plan?",
                     receivedAt: at)
                 do {
                     let result = try pipeline.decideAsReceived(event)

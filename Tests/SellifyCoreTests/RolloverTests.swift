@@ -10,7 +10,8 @@ struct RolloverTests {
     static func localDate(_ t: Timestamp, _ zone: TimeZone) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        let c = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(t.milliseconds) / 1000))
+        let c = calendar.dateComponents(
+            [.year, .month, .day], from: Date(timeIntervalSince1970: Double(t.milliseconds) / 1000))
         return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
     }
 
@@ -21,15 +22,16 @@ struct RolloverTests {
     }
 
     static func tracker(_ zone: String, store: any DecisionStore) throws -> RolloverTracker {
-        try RolloverTracker(calendar: QuotaCalendar(timeZone: TimeZone(identifier: zone)!, weekStart: .monday), store: store)
+        try RolloverTracker(
+            calendar: QuotaCalendar(timeZone: TimeZone(identifier: zone)!, weekStart: .monday), store: store)
     }
 
     @Test(arguments: [
-        ("America/New_York", "2026-03-08T12:00:00Z"),   // spring forward: 23-hour day
-        ("America/New_York", "2026-11-01T12:00:00Z"),   // fall back: 25-hour day
+        ("America/New_York", "2026-03-08T12:00:00Z"),  // spring forward: 23-hour day
+        ("America/New_York", "2026-11-01T12:00:00Z"),  // fall back: 25-hour day
         ("Europe/Madrid", "2026-03-29T12:00:00Z"),
         ("Europe/Madrid", "2026-10-25T12:00:00Z"),
-        ("America/Mexico_City", "2026-04-05T12:00:00Z"), // no DST since 2022: an ordinary Sunday
+        ("America/Mexico_City", "2026-04-05T12:00:00Z"),  // no DST since 2022: an ordinary Sunday
         ("America/Mexico_City", "2026-11-01T12:00:00Z"),
     ])
     func exactlyOneRolloverPerLocalMidnightAcrossDST(_ zone: String, _ change: String) throws {
@@ -71,7 +73,8 @@ struct RolloverTests {
             do {
                 let store = try SQLiteStore(configuration: .init(path: path))
                 let before = try Self.tracker(zone, store: store)
-                #expect(try before.tick(now: Timestamp(rfc3339: "2026-11-30T05:50:00Z")!).isEmpty)  // 23:50 local, Nov 29
+                // 23:50 local, Nov 29
+                #expect(try before.tick(now: Timestamp(rfc3339: "2026-11-30T05:50:00Z")!).isEmpty)
                 try store.close()
             }
             // Down over midnight; the new process starts at 00:10 local.
@@ -84,22 +87,25 @@ struct RolloverTests {
             let again = try Self.tracker(zone, store: store)
             #expect(try again.tick(now: Timestamp(rfc3339: "2026-11-30T06:20:00Z")!).isEmpty)
             let audit = try store.auditRecords(AuditQuery(kind: "quota_rollover", limit: 10))
-            #expect(audit.map(\.entry.summary) == [
-                #"{"reset_type":"daily","trigger":"rollover","window":"day:2026-11-30"}"#,
-                #"{"reset_type":"weekly","trigger":"rollover","window":"week:2026-W49"}"#,
-            ])
+            #expect(
+                audit.map(\.entry.summary) == [
+                    #"{"reset_type":"daily","trigger":"rollover","window":"day:2026-11-30"}"#,
+                    #"{"reset_type":"weekly","trigger":"rollover","window":"week:2026-W49"}"#,
+                ])
             #expect(try store.verifyAudit(batchSize: 100).isIntact)
         }
     }
 
     @Test func aClockJumpingBackwardsNeitherRepeatsNorInventsARollover() throws {
         let tracker = try Self.tracker("Europe/Madrid", store: try SQLiteStore.inMemory())
-        func tick(_ time: String) throws -> [QuotaScheduler.ResetType] { try tracker.tick(now: Timestamp(rfc3339: time)!).map(\.type) }
-        #expect(try tick("2026-12-01T22:50:00Z").isEmpty)          // 23:50 local, Dec 1 (seeds)
-        #expect(try tick("2026-12-01T23:10:00Z") == [.daily])      // 00:10 Dec 2
-        #expect(try tick("2026-12-01T22:55:00Z").isEmpty)          // the clock jumped back to Dec 1
-        #expect(try tick("2026-12-01T23:15:00Z").isEmpty)          // Dec 2 again: already counted
-        #expect(try tick("2026-12-02T23:05:00Z") == [.daily])      // Dec 3
+        func tick(_ time: String) throws -> [QuotaScheduler.ResetType] {
+            try tracker.tick(now: Timestamp(rfc3339: time)!).map(\.type)
+        }
+        #expect(try tick("2026-12-01T22:50:00Z").isEmpty)  // 23:50 local, Dec 1 (seeds)
+        #expect(try tick("2026-12-01T23:10:00Z") == [.daily])  // 00:10 Dec 2
+        #expect(try tick("2026-12-01T22:55:00Z").isEmpty)  // the clock jumped back to Dec 1
+        #expect(try tick("2026-12-01T23:15:00Z").isEmpty)  // Dec 2 again: already counted
+        #expect(try tick("2026-12-02T23:05:00Z") == [.daily])  // Dec 3
     }
 }
 

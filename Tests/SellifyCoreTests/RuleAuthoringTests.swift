@@ -1,9 +1,9 @@
 import Foundation
-import SellifyTestSupport
 import SellifyCore
 import SellifyPlugins
-import SellifyYAML
 import SellifyStore
+import SellifyTestSupport
+import SellifyYAML
 import Testing
 
 /// The helper's line and the rule's: what the fallback decision and the logs say when a helper fails.
@@ -24,26 +24,35 @@ struct CallerLineInDecisionsTests {
             rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration,
             store: try SQLiteStore.inMemory())
         // Intent "other", naming a product that is out of stock: the untested branch.
-        let result = try pipeline.decideAsReceived(MessageEvent(
-            conversationID: "wa:1", messageID: "m1", text: "aurora hoodie", receivedAt: RuleTestRunner.defaultTime))
+        let result = try pipeline.decideAsReceived(
+            MessageEvent(
+                conversationID: "wa:1", messageID: "m1", text: "aurora hoodie", receivedAt: RuleTestRunner.defaultTime))
         let decision = try #require(result.decision)
         #expect(decision.rule == "fallback")
-        #expect(decision.reason.replacingOccurrences(of: rules.directory.url.path + "/", with: "")
-            == "stage 'decision' failed: rules/decision.lua:\(helper): error: "
-            + "attempt to compare number with nil (called from rules/decision.lua:\(call.line))")
+        #expect(
+            decision.reason.replacingOccurrences(of: rules.directory.url.path + "/", with: "")
+                == "stage 'decision' failed: rules/decision.lua:\(helper): error: "
+                + "attempt to compare number with nil (called from rules/decision.lua:\(call.line))")
     }
 }
 
 struct CoverageFloorTests {
     static let coverage = RuleSet.Coverage(lines: Array(1...80), covered: Set(1...69))
 
-    @Test(arguments: [
-        (0.0, nil),
-        (0.5, nil),
-        (0.8625, nil),  // exactly 69 of 80
-        (0.87, "rule tests reach 69 of 80 lines of decide() (86.2%), under the coverage floor of 87.0% (rules.coverage_floor); 1 more line must run"),
-        (1.0, "rule tests reach 69 of 80 lines of decide() (86.2%), under the coverage floor of 100.0% (rules.coverage_floor); 11 more lines must run"),
-    ] as [(Double, String?)])
+    @Test(
+        arguments: [
+            (0.0, nil),
+            (0.5, nil),
+            (0.8625, nil),  // exactly 69 of 80
+            (
+                0.87,
+                "rule tests reach 69 of 80 lines of decide() (86.2%), under the coverage floor of 87.0% (rules.coverage_floor); 1 more line must run"
+            ),
+            (
+                1.0,
+                "rule tests reach 69 of 80 lines of decide() (86.2%), under the coverage floor of 100.0% (rules.coverage_floor); 11 more lines must run"
+            ),
+        ] as [(Double, String?)])
     func theFloorIsComparedInWholeLines(_ floor: Double, _ message: String?) {
         let failure = RuleTestRunner.floorFailure(Self.coverage, floor: floor, file: "rules/decision.lua")
         #expect(failure?.message == message)
@@ -65,7 +74,8 @@ struct CoverageFloorTests {
         let measured = try #require(under.coverage)
         #expect(under.failed == 0)
         #expect(measured.ratio > 0.5 && measured.ratio < 0.99)
-        #expect(under.coverageFailure?.message.contains("under the coverage floor of 99.0% (rules.coverage_floor)") == true)
+        #expect(
+            under.coverageFailure?.message.contains("under the coverage floor of 99.0% (rules.coverage_floor)") == true)
 
         let over = runner.run(directory: tests, display: "rules/tests", coverageFloor: 0.5)
         #expect(over.coverageFailure == nil && over.coverageFailures.isEmpty)
@@ -86,20 +96,23 @@ struct CoverageFloorTests {
 }
 
 struct CoverageFloorCommandTests {
-    @Test(arguments: [
-        (nil, [], "", 0),
-        (nil, ["--min-coverage", "0.5"], "", 0),
-        (nil, ["--min-coverage", "0.99"], "(--min-coverage)", 1),
-        ("0.99", [], "(rules.coverage_floor)", 1),
-        ("0.99", ["--min-coverage", "0.5"], "", 0),  // the flag overrides the config
-    ] as [(String?, [String], String, Int32)])
+    @Test(
+        arguments: [
+            (nil, [], "", 0),
+            (nil, ["--min-coverage", "0.5"], "", 0),
+            (nil, ["--min-coverage", "0.99"], "(--min-coverage)", 1),
+            ("0.99", [], "(rules.coverage_floor)", 1),
+            ("0.99", ["--min-coverage", "0.5"], "", 0),  // the flag overrides the config
+        ] as [(String?, [String], String, Int32)])
     func belowTheFloorTheRunFails(_ configured: String?, _ flags: [String], _ setting: String, _ status: Int32) throws {
         let directory = try TemporaryDirectory()
         try directory.copyShippedDeployment()
         if let configured {
             let config = try String(contentsOf: directory.url.appendingPathComponent("config.yaml"), encoding: .utf8)
             #expect(config.contains("coverage_floor: 0 "))
-            try directory.write("config.yaml", config.replacingOccurrences(of: "coverage_floor: 0 ", with: "coverage_floor: \(configured) "))
+            try directory.write(
+                "config.yaml",
+                config.replacingOccurrences(of: "coverage_floor: 0 ", with: "coverage_floor: \(configured) "))
         }
         let result = try runSellify(["test"] + flags, in: directory.url)
         #expect(result.status == status, "\(result.stdout)\(result.stderr)")
@@ -116,16 +129,20 @@ struct CoverageFloorCommandTests {
     func aFloorOutsideZeroToOneIsRefused(_ value: String) throws {
         let result = try runSellify(["test", "--min-coverage", value], in: repositoryRoot)
         #expect(result.status == 64)
-        #expect(result.stderr.contains("--min-coverage: expected a ratio between 0 and 1 (0.8 = 80%)"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("--min-coverage: expected a ratio between 0 and 1 (0.8 = 80%)"), "\(result.stderr)")
     }
 
     @Test func theConfigRefusesAFloorOutsideZeroToOne() throws {
         let directory = try TemporaryDirectory()
         try directory.copyShippedDeployment()
         let config = try String(contentsOf: directory.url.appendingPathComponent("config.yaml"), encoding: .utf8)
-        try directory.write("config.yaml", config.replacingOccurrences(of: "coverage_floor: 0 ", with: "coverage_floor: 80 "))
+        try directory.write(
+            "config.yaml", config.replacingOccurrences(of: "coverage_floor: 0 ", with: "coverage_floor: 80 "))
         let result = try runSellify(["check"], in: directory.url)
         #expect(result.status == 1)
-        #expect(result.stderr.contains(#"rules.coverage_floor: expected a number between 0 and 1, got "80""#), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(#"rules.coverage_floor: expected a number between 0 and 1, got "80""#),
+            "\(result.stderr)")
     }
 }

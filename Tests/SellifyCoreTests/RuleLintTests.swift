@@ -1,9 +1,10 @@
 import Foundation
-import SellifyTestSupport
-@testable import SellifyCore
 import SellifyPlugins
+import SellifyTestSupport
 import SellifyYAML
 import Testing
+
+@testable import SellifyCore
 
 /// A copy of the shipped deployment with edits to its rules, checked by `sellify check`'s checker.
 struct EditedRules {
@@ -22,11 +23,14 @@ struct EditedRules {
     /// whole file when nil); returns where the replacement starts (1-based
     /// line and character column).
     @discardableResult
-    func replace(_ old: String, with new: String, onLineContaining anchor: String? = nil, in file: String = "rules/decision.lua")
+    func replace(
+        _ old: String, with new: String, onLineContaining anchor: String? = nil, in file: String = "rules/decision.lua"
+    )
         throws -> (line: Int, column: Int)
     {
         var lines = try source(file).components(separatedBy: "\n")
-        let index = try #require(lines.firstIndex { ($0.contains(anchor ?? old)) && $0.contains(old) }, "no line with \(old)")
+        let index = try #require(
+            lines.firstIndex { ($0.contains(anchor ?? old)) && $0.contains(old) }, "no line with \(old)")
         let range = try #require(lines[index].range(of: old))
         let column = lines[index].distance(from: lines[index].startIndex, to: range.lowerBound) + 1
         lines[index].replaceSubrange(range, with: new)
@@ -59,7 +63,8 @@ struct EditedRules {
 
     /// The errors of the static checks (they name a column; the sample calls' errors do not).
     func staticErrors(luacheck: Luacheck? = nil) -> [String] {
-        describe(check(luacheck: luacheck).diagnostics.filter { $0.severity == .error && ($0.location?.column ?? 0) > 0 })
+        describe(
+            check(luacheck: luacheck).diagnostics.filter { $0.severity == .error && ($0.location?.column ?? 0) > 0 })
     }
 }
 
@@ -71,7 +76,8 @@ func installedLuacheck() throws -> Luacheck {
 }
 
 struct RuleLintTests {
-    static let states = "conversation.states: new, greeting, browsing, interested, negotiating, closing, escalated, opted_out"
+    static let states =
+        "conversation.states: new, greeting, browsing, interested, negotiating, closing, escalated, opted_out"
 
     /// The typo that went live: an untested branch proposing state "browsng".
     @Test func aMisspelledStateInAnUntestedBranchFailsTheCheck() throws {
@@ -80,9 +86,10 @@ struct RuleLintTests {
             #"advance(state, "browsing")"#, with: #"advance(state, "browsng")"#,
             onLineContaining: #"respond("product_mentioned", "out_of_stock""#)
         let column = at.column + #"advance(state, "#.count
-        #expect(rules.errors() == [
-            "rules/decision.lua:\(at.line):\(column): error: unknown state 'browsng' (did you mean 'browsing'? \(Self.states))",
-        ])
+        #expect(
+            rules.errors() == [
+                "rules/decision.lua:\(at.line):\(column): error: unknown state 'browsng' (did you mean 'browsing'? \(Self.states))"
+            ])
     }
 
     struct Typo: Sendable, CustomTestStringConvertible {
@@ -96,40 +103,51 @@ struct RuleLintTests {
     }
 
     @Test(arguments: [
-        Typo(anchor: #"respond("price_question", "price""#, old: #""price""#, new: #""prise""#, offset: 0,
-             message: "unknown template 'prise' (did you mean 'price'? rules/templates.yaml: ask_which_product, "
+        Typo(
+            anchor: #"respond("price_question", "price""#, old: #""price""#, new: #""prise""#, offset: 0,
+            message: "unknown template 'prise' (did you mean 'price'? rules/templates.yaml: ask_which_product, "
                 + "fallback_help, greeting, media_unavailable, out_of_stock, price, product_info, purchase)"),
-        Typo(anchor: #"if intent == "complaint" then"#, old: #""complaint""#, new: #""complain""#, offset: 0,
-             message: "unknown intent 'complain' (did you mean 'complaint'? intents: greeting, price_question, "
+        Typo(
+            anchor: #"if intent == "complaint" then"#, old: #""complaint""#, new: #""complain""#, offset: 0,
+            message: "unknown intent 'complain' (did you mean 'complaint'? intents: greeting, price_question, "
                 + "product_question, purchase_intent, complaint, human_request, opt_out, other)"),
-        Typo(anchor: #"if state == "escalated" then"#, old: #""escalated""#, new: #""escalted""#, offset: 0,
-             message: "unknown state 'escalted' (did you mean 'escalated'? \(states))"),
-        Typo(anchor: #"send_media("RespondImage""#, old: #""RespondImage""#, new: #""RespondImg""#, offset: 0,
-             message: "unknown action 'RespondImg' (did you mean 'RespondImage'? actions: RespondText, RespondImage, "
+        Typo(
+            anchor: #"if state == "escalated" then"#, old: #""escalated""#, new: #""escalted""#, offset: 0,
+            message: "unknown state 'escalted' (did you mean 'escalated'? \(states))"),
+        Typo(
+            anchor: #"send_media("RespondImage""#, old: #""RespondImage""#, new: #""RespondImg""#, offset: 0,
+            message: "unknown action 'RespondImg' (did you mean 'RespondImage'? actions: RespondText, RespondImage, "
                 + "RespondVideo, Escalate, Ignore)"),
-        Typo(anchor: #"if mtype ~= "text" then"#, old: #""text""#, new: #""txt""#, offset: 0,
-             message: "unknown message type 'txt' (did you mean 'text'? message types: text, image, audio, video, "
+        Typo(
+            anchor: #"if mtype ~= "text" then"#, old: #""text""#, new: #""txt""#, offset: 0,
+            message: "unknown message type 'txt' (did you mean 'text'? message types: text, image, audio, video, "
                 + "sticker, location, contact, reaction)"),
-        Typo(anchor: #"if media == "image""#, old: #""image""#, new: #""imag""#, offset: 0,
-             message: "unknown media request 'imag' (did you mean 'image'? media requests: image, video)"),
+        Typo(
+            anchor: #"if media == "image""#, old: #""image""#, new: #""imag""#, offset: 0,
+            message: "unknown media request 'imag' (did you mean 'image'? media requests: image, video)"),
         // The default of `conv.state or "new"` is a state too.
-        Typo(anchor: #"conv.state or "new""#, old: #""new""#, new: #""nwe""#, offset: 0,
-             message: "unknown state 'nwe' (did you mean 'new'? \(states))"),
+        Typo(
+            anchor: #"conv.state or "new""#, old: #""new""#, new: #""nwe""#, offset: 0,
+            message: "unknown state 'nwe' (did you mean 'new'? \(states))"),
         // A key of FUNNEL, whose keys are states.
-        Typo(anchor: "local FUNNEL = {", old: "browsing = 3", new: "browsng = 3", offset: 0,
-             message: "unknown state 'browsng' (did you mean 'browsing'? \(states))"),
+        Typo(
+            anchor: "local FUNNEL = {", old: "browsing = 3", new: "browsng = 3", offset: 0,
+            message: "unknown state 'browsng' (did you mean 'browsing'? \(states))"),
     ])
     func aMisspelledNameIsAnErrorWithAHint(_ typo: Typo) throws {
         let rules = try EditedRules()
         let at = try rules.replace(typo.old, with: typo.new, onLineContaining: typo.anchor)
         // Some typos also break a sample call (reported without a column); the static check names the literal.
-        #expect(rules.staticErrors() == ["rules/decision.lua:\(at.line):\(at.column + typo.offset): error: \(typo.message)"])
+        #expect(
+            rules.staticErrors() == ["rules/decision.lua:\(at.line):\(at.column + typo.offset): error: \(typo.message)"]
+        )
     }
 
     /// Commented-out code, long comments and strings that hold code are text, not code.
     @Test func literalsInCommentsAndStringsAreNotChecked() throws {
         let rules = try EditedRules()
-        try rules.append(#"""
+        try rules.append(
+            #"""
 
             -- return respond("x", "no_such_template", nil, advance(state, "browsng"), "…")
             --[[ if intent == "complain" then return escalate("x", "y") end ]]
@@ -150,7 +168,8 @@ struct RuleLintTests {
     @Test func literalsPassedToALibraryHelperAreChecked() throws {
         let rules = try EditedRules()
         try rules.replace(
-            "return M", with: """
+            "return M",
+            with: """
                 --- reply(rule, template) → a RespondText decision
                 function M.reply(rule, template)
                   return { action = "RespondText", rule = rule, reason = "from the library", template = template }
@@ -161,11 +180,12 @@ struct RuleLintTests {
         let at = try rules.replace(
             #"return ignore("acknowledgement", "short acknowledgement, no answer needed")"#,
             with: #"return text.reply("acknowledgement", "thanks_reply")"#)
-        #expect(rules.staticErrors() == [
-            "rules/decision.lua:\(at.line):\(at.column + #"return text.reply("acknowledgement", "#.count): error: "
-                + "unknown template 'thanks_reply' (rules/templates.yaml: ask_which_product, fallback_help, greeting, "
-                + "media_unavailable, out_of_stock, price, product_info, purchase)",
-        ])
+        #expect(
+            rules.staticErrors() == [
+                "rules/decision.lua:\(at.line):\(at.column + #"return text.reply("acknowledgement", "#.count): error: "
+                    + "unknown template 'thanks_reply' (rules/templates.yaml: ask_which_product, fallback_help, greeting, "
+                    + "media_unavailable, out_of_stock, price, product_info, purchase)"
+            ])
     }
 
     @Test func theShippedRulesUseOnlyKnownNames() throws {
@@ -243,22 +263,30 @@ struct LuacheckTests {
         let at = try rules.replace(
             #"advance(state, "browsing")"#, with: #"advnce(state, "browsing")"#,
             onLineContaining: #"respond("product_mentioned", "out_of_stock""#)
-        #expect(rules.staticErrors(luacheck: try installedLuacheck()) == [
-            "rules/decision.lua:\(at.line):\(at.column): error: accessing undefined variable 'advnce' "
-                + "(luacheck W113; did you mean 'advance'?)",
-        ])
+        #expect(
+            rules.staticErrors(luacheck: try installedLuacheck()) == [
+                "rules/decision.lua:\(at.line):\(at.column): error: accessing undefined variable 'advnce' "
+                    + "(luacheck W113; did you mean 'advance'?)"
+            ])
     }
 
     /// luacheck knows the sandbox's globals: only what rules can read is defined.
     @Test(arguments: [
-        ("sellify.catalog.fnd(id)", "accessing undefined field 'catalog.fnd' of global 'sellify' (luacheck W143; did you mean 'sellify.catalog.find'?)"),
-        ("string.frmat(id)", "accessing undefined field 'frmat' of global 'string' (luacheck W143; did you mean 'string.format'?)"),
+        (
+            "sellify.catalog.fnd(id)",
+            "accessing undefined field 'catalog.fnd' of global 'sellify' (luacheck W143; did you mean 'sellify.catalog.find'?)"
+        ),
+        (
+            "string.frmat(id)",
+            "accessing undefined field 'frmat' of global 'string' (luacheck W143; did you mean 'string.format'?)"
+        ),
         ("os.time()", "accessing undefined variable 'os' (luacheck W113)"),
         ("math.random(1)", "accessing undefined field 'random' of global 'math' (luacheck W143)"),
     ])
     func onlyTheSandboxsGlobalsAreDefined(_ call: String, _ message: String) throws {
         let rules = try EditedRules()
-        try rules.replace("return M", with: "function M.probe(id)\n  return \(call)\nend\n\nreturn M", in: "rules/lib/text.lua")
+        try rules.replace(
+            "return M", with: "function M.probe(id)\n  return \(call)\nend\n\nreturn M", in: "rules/lib/text.lua")
         let errors = rules.staticErrors(luacheck: try installedLuacheck())
         #expect(errors.count == 1, "\(errors)")
         #expect(errors.first?.hasSuffix(": error: \(message)") == true, "\(errors)")
@@ -267,21 +295,25 @@ struct LuacheckTests {
     /// Unused variables are warnings: reported, and the check still passes.
     @Test func anUnusedVariableIsAWarningOnly() throws {
         let rules = try EditedRules()
-        let at = try rules.replace("  local mtype = event.type", with: "  local unused_count = 0\n  local mtype = event.type")
+        let at = try rules.replace(
+            "  local mtype = event.type", with: "  local unused_count = 0\n  local mtype = event.type")
         let luacheck = try installedLuacheck()
-        #expect(rules.diagnostics(luacheck: luacheck) == [
-            "rules/decision.lua:\(at.line):9: warning: unused variable 'unused_count' (luacheck W211)",
-        ])
+        #expect(
+            rules.diagnostics(luacheck: luacheck) == [
+                "rules/decision.lua:\(at.line):9: warning: unused variable 'unused_count' (luacheck W211)"
+            ])
         #expect(rules.check(luacheck: luacheck).isClean)
     }
 
     /// Assigning a global at call time is an error in the sandbox (globals are frozen), so it is one here.
     @Test func settingAGlobalInsideAFunctionIsAnError() throws {
         let rules = try EditedRules()
-        let at = try rules.replace("  local mtype = event.type", with: "  last_event = event\n  local mtype = event.type")
-        #expect(rules.staticErrors(luacheck: try installedLuacheck()) == [
-            "rules/decision.lua:\(at.line):3: error: setting non-standard global variable 'last_event' (luacheck W111)",
-        ])
+        let at = try rules.replace(
+            "  local mtype = event.type", with: "  last_event = event\n  local mtype = event.type")
+        #expect(
+            rules.staticErrors(luacheck: try installedLuacheck()) == [
+                "rules/decision.lua:\(at.line):3: error: setting non-standard global variable 'last_event' (luacheck W111)"
+            ])
     }
 
     @Test func withoutLuacheckTheCheckSaysItSkippedIt() throws {
@@ -306,10 +338,11 @@ struct LuacheckTests {
         let result = try runSellify(["check"], in: rules.directory.url)
         #expect(result.status == 1)
         #expect(result.stdout == "")
-        #expect(result.stderr == """
-            rules/decision.lua:\(at.line):\(at.column + 15): error: unknown state 'browsng' (did you mean 'browsing'? \(RuleLintTests.states))
-            check failed: 1 error
+        #expect(
+            result.stderr == """
+                rules/decision.lua:\(at.line):\(at.column + 15): error: unknown state 'browsng' (did you mean 'browsing'? \(RuleLintTests.states))
+                check failed: 1 error
 
-            """)
+                """)
     }
 }

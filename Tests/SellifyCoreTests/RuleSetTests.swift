@@ -1,9 +1,9 @@
 import Dispatch
 import Foundation
-import SellifyTestSupport
 import SellifyCore
 import SellifyLua
 import SellifyPlugins
+import SellifyTestSupport
 import SellifyYAML
 import Synchronization
 import Testing
@@ -77,7 +77,9 @@ struct ShippedRulesTests {
         try directory.copyShippedDeployment()
         let rules = directory.url.appendingPathComponent("rules")
         let before = try RuleSources.read(directory: rules.path, displayDirectory: "rules").version
-        try directory.write("rules/lib/text.lua", try String(contentsOf: rules.appendingPathComponent("lib/text.lua"), encoding: .utf8) + "\n")
+        try directory.write(
+            "rules/lib/text.lua",
+            try String(contentsOf: rules.appendingPathComponent("lib/text.lua"), encoding: .utf8) + "\n")
         let after = try RuleSources.read(directory: rules.path, displayDirectory: "rules").version
         #expect(before != after)
         #expect(before == (try Shipped()).rules.version)
@@ -92,33 +94,55 @@ struct RuleContractTests {
         try directory.copyShippedDeployment()
         try directory.write("rules/decision.lua", source)
         let shipped = try Shipped()
-        let sources = try RuleSources.read(directory: directory.url.appendingPathComponent("rules").path, displayDirectory: "rules")
-        let rules = try RuleSet.compile(sources, catalog: shipped.catalog, configuration: shipped.loaded.configuration, poolSize: 1)
+        let sources = try RuleSources.read(
+            directory: directory.url.appendingPathComponent("rules").path, displayDirectory: "rules")
+        let rules = try RuleSet.compile(
+            sources, catalog: shipped.catalog, configuration: shipped.loaded.configuration, poolSize: 1)
         let sample = SampleContexts.all(catalog: shipped.catalog, configuration: shipped.loaded.configuration)[1]
         return #expect(throws: LuaError.self) { try rules.decide(sample.context) }
     }
 
     @Test(arguments: [
-        ("function decide(ctx)\n  return {\n    action = \"Reply\", rule = \"r\", reason = \"x\" }\nend\n",
-         "rules/decision.lua:3: error: decide() returned unknown action 'Reply' (expected one of RespondText, RespondImage, RespondVideo, Escalate, Ignore)"),
-        ("function decide(ctx)\n  return { action = \"Ignore\", rule = \"r\", reasn = \"x\" }\nend\n",
-         "rules/decision.lua:2: error: decide() returned unknown field 'reasn' (did you mean 'reason'?)"),
-        ("function decide(ctx)\n  return nil\nend\n",
-         "rules/decision.lua: error: decide() must return a table { action = …, rule = …, reason = … }, got a nil value"),
-        ("function decide(ctx)\n  return { action = \"Ignore\", rule = 7, reason = \"x\" }\nend\n",
-         "rules/decision.lua: error: decide() returned 'rule' as a number (expected a string)"),
-        ("function decide(ctx)\n  return { action = \"Escalate\", rule = \"r\" }\nend\n",
-         "rules/decision.lua: error: decide() returned no 'reason'"),
-        ("function decide(ctx)\n  return { action = \"RespondText\", rule = \"price\", reason = \"x\" }\nend\n",
-         "rules/decision.lua:2: error: decide() returned RespondText without a 'template' (rule 'price')"),
-        ("function decide(ctx)\n\n  return { action = \"RespondText\", rule = \"r\", reason = \"x\", template = \"prices\" }\nend\n",
-         "rules/decision.lua:3: error: decide() returned unknown template 'prices' (rule 'r'; templates.yaml defines ask_which_product, fallback_help, greeting, media_unavailable, out_of_stock, price, product_info, purchase)"),
-        ("function decide(ctx)\n  return { action = \"Ignore\", rule = \"r\", reason = \"x\", state = \"vip\" }\nend\n",
-         "rules/decision.lua:2: error: decide() proposed unknown state 'vip' (rule 'r'; conversation.states are browsing, closing, escalated, greeting, interested, negotiating, new, opted_out)"),
-        ("function decide(ctx)\n  return { action = \"RespondImage\", rule = \"img\", reason = \"x\" }\nend\n",
-         "rules/decision.lua:2: error: decide() returned RespondImage without a 'product' (rule 'img')"),
-        ("function decide(ctx)\n  local p = ctx.nothing.here\nend\n",
-         "rules/decision.lua:2: error: attempt to index a nil value (field 'nothing')"),
+        (
+            "function decide(ctx)\n  return {\n    action = \"Reply\", rule = \"r\", reason = \"x\" }\nend\n",
+            "rules/decision.lua:3: error: decide() returned unknown action 'Reply' (expected one of RespondText, RespondImage, RespondVideo, Escalate, Ignore)"
+        ),
+        (
+            "function decide(ctx)\n  return { action = \"Ignore\", rule = \"r\", reasn = \"x\" }\nend\n",
+            "rules/decision.lua:2: error: decide() returned unknown field 'reasn' (did you mean 'reason'?)"
+        ),
+        (
+            "function decide(ctx)\n  return nil\nend\n",
+            "rules/decision.lua: error: decide() must return a table { action = …, rule = …, reason = … }, got a nil value"
+        ),
+        (
+            "function decide(ctx)\n  return { action = \"Ignore\", rule = 7, reason = \"x\" }\nend\n",
+            "rules/decision.lua: error: decide() returned 'rule' as a number (expected a string)"
+        ),
+        (
+            "function decide(ctx)\n  return { action = \"Escalate\", rule = \"r\" }\nend\n",
+            "rules/decision.lua: error: decide() returned no 'reason'"
+        ),
+        (
+            "function decide(ctx)\n  return { action = \"RespondText\", rule = \"price\", reason = \"x\" }\nend\n",
+            "rules/decision.lua:2: error: decide() returned RespondText without a 'template' (rule 'price')"
+        ),
+        (
+            "function decide(ctx)\n\n  return { action = \"RespondText\", rule = \"r\", reason = \"x\", template = \"prices\" }\nend\n",
+            "rules/decision.lua:3: error: decide() returned unknown template 'prices' (rule 'r'; templates.yaml defines ask_which_product, fallback_help, greeting, media_unavailable, out_of_stock, price, product_info, purchase)"
+        ),
+        (
+            "function decide(ctx)\n  return { action = \"Ignore\", rule = \"r\", reason = \"x\", state = \"vip\" }\nend\n",
+            "rules/decision.lua:2: error: decide() proposed unknown state 'vip' (rule 'r'; conversation.states are browsing, closing, escalated, greeting, interested, negotiating, new, opted_out)"
+        ),
+        (
+            "function decide(ctx)\n  return { action = \"RespondImage\", rule = \"img\", reason = \"x\" }\nend\n",
+            "rules/decision.lua:2: error: decide() returned RespondImage without a 'product' (rule 'img')"
+        ),
+        (
+            "function decide(ctx)\n  local p = ctx.nothing.here\nend\n",
+            "rules/decision.lua:2: error: attempt to index a nil value (field 'nothing')"
+        ),
     ])
     func contractViolation(_ source: String, _ message: String) throws {
         let error = try decideWith(decision: source)
@@ -144,16 +168,27 @@ struct CheckerTests {
     }
 
     static let breakages: [Breakage] = [
-        Breakage(file: "rules/decision.lua", replace: "function decide(ctx)", with: "function decide(ctx",
-                 expected: ["rules/decision.lua:LINE: error: ')' expected near 'local'"]),
-        Breakage(file: "rules/intents.lua", replace: "name = \"greeting\"", with: "name = \"greetings\"",
-                 expected: ["rules/intents.lua:LINE: error: intents[7].name: unknown intent 'greetings' (expected one of 'greeting', 'price_question', 'product_question', 'purchase_intent', 'complaint', 'human_request', 'opt_out')"]),
-        Breakage(file: "rules/forbidden_words.lua", replace: "forbidden = {", with: "forbidden = {\n  { pattern = \"100%\", category = \"x\" },",
-                 expected: ["rules/forbidden_words.lua:LINE: error: forbidden[1].pattern: malformed pattern (ends with '%')"]),
-        Breakage(file: "rules/templates.yaml", replace: "{product.price}", with: "{product.cost}",
-                 expected: ["rules/templates.yaml:LINE:7: error: price.en: unknown placeholder '{product.cost}' (expected one of {account.name}, {product.currency}, {product.fact}, {product.name}, {product.price})"]),
-        Breakage(file: "rules/lib/text.lua", replace: "local M = {}", with: "local M = {}\nundefined_call()",
-                 expected: ["rules/lib/text.lua:LINE: error: unknown global 'undefined_call'"]),
+        Breakage(
+            file: "rules/decision.lua", replace: "function decide(ctx)", with: "function decide(ctx",
+            expected: ["rules/decision.lua:LINE: error: ')' expected near 'local'"]),
+        Breakage(
+            file: "rules/intents.lua", replace: "name = \"greeting\"", with: "name = \"greetings\"",
+            expected: [
+                "rules/intents.lua:LINE: error: intents[7].name: unknown intent 'greetings' (expected one of 'greeting', 'price_question', 'product_question', 'purchase_intent', 'complaint', 'human_request', 'opt_out')"
+            ]),
+        Breakage(
+            file: "rules/forbidden_words.lua", replace: "forbidden = {",
+            with: "forbidden = {\n  { pattern = \"100%\", category = \"x\" },",
+            expected: ["rules/forbidden_words.lua:LINE: error: forbidden[1].pattern: malformed pattern (ends with '%')"]
+        ),
+        Breakage(
+            file: "rules/templates.yaml", replace: "{product.price}", with: "{product.cost}",
+            expected: [
+                "rules/templates.yaml:LINE:7: error: price.en: unknown placeholder '{product.cost}' (expected one of {account.name}, {product.currency}, {product.fact}, {product.name}, {product.price})"
+            ]),
+        Breakage(
+            file: "rules/lib/text.lua", replace: "local M = {}", with: "local M = {}\nundefined_call()",
+            expected: ["rules/lib/text.lua:LINE: error: unknown global 'undefined_call'"]),
     ]
 
     @Test(arguments: breakages)
@@ -170,7 +205,9 @@ struct CheckerTests {
         let report = Checker(plugins: .builtin, environment: [:])
             .check(configPath: directory.url.appendingPathComponent("config.yaml").path)
         #expect(!report.isClean)
-        let messages = report.diagnostics.map { $0.description.replacingOccurrences(of: directory.url.path + "/", with: "") }
+        let messages = report.diagnostics.map {
+            $0.description.replacingOccurrences(of: directory.url.path + "/", with: "")
+        }
         for expected in breakage.expected {
             let parts = expected.components(separatedBy: "LINE")
             let matched = messages.contains { message in
@@ -199,8 +236,12 @@ struct CheckerTests {
             atPath: directory.url.appendingPathComponent("rules/lib/secret.lua").path, withDestinationPath: secret.path)
         let messages = check(directory)
         #expect(messages.count == 1)
-        #expect(messages.first?.hasPrefix("rules/lib/secret.lua: error: the file is a symbolic link to '") == true, "\(messages)")
-        #expect(messages.first?.hasSuffix("outside the rules folder (copy the file into the rules folder)") == true, "\(messages)")
+        #expect(
+            messages.first?.hasPrefix("rules/lib/secret.lua: error: the file is a symbolic link to '") == true,
+            "\(messages)")
+        #expect(
+            messages.first?.hasSuffix("outside the rules folder (copy the file into the rules folder)") == true,
+            "\(messages)")
         #expect(!messages.joined().contains("TOP-SECRET-VALUE"))
     }
 
@@ -209,8 +250,10 @@ struct CheckerTests {
         let directory = try TemporaryDirectory()
         try directory.copyShippedDeployment()
         let rules = directory.url.appendingPathComponent("rules")
-        try FileManager.default.createDirectory(at: rules.appendingPathComponent("..data"), withIntermediateDirectories: true)
-        try FileManager.default.moveItem(at: rules.appendingPathComponent("decision.lua"), to: rules.appendingPathComponent("..data/decision.lua"))
+        try FileManager.default.createDirectory(
+            at: rules.appendingPathComponent("..data"), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(
+            at: rules.appendingPathComponent("decision.lua"), to: rules.appendingPathComponent("..data/decision.lua"))
         try FileManager.default.createSymbolicLink(
             atPath: rules.appendingPathComponent("decision.lua").path, withDestinationPath: "..data/decision.lua")
         #expect(check(directory) == [])
@@ -230,7 +273,8 @@ struct CheckerTests {
         try directory.copyShippedDeployment()
         let config = directory.url.appendingPathComponent("config.yaml")
         let text = try String(contentsOf: config, encoding: .utf8)
-        try text.replacingOccurrences(of: "memory_limit: 32MiB", with: "memory_limit: 1MiB").write(to: config, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "memory_limit: 32MiB", with: "memory_limit: 1MiB").write(
+            to: config, atomically: true, encoding: .utf8)
         let catalog = directory.url.appendingPathComponent("catalog.yaml")
         var products = try String(contentsOf: catalog, encoding: .utf8)
         products += "\n"
@@ -240,8 +284,11 @@ struct CheckerTests {
         products = products.replacingOccurrences(of: "products:\n", with: "products:\n" + big)
         try products.write(to: catalog, atomically: true, encoding: .utf8)
         let messages = check(directory)
-        #expect(messages.contains {
-            $0.hasPrefix("catalog.yaml: error: the catalog does not fit in a Lua state: rules.memory_limit is 1MiB per state")
-        }, "\(messages)")
+        #expect(
+            messages.contains {
+                $0.hasPrefix(
+                    "catalog.yaml: error: the catalog does not fit in a Lua state: rules.memory_limit is 1MiB per state"
+                )
+            }, "\(messages)")
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
-import SellifyTestSupport
 import SellifyCore
 import SellifyPlugins
 import SellifyStore
+import SellifyTestSupport
 import SellifyYAML
 import Testing
 
@@ -15,7 +15,8 @@ struct RuleTestRunnerTests {
     }
 
     @Test func shippedRuleTestsAllPass() throws {
-        let report = try runner().run(directory: repositoryRoot.appendingPathComponent("rules/tests").path, display: "rules/tests")
+        let report = try runner().run(
+            directory: repositoryRoot.appendingPathComponent("rules/tests").path, display: "rules/tests")
         let failures = report.results.filter { !$0.passed }.map { "\($0.name): \($0.failures)" }
         #expect(failures == [])
         #expect(report.diagnostics.isEmpty)
@@ -25,7 +26,9 @@ struct RuleTestRunnerTests {
 
     @Test func aWrongExpectationFailsWithWhatWasDecided() throws {
         let directory = try TemporaryDirectory()
-        try directory.write("t.yaml", """
+        try directory.write(
+            "t.yaml",
+            """
             cases:
               - name: wrong on purpose
                 message: "How much is the Premium Plan?"
@@ -44,9 +47,10 @@ struct RuleTestRunnerTests {
         let directory = try TemporaryDirectory()
         try directory.write("bad.yaml", "cases:\n  - name: x\n    expect: { acton: Ignore }\n")
         let report = try runner().run(directory: directory.url.path, display: "tests")
-        #expect(report.diagnostics.map(\.description) == [
-            "tests/bad.yaml:3:15: error: unknown key 'acton' in 'cases[0].expect' (did you mean 'action'?)",
-        ])
+        #expect(
+            report.diagnostics.map(\.description) == [
+                "tests/bad.yaml:3:15: error: unknown key 'acton' in 'cases[0].expect' (did you mean 'action'?)"
+            ])
         #expect(report.failed == 1)
     }
 }

@@ -22,25 +22,31 @@ struct ServerClockTests {
             store: try store ?? SQLiteStore.inMemory(), scheduler: scheduler)
     }
 
-    func event(_ conversation: String, _ id: String, claimed: String, text: String = "¿Cuánto cuesta el Plan Premium?")
+    func event(
+        _ conversation: String, _ id: String, claimed: String, text: String = "¿Cuánto cuesta el Plan Premium?"
+    )
         -> MessageEvent
     {
         MessageEvent(conversationID: conversation, messageID: id, text: text, receivedAt: ts(claimed))
     }
 
     /// A used-up daily limit stays used up whatever day the connector claims.
-    @Test(arguments: ["2026-11-30T18:00:00Z", "2000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
-                      "2026-12-02T18:00:00Z"])
+    @Test(arguments: [
+        "2026-11-30T18:00:00Z", "2000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+        "2026-12-02T18:00:00Z",
+    ])
     func aClaimedDayNeverOpensANewDailyWindow(_ claimed: String) throws {
         let store = try SQLiteStore.inMemory()
         let pipeline = try pipeline({ $0.quotas.limits.messagesPerDay = 5 }, store: store)
         for i in 0..<5 {
-            let answer = try pipeline.decide(event("wa:\(i)", "used-\(i)", claimed: "2026-12-01T18:00:00Z"), at: Self.now)
+            let answer = try pipeline.decide(
+                event("wa:\(i)", "used-\(i)", claimed: "2026-12-01T18:00:00Z"), at: Self.now)
             #expect(answer.decision?.action == .respondText)
         }
         for i in 0..<4 {
             let later = Timestamp(milliseconds: Self.now.milliseconds + Int64(i) * 1000)
-            let result = try pipeline.decide(event("wa:claim-\(i)", "claim-\(claimed)-\(i)", claimed: claimed), at: later)
+            let result = try pipeline.decide(
+                event("wa:claim-\(i)", "claim-\(claimed)-\(i)", claimed: claimed), at: later)
             let decision = try #require(result.decision)
             #expect(decision.action == .ignore, "\(decision.rule): \(decision.reason)")
             #expect(decision.quota["messages_today"] == Decision.QuotaStatus(used: 5, limit: 5))
@@ -66,7 +72,8 @@ struct ServerClockTests {
         var answered = 0
         for (i, hour) in ["12", "11", "10", "09", "08"].enumerated() {
             let at = Timestamp(milliseconds: Self.now.milliseconds + Int64(i) * 100)
-            let result = try pipeline.decide(event("wa:back", "back-\(i)", claimed: "2026-12-01T\(hour):00:00Z"), at: at)
+            let result = try pipeline.decide(
+                event("wa:back", "back-\(i)", claimed: "2026-12-01T\(hour):00:00Z"), at: at)
             if result.decision?.action == .respondText { answered += 1 }
         }
         #expect(answered == 1)
@@ -134,16 +141,24 @@ struct ServerClockTests {
         let again = try pipeline().decide(event("wa:p", "p-1", claimed: "2026-12-01T17:00:00Z"), at: Self.now)
         #expect(first.bytes == again.bytes)
         let later = try pipeline().decide(
-            event("wa:p", "p-1", claimed: "2026-12-01T17:00:00Z"), at: Timestamp(milliseconds: Self.now.milliseconds + 1))
+            event("wa:p", "p-1", claimed: "2026-12-01T17:00:00Z"),
+            at: Timestamp(milliseconds: Self.now.milliseconds + 1))
         #expect(later.bytes != first.bytes)
     }
 
-    @Test(arguments: [
-        ("2026-12-01T18:05:00Z", nil),
-        ("2026-12-01T18:05:01Z", "received_at: 2026-12-01T18:05:01Z is 5m ahead of the server's clock (2026-12-01T18:00:00Z); server.max_clock_skew allows 5m"),
-        ("9999-12-31T23:59:59Z", "received_at: 9999-12-31T23:59:59Z is 2912108d ahead of the server's clock (2026-12-01T18:00:00Z); server.max_clock_skew allows 5m"),
-        ("0001-01-01T00:00:00Z", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("2026-12-01T18:05:00Z", nil),
+            (
+                "2026-12-01T18:05:01Z",
+                "received_at: 2026-12-01T18:05:01Z is 5m ahead of the server's clock (2026-12-01T18:00:00Z); server.max_clock_skew allows 5m"
+            ),
+            (
+                "9999-12-31T23:59:59Z",
+                "received_at: 9999-12-31T23:59:59Z is 2912108d ahead of the server's clock (2026-12-01T18:00:00Z); server.max_clock_skew allows 5m"
+            ),
+            ("0001-01-01T00:00:00Z", nil),
+        ] as [(String, String?)])
     func claimsFarAheadOfTheServerAreRefused(_ claimed: String, _ message: String?) {
         do {
             try ts(claimed).checkClaim(field: "received_at", now: Self.now, maxSkew: .seconds(300))

@@ -1,11 +1,10 @@
 import Foundation
-import SellifyTestSupport
 import SellifyCore
 import SellifyPlugins
+import SellifyTestSupport
 import SellifyYAML
 
 typealias SourceLocation = SellifyYAML.SourceLocation
-
 
 let fixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures")
 
@@ -54,7 +53,8 @@ struct Shipped {
     /// The validator with the shipped rules, catalog and config.
     var validator: TextValidator {
         TextValidator(
-            rules: rules, catalog: catalog, validation: loaded.configuration.validation, account: loaded.configuration.account)
+            rules: rules, catalog: catalog, validation: loaded.configuration.validation,
+            account: loaded.configuration.account)
     }
 }
 

@@ -79,7 +79,9 @@ struct TextNormalizerTests {
         #expect(String(normalized[1..<5]) == "esta")
         // Whole text and empty ranges.
         #expect(message.originalRange(0..<message.count) == 2..<original.count - 0)
-        #expect(message.originalRange(3..<3) == message.originalRange(3..<4).lowerBound..<message.originalRange(3..<4).lowerBound)
+        #expect(
+            message.originalRange(3..<3) == message.originalRange(3..<4)
+                .lowerBound..<message.originalRange(3..<4).lowerBound)
         #expect(message.count == normalized.count)
     }
 
@@ -168,7 +170,9 @@ struct PhraseMatcherTests {
 
     @Test func multiByteTextAndPhrases() {
         // Phrases are normalized: operators may write accents.
-        let matcher = PhraseMatcher<String>([("Última oportunidad", "pressure"), ("cuánto cuesta", "price"), ("ñandú", "bird")])
+        let matcher = PhraseMatcher<String>([
+            ("Última oportunidad", "pressure"), ("cuánto cuesta", "price"), ("ñandú", "bird"),
+        ])
         #expect(matcher.phrases == ["ultima oportunidad", "cuanto cuesta", "nandu"])
         let text = TextNormalizer.normalize("¡ÚLTIMA oportunidad! ¿Cuánto cuesta el ñandú? 😀").text
         let matches = matcher.matches(in: text)
@@ -184,7 +188,10 @@ struct PhraseMatcherTests {
     @Test func manyPhrases() {
         // "wbax", "wbbx", …: 500 distinct words of letters.
         func letters(_ n: Int) -> String {
-            String(String(n, radix: 26).map { Character(UnicodeScalar(UInt8(ascii: "a") + UInt8(Int(String($0), radix: 26)!))) })
+            String(
+                String(n, radix: 26).map {
+                    Character(UnicodeScalar(UInt8(ascii: "a") + UInt8(Int(String($0), radix: 26)!)))
+                })
         }
         let words = (0..<500).map { "w\(letters($0 + 26))x" }
         let matcher = PhraseMatcher<Int>(words.enumerated().map { ($1, $0) })
@@ -203,7 +210,7 @@ struct PhraseMatcherTests {
         for _ in 0..<500 {
             var text = ""
             for _ in 0..<12 {
-                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 text += pieces[Int(seed >> 33) % pieces.count]
             }
             let bytes = Array(text.utf8)
@@ -219,7 +226,9 @@ struct PhraseMatcherTests {
                 let p = Array(phrase.utf8)
                 guard p.count <= bytes.count else { continue }
                 for start in 0...(bytes.count - p.count) where Array(bytes[start..<(start + p.count)]) == p {
-                    if !isWord(start - 1) && !isWord(start + p.count) { expected.append([start, start + p.count, index]) }
+                    if !isWord(start - 1) && !isWord(start + p.count) {
+                        expected.append([start, start + p.count, index])
+                    }
                 }
             }
             expected.sort { $0.lexicographicallyPrecedes($1) }

@@ -19,7 +19,9 @@ struct ValidationTests {
         ids.map { shipped.catalog.product(id: $0)! }
     }
 
-    func validate(_ text: String, _ products: [Product] = [], with validator: TextValidator? = nil) throws -> ValidationResult {
+    func validate(
+        _ text: String, _ products: [Product] = [], with validator: TextValidator? = nil
+    ) throws -> ValidationResult {
         try (validator ?? self.validator).validate(text, products: products, context: nil)
     }
 
@@ -56,9 +58,11 @@ struct ValidationTests {
 
     @Test func forbiddenMessagesNameTheClaimAndCategory() throws {
         let result = try validate("It is guaranteed")
-        #expect(result.violations == [
-            Violation(code: "forbidden_word", message: "forbidden claim 'guaranteed' (false_claims)", start: 6, end: 16),
-        ])
+        #expect(
+            result.violations == [
+                Violation(
+                    code: "forbidden_word", message: "forbidden claim 'guaranteed' (false_claims)", start: 6, end: 16)
+            ])
         let apart = try validate("Es ga ran ti za do").violations
         #expect(apart.map(\.message) == ["forbidden claim 'garantizado' (false_claims), written apart"])
         #expect(apart.map { span("Es ga ran ti za do", $0) } == ["ga ran ti za do"])
@@ -132,8 +136,10 @@ struct ValidationTests {
         let text = "The Premium Plan costs 39.00 USD per month."
         let violation = try #require(try validate(text, products("premium-plan")).violations.first)
         #expect(span(text, violation) == "39.00 USD")
-        #expect(violation.message
-            == "price 39.00 USD is not the catalog price of a product in this conversation (Premium Plan: 49.00 USD)")
+        #expect(
+            violation.message
+                == "price 39.00 USD is not the catalog price of a product in this conversation (Premium Plan: 49.00 USD)"
+        )
         let dollar = "Solo $39!"
         let second = try #require(try validate(dollar, products("premium-plan")).violations.first)
         #expect(span(dollar, second) == "$39")
@@ -248,9 +254,11 @@ struct ValidationTests {
         let text = String(repeating: "Hola. ", count: 200)
         let result = try validate(text)
         #expect(!result.valid)
-        #expect(result.violations == [
-            Violation(code: "too_long", message: "text is 1200 characters long (maximum 1000)", start: 1000, end: 1200),
-        ])
+        #expect(
+            result.violations == [
+                Violation(
+                    code: "too_long", message: "text is 1200 characters long (maximum 1000)", start: 1000, end: 1200)
+            ])
         #expect(try validate(String(repeating: "x", count: 1000)).valid)
     }
 
@@ -262,7 +270,10 @@ struct ValidationTests {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(result.violations[0]), as: UTF8.self)
-        #expect(json == #"{"code":"forbidden_word","end":10,"message":"forbidden claim 'guaranteed' (false_claims)","severity":"block","start":0}"#)
+        #expect(
+            json
+                == #"{"code":"forbidden_word","end":10,"message":"forbidden claim 'guaranteed' (false_claims)","severity":"block","start":0}"#
+        )
         let decoded = try JSONDecoder().decode(ValidationResult.self, from: try encoder.encode(result))
         #expect(decoded == result)
         // Deterministic: the same input gives the same result.
@@ -275,14 +286,16 @@ struct ValidationTests {
             for (language, template) in shipped.rules.templates.texts[name]!.sorted(by: { $0.key < $1.key }) {
                 for product in shipped.catalog.products {
                     for fact in product.facts {
-                        let text = template
+                        let text =
+                            template
                             .replacingOccurrences(of: "{product.name}", with: product.name)
                             .replacingOccurrences(of: "{product.price}", with: product.price.description)
                             .replacingOccurrences(of: "{product.currency}", with: product.currency.code)
                             .replacingOccurrences(of: "{product.fact}", with: fact)
                             .replacingOccurrences(of: "{account.name}", with: account.name)
                         let result = try validate(text, [product])
-                        #expect(result.violations.isEmpty, "\(name).\(language) for \(product.id): \(result.violations)")
+                        #expect(
+                            result.violations.isEmpty, "\(name).\(language) for \(product.id): \(result.violations)")
                     }
                 }
             }

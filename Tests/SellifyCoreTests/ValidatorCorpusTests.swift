@@ -24,7 +24,8 @@ enum ValidationCorpus {
             let evasion = name == "evasions"
             guard fields.count >= (evasion ? 3 : 2) else { return nil }
             let textIndex = evasion ? 2 : 1
-            let products = fields.count > textIndex + 1
+            let products =
+                fields.count > textIndex + 1
                 ? fields[textIndex + 1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : []
             return Line(label: fields[0], code: evasion ? fields[1] : nil, text: fields[textIndex], products: products)
         }
@@ -44,7 +45,8 @@ struct ValidatorCorpusTests {
     }
 
     func validate(_ line: ValidationCorpus.Line) throws -> ValidationResult {
-        try validator.validate(line.text, products: line.products.compactMap(shipped.catalog.product(id:)), context: nil)
+        try validator.validate(
+            line.text, products: line.products.compactMap(shipped.catalog.product(id:)), context: nil)
     }
 
     @Test func theCorpusIsThere() {
@@ -106,7 +108,10 @@ enum Disguise {
         ("cyrillic look-alikes", { map($0, ["a": "а", "e": "е", "o": "о", "c": "с", "p": "р", "i": "і", "x": "х"]) }),
         ("small capitals", { map($0, smallCapitals) }),
         ("fullwidth", { map($0, fullwidth) }),
-        ("leet digits", { $0.contains(where: \.isNumber) ? nil : map($0, ["a": "4", "e": "3", "i": "1", "o": "0", "s": "5"]) }),
+        (
+            "leet digits",
+            { $0.contains(where: \.isNumber) ? nil : map($0, ["a": "4", "e": "3", "i": "1", "o": "0", "s": "5"]) }
+        ),
         ("capitals", { $0.uppercased() }),
         ("en dash between words", { $0.contains(" ") ? $0.replacingOccurrences(of: " ", with: "–") : nil }),
     ]
@@ -120,8 +125,10 @@ enum Disguise {
     }
 
     static func letters(_ phrase: String, _ separator: String) -> String? {
-        phrase.contains(where: { !$0.isLetter && $0 != " " }) ? nil
-            : phrase.split(separator: " ").map { $0.map(String.init).joined(separator: separator) }.joined(separator: " ")
+        phrase.contains(where: { !$0.isLetter && $0 != " " })
+            ? nil
+            : phrase.split(separator: " ").map { $0.map(String.init).joined(separator: separator) }.joined(
+                separator: " ")
     }
 
     static func markdownFirst(_ phrase: String) -> String {

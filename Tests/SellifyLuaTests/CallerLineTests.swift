@@ -43,7 +43,10 @@ struct CallerLineTests {
         // A local helper: the error's line, then the rule's.
         ("local", "rules/decision.lua:4: error: attempt to compare number with nil (called from rules/decision.lua:7)"),
         // A library function.
-        ("library", "rules/lib/lib.lua:3: error: attempt to compare number with nil (called from rules/decision.lua:8)"),
+        (
+            "library",
+            "rules/lib/lib.lua:3: error: attempt to compare number with nil (called from rules/decision.lua:8)"
+        ),
         // Helpers calling helpers: the outermost rule line.
         ("nested", "rules/lib/lib.lua:3: error: attempt to compare number with nil (called from rules/decision.lua:9)"),
         // error(…, 2) already points at the caller: it is the rule's own line.
@@ -53,7 +56,10 @@ struct CallerLineTests {
         // No position given: none added.
         ("level0", "error: no position"),
         // A library C function failing inside a global helper.
-        ("c", "rules/decision.lua:18: error: bad argument #2 to 'format' (number expected, got string) (called from rules/decision.lua:14)"),
+        (
+            "c",
+            "rules/decision.lua:18: error: bad argument #2 to 'format' (number expected, got string) (called from rules/decision.lua:14)"
+        ),
         // `return f(…)` replaces decide's frame: Lua keeps no caller line, and the message says so.
         ("tail", "rules/decision.lua:4: error: attempt to compare number with nil \(CallerLineTests.tail)"),
     ])
@@ -81,13 +87,17 @@ struct CallerLineTests {
     @Test func aBudgetOverrunInAHelperNamesTheCaller() throws {
         let state = try LuaState(limits: LuaLimits(instructionBudget: 100_000))
         try state.loadFile(
-            id: "d", source: "local function spin()\n  while true do end\nend\nfunction decide(ctx)\n  local r = spin()\n  return r\nend\n",
+            id: "d",
+            source:
+                "local function spin()\n  while true do end\nend\nfunction decide(ctx)\n  local r = spin()\n  return r\nend\n",
             chunkName: "rules/decision.lua")
         let decide = try #require(try state.function(file: "d", name: "decide"))
         let error = #expect(throws: LuaError.self) { try state.call(decide, .fields([:])) }
         #expect(error?.kind == .instructionBudget)
-        #expect(error?.description
-            == "rules/decision.lua:2: error: instruction budget exceeded (100000 instructions) (called from rules/decision.lua:5)")
+        #expect(
+            error?.description
+                == "rules/decision.lua:2: error: instruction budget exceeded (100000 instructions) (called from rules/decision.lua:5)"
+        )
     }
 
     /// A stack overflow leaves ~10^5 frames: finding the rule's line among them stays cheap
@@ -95,7 +105,9 @@ struct CallerLineTests {
     @Test func aStackOverflowInAHelperNamesTheCallerQuickly() throws {
         let state = try LuaState(limits: LuaLimits(instructionBudget: 0, memoryLimitBytes: 0, deadlineMilliseconds: 0))
         try state.loadFile(
-            id: "d", source: "local function f(n)\n  return f(n) + 1\nend\nfunction decide(ctx)\n  local r = f(1)\n  return r\nend\n",
+            id: "d",
+            source:
+                "local function f(n)\n  return f(n) + 1\nend\nfunction decide(ctx)\n  local r = f(1)\n  return r\nend\n",
             chunkName: "rules/decision.lua")
         let decide = try #require(try state.function(file: "d", name: "decide"))
         let started = ContinuousClock.now
@@ -109,9 +121,11 @@ struct CallerLineTests {
         let state = try LuaState()
         let name = "/srv/sellify/deployments/production-eu-west/customer-42/rules/decision.lua"
         try state.loadFile(
-            id: "d", source: "local function f(x) return x.y end\nfunction decide(ctx)\n  return (f(nil))\nend", chunkName: name)
+            id: "d", source: "local function f(x) return x.y end\nfunction decide(ctx)\n  return (f(nil))\nend",
+            chunkName: name)
         let decide = try #require(try state.function(file: "d", name: "decide"))
         let error = #expect(throws: LuaError.self) { try state.call(decide, .fields([:])) }
-        #expect(error?.description == "\(name):1: error: attempt to index a nil value (local 'x') (called from \(name):3)")
+        #expect(
+            error?.description == "\(name):1: error: attempt to index a nil value (local 'x') (called from \(name):3)")
     }
 }

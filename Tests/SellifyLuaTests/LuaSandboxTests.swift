@@ -1,5 +1,6 @@
 import Dispatch
 import SellifyLua
+import Synchronization
 import Testing
 
 /// Loads `source` as `rules/test.lua` in a fresh state and returns its `run` function.
@@ -30,43 +31,63 @@ struct HostileScriptTests {
     }
 
     static let cases: [Case] = [
-        Case(name: "infinite loop", body: "while true do end", kind: .instructionBudget,
-             message: "instruction budget exceeded (200000 instructions)"),
-        Case(name: "pcall swallowing the budget error",
-             body: "while true do pcall(function() while true do end end) end",
-             kind: .instructionBudget, message: "instruction budget exceeded (200000 instructions)"),
-        Case(name: "table that grows forever", body: "local t = {} while true do t[#t + 1] = string.rep('x', 16384) .. #t end",
-             kind: .memoryLimit, message: "memory limit exceeded (8388608 bytes per Lua state)"),
-        Case(name: "string.rep of 1 GiB", body: "return string.rep('x', 1 << 30)", kind: .memoryLimit,
-             message: "memory limit exceeded (8388608 bytes per Lua state)"),
+        Case(
+            name: "infinite loop", body: "while true do end", kind: .instructionBudget,
+            message: "instruction budget exceeded (200000 instructions)"),
+        Case(
+            name: "pcall swallowing the budget error",
+            body: "while true do pcall(function() while true do end end) end",
+            kind: .instructionBudget, message: "instruction budget exceeded (200000 instructions)"),
+        Case(
+            name: "table that grows forever",
+            body: "local t = {} while true do t[#t + 1] = string.rep('x', 16384) .. #t end",
+            kind: .memoryLimit, message: "memory limit exceeded (8388608 bytes per Lua state)"),
+        Case(
+            name: "string.rep of 1 GiB", body: "return string.rep('x', 1 << 30)", kind: .memoryLimit,
+            message: "memory limit exceeded (8388608 bytes per Lua state)"),
         Case(name: "os.execute", body: "return os.execute('true')", kind: .runtime, message: "unknown global 'os'"),
         Case(name: "io.open", body: "return io.open('/etc/passwd')", kind: .runtime, message: "unknown global 'io'"),
-        Case(name: "require os", body: "local os = require 'os' return os", kind: .runtime,
-             message: "module 'os' not found (require loads only files in rules/lib/)"),
+        Case(
+            name: "require os", body: "local os = require 'os' return os", kind: .runtime,
+            message: "module 'os' not found (require loads only files in rules/lib/)"),
         Case(name: "dofile", body: "return dofile('/etc/passwd')", kind: .runtime, message: "unknown global 'dofile'"),
         Case(name: "debug library", body: "return debug.getinfo(1)", kind: .runtime, message: "unknown global 'debug'"),
-        Case(name: "string.dump", body: "return string.dump(run)", kind: .runtime,
-             message: "attempt to call a nil value (field 'dump')"),
-        Case(name: "load of bytecode", body: "local f, err = load('\\27Lua\\84\\0') if f == nil then error(err) end",
-             kind: .runtime, message: "attempt to load a binary chunk (mode is 't')"),
-        Case(name: "math.random", body: "return math.random()", kind: .runtime,
-             message: "attempt to call a nil value (field 'random')"),
-        Case(name: "writing a global", body: "counter = 1", kind: .runtime,
-             message: "assignment to global 'counter' (globals are read-only after rules/test.lua has loaded; use a local)"),
-        Case(name: "overwriting a defined global", body: "run = nil", kind: .runtime,
-             message: "assignment to global 'run' (globals are read-only after rules/test.lua has loaded; use a local)"),
-        Case(name: "reading an unknown global", body: "return undefined_helper(1)", kind: .runtime,
-             message: "unknown global 'undefined_helper'"),
-        Case(name: "patching a library", body: "string.find = nil", kind: .runtime,
-             message: "cannot assign to 'string.find' (library tables are read-only)"),
-        Case(name: "patching the string metatable", body: "getmetatable('').__index = {}", kind: .runtime,
-             message: "attempt to index a boolean value"),
-        Case(name: "pathological pattern", body: "return string.find(string.rep('a', 5000), 'a-a-a-a-a-b')",
-             kind: .patternBudget,
-             message: "pattern matching step budget exceeded (200000 steps); simplify the pattern or shorten the subject"),
-        Case(name: "pathological pattern through a method call", body: "return (string.rep('a', 5000)):match('a-a-a-a-a-b')",
-             kind: .patternBudget,
-             message: "pattern matching step budget exceeded (200000 steps); simplify the pattern or shorten the subject"),
+        Case(
+            name: "string.dump", body: "return string.dump(run)", kind: .runtime,
+            message: "attempt to call a nil value (field 'dump')"),
+        Case(
+            name: "load of bytecode", body: "local f, err = load('\\27Lua\\84\\0') if f == nil then error(err) end",
+            kind: .runtime, message: "attempt to load a binary chunk (mode is 't')"),
+        Case(
+            name: "math.random", body: "return math.random()", kind: .runtime,
+            message: "attempt to call a nil value (field 'random')"),
+        Case(
+            name: "writing a global", body: "counter = 1", kind: .runtime,
+            message:
+                "assignment to global 'counter' (globals are read-only after rules/test.lua has loaded; use a local)"),
+        Case(
+            name: "overwriting a defined global", body: "run = nil", kind: .runtime,
+            message: "assignment to global 'run' (globals are read-only after rules/test.lua has loaded; use a local)"),
+        Case(
+            name: "reading an unknown global", body: "return undefined_helper(1)", kind: .runtime,
+            message: "unknown global 'undefined_helper'"),
+        Case(
+            name: "patching a library", body: "string.find = nil", kind: .runtime,
+            message: "cannot assign to 'string.find' (library tables are read-only)"),
+        Case(
+            name: "patching the string metatable", body: "getmetatable('').__index = {}", kind: .runtime,
+            message: "attempt to index a boolean value"),
+        Case(
+            name: "pathological pattern", body: "return string.find(string.rep('a', 5000), 'a-a-a-a-a-b')",
+            kind: .patternBudget,
+            message: "pattern matching step budget exceeded (200000 steps); simplify the pattern or shorten the subject"
+        ),
+        Case(
+            name: "pathological pattern through a method call",
+            body: "return (string.rep('a', 5000)):match('a-a-a-a-a-b')",
+            kind: .patternBudget,
+            message: "pattern matching step budget exceeded (200000 steps); simplify the pattern or shorten the subject"
+        ),
     ]
 
     @Test(arguments: cases)
@@ -86,8 +107,9 @@ struct HostileScriptTests {
         let (state, run) = try load("local function f(n) return 1 + f(n + 1) end\nfunction run() return f(1) end\n")
         let error = #expect(throws: LuaError.self) { try state.call(run) }
         // Lua's own stack limit or the memory cap, whichever comes first; never a crash.
-        #expect(error?.kind == .runtime || error?.kind == .memoryLimit || error?.kind == .instructionBudget,
-                "got: \(error?.description ?? "nil")")
+        #expect(
+            error?.kind == .runtime || error?.kind == .memoryLimit || error?.kind == .instructionBudget,
+            "got: \(error?.description ?? "nil")")
         try expectHealthy(state)
     }
 
@@ -103,7 +125,8 @@ struct HostileScriptTests {
 
     @Test func budgetStopsARunawayLoopQuickly() throws {
         // 1M instructions is ~ms of work; the hook must stop the loop, not time.
-        let (state, run) = try load("function run() while true do end end", limits: LuaLimits(instructionBudget: 1_000_000))
+        let (state, run) = try load(
+            "function run() while true do end end", limits: LuaLimits(instructionBudget: 1_000_000))
         #expect(throws: LuaError.self) { try state.call(run) }
     }
 }
@@ -122,7 +145,9 @@ struct LuaLoadingTests {
     @Test func syntaxErrorNamesFileAndLine() throws {
         let state = try LuaState()
         let error = #expect(throws: LuaError.self) {
-            try state.loadFile(id: "d", source: "function decide(ctx)\n  return {\n    action = \n  }\nend\n", chunkName: "rules/decision.lua")
+            try state.loadFile(
+                id: "d", source: "function decide(ctx)\n  return {\n    action = \n  }\nend\n",
+                chunkName: "rules/decision.lua")
         }
         #expect(error?.kind == .syntax)
         #expect(error?.description == "rules/decision.lua:4: error: unexpected symbol near '}'")
@@ -145,8 +170,12 @@ struct LuaLoadingTests {
 
     @Test func requireLoadsOnlyGivenLibraries() throws {
         let state = try LuaState()
-        try state.addLibrary(name: "text", source: "local M = {}\nfunction M.shout(s) return s:upper() end\nreturn M\n", chunkName: "rules/lib/text.lua")
-        try state.loadFile(id: "t", source: "local text = require 'text'\nfunction run(s) return text.shout(s) end", chunkName: "rules/t.lua")
+        try state.addLibrary(
+            name: "text", source: "local M = {}\nfunction M.shout(s) return s:upper() end\nreturn M\n",
+            chunkName: "rules/lib/text.lua")
+        try state.loadFile(
+            id: "t", source: "local text = require 'text'\nfunction run(s) return text.shout(s) end",
+            chunkName: "rules/t.lua")
         let run = try #require(try state.function(file: "t", name: "run"))
         #expect(try state.call(run, "hola") == "HOLA")
     }
@@ -180,7 +209,8 @@ struct LuaBoundaryTests {
     }
 
     @Test func readerReadsFieldsAndKeys() throws {
-        let (state, run) = try load("function run() return { action = 'Escalate', rule = 'r', [1] = 'x', extra = {} } end")
+        let (state, run) = try load(
+            "function run() return { action = 'Escalate', rule = 'r', [1] = 'x', extra = {} } end")
         let (action, keys) = try state.call(run, []) { result in (try result.field("action"), result.keys()) }
         #expect(action == "Escalate")
         #expect(keys == ["[1]", "action", "extra", "rule"])
@@ -195,18 +225,20 @@ struct LuaBoundaryTests {
     @Test func hostAPI() throws {
         let state = try LuaState()
         try state.setCatalog(.fields(["premium": .fields(["name": "Premium Plan", "price": 49.0])]))
-        try state.loadFile(id: "t", source: """
-            function run(text)
-              sellify.log.info("checking", text, 3)
-              sellify.metrics.inc("custom_hits", { rule = "x", lang = "es" })
-              local p = sellify.catalog.find("premium")
-              p.price = 0  -- a copy: the catalog itself cannot be changed
-              return { sellify.contains_any(text, { "garantizado", "gratis" }),
-                       sellify.contains_any(text, { "nada" }),
-                       sellify.catalog.find("premium").price,
-                       sellify.catalog.find("nope") == nil }
-            end
-            """, chunkName: "rules/t.lua")
+        try state.loadFile(
+            id: "t",
+            source: """
+                function run(text)
+                  sellify.log.info("checking", text, 3)
+                  sellify.metrics.inc("custom_hits", { rule = "x", lang = "es" })
+                  local p = sellify.catalog.find("premium")
+                  p.price = 0  -- a copy: the catalog itself cannot be changed
+                  return { sellify.contains_any(text, { "garantizado", "gratis" }),
+                           sellify.contains_any(text, { "nada" }),
+                           sellify.catalog.find("premium").price,
+                           sellify.catalog.find("nope") == nil }
+                end
+                """, chunkName: "rules/t.lua")
         let run = try #require(try state.function(file: "t", name: "run"))
         #expect(try state.call(run, "envio gratis hoy") == .array([true, false, 49.0, true]))
         let effects = state.drainSideEffects()
@@ -235,7 +267,9 @@ struct LuaStatePoolTests {
         }
         let inputs = Array(1...400)
         let serial = try inputs.map { n in
-            try pool.withState { state in try state.call(try #require(try state.function(file: "t", name: "run")), .integer(n)) }
+            try pool.withState { state in
+                try state.call(try #require(try state.function(file: "t", name: "run")), .integer(n))
+            }
         }
         let results = Mutex<[Int: LuaValue]>([:])
         let failures = Mutex(0)
@@ -256,5 +290,3 @@ struct LuaStatePoolTests {
         #expect(concurrent == serial)
     }
 }
-
-import Synchronization

@@ -20,18 +20,30 @@ struct CLevelWorkTests {
 
     /// Each of these ran in C for 12–30 s (or forever) under a 1M-instruction budget.
     static let cases: [Case] = [
-        Case(name: "table.move over the whole integer range", body: "table.move({}, 1, math.maxinteger - 10, 2)", kind: .instructionBudget),
-        Case(name: "table.move backwards", body: "local t = {1} table.move(t, 1, math.maxinteger - 10, 1, {})", kind: .instructionBudget),
-        Case(name: "table.insert into a table whose __len is huge",
-             body: "table.insert(setmetatable({}, {__len = function() return math.maxinteger - 1 end}), 1, 'x')",
-             kind: .instructionBudget),
-        Case(name: "table.remove from a table whose __len is huge",
-             body: "table.remove(setmetatable({}, {__len = function() return math.maxinteger - 1 end}), 1)",
-             kind: .instructionBudget),
-        Case(name: "table.insert as a method of the view", body: "local ins = table.insert for i = 1, 1e9 do ins({}, 1) end",
-             kind: .instructionBudget),
-        Case(name: "a finalizer that loops", body: "setmetatable({}, {__gc = function() while true do end end})", kind: .runtime),
-        Case(name: "a finalizer placeholder filled in later", body: "local mt = {__gc = true} setmetatable({}, mt)", kind: .runtime),
+        Case(
+            name: "table.move over the whole integer range", body: "table.move({}, 1, math.maxinteger - 10, 2)",
+            kind: .instructionBudget),
+        Case(
+            name: "table.move backwards", body: "local t = {1} table.move(t, 1, math.maxinteger - 10, 1, {})",
+            kind: .instructionBudget),
+        Case(
+            name: "table.insert into a table whose __len is huge",
+            body: "table.insert(setmetatable({}, {__len = function() return math.maxinteger - 1 end}), 1, 'x')",
+            kind: .instructionBudget),
+        Case(
+            name: "table.remove from a table whose __len is huge",
+            body: "table.remove(setmetatable({}, {__len = function() return math.maxinteger - 1 end}), 1)",
+            kind: .instructionBudget),
+        Case(
+            name: "table.insert as a method of the view",
+            body: "local ins = table.insert for i = 1, 1e9 do ins({}, 1) end",
+            kind: .instructionBudget),
+        Case(
+            name: "a finalizer that loops", body: "setmetatable({}, {__gc = function() while true do end end})",
+            kind: .runtime),
+        Case(
+            name: "a finalizer placeholder filled in later", body: "local mt = {__gc = true} setmetatable({}, mt)",
+            kind: .runtime),
     ]
 
     @Test(arguments: cases)
@@ -48,7 +60,8 @@ struct CLevelWorkTests {
 
     @Test func aFinalizerAddedAfterSetmetatableNeverRuns() throws {
         // Lua marks a table for finalization only if `__gc` is present at setmetatable time.
-        let (state, run) = try load("""
+        let (state, run) = try load(
+            """
             function run()
               local mt = {}
               setmetatable({}, mt)
@@ -62,7 +75,8 @@ struct CLevelWorkTests {
     }
 
     @Test(arguments: [
-        ("string.rep('', math.maxinteger)", ""), ("(''):rep(math.maxinteger)", ""), ("string.rep('', math.maxinteger, '')", ""),
+        ("string.rep('', math.maxinteger)", ""), ("(''):rep(math.maxinteger)", ""),
+        ("string.rep('', math.maxinteger, '')", ""),
         ("string.rep('ab', 3, ',')", "ab,ab,ab"), ("string.rep('x', 0)", ""), ("string.rep(7, 2)", "77"),
     ])
     func stringRepIsBoundedAndStillCorrect(_ expression: String, _ expected: String) throws {
@@ -71,7 +85,8 @@ struct CLevelWorkTests {
     }
 
     @Test func theLuaTableFunctionsBehaveLikeTheCOnes() throws {
-        let (state, run) = try load("""
+        let (state, run) = try load(
+            """
             function run()
               local t = {1, 2, 3}
               table.insert(t, 4)
@@ -88,7 +103,8 @@ struct CLevelWorkTests {
             """)
         let values = try state.call(run, []) { reader in try reader.value() }
         #expect(values == .string("0,2,3"))
-        let (state2, run2) = try load("""
+        let (state2, run2) = try load(
+            """
             function run()
               local moved = table.move({1, 2, 3, 4, 5}, 2, 4, 1)
               local overlap = table.move({1, 2, 3, 4, 5}, 1, 3, 2)
@@ -97,7 +113,9 @@ struct CLevelWorkTests {
               return {table.concat(moved, ","), table.concat(overlap, ","), tostring(ok), tostring(table.remove(t, 1)), table.concat(t, ",")}
             end
             """)
-        #expect(try state2.call(run2) == .array([.string("2,3,4,4,5"), .string("1,1,2,3,5"), .string("false"), .string("1"), .string("2,3")]))
+        #expect(
+            try state2.call(run2)
+                == .array([.string("2,3,4,4,5"), .string("1,1,2,3,5"), .string("false"), .string("1"), .string("2,3")]))
     }
 }
 
@@ -107,7 +125,8 @@ struct DeadlineTests {
         // deadline stops it first (were the deadline broken, the budget would end it
         // with another kind of error, so this cannot pass by accident or hang).
         let limits = LuaLimits(instructionBudget: 2_000_000_000, memoryLimitBytes: 8 << 20, deadlineMilliseconds: 50)
-        let (state, run) = try load("function run()\n  while true do pcall(function() while true do end end) end\nend\n", limits: limits)
+        let (state, run) = try load(
+            "function run()\n  while true do pcall(function() while true do end end) end\nend\n", limits: limits)
         let error = #expect(throws: LuaError.self) { try state.call(run) }
         #expect(error?.kind == .deadline, "got: \(error?.description ?? "nil")")
         #expect(error?.message == "call deadline exceeded (50 ms)")
@@ -144,7 +163,8 @@ struct ResultStackTests {
     /// After a stack overflow Lua shrinks the stack again; reading a deeply nested
     /// result then needs room it no longer has (this corrupted the heap).
     @Test func deepResultsAfterAStackOverflowAreReadSafely() throws {
-        let (state, run) = try load("""
+        let (state, run) = try load(
+            """
             local function f(n) return f(n + 1) + 1 end
             function run()
               pcall(f, 1)
@@ -174,7 +194,8 @@ struct LibraryIsolationTests {
     func rulesCannotChangeWhatTheHostMatchesWith(_ attack: String) throws {
         let state = try LuaState(limits: testLimits)
         // The attack at the top of a rule file: loading it may fail, and that is fine.
-        _ = try? state.loadFile(id: "evil", source: attack + "\nfunction run() return 1 end\n", chunkName: "rules/evil.lua")
+        _ = try? state.loadFile(
+            id: "evil", source: attack + "\nfunction run() return 1 end\n", chunkName: "rules/evil.lua")
         if let run = try? state.function(file: "evil", name: "run") { _ = try? state.call(run) }
         let find = try state.hostFunction("find_all")
         let found = try state.call(find, .string("resultados garantizados"), .array([.string("garantiz%a+")]))
@@ -185,7 +206,8 @@ struct LibraryIsolationTests {
     }
 
     @Test func pairsOverALibraryViewStillListsItsFunctions() throws {
-        let (state, run) = try load("""
+        let (state, run) = try load(
+            """
             function run()
               local names = {}
               for name in pairs(math) do names[#names + 1] = name end
@@ -212,7 +234,8 @@ struct SandboxFuzzTests {
         "table.move({}, 1, math.maxinteger - 10, 2)",
         "table.insert(setmetatable({}, {__len = function() return math.maxinteger - 1 end}), 1, 1)",
         "table.remove(setmetatable({}, {__len = function() return math.maxinteger - 1 end}), 1)",
-        "setmetatable({}, {__gc = function() while true do end end})", "local mt = {} setmetatable({}, mt) mt.__gc = function() while true do end end",
+        "setmetatable({}, {__gc = function() while true do end end})",
+        "local mt = {} setmetatable({}, mt) mt.__gc = function() while true do end end",
         "local function f() return f() + 1 end f()", "string.find(string.rep('a', 5000), 'a-a-a-a-a-b')",
         "load('while true do end')()", "error(setmetatable({}, {__tostring = function() while true do end end}))",
         "string.gsub(string.rep('a', 100000), '.', function(c) return c .. c end)",
@@ -221,24 +244,31 @@ struct SandboxFuzzTests {
         "local t = setmetatable({}, {__index = function(t, k) return t[k + 1] end}) local x = t[1]",
         "xpcall(function() while true do end end, function() while true do end end)",
         "local _, S = pairs(string) S.rep = nil", "local x = string.rep('', math.maxinteger)",
-        "local x = ('x'):rep(1e6):upper():lower():reverse()", "for i = 1, 100 do pcall(function() while true do end end) end",
+        "local x = ('x'):rep(1e6):upper():lower():reverse()",
+        "for i = 1, 100 do pcall(function() while true do end end) end",
         "local x = utf8.char(table.unpack({}, 1, 1e7))", "local n = select('#', table.unpack({}, 1, 1e6))",
-        "local x = string.format('%99999999d', 1)", "local x = tostring(setmetatable({}, {__tostring = function() while true do end end}))",
+        "local x = string.format('%99999999d', 1)",
+        "local x = tostring(setmetatable({}, {__tostring = function() while true do end end}))",
         "local t = {} for i = 1, 1e6 do table.insert(t, 1, i) end", "local t = {} t[t] = t",
-        "string.rep('x', 1e6):gsub('x', '%0%0')", "local x = #setmetatable({}, {__len = function() while true do end end})",
+        "string.rep('x', 1e6):gsub('x', '%0%0')",
+        "local x = #setmetatable({}, {__len = function() while true do end end})",
         "os.exit()", "io.write('x')", "require('os')", "debug.sethook()", "collectgarbage()",
-        "getmetatable('').__index.find = nil", "string.find = nil", "local x <close> = setmetatable({}, {__close = function() while true do end end})",
+        "getmetatable('').__index.find = nil", "string.find = nil",
+        "local x <close> = setmetatable({}, {__close = function() while true do end end})",
     ]
     static let results = [
         "return setmetatable({}, {__index = function() error('x') end})",
         "return setmetatable({}, {__index = function() while true do end end})",
         "return setmetatable({action = 'Ignore'}, {__pairs = function() while true do end end})",
-        "local t = {} t.self = t return t", "return {action = setmetatable({}, {__index = error})}", "return 1", "return nil",
+        "local t = {} t.self = t return t", "return {action = setmetatable({}, {__index = error})}", "return 1",
+        "return nil",
         "return string.rep('x', 1e6)", "local t = {} for i = 1, 5000 do t[i] = {i} end return t",
     ]
 
     @Test func randomHostileBodiesAreAlwaysContained() throws {
-        let limits = LuaLimits(instructionBudget: 200_000, memoryLimitBytes: 8 << 20, patternStepBudget: 200_000, deadlineMilliseconds: 200)
+        let limits = LuaLimits(
+            instructionBudget: 200_000, memoryLimitBytes: 8 << 20, patternStepBudget: 200_000, deadlineMilliseconds: 200
+        )
         var rng = SystemRandomNumberGenerator()
         let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
         var generator = SeededGenerator(state: seed)  // the seed is printed with any failure
@@ -248,12 +278,16 @@ struct SandboxFuzzTests {
         for iteration in 0..<1000 {
             if iteration % 50 == 0 && iteration > 0 {
                 state = try LuaState(limits: limits)
-                try state.loadFile(id: "probe", source: "function probe(x) return x * 2 end", chunkName: "rules/probe.lua")
+                try state.loadFile(
+                    id: "probe", source: "function probe(x) return x * 2 end", chunkName: "rules/probe.lua")
                 probe = try #require(try state.function(file: "probe", name: "probe"))
             }
-            var body = (0..<Int(generator.next() % 3 + 1)).map { _ in Self.fragments[Int(generator.next() % UInt64(Self.fragments.count))] }
+            var body = (0..<Int(generator.next() % 3 + 1)).map { _ in
+                Self.fragments[Int(generator.next() % UInt64(Self.fragments.count))]
+            }
             if generator.next() % 2 == 0 { body = ["pcall(function() " + body.joined(separator: " ") + " end)"] }
-            let source = "function run()\n  " + body.joined(separator: "\n  ") + "\n  "
+            let source =
+                "function run()\n  " + body.joined(separator: "\n  ") + "\n  "
                 + Self.results[Int(generator.next() % UInt64(Self.results.count))] + "\nend\n"
             let id = "fuzz\(iteration)"
             let started = ContinuousClock.now
@@ -272,7 +306,8 @@ struct SandboxFuzzTests {
             // each of which may do a bounded amount of C work. 30 s means "stuck".
             #expect(elapsed < .seconds(30), "seed \(seed), iteration \(iteration): \(elapsed)\n\(source)")
             state.collectGarbage()
-            #expect(try state.call(probe, .integer(21)) == .integer(42), "seed \(seed), iteration \(iteration)\n\(source)")
+            #expect(
+                try state.call(probe, .integer(21)) == .integer(42), "seed \(seed), iteration \(iteration)\n\(source)")
         }
     }
 }

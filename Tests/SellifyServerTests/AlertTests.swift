@@ -1,12 +1,13 @@
 import Foundation
 import Logging
 import SellifyAlertWebhook
-import SellifyPluginKit
 import SellifyCore
 import SellifyMetrics
-@testable import SellifyServer
+import SellifyPluginKit
 import Synchronization
 import Testing
+
+@testable import SellifyServer
 
 /// A real HTTP receiver on 127.0.0.1: records every request body and answers
 /// with the next scripted status (200 when the script is used up).
@@ -31,7 +32,9 @@ final class TestReceiver: @unchecked Sendable {
         address.sin_port = in_port_t(UInt16(requested).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(listener, 64) == 0 else {
             close(listener)
@@ -99,14 +102,18 @@ func deadPort() throws -> Int {
     return port
 }
 
-func notification(_ n: Int, status: AlertNotification.Status = .firing, severity: AlertEvent.Severity = .critical) -> AlertNotification {
+func notification(
+    _ n: Int, status: AlertNotification.Status = .firing, severity: AlertEvent.Severity = .critical
+) -> AlertNotification {
     AlertNotification(
         status: status,
         alert: AlertEvent(condition: "quota_reached", key: "messages_today", severity: severity, message: "alert \(n)"),
         startsAt: Timestamp(milliseconds: 1_764_525_600_000), account: "demo")
 }
 
-func webhookQueue(port: Int, format: WebhookAlertSink.Format = .json, retries: Int = 3, capacity: Int = 100, metrics: SellifyMetrics)
+func webhookQueue(
+    port: Int, format: WebhookAlertSink.Format = .json, retries: Int = 3, capacity: Int = 100, metrics: SellifyMetrics
+)
     -> AlertSinkQueue
 {
     let configuration = WebhookAlertSink.Configuration(
@@ -114,12 +121,15 @@ func webhookQueue(port: Int, format: WebhookAlertSink.Format = .json, retries: I
         backoff: ConfigDuration(milliseconds: 50), queueSize: capacity)
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     return AlertSinkQueue(
-        name: "webhook", sink: WebhookAlertSink.makeSink(configuration, context: AlertSinkContext(logger: logger, account: "demo")),
+        name: "webhook",
+        sink: WebhookAlertSink.makeSink(configuration, context: AlertSinkContext(logger: logger, account: "demo")),
         metrics: metrics, logger: logger)
 }
 
 func value(_ metrics: SellifyMetrics, _ line: String) -> Double? {
-    metrics.exposition().split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+    metrics.exposition().split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap {
+        Double($0.split(separator: " ").last!)
+    }
 }
 
 struct WebhookSinkTests {
@@ -141,7 +151,9 @@ struct WebhookSinkTests {
             #expect(object?["condition"] as? String == "quota_reached")
             #expect(object?["account"] as? String == "demo")
         case .slack:
-            #expect(((json as? [String: Any])?["text"] as? String)?.contains("[FIRING] critical quota_reached (messages_today)") == true)
+            #expect(
+                ((json as? [String: Any])?["text"] as? String)?.contains(
+                    "[FIRING] critical quota_reached (messages_today)") == true)
         case .alertmanager:
             let alert = (json as? [[String: Any]])?.first
             #expect((alert?["labels"] as? [String: String])?["alertname"] == "sellify_quota_reached")
@@ -255,7 +267,9 @@ final class BlackHole: @unchecked Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         listen(listener, 128)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -273,7 +287,9 @@ struct AlertingServerTests {
         let hole = try BlackHole()
         let deployment = try ServerDeployment(edits: [
             ("  cooldown: 10m ", "  cooldown: 0s "),
-            ("    - type: log                     # alerts go to the service log\n", """
+            (
+                "    - type: log                     # alerts go to the service log\n",
+                """
                     - type: log
                     - type: webhook
                       url: http://127.0.0.1:\(hole.port)/hooks/secret-token
@@ -281,19 +297,27 @@ struct AlertingServerTests {
                       max_retries: 3
                       queue_size: 5
 
-                """),
+                """
+            ),
         ])
         // A rule that fails for "boom": every such decision raises a rule_error alert.
-        try deployment.edit([("function decide(ctx)\n", """
-            function decide(ctx)
-              if (ctx.event or {}).text == "boom" then error("boom on purpose") end
+        try deployment.edit(
+            [
+                (
+                    "function decide(ctx)\n",
+                    """
+                    function decide(ctx)
+                      if (ctx.event or {}).text == "boom" then error("boom on purpose") end
 
-            """)], file: "rules/decision.lua")
+                    """
+                )
+            ], file: "rules/decision.lua")
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         let started = Date()
         for i in 0..<30 {
-            let response = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:b\(i)", "b\(i)", "boom"))
+            let response = try server.client.json(
+                "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:b\(i)", "b\(i)", "boom"))
             #expect(response.status == 200)
             #expect(response.json?["action"] as? String == "Escalate")
         }
@@ -301,8 +325,11 @@ struct AlertingServerTests {
         // for even one would take far longer than this generous bound.
         #expect(Date().timeIntervalSince(started) < 60, "decisions waited for the webhook")
         let metrics = try server.client.request("GET", "/metrics").text
-        let dropped = metrics.split(separator: "\n").first { $0.hasPrefix(#"sellify_alerts_dropped_total{sink="webhook"}"#) }
-        #expect((dropped.flatMap { Double($0.split(separator: " ").last!) } ?? 0) >= 20, "\(String(describing: dropped))")
+        let dropped = metrics.split(separator: "\n").first {
+            $0.hasPrefix(#"sellify_alerts_dropped_total{sink="webhook"}"#)
+        }
+        #expect(
+            (dropped.flatMap { Double($0.split(separator: " ").last!) } ?? 0) >= 20, "\(String(describing: dropped))")
         // The log sink delivered them; the secret in the URL never reaches the log.
         #expect(eventually { server.stderr.contains("alert firing") })
         server.stop()  // the whole log, then: the secret is nowhere in it

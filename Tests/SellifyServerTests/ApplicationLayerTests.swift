@@ -17,7 +17,9 @@ struct ApplicationLayerTests {
                 if line.hasPrefix("# TYPE ") {
                     let parts = line.split(separator: " ")
                     types[String(parts[2])] = String(parts[3])
-                } else if !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) {
+                } else if !line.hasPrefix("#"), let space = line.lastIndex(of: " "),
+                    let value = Double(line[line.index(after: space)...])
+                {
                     values[String(line[..<space])] = value
                 }
             }
@@ -43,7 +45,9 @@ struct ApplicationLayerTests {
     }
 
     func auditRows(_ store: String, conversation: String) throws -> String {
-        try sqlite(store, """
+        try sqlite(
+            store,
+            """
             SELECT kind, at_ms, conversation_id, message_id, summary, rules_version, input_digest
             FROM audit_log WHERE conversation_id = '\(conversation)' ORDER BY seq;
             """)
@@ -64,16 +68,23 @@ struct ApplicationLayerTests {
         let cli = try ServerDeployment()
         let folder = cli.url.appendingPathComponent("metrics")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let decided = try run(try sellifyExecutable().path, [
-            "decide", "--config", cli.configPath, "--at", decidedAt, "--metrics-textfile", folder.path,
-        ], input: asked)
+        let decided = try run(
+            try sellifyExecutable().path,
+            [
+                "decide", "--config", cli.configPath, "--at", decidedAt, "--metrics-textfile", folder.path,
+            ], input: asked)
         #expect(decided.status == 0, "\(decided.output)")
-        #expect(decided.output.split(separator: "\n").last.map(String.init) == answer.text.trimmingCharacters(in: .newlines))
+        #expect(
+            decided.output.split(separator: "\n").last.map(String.init) == answer.text.trimmingCharacters(in: .newlines)
+        )
 
-        #expect(try auditRows(cli.storePath, conversation: "wa:same") == (try auditRows(deployment.storePath, conversation: "wa:same")))
+        #expect(
+            try auditRows(cli.storePath, conversation: "wa:same")
+                == (try auditRows(deployment.storePath, conversation: "wa:same")))
         #expect(try auditRows(cli.storePath, conversation: "wa:same").contains("decision"))
 
-        let written = Exposition(try String(contentsOf: folder.appendingPathComponent("sellify-decide.prom"), encoding: .utf8))
+        let written = Exposition(
+            try String(contentsOf: folder.appendingPathComponent("sellify-decide.prom"), encoding: .utf8))
         var compared = 0
         for (series, value) in after.values where Self.comparable(series, after) {
             let family = after.family(of: series)

@@ -41,23 +41,31 @@ struct EndpointTests {
         #expect(replay.status == 200)
         #expect(replay.body == decision.body)
         #expect(replay.header("Idempotent-Replayed") == "true")
-        let traced = try c.json("POST", "/api/v1/decisions?trace=true", key: TestKey.decide, event("wa:9", "m9", "hola"))
+        let traced = try c.json(
+            "POST", "/api/v1/decisions?trace=true", key: TestKey.decide, event("wa:9", "m9", "hola"))
         #expect((traced.json?["trace"] as? [Any])?.isEmpty == false)
 
-        let valid = try c.json("POST", "/api/v1/validate", key: TestKey.decide, #"{"text":"El Plan Premium cuesta 49.00 USD","product_ids":["premium-plan"]}"#)
+        let valid = try c.json(
+            "POST", "/api/v1/validate", key: TestKey.decide,
+            #"{"text":"El Plan Premium cuesta 49.00 USD","product_ids":["premium-plan"]}"#)
         #expect(valid.status == 200)
         #expect(valid.json?["valid"] as? Bool == true)
-        let invalid = try c.json("POST", "/api/v1/validate", key: TestKey.decide, #"{"text":"Visita http://evil.example ya"}"#)
+        let invalid = try c.json(
+            "POST", "/api/v1/validate", key: TestKey.decide, #"{"text":"Visita http://evil.example ya"}"#)
         #expect(invalid.status == 200)
         #expect(invalid.json?["valid"] as? Bool == false)
 
-        let generated = try c.json("POST", "/api/v1/generate", key: TestKey.decide, #"{"template":"price","product_id":"premium-plan","language":"es"}"#)
+        let generated = try c.json(
+            "POST", "/api/v1/generate", key: TestKey.decide,
+            #"{"template":"price","product_id":"premium-plan","language":"es"}"#)
         #expect(generated.status == 200)
         #expect((generated.json?["text"] as? String)?.contains("49.00") == true)
         #expect(generated.json?["attempts"] as? Int == 1)
 
-        let message = try c.json("POST", "/api/v1/messages", key: TestKey.decide,
-                                 #"{"conversation_id":"wa:1","message_id":"out-1","type":"image","sent_at":"2026-11-30T18:05:00Z","sent_by":"ana"}"#)
+        let message = try c.json(
+            "POST", "/api/v1/messages", key: TestKey.decide,
+            #"{"conversation_id":"wa:1","message_id":"out-1","type":"image","sent_at":"2026-11-30T18:05:00Z","sent_by":"ana"}"#
+        )
         #expect(message.status == 200)
         #expect(message.json?["counted"] as? Bool == true)
         #expect(message.json?["sent_at"] as? String == "2026-11-30T18:05:00Z")
@@ -68,9 +76,11 @@ struct EndpointTests {
         let quotas = quota.json?["quotas"] as? [String: [String: Any]]
         #expect(quotas?["messages_today"]?["used"] as? Int == 3)  // two decisions + the outbound image
         #expect(quotas?["images_today"]?["used"] as? Int == 1)
-        #expect(quotas?["messages_today"]?["window"] as? String == (quota.json?["windows"] as? [String: String])?["day"])
+        #expect(
+            quotas?["messages_today"]?["window"] as? String == (quota.json?["windows"] as? [String: String])?["day"])
 
-        let reset = try c.json("POST", "/api/v1/quota/reset", key: TestKey.admin, #"{"window":"daily","at":"\#(decidedAt)"}"#)
+        let reset = try c.json(
+            "POST", "/api/v1/quota/reset", key: TestKey.admin, #"{"window":"daily","at":"\#(decidedAt)"}"#)
         #expect(reset.status == 200)
         #expect((reset.json?["previous"] as? [String: Int])?["messages_today"] == 3)
         let afterReset = try c.request("GET", "/api/v1/quota?at=\(decidedAt)", key: TestKey.readOnly)
@@ -127,34 +137,64 @@ struct EndpointTests {
     static let errorCases: [ErrorCase] = [
         ErrorCase(name: "truncated JSON", body: #"{"conversation_id":"wa:1","#, status: 400, code: "malformed_json"),
         ErrorCase(name: "not an object", body: "[1,2]", status: 400, code: "malformed_json"),
-        ErrorCase(name: "missing field", body: #"{"conversation_id":"wa:1","message_id":"x","text":"hola"}"#, status: 400, code: "invalid_field"),
-        ErrorCase(name: "wrong type", body: #"{"conversation_id":1,"message_id":"x","text":"hola","received_at":"2026-11-30T18:00:00Z"}"#, status: 400, code: "invalid_field"),
-        ErrorCase(name: "unknown field", path: "/api/v1/validate", body: #"{"text":"hola","txet":"x"}"#, status: 400, code: "invalid_field"),
-        ErrorCase(name: "bad query parameter", method: "GET", path: "/api/v1/audit?limit=0", status: 400, code: "invalid_parameter"),
-        ErrorCase(name: "bad quota time", method: "GET", path: "/api/v1/quota?at=yesterday", status: 400, code: "invalid_parameter"),
+        ErrorCase(
+            name: "missing field", body: #"{"conversation_id":"wa:1","message_id":"x","text":"hola"}"#, status: 400,
+            code: "invalid_field"),
+        ErrorCase(
+            name: "wrong type",
+            body: #"{"conversation_id":1,"message_id":"x","text":"hola","received_at":"2026-11-30T18:00:00Z"}"#,
+            status: 400, code: "invalid_field"),
+        ErrorCase(
+            name: "unknown field", path: "/api/v1/validate", body: #"{"text":"hola","txet":"x"}"#, status: 400,
+            code: "invalid_field"),
+        ErrorCase(
+            name: "bad query parameter", method: "GET", path: "/api/v1/audit?limit=0", status: 400,
+            code: "invalid_parameter"),
+        ErrorCase(
+            name: "bad quota time", method: "GET", path: "/api/v1/quota?at=yesterday", status: 400,
+            code: "invalid_parameter"),
         ErrorCase(name: "no key", key: nil, body: "{}", status: 401, code: "unauthorized"),
         ErrorCase(name: "unknown key", key: TestKey.unknown, body: "{}", status: 401, code: "unauthorized"),
-        ErrorCase(name: "malformed Authorization", key: nil, headers: [("Authorization", "Basic abc")], status: 401, code: "unauthorized"),
+        ErrorCase(
+            name: "malformed Authorization", key: nil, headers: [("Authorization", "Basic abc")], status: 401,
+            code: "unauthorized"),
         ErrorCase(name: "read key cannot decide", key: TestKey.readOnly, body: "{}", status: 403, code: "forbidden"),
-        ErrorCase(name: "decide key cannot reset quotas", path: "/api/v1/quota/reset", body: #"{"window":"daily"}"#, status: 403, code: "forbidden"),
+        ErrorCase(
+            name: "decide key cannot reset quotas", path: "/api/v1/quota/reset", body: #"{"window":"daily"}"#,
+            status: 403, code: "forbidden"),
         ErrorCase(name: "decide key cannot reload rules", path: "/api/v1/rules/reload", status: 403, code: "forbidden"),
         ErrorCase(name: "unknown route", method: "GET", path: "/api/v2/nothing", status: 404, code: "not_found"),
         ErrorCase(name: "wrong method", method: "DELETE", path: "/api/v1/decisions", status: 404, code: "not_found"),
-        ErrorCase(name: "unknown conversation", method: "GET", path: "/api/v1/conversations/nobody", status: 404, code: "conversation_not_found"),
+        ErrorCase(
+            name: "unknown conversation", method: "GET", path: "/api/v1/conversations/nobody", status: 404,
+            code: "conversation_not_found"),
         ErrorCase(
             name: "quota exhausted", path: "/api/v1/messages",
-            body: #"{"conversation_id":"wa:v","message_id":"video-2","type":"video","sent_at":"2026-11-30T18:01:00Z","check_quota":true}"#,
+            body:
+                #"{"conversation_id":"wa:v","message_id":"video-2","type":"video","sent_at":"2026-11-30T18:01:00Z","check_quota":true}"#,
             status: 409, code: "quota_exhausted"),
         ErrorCase(
             name: "message id reused by another conversation",
-            body: #"{"conversation_id":"wa:other","message_id":"dup-1","text":"hola","received_at":"2026-11-30T18:00:00Z"}"#,
+            body:
+                #"{"conversation_id":"wa:other","message_id":"dup-1","text":"hola","received_at":"2026-11-30T18:00:00Z"}"#,
             status: 409, code: "idempotency_conflict"),
-        ErrorCase(name: "unknown language", path: "/api/v1/generate", body: #"{"template":"price","product_id":"premium-plan","language":"fr"}"#, status: 400, code: "invalid_field"),
-        ErrorCase(name: "body too large", body: #"{"text":""# + String(repeating: "a", count: 70_000) + #""}"#, status: 413, code: "body_too_large"),
-        ErrorCase(name: "wrong content type", body: "conversation_id=wa:1", contentType: "application/x-www-form-urlencoded", status: 415, code: "unsupported_media_type"),
+        ErrorCase(
+            name: "unknown language", path: "/api/v1/generate",
+            body: #"{"template":"price","product_id":"premium-plan","language":"fr"}"#, status: 400,
+            code: "invalid_field"),
+        ErrorCase(
+            name: "body too large", body: #"{"text":""# + String(repeating: "a", count: 70_000) + #""}"#, status: 413,
+            code: "body_too_large"),
+        ErrorCase(
+            name: "wrong content type", body: "conversation_id=wa:1", contentType: "application/x-www-form-urlencoded",
+            status: 415, code: "unsupported_media_type"),
         ErrorCase(name: "no content type", body: "{}", contentType: nil, status: 415, code: "unsupported_media_type"),
-        ErrorCase(name: "unknown template", path: "/api/v1/generate", body: #"{"template":"nope"}"#, status: 400, code: "invalid_field"),
-        ErrorCase(name: "bad reset window", path: "/api/v1/quota/reset", key: TestKey.admin, body: #"{"window":"monthly"}"#, status: 400, code: "invalid_field"),
+        ErrorCase(
+            name: "unknown template", path: "/api/v1/generate", body: #"{"template":"nope"}"#, status: 400,
+            code: "invalid_field"),
+        ErrorCase(
+            name: "bad reset window", path: "/api/v1/quota/reset", key: TestKey.admin, body: #"{"window":"monthly"}"#,
+            status: 400, code: "invalid_field"),
     ]
 
     @Test func everyErrorHasItsStatusAndTheExactJSONShape() throws {
@@ -163,10 +203,13 @@ struct EndpointTests {
         defer { server.stop() }
         let c = server.client
         // The one video of the week, so the next one is refused.
-        let first = try c.json("POST", "/api/v1/messages", key: TestKey.decide,
-                               #"{"conversation_id":"wa:v","message_id":"video-1","type":"video","sent_at":"2026-11-30T18:00:00Z"}"#)
+        let first = try c.json(
+            "POST", "/api/v1/messages", key: TestKey.decide,
+            #"{"conversation_id":"wa:v","message_id":"video-1","type":"video","sent_at":"2026-11-30T18:00:00Z"}"#)
         #expect(first.status == 200)
-        #expect(try c.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:first", "dup-1", "hola")).status == 200)
+        #expect(
+            try c.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:first", "dup-1", "hola")).status
+                == 200)
         for test in Self.errorCases {
             let response = try c.request(
                 test.method, test.path, key: test.key, headers: test.headers, body: test.body.map { Array($0.utf8) },
@@ -176,8 +219,9 @@ struct EndpointTests {
             #expect(response.header("Content-Type") == "application/json; charset=utf-8", "\(test.name)")
         }
         // A message a person already sent is counted even over the limit (the channel saw it).
-        let over = try c.json("POST", "/api/v1/messages", key: TestKey.decide,
-                              #"{"conversation_id":"wa:v","message_id":"video-3","type":"video","sent_at":"2026-11-30T18:02:00Z"}"#)
+        let over = try c.json(
+            "POST", "/api/v1/messages", key: TestKey.decide,
+            #"{"conversation_id":"wa:v","message_id":"video-3","type":"video","sent_at":"2026-11-30T18:02:00Z"}"#)
         #expect(over.status == 200)
         #expect(over.json?["over_limit"] as? [String] == ["videos_week"])
         // 422: a reload of broken rules names file and line, and the running rules stay.
@@ -197,7 +241,9 @@ struct EndpointTests {
     }
 
     @Test func overTheRateAKeyGets429WithRetryAfter() throws {
-        let deployment = try ServerDeployment(edits: [("requests_per_second: 50", "requests_per_second: 1"), ("burst: 100", "burst: 3")])
+        let deployment = try ServerDeployment(edits: [
+            ("requests_per_second: 50", "requests_per_second: 1"), ("burst: 100", "burst: 3"),
+        ])
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         let statuses = try (0..<5).map { _ in try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly) }
@@ -215,7 +261,7 @@ struct EndpointTests {
         // that slot (it is taken when the head arrives) until the test sends the rest:
         // the server is saturated by construction, however fast the machine.
         let deployment = try ServerDeployment(edits: [
-            ("max_concurrent_requests: 256", "max_concurrent_requests: 1"),
+            ("max_concurrent_requests: 256", "max_concurrent_requests: 1")
         ])
         let server = try ServerProcess(deployment)
         defer { server.stop() }
@@ -224,7 +270,8 @@ struct EndpointTests {
             "POST", "/api/v1/decisions", key: TestKey.decide, body: body, sentBytes: body.utf8.count / 2)
         #expect(eventually { server.metric("sellify_http_requests_in_flight") == 1 })
         for i in 0..<5 {
-            let refused = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:s\(i)", "s\(i)", "hola"))
+            let refused = try server.client.json(
+                "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:s\(i)", "s\(i)", "hola"))
             #expect(refused.status == 503)
             #expect(refused.errorCode == "overloaded")
             #expect(refused.header("Retry-After") == "1")
@@ -236,7 +283,9 @@ struct EndpointTests {
         #expect(answered.json?["message_id"] as? String == "held")
         // The slot is free again.
         #expect(server.metric("sellify_http_requests_in_flight") == 0)
-        #expect(try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:s", "s-after", "hola")).status == 200)
+        #expect(
+            try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:s", "s-after", "hola"))
+                .status == 200)
     }
 
     @Test func requestIDIsEchoedOrGenerated() throws {

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A response as read off the socket.
@@ -24,8 +25,8 @@ struct HTTPTestResponse: Sendable {
     /// or nil when the body has any other shape.
     var errorCode: String? {
         guard let json, json.count == 1, let error = json["error"] as? [String: Any],
-              let code = error["code"] as? String, let message = error["message"] as? String, !message.isEmpty,
-              Set(error.keys).isSubset(of: ["code", "message", "details"])
+            let code = error["code"] as? String, let message = error["message"] as? String, !message.isEmpty,
+            Set(error.keys).isSubset(of: ["code", "message", "details"])
         else { return nil }
         if let details = error["details"], !(details is [String: Any]) { return nil }
         return code
@@ -150,7 +151,9 @@ final class HTTPTestConnection: Sendable {
         var offset = 0
         while offset < bytes.count {
             // MSG_NOSIGNAL: a server that already answered and closed must not SIGPIPE the tests.
-            let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let written = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             // The server may answer (e.g. 413, 400) and close before reading everything.
             if written <= 0 { break }
             offset += written

@@ -41,13 +41,16 @@ struct LifecycleTests {
         #expect(server.stop() == 0)
         #expect(server.stderr.contains("store closed"))
         // The store is consistent and holds the decision that was answered.
-        let check = try sqlite(deployment.storePath, "PRAGMA integrity_check; SELECT COUNT(*) FROM decisions WHERE message_id = 'held-1'; SELECT COUNT(*) FROM audit_log WHERE message_id = 'held-1';")
+        let check = try sqlite(
+            deployment.storePath,
+            "PRAGMA integrity_check; SELECT COUNT(*) FROM decisions WHERE message_id = 'held-1'; SELECT COUNT(*) FROM audit_log WHERE message_id = 'held-1';"
+        )
         #expect(check == "ok\n1\n1\n")
     }
 
     @Test func aRequestOverTheTimeoutGets503AndItsDecisionStillCommits() throws {
         let deployment = try ServerDeployment(edits: [
-            ("request_timeout: 10s", "request_timeout: 500ms"),
+            ("request_timeout: 10s", "request_timeout: 500ms")
         ])
         let server = try ServerProcess(deployment)
         defer { server.stop() }
@@ -62,9 +65,11 @@ struct LifecycleTests {
         #expect(first.errorCode == "timeout")
         #expect(first.header("Retry-After") == "1")
         // The decision finished in the background…
-        #expect(try eventually {
-            try sqlite(deployment.storePath, "SELECT COUNT(*) FROM decisions WHERE message_id = 'locked-1';") == "1\n"
-        })
+        #expect(
+            try eventually {
+                try sqlite(deployment.storePath, "SELECT COUNT(*) FROM decisions WHERE message_id = 'locked-1';")
+                    == "1\n"
+            })
         // …and the retry returns it without deciding again.
         let retry = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, body)
         #expect(retry.status == 200)
@@ -72,9 +77,12 @@ struct LifecycleTests {
     }
 
     @Test func jsonLogsCarryTheRequestID() throws {
-        let deployment = try ServerDeployment(edits: [("level: info ", "level: debug "), ("format: text ", "format: json ")])
+        let deployment = try ServerDeployment(edits: [
+            ("level: info ", "level: debug "), ("format: text ", "format: json "),
+        ])
         let server = try ServerProcess(deployment)
-        _ = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly, headers: [("X-Request-ID", "trace-me-7")])
+        _ = try server.client.request(
+            "GET", "/api/v1/rules", key: TestKey.readOnly, headers: [("X-Request-ID", "trace-me-7")])
         #expect(server.stop() == 0)
         // Every line is one JSON object, the start banner included.
         let lines = server.stderr.split(separator: "\n")
@@ -93,8 +101,10 @@ struct LifecycleTests {
         let deployment = try ServerDeployment()
         let server = try ServerProcess(deployment)
         defer { server.stop() }
-        let before = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json?["version"] as? String
-        try deployment.edit([("-- 1. Safety and consent", "-- 1. Safety and consent (edited)")], file: "rules/decision.lua")
+        let before =
+            try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json?["version"] as? String
+        try deployment.edit(
+            [("-- 1. Safety and consent", "-- 1. Safety and consent (edited)")], file: "rules/decision.lua")
         kill(server.pid, SIGHUP)
         var after: String?
         _ = try eventually {
@@ -102,7 +112,8 @@ struct LifecycleTests {
             return after != before
         }
         #expect(after != nil && after != before)
-        let decision = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:h", "h1", "hola"))
+        let decision = try server.client.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:h", "h1", "hola"))
         #expect(decision.json?["rules_version"] as? String == after)
         #expect(eventually { server.stderr.contains("rules reloaded") })
     }
@@ -128,19 +139,25 @@ struct LifecycleTests {
     }
 
     @Test func textfileExporterWritesPeriodicallyAndOnceMoreAtShutdown() throws {
-        let deployment = try ServerDeployment(edits: [("""
-                - type: http                    # GET /metrics on the API listener (or `listen: host:port`)
+        let deployment = try ServerDeployment(edits: [
+            (
+                """
+                    - type: http                    # GET /metrics on the API listener (or `listen: host:port`)
 
-            """, """
-                - type: http
-                - type: textfile
-                  directory: prom
-                  interval: 1s
-                - type: stdout
-                  interval: 1s
+                """,
+                """
+                    - type: http
+                    - type: textfile
+                      directory: prom
+                      interval: 1s
+                    - type: stdout
+                      interval: 1s
 
-            """)])
-        try FileManager.default.createDirectory(at: deployment.url.appendingPathComponent("prom"), withIntermediateDirectories: true)
+                """
+            )
+        ])
+        try FileManager.default.createDirectory(
+            at: deployment.url.appendingPathComponent("prom"), withIntermediateDirectories: true)
         let server = try ServerProcess(deployment)
         let file = deployment.url.appendingPathComponent("prom/sellify.prom").path
         #expect(FileManager.default.fileExists(atPath: file))
@@ -157,21 +174,29 @@ struct LifecycleTests {
     }
 
     @Test func textfileExporterWithAMissingDirectoryFailsAtStart() throws {
-        let deployment = try ServerDeployment(edits: [("""
-                - type: http                    # GET /metrics on the API listener (or `listen: host:port`)
+        let deployment = try ServerDeployment(edits: [
+            (
+                """
+                    - type: http                    # GET /metrics on the API listener (or `listen: host:port`)
 
-            """, """
-                - type: textfile
-                  directory: missing-dir
+                """,
+                """
+                    - type: textfile
+                      directory: missing-dir
 
-            """)])
+                """
+            )
+        ])
         #expect(throws: HTTPTestError.self) { try ServerProcess(deployment) }
     }
 
     @Test func metricsOnTheirOwnListenerAndPromtoolCleanAfterTraffic() throws {
-        let deployment = try ServerDeployment(edits: [(
-            "    - type: http                    # GET /metrics on the API listener (or `listen: host:port`)\n",
-            "    - type: http\n      listen: 127.0.0.1:0\n")])
+        let deployment = try ServerDeployment(edits: [
+            (
+                "    - type: http                    # GET /metrics on the API listener (or `listen: host:port`)\n",
+                "    - type: http\n      listen: 127.0.0.1:0\n"
+            )
+        ])
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         _ = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:m", "m1", "hola"))
@@ -181,12 +206,15 @@ struct LifecycleTests {
         // …but on its own, whose URL is logged.
         var port: Int?
         _ = eventually {
-            port = server.stderr.firstMatch(of: /metrics listener url=http:\/\/127\.0\.0\.1:(\d+)/).flatMap { Int($0.output.1) }
+            port = server.stderr.firstMatch(of: /metrics listener url=http:\/\/127\.0\.0\.1:(\d+)/).flatMap {
+                Int($0.output.1)
+            }
             return port != nil
         }
         let metrics = try HTTPTestClient(port: try #require(port)).request("GET", "/metrics")
         #expect(metrics.status == 200)
-        #expect(metrics.text.contains(#"sellify_http_requests_total{endpoint="unmatched",status="404"} 2"#))  // /nowhere and /metrics
+        // /nowhere and /metrics
+        #expect(metrics.text.contains(#"sellify_http_requests_total{endpoint="unmatched",status="404"} 2"#))
         #expect(metrics.text.contains(#"sellify_http_request_duration_seconds_count{endpoint="/api/v1/decisions"} 1"#))
         #expect(try promtoolCheck(metrics.text) == "")
     }
@@ -218,7 +246,8 @@ func run(_ executable: String, _ arguments: [String], input: String? = nil) thro
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    let pipe = Pipe(), inPipe = Pipe()
+    let pipe = Pipe()
+    let inPipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
     process.standardInput = inPipe
@@ -239,7 +268,8 @@ func sqlite(_ path: String, _ sql: String) throws -> String {
 /// (not skips) when promtool is missing: `make test` installs it.
 func promtoolCheck(_ text: String) throws -> String {
     let promtool = "/usr/bin/promtool"
-    try #require(FileManager.default.isExecutableFile(atPath: promtool), "promtool missing: run scripts/install-deps.sh --test")
+    try #require(
+        FileManager.default.isExecutableFile(atPath: promtool), "promtool missing: run scripts/install-deps.sh --test")
     let result = try run(promtool, ["check", "metrics"], input: text)
     return result.status == 0 ? result.output : "exit \(result.status): \(result.output)"
 }
@@ -249,7 +279,9 @@ struct KeysCommandTests {
         let result = try run(try sellifyExecutable().path, ["keys", "new", "--name", "crm", "--scopes", "read,admin"])
         #expect(result.status == 0)
         let key = try #require(result.output.firstMatch(of: /key: (sk_[0-9a-f]{64})/).map { String($0.output.1) })
-        #expect(result.output.contains(#"- { name: crm, sha256: "\#(APIKeyGenerator.sha256Hex(of: key))", scopes: [read, admin] }"#))
+        #expect(
+            result.output.contains(
+                #"- { name: crm, sha256: "\#(APIKeyGenerator.sha256Hex(of: key))", scopes: [read, admin] }"#))
         let again = try run(try sellifyExecutable().path, ["keys", "new"])
         #expect(!again.output.contains(key))
     }
@@ -263,18 +295,24 @@ struct KeysCommandTests {
 }
 
 struct AuditAndQuotaCommandTests {
-    func sellify(_ arguments: [String], in deployment: ServerDeployment, input: String? = nil) throws -> (status: Int32, output: String) {
+    func sellify(
+        _ arguments: [String], in deployment: ServerDeployment, input: String? = nil
+    ) throws -> (status: Int32, output: String) {
         try run(try sellifyExecutable().path, arguments + ["--config", deployment.configPath], input: input)
     }
 
     @Test func quotaResetIsAuditedAndAuditVerifyNamesATamperedRecord() throws {
         let deployment = try ServerDeployment()
         // Three conversations (one would be cooling down after its first answer), decided at a fixed time.
-        let events = (0..<3).map { event("wa:q\($0)", "q\($0)", "¿cuánto cuesta el Plan Premium?", at: "2026-11-30T18:0\($0):00Z") }
+        let events = (0..<3).map {
+            event("wa:q\($0)", "q\($0)", "¿cuánto cuesta el Plan Premium?", at: "2026-11-30T18:0\($0):00Z")
+        }
         let decided = try sellify(
-            ["decide", "--jsonl", "--at", "2026-11-30T18:03:00Z"], in: deployment, input: events.joined(separator: "\n") + "\n")
+            ["decide", "--jsonl", "--at", "2026-11-30T18:03:00Z"], in: deployment,
+            input: events.joined(separator: "\n") + "\n")
         #expect(decided.status == 0)
-        let reset = try sellify(["quota", "reset", "daily", "--at", "2026-11-30T18:05:00Z", "--by", "ops"], in: deployment)
+        let reset = try sellify(
+            ["quota", "reset", "daily", "--at", "2026-11-30T18:05:00Z", "--by", "ops"], in: deployment)
         #expect(reset.status == 0)
         #expect(reset.output.contains(#""previous":{"images_today":0,"messages_today":3}"#), "\(reset.output)")
         let shown = try sellify(["quota", "show", "--at", "2026-11-30T18:05:00Z"], in: deployment)
@@ -295,10 +333,13 @@ struct AuditAndQuotaCommandTests {
     }
 
     @Test func aConfiguredAuditKeyThatCannotBeReadStopsTheStart() throws {
-        let deployment = try ServerDeployment(edits: [("  keys: []\n", "  keys:\n    - { id: k1, env: SELLIFY_TEST_MISSING_KEY }\n")])
+        let deployment = try ServerDeployment(edits: [
+            ("  keys: []\n", "  keys:\n    - { id: k1, env: SELLIFY_TEST_MISSING_KEY }\n")
+        ])
         let result = try sellify(["decide", "--text", "hola"], in: deployment)
         #expect(result.status == 2)
-        #expect(result.output.contains("audit.keys[0] (id k1): environment variable SELLIFY_TEST_MISSING_KEY is not set"))
+        #expect(
+            result.output.contains("audit.keys[0] (id k1): environment variable SELLIFY_TEST_MISSING_KEY is not set"))
         #expect(!FileManager.default.fileExists(atPath: deployment.storePath))
     }
 }

@@ -1,12 +1,12 @@
 import Foundation
-import SellifyTestSupport
+import Logging
 import SellifyCore
 import SellifyMetrics
 import SellifyPlugins
 import SellifyServer
 import SellifyStore
+import SellifyTestSupport
 import SellifyYAML
-import Logging
 import Testing
 
 /// openapi.yaml and the router describe the same API.
@@ -15,8 +15,8 @@ struct OpenAPITests {
         let text = try String(contentsOf: repositoryRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
         let root = try YAMLParser.parse(text, file: "openapi.yaml", environment: [:])
         guard let root, case .mapping(let top) = root.kind,
-              let paths = top.first(where: { $0.key.scalar == "paths" })?.value,
-              case .mapping(let entries) = paths.kind
+            let paths = top.first(where: { $0.key.scalar == "paths" })?.value,
+            case .mapping(let entries) = paths.kind
         else {
             Issue.record("openapi.yaml has no paths mapping")
             return []
@@ -36,7 +36,8 @@ struct OpenAPITests {
             configPath: repositoryRoot.appendingPathComponent("config.yaml").path, plugins: .builtin, environment: [:],
             poolSize: 1)
         let server = try SellifyServer(
-            deployment: deployment, configPath: "config.yaml", store: try SQLiteStore.inMemory(), metrics: SellifyMetrics(),
+            deployment: deployment, configPath: "config.yaml", store: try SQLiteStore.inMemory(),
+            metrics: SellifyMetrics(),
             keys: APIKeyRing(entries: []), options: .init(),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return Set(server.routes.map(\.operation))

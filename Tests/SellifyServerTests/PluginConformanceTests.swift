@@ -1,12 +1,12 @@
 import Crypto
 import Foundation
-import SellifyTestSupport
 import Logging
 import SellifyCore
 import SellifyMetrics
 import SellifyPluginKit
 import SellifyPlugins
 import SellifyTestPlugins
+import SellifyTestSupport
 import SellifyYAML
 import Testing
 
@@ -94,7 +94,8 @@ struct PluginConformanceTests {
     @Test(arguments: ids("ai"))
     func providersWordEveryTemplateValidly(_ id: PluginID) throws {
         var deployment = try Deployment.load(
-            configPath: repositoryRoot.appendingPathComponent("config.yaml").path, plugins: Self.registry, environment: [:],
+            configPath: repositoryRoot.appendingPathComponent("config.yaml").path, plugins: Self.registry,
+            environment: [:],
             poolSize: 1)
         deployment.loaded.configuration.ai.provider = id.name
         deployment.loaded.configuration.ai.options = try Self.selection(id).options
@@ -125,13 +126,15 @@ struct PluginConformanceTests {
         let loaded = try LoadedConfiguration.load(
             path: repositoryRoot.appendingPathComponent("config.yaml").path, environment: [:], plugins: Self.registry)
         let store = try Self.registry.openStore(
-            configuration, loaded: loaded, auditKeys: AuditKeyring(keys: [.init(id: "k1", key: SymmetricKey(size: .bits256))]), writer: true,
+            configuration, loaded: loaded,
+            auditKeys: AuditKeyring(keys: [.init(id: "k1", key: SymmetricKey(size: .bits256))]), writer: true,
             path: folder.appendingPathComponent("store.db").path)
         let at = Timestamp(rfc3339: "2026-11-30T18:00:00Z")!
         let key = QuotaCounterKey(window: "day:2026-11-30", counter: .messages)
         let commit = DecisionCommit(
             messageID: "m1", decidedAt: at, conversation: ConversationRecord(id: "wa:1", state: "new", version: 1),
-            expectedConversationVersion: nil, expectedUsage: [key: 0], consumption: [key: 1], decision: Array("{}".utf8),
+            expectedConversationVersion: nil, expectedUsage: [key: 0], consumption: [key: 1],
+            decision: Array("{}".utf8),
             audit: [AuditEntry(kind: "decision", at: at, conversationID: "wa:1", messageID: "m1", summary: "{}")])
         #expect(try store.commit(commit) == .committed)
         #expect(try store.commit(commit) == .duplicate(Array("{}".utf8)))

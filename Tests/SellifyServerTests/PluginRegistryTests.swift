@@ -19,7 +19,10 @@ struct PluginRegistryTests {
 
     func deployment(log: String) throws -> ServerDeployment {
         try ServerDeployment(edits: [
-            ("    - type: http                    # GET /metrics", "    - { type: test, tag: \(log) }\n    - type: http                    # GET /metrics"),
+            (
+                "    - type: http                    # GET /metrics",
+                "    - { type: test, tag: \(log) }\n    - type: http                    # GET /metrics"
+            ),
             ("    - type: log                     # alerts go to the service log", "    - { type: test, tag: \(log) }"),
             ("  provider: template ", "  provider: test "),
             ("  options: {}  ", "  options: { tag: \(log) }  "),
@@ -40,13 +43,16 @@ struct PluginRegistryTests {
         // The shipped registry does not know them: check refuses, naming each.
         let shipped = try run(try sellifyExecutable().path, ["check", "--config", folder.configPath])
         #expect(shipped.status != 0)
-        for expected in ["unknown exporter 'test'", "unknown alert 'test'", "unknown provider 'test'", "unknown store 'test'"] {
+        for expected in [
+            "unknown exporter 'test'", "unknown alert 'test'", "unknown provider 'test'", "unknown store 'test'",
+        ] {
             #expect(shipped.output.contains(expected), "\(shipped.output)")
         }
 
         let server = try ServerProcess(folder, executable: try testPluginsExecutable())
         let answer = try server.client.json(
-            "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:plugins", "p-1", "¿cuánto cuesta el Plan Premium?"))
+            "POST", "/api/v1/decisions", key: TestKey.decide,
+            event("wa:plugins", "p-1", "¿cuánto cuesta el Plan Premium?"))
         #expect(answer.status == 200, "\(answer.text)")
         #expect((answer.json?["text"] as? String)?.hasSuffix("(via the test provider)") == true, "\(answer.text)")
         #expect(eventually { PluginLog.entries(log).contains("alert firing: quota_reached") })

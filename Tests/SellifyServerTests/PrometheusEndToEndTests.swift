@@ -10,7 +10,8 @@ struct PrometheusEndToEndTests {
     static let noteMetrics = [
         "sellify_decisions_total", "sellify_conversation_state", "sellify_quota_messages_today",
         "sellify_quota_messages_week", "sellify_quota_images_today", "sellify_quota_videos_week",
-        "sellify_quota_resets_total", "sellify_quota_limit_reached_total", "sellify_ai_generation_duration_seconds_count",
+        "sellify_quota_resets_total", "sellify_quota_limit_reached_total",
+        "sellify_ai_generation_duration_seconds_count",
         "sellify_ai_requests_total", "sellify_validation_results_total", "sellify_forbidden_words_detected_total",
         "sellify_http_requests_total", "sellify_http_request_duration_seconds_count", "sellify_audit_logs_total",
         "sellify_alerts_sent_total",
@@ -47,30 +48,35 @@ struct PrometheusEndToEndTests {
 
     @Test func theNotesMetricsQueriesAndAlertsWorkOnARealScrape() throws {
         let prometheus = "/usr/bin/prometheus"
-        try #require(FileManager.default.isExecutableFile(atPath: prometheus), "prometheus missing: run scripts/install-deps.sh --test")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: prometheus),
+            "prometheus missing: run scripts/install-deps.sh --test")
         let deployment = try ServerDeployment()
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         let c = server.client
         // Traffic that touches every family of the note.
-        for (i, text) in ["hola", "¿cuánto cuesta el Plan Premium?", "send me a photo of the Aurora Mug", "STOP"].enumerated() {
+        for (i, text) in ["hola", "¿cuánto cuesta el Plan Premium?", "send me a photo of the Aurora Mug", "STOP"]
+            .enumerated()
+        {
             _ = try c.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:e\(i)", "e\(i)", text))
         }
         _ = try c.json("POST", "/api/v1/validate", key: TestKey.decide, #"{"text":"Resultados garantizados al 100%"}"#)
-        _ = try c.json("POST", "/api/v1/generate", key: TestKey.decide, #"{"template":"price","product_id":"premium-plan"}"#)
+        _ = try c.json(
+            "POST", "/api/v1/generate", key: TestKey.decide, #"{"template":"price","product_id":"premium-plan"}"#)
         _ = try c.json("POST", "/api/v1/quota/reset", key: TestKey.admin, #"{"window":"daily"}"#)
 
         let folder = deployment.url.appendingPathComponent("prometheus")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let rules = repositoryRoot.appendingPathComponent("deploy/prometheus/sellify-alerts.yml").path
         try """
-            global: { scrape_interval: 1s, evaluation_interval: 1s }
-            rule_files: ["\(rules)"]
-            scrape_configs:
-              - job_name: sellify
-                static_configs: [{ targets: ["127.0.0.1:\(server.port)"] }]
+        global: { scrape_interval: 1s, evaluation_interval: 1s }
+        rule_files: ["\(rules)"]
+        scrape_configs:
+          - job_name: sellify
+            static_configs: [{ targets: ["127.0.0.1:\(server.port)"] }]
 
-            """.write(to: folder.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
+        """.write(to: folder.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
         // Prometheus needs a port of its own; a free one can be taken by another test
         // before Prometheus binds it, so a start that fails is retried on a new port.
         var process = Process()
@@ -102,12 +108,13 @@ struct PrometheusEndToEndTests {
         var trafficAt = -1
         _ = eventually {
             if let result = try? query(p, #"count_over_time(up{job="sellify"}[1m])"#),
-               let value = (result.first?["value"] as? [Any])?.last as? String, let count = Double(value)
+                let value = (result.first?["value"] as? [Any])?.last as? String, let count = Double(value)
             {
                 scrapes = Int(count)
             }
             if scrapes != trafficAt {
-                _ = try? c.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:x", "x\(UUID().uuidString)", "hola"))
+                _ = try? c.json(
+                    "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:x", "x\(UUID().uuidString)", "hola"))
                 trafficAt = scrapes
             }
             return scrapes >= 4

@@ -6,7 +6,8 @@ import Testing
 
 /// Live rule changes: the file watcher, last-good safety, and reloads under load.
 struct ReloadTests {
-    static let modeWatch = "    mode: watch                     # watch (inotify) | poll | off; SIGHUP and POST /api/v1/rules/reload always work\n"
+    static let modeWatch =
+        "    mode: watch                     # watch (inotify) | poll | off; SIGHUP and POST /api/v1/rules/reload always work\n"
 
     func reloads(_ server: ServerProcess) throws -> (ok: Int, error: Int) {
         let rules = try server.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json
@@ -68,7 +69,8 @@ struct ReloadTests {
 
         // 3. Editor leftovers are not rule files: the watcher looks and does nothing.
         for name in [".templates.yaml.swp", "templates.yaml~", ".#decision.lua", "4913"] {
-            try "junk".write(toFile: deployment.url.appendingPathComponent("rules/\(name)").path, atomically: false, encoding: .utf8)
+            try "junk".write(
+                toFile: deployment.url.appendingPathComponent("rules/\(name)").path, atomically: false, encoding: .utf8)
         }
         #expect(try watcherCaughtUp(server))
         #expect(try reloads(server) == (2, 0))
@@ -79,7 +81,9 @@ struct ReloadTests {
         let first = try ServerProcess(deployment)
         let good = try first.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json?["version"] as? String
         #expect(first.stop() == 0)
-        #expect(FileManager.default.fileExists(atPath: deployment.url.appendingPathComponent("data/rules.last-good/VERSION").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: deployment.url.appendingPathComponent("data/rules.last-good/VERSION").path))
 
         try deployment.write("rules/decision.lua", "function decide(ctx)\n  return {action = \n")
         let degraded = try ServerProcess(deployment)
@@ -92,7 +96,8 @@ struct ReloadTests {
         let rules = try degraded.client.request("GET", "/api/v1/rules", key: TestKey.readOnly).json
         #expect(rules?["version"] as? String == good)
         #expect(rules?["stale_since"] is String)
-        let decision = try degraded.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:d", "d1", "hola"))
+        let decision = try degraded.client.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:d", "d1", "hola"))
         #expect(decision.status == 200)
         #expect(decision.json?["rules_version"] as? String == good)
     }
@@ -111,7 +116,8 @@ struct ReloadTests {
         let deployment = try ServerDeployment(edits: [
             (Self.modeWatch, "    mode: off\n"),
             ("requests_per_second: 50", "requests_per_second: 100000"), ("burst: 100", "burst: 100000"),
-            ("messages_per_day: 200", "messages_per_day: 1000000"), ("messages_per_week: 1000", "messages_per_week: 1000000"),
+            ("messages_per_day: 200", "messages_per_day: 1000000"),
+            ("messages_per_week: 1000", "messages_per_week: 1000000"),
         ])
         let templates = deployment.url.appendingPathComponent("rules/templates.yaml").path
         let decisionFile = deployment.url.appendingPathComponent("rules/decision.lua").path
@@ -148,7 +154,8 @@ struct ReloadTests {
                     goodVersions[version] = useB ? "¡Hola otra vez! Bienvenido" : "¡Hola! Bienvenido"
                 }
             } else {
-                try (goodDecision + "\nthis is not lua (\(round))\n").write(toFile: decisionFile, atomically: true, encoding: .utf8)
+                try (goodDecision + "\nthis is not lua (\(round))\n").write(
+                    toFile: decisionFile, atomically: true, encoding: .utf8)
                 let reload = try server.client.request("POST", "/api/v1/rules/reload", key: TestKey.admin)
                 #expect(reload.status == 422)
                 brokenCount += 1
@@ -168,7 +175,8 @@ struct ReloadTests {
         let responses = results.withLock { $0 }
         #expect(sent == responses.count && sent > 50)
         #expect(brokenCount == 25 && goodVersions.count == 2)
-        #expect(responses.allSatisfy { $0.status == 200 }, "\(responses.filter { $0.status != 200 }.prefix(3).map(\.text))")
+        #expect(
+            responses.allSatisfy { $0.status == 200 }, "\(responses.filter { $0.status != 200 }.prefix(3).map(\.text))")
         // Every decision came from one complete good set: its version is a good one
         // and its text is that version's greeting. (The starting rules are set A.)
         for response in responses {
@@ -188,19 +196,27 @@ struct ReplayTests {
         let deployment = try ServerDeployment()
         var events: [String] = []
         for i in 0..<10 { events.append(event("wa:g\(i)", "g\(i)", "hola", at: "2026-11-30T18:0\(i):00Z")) }
-        for i in 0..<5 { events.append(event("wa:p\(i)", "p\(i)", "¿cuánto cuesta el Plan Premium?", at: "2026-11-30T19:0\(i):00Z")) }
+        for i in 0..<5 {
+            events.append(event("wa:p\(i)", "p\(i)", "¿cuánto cuesta el Plan Premium?", at: "2026-11-30T19:0\(i):00Z"))
+        }
         for i in 0..<4 { events.append(event("wa:s\(i)", "s\(i)", "STOP", at: "2026-11-30T20:0\(i):00Z")) }
-        let decided = try run(try sellifyExecutable().path, ["decide", "--jsonl", "--config", deployment.configPath],
-                              input: events.joined(separator: "\n") + "\n")
+        let decided = try run(
+            try sellifyExecutable().path, ["decide", "--jsonl", "--config", deployment.configPath],
+            input: events.joined(separator: "\n") + "\n")
         #expect(decided.status == 0)
         // The candidate: greetings go to a person.
         let candidate = deployment.url.appendingPathComponent("rules.next")
         try FileManager.default.copyItem(at: deployment.url.appendingPathComponent("rules"), to: candidate)
-        try deployment.edit([(
-            #"    return respond("greeting", "greeting", nil, advance(state, "greeting"), "greeting")"#,
-            #"    return escalate("greeting_to_human", "greetings now go to a person")"#)], file: "rules.next/decision.lua")
+        try deployment.edit(
+            [
+                (
+                    #"    return respond("greeting", "greeting", nil, advance(state, "greeting"), "greeting")"#,
+                    #"    return escalate("greeting_to_human", "greetings now go to a person")"#
+                )
+            ], file: "rules.next/decision.lua")
 
-        let report = try run(try sellifyExecutable().path, ["replay", "--config", deployment.configPath, "--rules", candidate.path])
+        let report = try run(
+            try sellifyExecutable().path, ["replay", "--config", deployment.configPath, "--rules", candidate.path])
         #expect(report.status == 0)
         let json = try #require(report.output.split(separator: "\n").first { $0.hasPrefix("{") })
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
@@ -214,10 +230,14 @@ struct ReplayTests {
         #expect(report.output.contains("after:  greeting_to_human: greetings now go to a person"))
 
         // The last 5 only (4 opt-outs and one price question): nothing changes.
-        let lastFive = try run(try sellifyExecutable().path, ["replay", "--config", deployment.configPath, "--rules", candidate.path, "--last", "5", "--fail-on-change"])
+        let lastFive = try run(
+            try sellifyExecutable().path,
+            ["replay", "--config", deployment.configPath, "--rules", candidate.path, "--last", "5", "--fail-on-change"])
         #expect(lastFive.status == 0)
         #expect(lastFive.output.contains("replay: 5 decisions, 0 would change"))
-        let failing = try run(try sellifyExecutable().path, ["replay", "--config", deployment.configPath, "--rules", candidate.path, "--fail-on-change"])
+        let failing = try run(
+            try sellifyExecutable().path,
+            ["replay", "--config", deployment.configPath, "--rules", candidate.path, "--fail-on-change"])
         #expect(failing.status == 1)
         // The store was only read.
         let after = try run(try sellifyExecutable().path, ["audit", "verify", "--config", deployment.configPath])
@@ -235,7 +255,8 @@ extension ReplayTests {
             event("wa:r", "r\(i)", "¿cuánto cuesta el Plan Premium?", at: "2026-11-30T\(hour):00:00Z")
         }
         let decided = try run(
-            try sellifyExecutable().path, ["decide", "--jsonl", "--at", "2026-11-30T18:00:00Z", "--config", deployment.configPath],
+            try sellifyExecutable().path,
+            ["decide", "--jsonl", "--at", "2026-11-30T18:00:00Z", "--config", deployment.configPath],
             input: events.joined(separator: "\n") + "\n")
         #expect(decided.status == 0)
         let rules = decided.output.split(separator: "\n").compactMap { line in
@@ -244,7 +265,8 @@ extension ReplayTests {
         #expect(rules == ["price_question", "cooldown", "cooldown"])
         let rulesPath = deployment.url.appendingPathComponent("rules").path
         let report = try run(
-            try sellifyExecutable().path, ["replay", "--config", deployment.configPath, "--rules", rulesPath, "--fail-on-change"])
+            try sellifyExecutable().path,
+            ["replay", "--config", deployment.configPath, "--rules", rulesPath, "--fail-on-change"])
         #expect(report.status == 0, "\(report.output)")
         let json = try #require(report.output.split(separator: "\n").first { $0.hasPrefix("{") })
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
@@ -327,14 +349,15 @@ struct ConfigReloadTests {
         if configBroken {
             try deployment.edit([("messages_per_day: 200", "messages_per_day: lots")])
         } else {
-            try deployment.edit([("function decide(ctx)", "function decide(ctx"), ], file: "rules/decision.lua")
+            try deployment.edit([("function decide(ctx)", "function decide(ctx")], file: "rules/decision.lua")
         }
         let reload = try server.client.request("POST", "/api/v1/rules/reload", key: TestKey.admin)
         #expect(reload.status == 422)
         let ready = try server.client.request("GET", "/ready")
         #expect(ready.status == 200)
         let checks = try #require(ready.json?["checks"] as? [String: [String: Any]])
-        let config = try #require(checks["config"]), rules = try #require(checks["rules"])
+        let config = try #require(checks["config"])
+        let rules = try #require(checks["rules"])
         #expect(rules["status"] as? String == "degraded")
         if configBroken {
             #expect(config["status"] as? String == "error", "\(ready.text)")
@@ -353,14 +376,19 @@ struct ConfigReloadTests {
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         // Greetings now escalate: valid Lua, but the greeting rule tests fail.
-        try deployment.edit([(
-            #"    return respond("greeting", "greeting", nil, advance(state, "greeting"), "greeting")"#,
-            #"    return escalate("greeting_to_human", "greetings now go to a person")"#)], file: "rules/decision.lua")
+        try deployment.edit(
+            [
+                (
+                    #"    return respond("greeting", "greeting", nil, advance(state, "greeting"), "greeting")"#,
+                    #"    return escalate("greeting_to_human", "greetings now go to a person")"#
+                )
+            ], file: "rules/decision.lua")
         let reload = try server.client.request("POST", "/api/v1/rules/reload", key: TestKey.admin)
         #expect(reload.status == 422)
         #expect(reload.errorCode == "rules_invalid")
         #expect(reload.text.contains("rule test 'greeting in Spanish' failed"))
-        let decision = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:r", "r1", "hola"))
+        let decision = try server.client.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:r", "r1", "hola"))
         #expect(decision.json?["rule"] as? String == "greeting")
     }
 }

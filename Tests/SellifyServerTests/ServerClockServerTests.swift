@@ -31,14 +31,16 @@ struct ServerClockServerTests {
         let c = server.client
         var decidedAt: [String] = []
         for i in 0..<5 {
-            let answer = try c.json("POST", "/api/v1/decisions", key: TestKey.decide,
-                                    event("wa:use-\(i)", "use-\(i)", "¿cuánto cuesta el Plan Premium?"))
+            let answer = try c.json(
+                "POST", "/api/v1/decisions", key: TestKey.decide,
+                event("wa:use-\(i)", "use-\(i)", "¿cuánto cuesta el Plan Premium?"))
             #expect(answer.json?["action"] as? String == "RespondText")
             decidedAt.append(try #require(answer.json?["decided_at"] as? String))
         }
         for (i, claimed) in ["2026-11-30T18:00:00Z", "2000-01-01T00:00:00Z", "0001-01-01T00:00:00Z"].enumerated() {
-            let answer = try c.json("POST", "/api/v1/decisions", key: TestKey.decide,
-                                    event("wa:claim-\(i)", "claim-\(i)", "¿cuánto cuesta el Plan Premium?", at: claimed))
+            let answer = try c.json(
+                "POST", "/api/v1/decisions", key: TestKey.decide,
+                event("wa:claim-\(i)", "claim-\(i)", "¿cuánto cuesta el Plan Premium?", at: claimed))
             #expect(answer.status == 200)
             decidedAt.append(try #require(answer.json?["decided_at"] as? String))
             let day = try windows(at: decidedAt.last!, c)
@@ -47,8 +49,9 @@ struct ServerClockServerTests {
                 #expect(answer.json?["action"] as? String == "Ignore", "\(answer.text)")
             }
         }
-        let refused = try c.json("POST", "/api/v1/decisions", key: TestKey.decide,
-                                 event("wa:far", "far-1", "hola", at: "9999-12-31T23:59:59Z"))
+        let refused = try c.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide,
+            event("wa:far", "far-1", "hola", at: "9999-12-31T23:59:59Z"))
         #expect(refused.status == 400)
         let error = refused.json?["error"] as? [String: Any]
         #expect(error?["code"] as? String == "invalid_field")
@@ -65,8 +68,10 @@ struct ServerClockServerTests {
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         let c = server.client
-        let sent = try c.json("POST", "/api/v1/messages", key: TestKey.decide,
-                              #"{"conversation_id":"wa:out","message_id":"out-old","type":"text","sent_at":"2000-01-01T00:00:00Z","sent_by":"ana"}"#)
+        let sent = try c.json(
+            "POST", "/api/v1/messages", key: TestKey.decide,
+            #"{"conversation_id":"wa:out","message_id":"out-old","type":"text","sent_at":"2000-01-01T00:00:00Z","sent_by":"ana"}"#
+        )
         #expect(sent.status == 200)
         #expect(sent.json?["sent_at"] as? String == "2000-01-01T00:00:00Z")
         let recordedAt = try #require(sent.json?["recorded_at"] as? String)
@@ -76,14 +81,17 @@ struct ServerClockServerTests {
         #expect((old.json?["quotas"] as? [String: [String: Any]])?["messages_today"]?["used"] as? Int == 0)
         #expect(try counterWindows(deployment) == (try windows(at: recordedAt, c)))
 
-        let future = try c.json("POST", "/api/v1/messages", key: TestKey.decide,
-                                #"{"conversation_id":"wa:out","message_id":"out-future","type":"text","sent_at":"2999-01-01T00:00:00Z"}"#)
+        let future = try c.json(
+            "POST", "/api/v1/messages", key: TestKey.decide,
+            #"{"conversation_id":"wa:out","message_id":"out-future","type":"text","sent_at":"2999-01-01T00:00:00Z"}"#)
         #expect(future.status == 400)
-        #expect(((future.json?["error"] as? [String: Any])?["details"] as? [String: Any])?["field"] as? String == "sent_at")
+        #expect(
+            ((future.json?["error"] as? [String: Any])?["details"] as? [String: Any])?["field"] as? String == "sent_at")
 
         // A clock a minute fast is within the default skew: accepted, and the claim is kept.
         let soon = Timestamp(milliseconds: Timestamp.now().milliseconds + 60_000).description
-        let ahead = try c.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:soon", "soon-1", "hola", at: soon))
+        let ahead = try c.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:soon", "soon-1", "hola", at: soon))
         #expect(ahead.status == 200)
         let audit = try c.request("GET", "/api/v1/audit?kind=decision", key: TestKey.readOnly)
         #expect(audit.text.contains(soon), "\(audit.text)")

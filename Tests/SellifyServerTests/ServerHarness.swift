@@ -1,9 +1,8 @@
 import Foundation
-import SellifyTestSupport
 import SellifyServer
+import SellifyTestSupport
 import Synchronization
 import Testing
-
 
 /// Test keys and the scopes each one has in `ServerDeployment`'s config.
 enum TestKey {
@@ -28,14 +27,18 @@ final class ServerDeployment: Sendable {
         }
         var all = edits
         if configuredKeys {
-            all.append(("  api_keys: []\n", """
-                  api_keys:
-                    - { name: connector, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.decide))", scopes: [decide, read] }
-                    - { name: dashboard, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.readOnly))", scopes: [read] }
-                    - { name: operator, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.admin))", scopes: [decide, read, admin] }
-                    - { name: auditor, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.auditor))", scopes: [read, sensitive] }
+            all.append(
+                (
+                    "  api_keys: []\n",
+                    """
+                      api_keys:
+                        - { name: connector, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.decide))", scopes: [decide, read] }
+                        - { name: dashboard, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.readOnly))", scopes: [read] }
+                        - { name: operator, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.admin))", scopes: [decide, read, admin] }
+                        - { name: auditor, sha256: "\(APIKeyGenerator.sha256Hex(of: TestKey.auditor))", scopes: [read, sensitive] }
 
-                """))
+                    """
+                ))
         }
         try edit(all)
     }
@@ -67,8 +70,9 @@ final class ServerDeployment: Sendable {
 func sellifyExecutable() throws -> URL {
     let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("sellify") }
-    return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-                        "sellify binary not found next to \(directory.path); run `swift build --build-tests`")
+    return try #require(
+        candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+        "sellify binary not found next to \(directory.path); run `swift build --build-tests`")
 }
 
 /// `sellify serve --port 0` as a child process; the bound port is read from
@@ -85,7 +89,8 @@ final class ServerProcess: @unchecked Sendable {
         process.executableURL = try executable ?? sellifyExecutable()
         process.arguments = ["serve", "--config", deployment.configPath, "--port", "0"] + arguments
         process.currentDirectoryURL = deployment.url
-        let err = Pipe(), out = Pipe()
+        let err = Pipe()
+        let out = Pipe()
         process.standardError = err
         process.standardOutput = out
         process.standardInput = FileHandle.nullDevice
@@ -156,7 +161,7 @@ final class ServerProcess: @unchecked Sendable {
     /// Resident memory in KiB, from /proc.
     var residentKiB: Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
         else { return nil }
         return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
     }
@@ -170,9 +175,12 @@ final class ServerProcess: @unchecked Sendable {
 }
 
 /// A message event as JSON.
-func event(_ conversation: String, _ message: String, _ text: String, at time: String = "2026-11-30T18:00:00Z") -> String {
+func event(
+    _ conversation: String, _ message: String, _ text: String, at time: String = "2026-11-30T18:00:00Z"
+) -> String {
     let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-    return #"{"conversation_id":"\#(conversation)","message_id":"\#(message)","type":"text","text":"\#(escaped)","received_at":"\#(time)"}"#
+    return
+        #"{"conversation_id":"\#(conversation)","message_id":"\#(message)","type":"text","text":"\#(escaped)","received_at":"\#(time)"}"#
 }
 
 /// Runs `count` closures on `count` threads at once (a start barrier), returning their results in order.

@@ -22,7 +22,8 @@ struct StoreSafetyTests {
         #expect(refused.first?.contains("status 2") == true)
         let server = try #require(running.first)
         for i in 0..<5 {
-            _ = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:w\(i)", "w\(i)", "hola"))
+            _ = try server.client.json(
+                "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:w\(i)", "w\(i)", "hola"))
         }
         #expect(server.stop() == 0)
         // Every sealed text opens with the one key on disk.
@@ -47,7 +48,10 @@ struct StoreSafetyTests {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         // Nothing else is left in the folder (the temporary files are gone).
-        #expect(try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent) == ["audit.key"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent) == [
+                "audit.key"
+            ])
         // And a later call never replaces it.
         #expect(try SecretFile.createExclusively(path, contents: Array("other\n".utf8)) == false)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "key-\(winner)\n")
@@ -74,12 +78,15 @@ struct StoreSafetyTests {
         defer { server.stop() }
         #expect(try server.client.request("GET", "/ready").status == 200)
         // Every decision write fails from now on, as on a full disk.
-        _ = try sqlite(deployment.storePath, """
+        _ = try sqlite(
+            deployment.storePath,
+            """
             CREATE TRIGGER fail_writes BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
             CREATE TABLE IF NOT EXISTS sellify_write_probe (at_ms INTEGER NOT NULL);
             CREATE TRIGGER fail_probe BEFORE INSERT ON sellify_write_probe BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
             """)
-        let failed = try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:r", "r1", "hola"))
+        let failed = try server.client.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:r", "r1", "hola"))
         #expect(failed.status == 503, "\(failed.text)")
         #expect(failed.errorCode == "store_unavailable")
         let ready = try server.client.request("GET", "/ready")
@@ -89,7 +96,9 @@ struct StoreSafetyTests {
         // Once writes work again, the next probe says so.
         _ = try sqlite(deployment.storePath, "DROP TRIGGER fail_writes; DROP TRIGGER fail_probe;")
         #expect(try server.client.request("GET", "/ready").status == 200)
-        #expect(try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:r", "r1", "hola")).status == 200)
+        #expect(
+            try server.client.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:r", "r1", "hola")).status
+                == 200)
     }
 
     @Test func customerTextNeedsTheSensitiveScopeAndItsUseIsAudited() throws {

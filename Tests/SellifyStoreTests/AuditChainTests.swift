@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import SellifyCore
-@testable import SellifyStore
 import Testing
+
+@testable import SellifyStore
 
 /// The hash-chained, sealed audit log: tamper evidence, sealing, rotation,
 /// retention, migration of a log written before the chain existed.
@@ -11,12 +12,17 @@ struct AuditChainTests {
     static let keyB = AuditKeyring.ephemeral(id: "k2026").keys[0]
 
     /// A store with `count` decisions (each with one sealed audit record).
-    func filled(_ path: String, count: Int, keys: AuditKeyring = AuditKeyring(keys: [keyA]), text: (Int) -> String = { "hola \($0)" })
+    func filled(
+        _ path: String, count: Int, keys: AuditKeyring = AuditKeyring(keys: [keyA]),
+        text: (Int) -> String = { "hola \($0)" }
+    )
         throws -> SQLiteStore
     {
         let store = try SQLiteStore(configuration: .init(path: path, synchronous: .normal, auditKeys: keys))
         for i in 0..<count {
-            var commit = decisionCommit(message: "m\(i)", conversation: "c\(i % 7)", read: try store.state(conversationID: "c\(i % 7)", counters: []))
+            var commit = decisionCommit(
+                message: "m\(i)", conversation: "c\(i % 7)",
+                read: try store.state(conversationID: "c\(i % 7)", counters: []))
             commit.audit[0].sensitive = #"{"text":"\#(text(i))","type":"text"}"#
             commit.audit[0].at = Timestamp(milliseconds: t0.milliseconds + Int64(i) * 1000)
             #expect(try store.commit(commit) == .committed)
@@ -55,14 +61,17 @@ struct AuditChainTests {
                 try sqlite3(path, "UPDATE audit_log SET at_ms = at_ms + 1 WHERE seq = 12")
                 expected = (12, "content does not match")
             case .changeSealedText:
-                try sqlite3(path, "UPDATE audit_log SET sealed = (SELECT sealed FROM audit_log WHERE seq = 4) WHERE seq = 5")
+                try sqlite3(
+                    path, "UPDATE audit_log SET sealed = (SELECT sealed FROM audit_log WHERE seq = 4) WHERE seq = 5")
                 expected = (5, "content does not match")
             case .deleteMiddle:
                 try sqlite3(path, "DELETE FROM audit_log WHERE seq = 9")
                 expected = (10, "missing before it")
             case .swapTwo:
                 // Reorder: records 3 and 4 trade places (all their fields).
-                try sqlite3(path, """
+                try sqlite3(
+                    path,
+                    """
                     UPDATE audit_log SET seq = -3 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 4;
                     UPDATE audit_log SET seq = 4 WHERE seq = -3;
                     """)
@@ -104,8 +113,10 @@ struct AuditChainTests {
             let path = folder + "/s.db"
             try filled(path, count: 3, keys: AuditKeyring(keys: [Self.keyA])).close()
             // Rotation: the new key first, the old one kept to read.
-            let rotated = try SQLiteStore(configuration: .init(path: path, auditKeys: AuditKeyring(keys: [Self.keyB, Self.keyA])))
-            var commit = decisionCommit(message: "after", conversation: "z", read: try rotated.state(conversationID: "z", counters: []))
+            let rotated = try SQLiteStore(
+                configuration: .init(path: path, auditKeys: AuditKeyring(keys: [Self.keyB, Self.keyA])))
+            var commit = decisionCommit(
+                message: "after", conversation: "z", read: try rotated.state(conversationID: "z", counters: []))
             commit.audit[0].sensitive = #"{"text":"after rotation"}"#
             #expect(try rotated.commit(commit) == .committed)
             let records = try rotated.auditRecords(AuditQuery(limit: 10))
@@ -122,7 +133,8 @@ struct AuditChainTests {
 
     @Test func withoutAKeyringSensitiveTextIsNotStoredAtAll() throws {
         let store = try SQLiteStore.inMemory()
-        var commit = decisionCommit(message: "m", conversation: "c", read: try store.state(conversationID: "c", counters: []))
+        var commit = decisionCommit(
+            message: "m", conversation: "c", read: try store.state(conversationID: "c", counters: []))
         commit.audit[0].sensitive = #"{"text":"secret"}"#
         #expect(try store.commit(commit) == .committed)
         let record = try #require(try store.auditRecords(AuditQuery(limit: 1)).first)
@@ -134,8 +146,9 @@ struct AuditChainTests {
             let store = try filled(folder + "/s.db", count: 40)
             let cutoff = Timestamp(milliseconds: t0.milliseconds + 25_000)  // records 1…25 are older
             let purged = try store.purgeAudit(before: cutoff) { count, sequence, hash in
-                AuditEntry(kind: "audit_purge", at: cutoff, conversationID: nil, messageID: nil,
-                           summary: #"{"purged":\#(count),"through_seq":\#(sequence),"through_hash":"\#(hash)"}"#)
+                AuditEntry(
+                    kind: "audit_purge", at: cutoff, conversationID: nil, messageID: nil,
+                    summary: #"{"purged":\#(count),"through_seq":\#(sequence),"through_hash":"\#(hash)"}"#)
             }
             #expect(purged == 25)
             let remaining = try store.auditRecords(AuditQuery(limit: 100))
@@ -160,14 +173,16 @@ struct AuditChainTests {
             try queue.write { db in
                 for i in 1...3 {
                     try db.execute(
-                        sql: "INSERT INTO audit_log (kind, at_ms, conversation_id, message_id, summary) VALUES ('decision', ?, 'c', ?, '{}')",
+                        sql:
+                            "INSERT INTO audit_log (kind, at_ms, conversation_id, message_id, summary) VALUES ('decision', ?, 'c', ?, '{}')",
                         arguments: [i * 1000, "old\(i)"])
                 }
             }
             try queue.close()
             let store = try SQLiteStore(configuration: .init(path: path, auditKeys: .ephemeral()))
             #expect(try store.appliedMigrations().contains("v2-audit-chain"))
-            var commit = decisionCommit(message: "new", conversation: "c", read: try store.state(conversationID: "c", counters: []))
+            var commit = decisionCommit(
+                message: "new", conversation: "c", read: try store.state(conversationID: "c", counters: []))
             commit.audit[0].sensitive = #"{"text":"x"}"#
             #expect(try store.commit(commit) == .committed)
             let report = try store.verifyAudit(batchSize: 2)
@@ -180,12 +195,16 @@ struct AuditChainTests {
     /// `bench/audit-verify.sh` in release, not asserted here).
     @Test func aHundredThousandRecordsVerify() throws {
         try withTemporaryFolder { folder in
-            let store = try SQLiteStore(configuration: .init(path: folder + "/big.db", synchronous: .normal, auditKeys: .ephemeral()))
+            let store = try SQLiteStore(
+                configuration: .init(path: folder + "/big.db", synchronous: .normal, auditKeys: .ephemeral()))
             for batch in 0..<100 {
                 let entries = (0..<1000).map { i in
-                    AuditEntry(kind: "decision", at: Timestamp(milliseconds: t0.milliseconds + Int64(batch * 1000 + i)),
-                               conversationID: "c\(i % 50)", messageID: "m\(batch)-\(i)", summary: #"{"action":"RespondText"}"#,
-                               rulesVersion: "sha256:abc", inputDigest: String(repeating: "d", count: 64), sensitive: #"{"text":"hola"}"#)
+                    AuditEntry(
+                        kind: "decision", at: Timestamp(milliseconds: t0.milliseconds + Int64(batch * 1000 + i)),
+                        conversationID: "c\(i % 50)", messageID: "m\(batch)-\(i)",
+                        summary: #"{"action":"RespondText"}"#,
+                        rulesVersion: "sha256:abc", inputDigest: String(repeating: "d", count: 64),
+                        sensitive: #"{"text":"hola"}"#)
                 }
                 try store.appendAudit(entries)
             }

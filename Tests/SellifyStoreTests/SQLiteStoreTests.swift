@@ -19,7 +19,8 @@ struct SQLiteStoreTests {
                 try store.close()
             }
             // Folder 0700, file 0600 (created by the store).
-            let folderMode = try FileManager.default.attributesOfItem(atPath: folder + "/data/nested")[.posixPermissions] as? Int
+            let folderMode =
+                try FileManager.default.attributesOfItem(atPath: folder + "/data/nested")[.posixPermissions] as? Int
             let fileMode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             #expect(folderMode == 0o700)
             #expect(fileMode == 0o600)
@@ -28,19 +29,24 @@ struct SQLiteStoreTests {
             #expect(try reopened.appliedMigrations() == ["v1", "v2-audit-chain", "v3-scheduler"])
             try reopened.close()
 
-            if let tables = try sqlite3(path, "SELECT name FROM sqlite_master WHERE type IN ('table','index') AND name NOT LIKE 'sqlite_%' ORDER BY name") {
+            if let tables = try sqlite3(
+                path,
+                "SELECT name FROM sqlite_master WHERE type IN ('table','index') AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            ) {
                 let names = tables.split(separator: "\n").map(String.init)
-                #expect(names == [
-                    "audit_anchor", "audit_log", "audit_log_at", "audit_log_conversation", "conversations",
-                    "conversations_state", "decisions", "grdb_migrations", "quota_counters", "scheduler_state",
-                ])
+                #expect(
+                    names == [
+                        "audit_anchor", "audit_log", "audit_log_at", "audit_log_conversation", "conversations",
+                        "conversations_state", "decisions", "grdb_migrations", "quota_counters", "scheduler_state",
+                    ])
                 #expect(try sqlite3(path, "SELECT COUNT(*) FROM grdb_migrations") == "3\n")
             }
         }
     }
 
-    @Test("WAL and the configured synchronous level are in effect on the writer",
-          arguments: [(SynchronousMode.full, 2), (SynchronousMode.normal, 1)])
+    @Test(
+        "WAL and the configured synchronous level are in effect on the writer",
+        arguments: [(SynchronousMode.full, 2), (SynchronousMode.normal, 1)])
     func pragmasAfterOpen(mode: SynchronousMode, expected: Int) throws {
         try withTemporaryFolder { folder in
             let store = try SQLiteStore(configuration: .init(path: folder + "/s.db", synchronous: mode))
@@ -49,7 +55,9 @@ struct SQLiteStoreTests {
             #expect(pragmas.synchronous == expected)
             // Still so after writes (GRDB must not reset it).
             let read = try store.state(conversationID: "c", counters: [messages])
-            #expect(try store.commit(decisionCommit(message: "m", conversation: "c", read: read, consume: [messages: 1])) == .committed)
+            #expect(
+                try store.commit(decisionCommit(message: "m", conversation: "c", read: read, consume: [messages: 1]))
+                    == .committed)
             #expect(try store.pragmas().synchronous == expected)
         }
     }
@@ -62,7 +70,9 @@ struct SQLiteStoreTests {
         let store = try SQLiteStore.inMemory()
         #expect(try store.pragmas().journalMode == "memory")
         let read = try store.state(conversationID: "c", counters: [messages])
-        #expect(try store.commit(decisionCommit(message: "m", conversation: "c", read: read, consume: [messages: 1])) == .committed)
+        #expect(
+            try store.commit(decisionCommit(message: "m", conversation: "c", read: read, consume: [messages: 1]))
+                == .committed)
         #expect(try store.usage(of: [messages]) == [messages: 1])
     }
 
@@ -76,7 +86,8 @@ struct SQLiteStoreTests {
             #expect(before == StoredState(conversation: nil, usage: [messages: 0, images: 0]))
             #expect(try store.storedDecision(messageID: "wamid.1") == nil)
 
-            let commit = decisionCommit(message: "wamid.1", conversation: "conv-1", read: before, consume: [messages: 1])
+            let commit = decisionCommit(
+                message: "wamid.1", conversation: "conv-1", read: before, consume: [messages: 1])
             #expect(try store.commit(commit) == .committed)
 
             let after = try store.state(conversationID: "conv-1", counters: [messages, images])
@@ -91,17 +102,22 @@ struct SQLiteStoreTests {
         }
     }
 
-    @Test("every field of a conversation round-trips", arguments: [
-        ConversationRecord(id: "a", state: "open"),
-        ConversationRecord(id: "b", state: "human_handoff", optedOut: true, inboundCount: 7, replyCount: 3,
-                           lastInboundAt: Timestamp(milliseconds: -1), lastOutboundAt: Timestamp(milliseconds: 0),
-                           recentReplies: [Timestamp(milliseconds: 1), Timestamp(milliseconds: Int64.max)], version: 41),
-        ConversationRecord(id: "ü 💬 '\"", state: "", recentReplies: [t0, t0], version: 1),
-    ])
+    @Test(
+        "every field of a conversation round-trips",
+        arguments: [
+            ConversationRecord(id: "a", state: "open"),
+            ConversationRecord(
+                id: "b", state: "human_handoff", optedOut: true, inboundCount: 7, replyCount: 3,
+                lastInboundAt: Timestamp(milliseconds: -1), lastOutboundAt: Timestamp(milliseconds: 0),
+                recentReplies: [Timestamp(milliseconds: 1), Timestamp(milliseconds: Int64.max)], version: 41),
+            ConversationRecord(id: "ü 💬 '\"", state: "", recentReplies: [t0, t0], version: 1),
+        ])
     func conversationRoundTrip(record: ConversationRecord) throws {
         let store = try SQLiteStore.inMemory()
-        let commit = DecisionCommit(messageID: "m", decidedAt: Timestamp(milliseconds: 0), conversation: record, expectedConversationVersion: nil,
-                                    expectedUsage: [:], consumption: [:], decision: [], audit: [])
+        let commit = DecisionCommit(
+            messageID: "m", decidedAt: Timestamp(milliseconds: 0), conversation: record,
+            expectedConversationVersion: nil,
+            expectedUsage: [:], consumption: [:], decision: [], audit: [])
         #expect(try store.commit(commit) == .committed)
         #expect(try store.conversation(id: record.id) == record)
         #expect(try store.storedDecision(messageID: "m") == [])
@@ -113,16 +129,22 @@ struct SQLiteStoreTests {
             let store = try SQLiteStore(configuration: .init(path: folder + "/s.db"))
             let original: [UInt8] = Array(0...255) + Array(#"{"action":"respond"}"#.utf8)
             let read = try store.state(conversationID: "c", counters: [messages])
-            #expect(try store.commit(decisionCommit(message: "wamid.X", conversation: "c", read: read,
-                                                    consume: [messages: 1], bytes: original)) == .committed)
+            #expect(
+                try store.commit(
+                    decisionCommit(
+                        message: "wamid.X", conversation: "c", read: read,
+                        consume: [messages: 1], bytes: original)) == .committed)
             let stateAfterFirst = try store.state(conversationID: "c", counters: [messages])
 
             // The redelivery re-decides from fresh state and would consume again.
-            let again = decisionCommit(message: "wamid.X", conversation: "c", read: stateAfterFirst,
-                                       consume: [messages: 1, images: 1], bytes: Array("different".utf8))
+            let again = decisionCommit(
+                message: "wamid.X", conversation: "c", read: stateAfterFirst,
+                consume: [messages: 1, images: 1], bytes: Array("different".utf8))
             #expect(try store.commit(again) == .duplicate(original))
             // Even from a stale read (which would otherwise be a conflict).
-            #expect(try store.commit(decisionCommit(message: "wamid.X", conversation: "c", read: read)) == .duplicate(original))
+            #expect(
+                try store.commit(decisionCommit(message: "wamid.X", conversation: "c", read: read))
+                    == .duplicate(original))
 
             #expect(try store.state(conversationID: "c", counters: [messages]) == stateAfterFirst)
             #expect(try store.usage(of: [messages, images]) == [messages: 1, images: 0])
@@ -157,8 +179,9 @@ struct SQLiteStoreTests {
             commit.expectedConversationVersion = 5
             commit.conversation.version = 6
         case .expectedSomethingButMissing:
-            commit = decisionCommit(message: "m3", conversation: "other",
-                                    read: StoredState(conversation: nil, usage: v2.usage), consume: [messages: 1])
+            commit = decisionCommit(
+                message: "m3", conversation: "other",
+                read: StoredState(conversation: nil, usage: v2.usage), consume: [messages: 1])
             commit.expectedConversationVersion = 2
             commit.conversation.version = 3
         }
@@ -175,7 +198,8 @@ struct SQLiteStoreTests {
         let store = try SQLiteStore.inMemory()
         let empty = try store.state(conversationID: "c", counters: [])
         #expect(try store.commit(decisionCommit(message: "m1", conversation: "c", read: empty)) == .committed)
-        var commit = decisionCommit(message: "m2", conversation: "c", read: try store.state(conversationID: "c", counters: []))
+        var commit = decisionCommit(
+            message: "m2", conversation: "c", read: try store.state(conversationID: "c", counters: []))
         commit.conversation.version = 1
         let error = #expect(throws: StoreError.self) { try store.commit(commit) }
         #expect(error?.message.contains("commit decision for message 'm2'") == true)
@@ -188,9 +212,12 @@ struct SQLiteStoreTests {
             let store = try SQLiteStore(configuration: .init(path: folder + "/s.db"))
             let readA = try store.state(conversationID: "a", counters: [messages, monthMessages])
             let readB = try store.state(conversationID: "b", counters: [messages])
-            #expect(try store.commit(decisionCommit(message: "mb", conversation: "b", read: readB, consume: [messages: 1])) == .committed)
+            #expect(
+                try store.commit(decisionCommit(message: "mb", conversation: "b", read: readB, consume: [messages: 1]))
+                    == .committed)
 
-            let stale = decisionCommit(message: "ma", conversation: "a", read: readA, consume: [messages: 1, monthMessages: 1])
+            let stale = decisionCommit(
+                message: "ma", conversation: "a", read: readA, consume: [messages: 1, monthMessages: 1])
             #expect(try store.commit(stale) == .conflict)
             #expect(try store.usage(of: [messages, monthMessages]) == [messages: 1, monthMessages: 0])
             #expect(try store.conversation(id: "a") == nil)
@@ -201,8 +228,11 @@ struct SQLiteStoreTests {
 
             let fresh = try store.state(conversationID: "a", counters: [messages, monthMessages])
             #expect(fresh.usage == [messages: 1, monthMessages: 0])
-            #expect(try store.commit(decisionCommit(message: "ma", conversation: "a", read: fresh,
-                                                    consume: [messages: 1, monthMessages: 1])) == .committed)
+            #expect(
+                try store.commit(
+                    decisionCommit(
+                        message: "ma", conversation: "a", read: fresh,
+                        consume: [messages: 1, monthMessages: 1])) == .committed)
             #expect(try store.usage(of: [messages, monthMessages]) == [messages: 2, monthMessages: 1])
         }
     }
@@ -223,7 +253,10 @@ struct SQLiteStoreTests {
         ]
         for (message, consume) in plan {
             let read = try store.state(conversationID: "c-\(message)", counters: all)
-            #expect(try store.commit(decisionCommit(message: message, conversation: "c-\(message)", read: read, consume: consume)) == .committed)
+            #expect(
+                try store.commit(
+                    decisionCommit(message: message, conversation: "c-\(message)", read: read, consume: consume))
+                    == .committed)
         }
         #expect(try store.usage(of: all) == [messages: 5, images: 3, videos: 0, monthMessages: 6, nextDay: 1])
         #expect(try store.usage(of: []) == [:])
@@ -235,7 +268,9 @@ struct SQLiteStoreTests {
     func concurrentCommitsRespectTheLimit() throws {
         try withTemporaryFolder { folder in
             let store = try SQLiteStore(configuration: .init(path: folder + "/s.db"))
-            let limit = 1000, threads = 8, perThread = 200
+            let limit = 1000
+            let threads = 8
+            let perThread = 200
             let tally = Tally()
             let group = DispatchGroup()
             for thread in 0..<threads {
@@ -256,8 +291,9 @@ struct SQLiteStoreTests {
                                 let read = try store.state(conversationID: conversation, counters: [messages])
                                 let used = read.usage[messages] ?? -1
                                 let consume = used < limit ? [messages: 1] : [:]
-                                let outcome = try store.commit(decisionCommit(
-                                    message: message, conversation: conversation, read: read, consume: consume))
+                                let outcome = try store.commit(
+                                    decisionCommit(
+                                        message: message, conversation: conversation, read: read, consume: consume))
                                 switch outcome {
                                 case .committed:
                                     tally.committed(consumed: !consume.isEmpty, retries: attempts - 1)
@@ -306,8 +342,9 @@ struct SQLiteStoreTests {
                         let bytes = Array("decision \(index) by thread \(thread)".utf8)
                         do {
                             let read = try store.state(conversationID: "c\(index)", counters: [messages])
-                            let commit = decisionCommit(message: "m\(index)", conversation: "c\(index)", read: read,
-                                                        consume: [messages: 1], bytes: bytes)
+                            let commit = decisionCommit(
+                                message: "m\(index)", conversation: "c\(index)", read: read,
+                                consume: [messages: 1], bytes: bytes)
                             switch try store.commit(commit) {
                             case .committed:
                                 tally.committed(consumed: true, retries: 0)
@@ -318,8 +355,9 @@ struct SQLiteStoreTests {
                             case .conflict:
                                 // Lost the race on the conversation; the redelivery then sees a duplicate.
                                 let again = try store.state(conversationID: "c\(index)", counters: [messages])
-                                let retry = decisionCommit(message: "m\(index)", conversation: "c\(index)", read: again,
-                                                           consume: [messages: 1], bytes: bytes)
+                                let retry = decisionCommit(
+                                    message: "m\(index)", conversation: "c\(index)", read: again,
+                                    consume: [messages: 1], bytes: bytes)
                                 guard case .duplicate = try store.commit(retry) else {
                                     tally.fail("m\(index): retry after a conflict was not a duplicate")
                                     continue
@@ -346,7 +384,9 @@ struct SQLiteStoreTests {
         try withTemporaryFolder { folder in
             let path = folder + "/s.db"
             try SQLiteStore(configuration: .init(path: path)).close()
-            try sqlite3(path, """
+            try sqlite3(
+                path,
+                """
                 CREATE TRIGGER fail_some BEFORE INSERT ON audit_log WHEN NEW.message_id LIKE '%.bad'
                 BEGIN SELECT RAISE(ABORT, 'simulated failure'); END;
                 """)
@@ -361,13 +401,17 @@ struct SQLiteStoreTests {
                         let message = "m\(thread).\(index)" + (index % 5 == 0 ? ".bad" : "")
                         do {
                             let read = try store.state(conversationID: message, counters: [])
-                            if try store.commit(decisionCommit(message: message, conversation: message, read: read,
-                                                               consume: [messages: 1])) == .committed {
+                            if try store.commit(
+                                decisionCommit(
+                                    message: message, conversation: message, read: read,
+                                    consume: [messages: 1])) == .committed
+                            {
                                 tally.committed(consumed: true, retries: 0)
                             }
                         } catch {
                             if !message.hasSuffix(".bad") || !"\(error)".contains("simulated failure")
-                                || !"\(error)".contains("'\(message)'") {
+                                || !"\(error)".contains("'\(message)'")
+                            {
                                 tally.fail("\(message): \(error)")
                             }
                         }
@@ -398,9 +442,10 @@ struct SQLiteStoreTests {
                 for index in 0..<20 {
                     let id = "c\(index % 4)"
                     let read = try store.state(conversationID: id, counters: [messages, images])
-                    let commit = decisionCommit(message: "m\(index)", conversation: id, read: read,
-                                                consume: index % 3 == 0 ? [messages: 1, images: 1] : [messages: 1],
-                                                at: Timestamp(milliseconds: t0.milliseconds + Int64(index) * 1000))
+                    let commit = decisionCommit(
+                        message: "m\(index)", conversation: id, read: read,
+                        consume: index % 3 == 0 ? [messages: 1, images: 1] : [messages: 1],
+                        at: Timestamp(milliseconds: t0.milliseconds + Int64(index) * 1000))
                     #expect(try store.commit(commit) == .committed)
                     expectedAudit += commit.audit
                 }
@@ -414,8 +459,9 @@ struct SQLiteStoreTests {
             #expect(try store.recentAudit(limit: 100) == expectedAudit)
             #expect(try store.storedDecision(messageID: "m19") == Array(#"{"action":"respond","message":"m19"}"#.utf8))
             let read = try store.state(conversationID: "c0", counters: [messages])
-            #expect(try store.commit(decisionCommit(message: "m0", conversation: "c0", read: read)) ==
-                .duplicate(Array(#"{"action":"respond","message":"m0"}"#.utf8)))
+            #expect(
+                try store.commit(decisionCommit(message: "m0", conversation: "c0", read: read))
+                    == .duplicate(Array(#"{"action":"respond","message":"m0"}"#.utf8)))
         }
     }
 
@@ -470,11 +516,16 @@ struct SQLiteStoreTests {
             do {
                 let store = try SQLiteStore(configuration: .init(path: path))
                 let read = try store.state(conversationID: "c", counters: [messages])
-                #expect(try store.commit(decisionCommit(message: "m1", conversation: "c", read: read, consume: [messages: 1])) == .committed)
+                #expect(
+                    try store.commit(
+                        decisionCommit(message: "m1", conversation: "c", read: read, consume: [messages: 1]))
+                        == .committed)
                 try store.close()
             }
             // The audit insert (the last write of a commit) fails, as a full disk would.
-            try sqlite3(path, """
+            try sqlite3(
+                path,
+                """
                 CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log
                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
                 """)
@@ -482,8 +533,9 @@ struct SQLiteStoreTests {
             let before = try store.state(conversationID: "c", counters: [messages])
             let commit = decisionCommit(message: "wamid.X", conversation: "c", read: before, consume: [messages: 1])
             let error = #expect(throws: StoreError.self) { try store.commit(commit) }
-            #expect(error?.message.hasPrefix("commit decision for message 'wamid.X': database or disk is full") == true,
-                    "\(String(describing: error))")
+            #expect(
+                error?.message.hasPrefix("commit decision for message 'wamid.X': database or disk is full") == true,
+                "\(String(describing: error))")
             #expect(try store.state(conversationID: "c", counters: [messages]) == before)
             #expect(try store.storedDecision(messageID: "wamid.X") == nil)
             #expect(try store.recentAudit(limit: 10).count == 1)
@@ -497,12 +549,17 @@ struct SQLiteStoreTests {
         let states = ["open", "open", "human_handoff", "closed", "open", "closed"]
         for (index, state) in states.enumerated() {
             let read = try store.state(conversationID: "c\(index)", counters: [])
-            #expect(try store.commit(decisionCommit(message: "m\(index)", conversation: "c\(index)", read: read, state: state)) == .committed)
+            #expect(
+                try store.commit(
+                    decisionCommit(message: "m\(index)", conversation: "c\(index)", read: read, state: state))
+                    == .committed)
         }
         #expect(try store.conversationCountsByState() == ["open": 3, "human_handoff": 1, "closed": 2])
         // A state change moves the conversation.
         let read = try store.state(conversationID: "c0", counters: [])
-        #expect(try store.commit(decisionCommit(message: "m-again", conversation: "c0", read: read, state: "closed")) == .committed)
+        #expect(
+            try store.commit(decisionCommit(message: "m-again", conversation: "c0", read: read, state: "closed"))
+                == .committed)
         #expect(try store.conversationCountsByState() == ["open": 2, "human_handoff": 1, "closed": 3])
     }
 
@@ -515,10 +572,12 @@ struct SQLiteStoreTests {
             var commit = decisionCommit(message: "m\(index)", conversation: "c", read: read)
             // Two entries per commit, and times that do not follow insertion order.
             commit.audit = [
-                AuditEntry(kind: "decision", at: Timestamp(milliseconds: 1000 - Int64(index)), conversationID: "c",
-                           messageID: "m\(index)", summary: #"{"n":\#(index)}"#),
-                AuditEntry(kind: "state", at: Timestamp(milliseconds: 1000 - Int64(index)), conversationID: nil,
-                           messageID: nil, summary: "{}"),
+                AuditEntry(
+                    kind: "decision", at: Timestamp(milliseconds: 1000 - Int64(index)), conversationID: "c",
+                    messageID: "m\(index)", summary: #"{"n":\#(index)}"#),
+                AuditEntry(
+                    kind: "state", at: Timestamp(milliseconds: 1000 - Int64(index)), conversationID: nil,
+                    messageID: nil, summary: "{}"),
             ]
             #expect(try store.commit(commit) == .committed)
             all += commit.audit

@@ -45,12 +45,16 @@ func decisionCommit(
         record.lastOutboundAt = time
         record.recentReplies = Array((record.recentReplies + [time]).suffix(5))
     }
-    let decision = bytes ?? Array(#"{"action":"\#(consume.isEmpty ? "ignore" : "respond")","message":"\#(message)"}"#.utf8)
+    let decision =
+        bytes ?? Array(#"{"action":"\#(consume.isEmpty ? "ignore" : "respond")","message":"\#(message)"}"#.utf8)
     return DecisionCommit(
         messageID: message, decidedAt: time, conversation: record, expectedConversationVersion: expectedVersion,
         expectedUsage: read.usage, consumption: consume, decision: decision,
-        audit: [AuditEntry(kind: "decision", at: time, conversationID: id, messageID: message,
-                           summary: #"{"action":"\#(consume.isEmpty ? "ignore" : "respond")"}"#)])
+        audit: [
+            AuditEntry(
+                kind: "decision", at: time, conversationID: id, messageID: message,
+                summary: #"{"action":"\#(consume.isEmpty ? "ignore" : "respond")"}"#)
+        ])
 }
 
 struct MissingTool: Error, CustomStringConvertible {
@@ -77,4 +81,3 @@ func sqlite3(_ path: String, _ sql: String) throws -> String? {
     process.waitUntilExit()
     return String(decoding: data, as: UTF8.self)
 }
-

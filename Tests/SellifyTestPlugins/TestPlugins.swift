@@ -23,10 +23,13 @@ public enum PluginLog {
     public static func add(_ tag: String, _ entry: String) {
         lock.lock()
         defer { lock.unlock() }
-        guard let handle = FileHandle(forWritingAtPath: tag) ?? {
-            FileManager.default.createFile(atPath: tag, contents: nil)
-            return FileHandle(forWritingAtPath: tag)
-        }() else { return }
+        guard
+            let handle = FileHandle(forWritingAtPath: tag)
+                ?? {
+                    FileManager.default.createFile(atPath: tag, contents: nil)
+                    return FileHandle(forWritingAtPath: tag)
+                }()
+        else { return }
         handle.seekToEndOfFile()
         handle.write(Data((entry + "\n").utf8))
         try? handle.close()
@@ -46,7 +49,9 @@ public struct TaggedConfiguration: Decodable, Sendable {
 public enum TestExporterPlugin: ExporterPlugin {
     public static let id = PluginID(kind: "exporter", name: "test")
     public typealias Configuration = TaggedConfiguration
-    public static func validate(_ configuration: Configuration) -> [String] { configuration.tag.isEmpty ? ["tag: empty"] : [] }
+    public static func validate(_ configuration: Configuration) -> [String] {
+        configuration.tag.isEmpty ? ["tag: empty"] : []
+    }
     public static func makeExporter(_ configuration: Configuration, context: ExporterContext) -> Exporter {
         Exporter(services: [Probe(tag: configuration.tag, metrics: context.metrics)])
     }
@@ -101,7 +106,9 @@ public enum TestStorePlugin: StorePlugin {
     public static let id = PluginID(kind: "store", name: "test")
     public typealias Configuration = TaggedConfiguration
     public static func validate(_ configuration: Configuration) -> [String] { [] }
-    public static func openStore(_ configuration: Configuration, context: StoreContext) throws(PluginError) -> any DecisionStore {
+    public static func openStore(
+        _ configuration: Configuration, context: StoreContext
+    ) throws(PluginError) -> any DecisionStore {
         PluginLog.add(configuration.tag, "store opened (writer: \(context.writer))")
         do {
             return try SQLiteStore.inMemory()
@@ -110,4 +117,3 @@ public enum TestStorePlugin: StorePlugin {
         }
     }
 }
-

@@ -24,8 +24,10 @@ case "check":
     for line in report.summary { print(line) }
     exit(report.isClean ? 0 : 1)
 case "serve":
-    exit(await SellifyServer.serve(
-        configPath: config, host: value("--host"), port: value("--port").flatMap(Int.init), plugins: .withTestPlugins))
+    exit(
+        await SellifyServer.serve(
+            configPath: config, host: value("--host"), port: value("--port").flatMap(Int.init),
+            plugins: .withTestPlugins))
 default:
     FileHandle.standardError.write(Data("unknown command '\(command)'\n".utf8))
     exit(2)

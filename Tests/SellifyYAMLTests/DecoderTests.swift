@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import SellifyYAML
+import Testing
 
 func decode<T: Decodable>(_ type: T.Type, _ yaml: String, environment: [String: String] = [:]) throws -> T {
     try YAMLDecoder().decode(T.self, from: yaml, file: "config.yaml", environment: environment)
@@ -51,7 +51,9 @@ struct Port: Decodable {
 @Suite("Decoder")
 struct DecoderTests {
     @Test func fullConfig() throws {
-        let config = try decode(Config.self, """
+        let config = try decode(
+            Config.self,
+            """
             server:
               host: "example.org"
               port: '8081'
@@ -77,19 +79,24 @@ struct DecoderTests {
             timeout: 2.5e1
             motd: "null"
             """)
-        #expect(config.server == {
-            var s = ServerConfig()
-            s.host = "example.org"
-            s.port = 8081
-            s.rateLimit = 5
-            s.tls = true
-            return s
-        }())
+        #expect(
+            config.server
+                == {
+                    var s = ServerConfig()
+                    s.host = "example.org"
+                    s.port = 8081
+                    s.rateLimit = 5
+                    s.tls = true
+                    return s
+                }())
         #expect(config.auth.apiKeys.map(\.name) == ["ci", "web"])
         #expect(config.auth.apiKeys[0].scopes == ["read", "write"])
         #expect(config.auth.apiKeys[1].scopes == [])
         #expect(config.quotas.limits.messagesPerDay?.value == 1000)
-        #expect(config.quotas.limits.perChannel == ["email": PositiveInt(yamlScalar: "10")!, "sms": PositiveInt(yamlScalar: "2")!])
+        #expect(
+            config.quotas.limits.perChannel == [
+                "email": PositiveInt(yamlScalar: "10")!, "sms": PositiveInt(yamlScalar: "2")!,
+            ])
         #expect(config.tags == ["one", "two", "3", "true"])
         #expect(config.env == ["LANG": "C.UTF-8", "EMPTY_STRING": ""])
         #expect(config.timeout == 25)
@@ -101,11 +108,12 @@ struct DecoderTests {
         #expect(config == Config())
     }
 
-    @Test(arguments: [
-        ("motd: ~", nil), ("motd: null", nil), ("motd: Null", nil), ("motd: NULL", nil), ("motd:", nil),
-        ("motd: \"\"", ""), ("motd: ''", ""), ("motd: 'null'", "null"), ("motd: !!str null", "null"),
-        ("motd: !!str", ""), ("motd: nil", "nil"), ("motd: none", "none"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("motd: ~", nil), ("motd: null", nil), ("motd: Null", nil), ("motd: NULL", nil), ("motd:", nil),
+            ("motd: \"\"", ""), ("motd: ''", ""), ("motd: 'null'", "null"), ("motd: !!str null", "null"),
+            ("motd: !!str", ""), ("motd: nil", "nil"), ("motd: none", "none"),
+        ] as [(String, String?)])
     func nullHandling(_ yaml: String, _ expected: String?) throws {
         #expect(try decode(Config.self, yaml).motd == expected)
     }
@@ -128,7 +136,8 @@ struct DecoderTests {
             var exp: Double
             var f: Float
         }
-        let n = try decode(Numbers.self, "i: 007\nneg: -9223372036854775808\nu: 65535\nd: -2.5\ndot: .5\nexp: 1E-3\nf: \"1.25\"\n")
+        let n = try decode(
+            Numbers.self, "i: 007\nneg: -9223372036854775808\nu: 65535\nd: -2.5\ndot: .5\nexp: 1E-3\nf: \"1.25\"\n")
         #expect(n == Numbers(i: 7, neg: .min, u: 65535, d: -2.5, dot: 0.5, exp: 0.001, f: 1.25))
     }
 
@@ -140,7 +149,9 @@ struct DecoderTests {
     }
 
     @Test func anchorsAliasesAndMergeKeysDecode() throws {
-        let servers = try decode([String: ServerConfig].self, """
+        let servers = try decode(
+            [String: ServerConfig].self,
+            """
             base: &base
               host: base.example
               port: 1
@@ -165,19 +176,24 @@ struct DecoderTests {
     }
 
     @Test func errorsInsideMergedMappingsPointAtTheAnchor() {
-        #expect(diagnostics([String: ServerConfig].self, """
-            base: &base
-              port: x
-            a:
-              <<: *base
-            """) == [
-            #"config.yaml:2:9: error: base.port: expected an integer, got "x""#,
-            #"config.yaml:2:9: error: a.port: expected an integer, got "x""#,
-        ])
+        #expect(
+            diagnostics(
+                [String: ServerConfig].self,
+                """
+                base: &base
+                  port: x
+                a:
+                  <<: *base
+                """) == [
+                    #"config.yaml:2:9: error: base.port: expected an integer, got "x""#,
+                    #"config.yaml:2:9: error: a.port: expected an integer, got "x""#,
+                ])
     }
 
     @Test func environmentSubstitutionWhileDecoding() throws {
-        let config = try decode(Config.self, """
+        let config = try decode(
+            Config.self,
+            """
             server:
               host: ${DB_HOST:-localhost}
               port: ${PORT}
@@ -205,52 +221,63 @@ struct DecoderTests {
     }
 
     @Test func typesCanThrowDiagnostics() {
-        #expect(diagnostics([String: Port].self, "a: 0\nb: 80\n") == [
-            "config.yaml:1:4: error: port 0 is reserved (pick 1...65535)",
-        ])
+        #expect(
+            diagnostics([String: Port].self, "a: 0\nb: 80\n") == [
+                "config.yaml:1:4: error: port 0 is reserved (pick 1...65535)"
+            ])
     }
 
     @Test func recoverablePlaceholderKeepsTheParentGoing() {
         // Webhook is YAMLRecoverable: both webhook errors and the later `retries` error are reported.
-        #expect(diagnostics(Hooks.self, """
-            primary:
-              url: http://insecure
-              secret: s
-            fallback: 5
-            retries: many
-            """) == [
-            "config.yaml:2:8: error: primary.url: must start with 'https://'",
-            "config.yaml:4:11: error: fallback: expected a mapping, got a scalar",
-            #"config.yaml:5:10: error: retries: expected an integer, got "many""#,
-        ])
+        #expect(
+            diagnostics(
+                Hooks.self,
+                """
+                primary:
+                  url: http://insecure
+                  secret: s
+                fallback: 5
+                retries: many
+                """) == [
+                    "config.yaml:2:8: error: primary.url: must start with 'https://'",
+                    "config.yaml:4:11: error: fallback: expected a mapping, got a scalar",
+                    #"config.yaml:5:10: error: retries: expected an integer, got "many""#,
+                ])
     }
 
     @Test func errorsAfterAPlaceholderValueAreNotReportedTwice() {
         // The missing secret yields "" and url "" fails the https check: that follow-up error is dropped.
-        #expect(diagnostics(Hooks.self, """
-            primary: {}
-            fallback: {url: "https://ok", secret: s}
-            retries: 1
-            """) == [
-            "config.yaml:1:10: error: primary: missing required key 'url'",
-            "config.yaml:1:10: error: primary: missing required key 'secret'",
-        ])
+        #expect(
+            diagnostics(
+                Hooks.self,
+                """
+                primary: {}
+                fallback: {url: "https://ok", secret: s}
+                retries: 1
+                """) == [
+                    "config.yaml:1:10: error: primary: missing required key 'url'",
+                    "config.yaml:1:10: error: primary: missing required key 'secret'",
+                ])
     }
 
     @Test func everyBadArrayElementIsReported() {
-        #expect(diagnostics([APIKey].self, """
-            - name: a
-            - sha256: b
-            - name: c
-              sha256: d
-              extra: 1
-            - [x]
-            """) == [
-            "config.yaml:2:3: error: [1]: missing required key 'name'",
-            "config.yaml:5:3: error: unknown key 'extra' in '[2]' (expected one of 'name', 'sha256', 'scopes')",
-            "config.yaml:6:3: error: [3]: expected a mapping, got a sequence",
-            "config.yaml:1:3: error: [0]: missing required key 'sha256'",
-        ].sorted(by: { lineColumn($0).lexicographicallyPrecedes(lineColumn($1)) }))
+        #expect(
+            diagnostics(
+                [APIKey].self,
+                """
+                - name: a
+                - sha256: b
+                - name: c
+                  sha256: d
+                  extra: 1
+                - [x]
+                """)
+                == [
+                    "config.yaml:2:3: error: [1]: missing required key 'name'",
+                    "config.yaml:5:3: error: unknown key 'extra' in '[2]' (expected one of 'name', 'sha256', 'scopes')",
+                    "config.yaml:6:3: error: [3]: expected a mapping, got a sequence",
+                    "config.yaml:1:3: error: [0]: missing required key 'sha256'",
+                ].sorted(by: { lineColumn($0).lexicographicallyPrecedes(lineColumn($1)) }))
     }
 
     @Test func rootSequenceInAnEmptyFile() {
@@ -286,22 +313,26 @@ struct DecoderTests {
     }
 
     @Test func codingPathPrefixForSubtrees() throws {
-        let root = try #require(try YAMLParser.parse("""
-            exporters:
-              - type: statsd
-                hots: x
-                port: abc
-            """, file: "config.yaml", environment: [:]))
+        let root = try #require(
+            try YAMLParser.parse(
+                """
+                exporters:
+                  - type: statsd
+                    hots: x
+                    port: abc
+                """, file: "config.yaml", environment: [:]))
         let entry = try #require(root["exporters"]?[0])
         do {
-            _ = try YAMLDecoder().decode(ServerConfig.self, from: entry, file: "config.yaml", codingPathPrefix: "metrics.exporters[0]")
+            _ = try YAMLDecoder().decode(
+                ServerConfig.self, from: entry, file: "config.yaml", codingPathPrefix: "metrics.exporters[0]")
             Issue.record("expected errors")
         } catch {
-            #expect(error.diagnostics.map(\.description) == [
-                "config.yaml:2:5: error: unknown key 'type' in 'metrics.exporters[0]' (expected one of 'host', 'port', 'rate_limit', 'tls')",
-                "config.yaml:3:5: error: unknown key 'hots' in 'metrics.exporters[0]' (did you mean 'host'?)",
-                #"config.yaml:4:11: error: metrics.exporters[0].port: expected an integer, got "abc""#,
-            ])
+            #expect(
+                error.diagnostics.map(\.description) == [
+                    "config.yaml:2:5: error: unknown key 'type' in 'metrics.exporters[0]' (expected one of 'host', 'port', 'rate_limit', 'tls')",
+                    "config.yaml:3:5: error: unknown key 'hots' in 'metrics.exporters[0]' (did you mean 'host'?)",
+                    #"config.yaml:4:11: error: metrics.exporters[0].port: expected an integer, got "abc""#,
+                ])
         }
     }
 
@@ -332,14 +363,16 @@ struct DecoderTests {
         }
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Fixtures/yaml/sample.yaml").path
-        let value = try YAMLDecoder().decode(Servers.self, contentsOf: path, displayName: "sample.yaml", environment: [:])
+        let value = try YAMLDecoder().decode(
+            Servers.self, contentsOf: path, displayName: "sample.yaml", environment: [:])
         #expect(value.servers["public"]?.host == "0.0.0.0")
         #expect(value.servers["public"]?.rateLimit == 50)
         #expect(value.servers["admin"]?.host == "127.0.0.1")
         #expect(value.servers["admin"]?.port == 9090)
         #expect(value.servers["admin"]?.tls == true)
         do {
-            _ = try YAMLDecoder().decode(Servers.self, contentsOf: path, displayName: "sample.yaml", environment: ["ADMIN_PORT": "x"])
+            _ = try YAMLDecoder().decode(
+                Servers.self, contentsOf: path, displayName: "sample.yaml", environment: ["ADMIN_PORT": "x"])
             Issue.record("expected an error")
         } catch {
             #expect(error.description == #"sample.yaml:13:11: error: servers.admin.port: expected an integer, got "x""#)

@@ -1,5 +1,5 @@
-import Testing
 import SellifyYAML
+import Testing
 
 func parse(_ yaml: String, environment: [String: String] = [:]) throws(DiagnosticList) -> YAMLNode? {
     try YAMLParser.parse(yaml, file: "t.yaml", environment: environment)
@@ -8,13 +8,15 @@ func parse(_ yaml: String, environment: [String: String] = [:]) throws(Diagnosti
 @Suite("Parser")
 struct ParserTests {
     @Test func locationsAreOneBased() throws {
-        let root = try #require(try parse("""
-            server:
-              host: example.org
-              ports:
-                - 80
-                - "443"
-            """))
+        let root = try #require(
+            try parse(
+                """
+                server:
+                  host: example.org
+                  ports:
+                    - 80
+                    - "443"
+                """))
         #expect(root.location == SourceLocation(file: "t.yaml", line: 1, column: 1))
         let pairs = try #require(root.pairs)
         #expect(pairs[0].key.location == SourceLocation(file: "t.yaml", line: 1, column: 1))
@@ -28,18 +30,20 @@ struct ParserTests {
     }
 
     @Test func scalarStyles() throws {
-        let root = try #require(try parse("""
-            a: plain
-            b: 'single ''q'''
-            c: "double\\tq"
-            d: |
-              line1
-              line2
-            e: >
-              folded
-              text
-            f: end
-            """))
+        let root = try #require(
+            try parse(
+                """
+                a: plain
+                b: 'single ''q'''
+                c: "double\\tq"
+                d: |
+                  line1
+                  line2
+                e: >
+                  folded
+                  text
+                f: end
+                """))
         func style(_ key: String) -> ScalarStyle? {
             if case .scalar(_, let style) = root[key]?.kind { return style }
             return nil
@@ -74,12 +78,14 @@ struct ParserTests {
     }
 
     @Test func anchorsAndAliases() throws {
-        let root = try #require(try parse("""
-            list: &l [a, b]
-            name: &n hello
-            copy: *l
-            again: *n
-            """))
+        let root = try #require(
+            try parse(
+                """
+                list: &l [a, b]
+                name: &n hello
+                copy: *l
+                again: *n
+                """))
         #expect(root["copy"]?.items?.compactMap(\.scalar) == ["a", "b"])
         #expect(root["again"]?.scalar == "hello")
         // The alias node itself is placed where the alias is written.
@@ -88,27 +94,29 @@ struct ParserTests {
     }
 
     @Test func mergeKeysExplicitKeysWin() throws {
-        let root = try #require(try parse("""
-            base: &base
-              a: 1
-              b: 2
-            other: &other
-              b: 20
-              c: 30
-            one:
-              a: 10
-              <<: *base
-            many:
-              <<: [*base, *other]
-              d: 4
-            """))
+        let root = try #require(
+            try parse(
+                """
+                base: &base
+                  a: 1
+                  b: 2
+                other: &other
+                  b: 20
+                  c: 30
+                one:
+                  a: 10
+                  <<: *base
+                many:
+                  <<: [*base, *other]
+                  d: 4
+                """))
         let one = try #require(root["one"])
         #expect(one["a"]?.scalar == "10")
         #expect(one["b"]?.scalar == "2")
         #expect(one.pairs?.count == 2)
         let many = try #require(root["many"])
         #expect(many["a"]?.scalar == "1")
-        #expect(many["b"]?.scalar == "2")   // the first merged mapping wins
+        #expect(many["b"]?.scalar == "2")  // the first merged mapping wins
         #expect(many["c"]?.scalar == "30")
         #expect(many["d"]?.scalar == "4")
         #expect(many["<<"] == nil)
@@ -127,18 +135,20 @@ struct ParserTests {
 
     @Test func environmentSubstitution() throws {
         let env = ["HOST": "db.local", "PORT": "5432", "EMPTY": "", "TRICKY": "${HOST}"]
-        let root = try #require(try parse("""
-            url: "postgres://${HOST}:${PORT}/app"
-            fallback: ${MISSING:-localhost}
-            empty_default: ${EMPTY:-dflt}
-            empty_plain: x${EMPTY}y
-            literal: $${HOST} and $HOST and $$HOST
-            not_rescanned: ${TRICKY}
-            default_with_spaces: '${MISSING:-a b c}'
-            in_block: |
-              host=${HOST}
-            end: true
-            """, environment: env))
+        let root = try #require(
+            try parse(
+                """
+                url: "postgres://${HOST}:${PORT}/app"
+                fallback: ${MISSING:-localhost}
+                empty_default: ${EMPTY:-dflt}
+                empty_plain: x${EMPTY}y
+                literal: $${HOST} and $HOST and $$HOST
+                not_rescanned: ${TRICKY}
+                default_with_spaces: '${MISSING:-a b c}'
+                in_block: |
+                  host=${HOST}
+                end: true
+                """, environment: env))
         #expect(root["url"]?.scalar == "postgres://db.local:5432/app")
         #expect(root["fallback"]?.scalar == "localhost")
         #expect(root["empty_default"]?.scalar == "dflt")
@@ -160,7 +170,10 @@ struct ParserTests {
         do {
             _ = try parse("a: ${A B}\n")
         } catch {
-            #expect(error.description == "t.yaml:1:4: error: invalid environment variable name 'A B' in '${…}' (names are letters, digits and '_'; write $${ for a literal ${)")
+            #expect(
+                error.description
+                    == "t.yaml:1:4: error: invalid environment variable name 'A B' in '${…}' (names are letters, digits and '_'; write $${ for a literal ${)"
+            )
         }
     }
 

@@ -20,7 +20,8 @@ func now() -> Double {
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-bench-audit-\(getpid())").path
 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: folder) }
-let store = try SQLiteStore(configuration: .init(path: folder + "/audit.db", synchronous: .full, auditKeys: .ephemeral()))
+let store = try SQLiteStore(
+    configuration: .init(path: folder + "/audit.db", synchronous: .full, auditKeys: .ephemeral()))
 
 let base: Int64 = 1_764_525_600_000
 var written = 0
@@ -50,8 +51,11 @@ for _ in 0..<3 {
 }
 let size = (try? FileManager.default.attributesOfItem(atPath: folder + "/audit.db")[.size] as? Int) ?? 0
 print("records:        \(count)")
-print("append:         \(String(format: "%.2f", appendSeconds)) s (\(Int(Double(count) / appendSeconds)) records/s, batches of 1000, synchronous=FULL)")
-print("verify (3 runs): " + verifySeconds.map { String(format: "%.3f s", $0) }.joined(separator: ", ")
-    + "  → \(Int(Double(count) / verifySeconds.min()!)) records/s")
+print(
+    "append:         \(String(format: "%.2f", appendSeconds)) s (\(Int(Double(count) / appendSeconds)) records/s, batches of 1000, synchronous=FULL)"
+)
+print(
+    "verify (3 runs): " + verifySeconds.map { String(format: "%.3f s", $0) }.joined(separator: ", ")
+        + "  → \(Int(Double(count) / verifySeconds.min()!)) records/s")
 print("intact:         \(report!.isIntact) (\(report!.records) records, head \(report!.headSequence))")
 print("database:       \(size / 1_048_576) MiB")

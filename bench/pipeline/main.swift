@@ -16,8 +16,8 @@
 // Quota limits are raised so that every generated message is decided on its
 // merits (otherwise most would be a cheap "quota exhausted").
 import Foundation
-import SellifyCore
 import Prometheus  // Counter/Gauge methods used by recordEvaluated (MemberImportVisibility)
+import SellifyCore
 import SellifyLua  // SideEffects.metrics
 import SellifyMetrics
 import SellifyPlugins
@@ -27,17 +27,28 @@ import Synchronization
 var events = 20_000
 var threads = 4
 var rounds = 5
-var runBreakdown = true, runMetrics = true, runDurable = true
+var runBreakdown = true
+var runMetrics = true
+var runDurable = true
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
-    if argument == "--threads", let value = arguments.popFirst().flatMap(Int.init) { threads = value }
-    else if argument == "--rounds", let value = arguments.popFirst().flatMap(Int.init) { rounds = max(1, value) }
-    else if argument == "--metrics-only" { runBreakdown = false; runDurable = false }
-    else if argument == "--skip-metrics" { runMetrics = false }
-    else if argument == "--skip-durable" { runDurable = false }
-    else if let value = Int(argument) { events = value }
-    else {
-        print("usage: sellify-bench-pipeline [events] [--threads N] [--rounds N] [--metrics-only] [--skip-metrics] [--skip-durable]")
+    if argument == "--threads", let value = arguments.popFirst().flatMap(Int.init) {
+        threads = value
+    } else if argument == "--rounds", let value = arguments.popFirst().flatMap(Int.init) {
+        rounds = max(1, value)
+    } else if argument == "--metrics-only" {
+        runBreakdown = false
+        runDurable = false
+    } else if argument == "--skip-metrics" {
+        runMetrics = false
+    } else if argument == "--skip-durable" {
+        runDurable = false
+    } else if let value = Int(argument) {
+        events = value
+    } else {
+        print(
+            "usage: sellify-bench-pipeline [events] [--threads N] [--rounds N] [--metrics-only] [--skip-metrics] [--skip-durable]"
+        )
         exit(2)
     }
 }
@@ -57,7 +68,10 @@ func wallSeconds() -> Double {
 final class StageTotals: StageHook {
     let totals = Mutex<[StageName: (count: Int, nanoseconds: UInt64)]>([:])
     func stageFinished(_ stage: StageName, outcome: String, nanoseconds: UInt64) {
-        totals.withLock { $0[stage, default: (0, 0)].count += 1; $0[stage]!.nanoseconds += nanoseconds }
+        totals.withLock {
+            $0[stage, default: (0, 0)].count += 1
+            $0[stage]!.nanoseconds += nanoseconds
+        }
     }
     func stageFailed(_ stage: StageName, error: any Error, nanoseconds: UInt64) {
         stageFinished(stage, outcome: "error", nanoseconds: nanoseconds)
@@ -70,9 +84,13 @@ final class StageTotals: StageHook {
             guard let entry = snapshot[stage] else { continue }
             let micros = Double(entry.nanoseconds) / 1000 / Double(decisions)
             total += micros
-            print("    \(stage.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(String(format: "%7.2f", micros)) µs/decision")
+            print(
+                "    \(stage.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(String(format: "%7.2f", micros)) µs/decision"
+            )
         }
-        print("    \("stages".padding(toLength: 12, withPad: " ", startingAt: 0)) \(String(format: "%7.2f", total)) µs/decision")
+        print(
+            "    \("stages".padding(toLength: 12, withPad: " ", startingAt: 0)) \(String(format: "%7.2f", total)) µs/decision"
+        )
     }
 }
 
@@ -89,8 +107,10 @@ final class EvaluationCounter: StageHook {
 
 let texts = [
     "Hola!", "hi there", "¿Cuánto cuesta el Plan Premium?", "How much is the Aurora Mug?", "precio del Basic Plan",
-    "What does the Business Plan include?", "Lo quiero, quiero comprar el Paper Planner", "send me a photo of the Aurora Mug",
-    "¿Me mandas un video del Paper Planner?", "quiero hablar con una persona", "no funciona mi pedido", "muchas gracias",
+    "What does the Business Plan include?", "Lo quiero, quiero comprar el Paper Planner",
+    "send me a photo of the Aurora Mug",
+    "¿Me mandas un video del Paper Planner?", "quiero hablar con una persona", "no funciona mi pedido",
+    "muchas gracias",
     "qwerty", "How much is the Aurora Hoodie?", "cuanto cuesta?", "I want to buy the Gel Pen Set", "buenas tardes",
 ]
 func makeEvents(_ count: Int, prefix: String) -> [MessageEvent] {
@@ -117,7 +137,9 @@ configuration.quotas.limits.messagesPerWeek = 100_000_000
 configuration.quotas.limits.imagesPerDay = 100_000_000
 configuration.quotas.limits.videosPerWeek = 100_000_000
 let hook = StageTotals()
-print("sellify-bench-pipeline: \(events) events over 4096 conversations, shipped rules \(deployment.rules.version.prefix(19))…")
+print(
+    "sellify-bench-pipeline: \(events) events over 4096 conversations, shipped rules \(deployment.rules.version.prefix(19))…"
+)
 
 // (b) No store work: the state lives in a dictionary; evaluate() is the pipeline.
 if runBreakdown {
@@ -130,8 +152,10 @@ if runBreakdown {
     func run(_ list: ArraySlice<MessageEvent>) -> [String: Int] {
         var actions: [String: Int] = [:]
         for event in list {
-            let (request, decision, _) = pipeline.evaluate(event, at: event.receivedAt, state: StoredState(
-                conversation: conversations[event.conversationID], usage: usage))
+            let (request, decision, _) = pipeline.evaluate(
+                event, at: event.receivedAt,
+                state: StoredState(
+                    conversation: conversations[event.conversationID], usage: usage))
             conversations[event.conversationID] = request.conversation
             for (key, amount) in request.consumption { usage[key, default: 0] += amount }
             actions[decision.action.rawValue, default: 0] += 1
@@ -142,11 +166,15 @@ if runBreakdown {
     hook.reset()
     conversations = [:]
     usage = [:]
-    let cpu0 = cpuSeconds(), wall0 = wallSeconds()
+    let cpu0 = cpuSeconds()
+    let wall0 = wallSeconds()
     let actions = run(batch[...])
-    let cpu = cpuSeconds() - cpu0, wall = wallSeconds() - wall0
-    print(String(format: "(b) store excluded, 1 thread:   %8.0f decisions/s  (%.2f µs CPU each; wall %.2f s)",
-                 Double(events) / cpu, cpu / Double(events) * 1e6, wall))
+    let cpu = cpuSeconds() - cpu0
+    let wall = wallSeconds() - wall0
+    print(
+        String(
+            format: "(b) store excluded, 1 thread:   %8.0f decisions/s  (%.2f µs CPU each; wall %.2f s)",
+            Double(events) / cpu, cpu / Double(events) * 1e6, wall))
     print("    actions: " + actions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     print("    where the time goes (stage hook, per decision):")
     hook.report(decisions: events)
@@ -163,8 +191,9 @@ for threadCount in runDurable ? [1, threads] : [] {
     defer { try? FileManager.default.removeItem(at: folder) }
     let store: SQLiteStore
     do {
-        store = try SQLiteStore(configuration: .init(
-            path: folder.appendingPathComponent("bench.db").path, synchronous: configuration.store.synchronous))
+        store = try SQLiteStore(
+            configuration: .init(
+                path: folder.appendingPathComponent("bench.db").path, synchronous: configuration.store.synchronous))
     } catch {
         print(error)
         exit(2)
@@ -177,18 +206,23 @@ for threadCount in runDurable ? [1, threads] : [] {
         hooks: [evaluations])
     let batch = makeEvents(events, prefix: "a\(threadCount)-")
     let failures = Mutex(0)
-    let wall0 = wallSeconds(), cpu0 = cpuSeconds()
+    let wall0 = wallSeconds()
+    let cpu0 = cpuSeconds()
     DispatchQueue.concurrentPerform(iterations: threadCount) { worker in
         // Each worker takes whole conversations, so per-conversation order holds.
         for event in batch where Int(event.conversationID.dropFirst(3))! % threadCount == worker {
             do { _ = try pipeline.decide(event, at: event.receivedAt) } catch { failures.withLock { $0 += 1 } }
         }
     }
-    let wall = wallSeconds() - wall0, cpu = cpuSeconds() - cpu0
-    print(String(format: "(a) SQLite (WAL, synchronous %@), %d thread%@: %6.0f durable decisions/s  (wall %.2f s, CPU %.2f s, failures %d, %.2f evaluations/decision)",
-                 configuration.store.synchronous.rawValue, threadCount, threadCount == 1 ? "" : "s",
-                 Double(events) / wall, wall, cpu, failures.withLock { $0 },
-                 Double(evaluations.count.load(ordering: .relaxed)) / Double(events)))
+    let wall = wallSeconds() - wall0
+    let cpu = cpuSeconds() - cpu0
+    print(
+        String(
+            format:
+                "(a) SQLite (WAL, synchronous %@), %d thread%@: %6.0f durable decisions/s  (wall %.2f s, CPU %.2f s, failures %d, %.2f evaluations/decision)",
+            configuration.store.synchronous.rawValue, threadCount, threadCount == 1 ? "" : "s",
+            Double(events) / wall, wall, cpu, failures.withLock { $0 },
+            Double(evaluations.count.load(ordering: .relaxed)) / Double(events)))
 }
 
 // MARK: - (m) metrics on vs off
@@ -206,7 +240,8 @@ func recordEvaluated(
 
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    return sorted.count % 2 == 1
+        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
 @MainActor func measureMetricsOverhead() {
@@ -215,7 +250,10 @@ func median(_ values: [Double]) -> Double {
     let metrics = SellifyMetrics(custom: configuration.metrics.custom)
     metrics.prepare(configuration: configuration, rulesVersion: deployment.rules.version)
     let store: SQLiteStore
-    do { store = try SQLiteStore.inMemory() } catch { print(error); exit(2) }
+    do { store = try SQLiteStore.inMemory() } catch {
+        print(error)
+        exit(2)
+    }
     let plain = DecisionPipeline(
         rules: deployment.rules, catalog: deployment.catalog, configuration: configuration, store: store, hooks: [])
     let metered = DecisionPipeline(
@@ -224,20 +262,24 @@ func median(_ values: [Double]) -> Double {
     let batch = makeEvents(events, prefix: "m")
 
     /// One store-excluded run over `list`; returns (CPU seconds, actions).
-    func evaluateRun(_ pipeline: DecisionPipeline, record: Bool, _ list: ArraySlice<MessageEvent>) -> (Double, [String: Int]) {
+    func evaluateRun(
+        _ pipeline: DecisionPipeline, record: Bool, _ list: ArraySlice<MessageEvent>
+    ) -> (Double, [String: Int]) {
         var conversations: [String: ConversationRecord] = [:]
         var usage: [QuotaCounterKey: Int] = [:]
         var actions: [String: Int] = [:]
         let cpu0 = cpuSeconds()
         for event in list {
             let stored = conversations[event.conversationID]
-            let (request, decision, _) = pipeline.evaluate(event, at: event.receivedAt, state: StoredState(conversation: stored, usage: usage))
+            let (request, decision, _) = pipeline.evaluate(
+                event, at: event.receivedAt, state: StoredState(conversation: stored, usage: usage))
             conversations[event.conversationID] = request.conversation
             for (key, amount) in request.consumption { usage[key, default: 0] += amount }
             if record {
                 // decide() observes the windows after a commit; the resets feed record().
                 let resets = pipeline.scheduler.observe(request.windows)
-                recordEvaluated(metrics, request: request, decision: decision, resets: resets, newConversation: stored == nil)
+                recordEvaluated(
+                    metrics, request: request, decision: decision, resets: resets, newConversation: stored == nil)
             }
             actions[decision.action.rawValue, default: 0] += 1
         }
@@ -250,11 +292,13 @@ func median(_ values: [Double]) -> Double {
     /// prepared statement, so each cached statement is re-prepared on every use (~30% of the CPU
     /// of a decision, measured with perf) — a cost the server's DatabasePool does not pay.
     func decideRun(record: Bool, _ list: ArraySlice<MessageEvent>) -> Double {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-bench-m-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sellify-bench-m-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let store: SQLiteStore
         do {
-            store = try SQLiteStore(configuration: .init(path: folder.appendingPathComponent("bench.db").path, synchronous: .normal))
+            store = try SQLiteStore(
+                configuration: .init(path: folder.appendingPathComponent("bench.db").path, synchronous: .normal))
         } catch {
             print(error)
             exit(2)
@@ -277,16 +321,23 @@ func median(_ values: [Double]) -> Double {
 
     func report(_ title: String, off: [Double], on: [Double]) {
         let ratios = zip(off, on).map { $0.1 / $0.0 }  // CPU on / CPU off = rate off / rate on
-        let rateOff = off.map { Double(events) / $0 }, rateOn = on.map { Double(events) / $0 }
+        let rateOff = off.map { Double(events) / $0 }
+        let rateOn = on.map { Double(events) / $0 }
         print(title)
         for i in off.indices {
-            print(String(format: "    round %d:  off %7.0f /s  on %7.0f /s  (on costs %+5.1f%%)", i + 1, rateOff[i], rateOn[i],
-                         (ratios[i] - 1) * 100))
+            print(
+                String(
+                    format: "    round %d:  off %7.0f /s  on %7.0f /s  (on costs %+5.1f%%)", i + 1, rateOff[i],
+                    rateOn[i],
+                    (ratios[i] - 1) * 100))
         }
         let m = median(ratios)
-        print(String(format: "    median:   off %7.0f /s  on %7.0f /s  (%.1f vs %.1f µs CPU each); metrics on is %.1f%% slower (CPU ×%.3f, min %.3f, max %.3f)  target ≤ 10%%: %@",
-                     median(rateOff), median(rateOn), median(off) / Double(events) * 1e6, median(on) / Double(events) * 1e6,
-                     (1 - 1 / m) * 100, m, ratios.min()!, ratios.max()!, m <= 1 / 0.9 ? "MET" : "MISSED"))
+        print(
+            String(
+                format:
+                    "    median:   off %7.0f /s  on %7.0f /s  (%.1f vs %.1f µs CPU each); metrics on is %.1f%% slower (CPU ×%.3f, min %.3f, max %.3f)  target ≤ 10%%: %@",
+                median(rateOff), median(rateOn), median(off) / Double(events) * 1e6, median(on) / Double(events) * 1e6,
+                (1 - 1 / m) * 100, m, ratios.min()!, ratios.max()!, m <= 1 / 0.9 ? "MET" : "MISSED"))
     }
 
     // (m0) The metrics calls alone, outside the pipeline, and what they would cost with the
@@ -308,18 +359,26 @@ func median(_ values: [Double]) -> Double {
         }
         let resolvedCall = (cpuSeconds() - cpu0) / Double(n)
         let sample = batch[2]
-        let (request, decision, _) = plain.evaluate(sample, at: sample.receivedAt, state: StoredState(conversation: nil, usage: [:]))
+        let (request, decision, _) = plain.evaluate(
+            sample, at: sample.receivedAt, state: StoredState(conversation: nil, usage: [:]))
         let m = n / 10
         cpu0 = cpuSeconds()
-        for _ in 0..<m { recordEvaluated(metrics, request: request, decision: decision, resets: [], newConversation: false) }
+        for _ in 0..<m {
+            recordEvaluated(metrics, request: request, decision: decision, resets: [], newConversation: false)
+        }
         let recordCall = (cpuSeconds() - cpu0) / Double(m)
-        print(String(format: "(m0) metrics calls alone (CPU time): StageMetricsHook.stageFinished %.2f µs/call (×%d stages = %.1f µs/decision); "
-                     + "record() %.2f µs/decision (%@ %@); with the series resolved once: histogram.record + counter.increment %.3f µs/stage",
-                     hookCall * 1e6, stages.count, hookCall * 1e6 * Double(stages.count), recordCall * 1e6,
-                     decision.action.rawValue, decision.rule, resolvedCall * 1e6))
+        print(
+            String(
+                format:
+                    "(m0) metrics calls alone (CPU time): StageMetricsHook.stageFinished %.2f µs/call (×%d stages = %.1f µs/decision); "
+                    + "record() %.2f µs/decision (%@ %@); with the series resolved once: histogram.record + counter.increment %.3f µs/stage",
+                hookCall * 1e6, stages.count, hookCall * 1e6 * Double(stages.count), recordCall * 1e6,
+                decision.action.rawValue, decision.rule, resolvedCall * 1e6))
     }
 
-    print("(m) metrics off (no stage hook) vs on (StageMetricsHook + record() after each decision), \(rounds) rounds, order alternating:")
+    print(
+        "(m) metrics off (no stage hook) vs on (StageMetricsHook + record() after each decision), \(rounds) rounds, order alternating:"
+    )
     // Warm-up both, and check both decide the same.
     let (_, actionsOff) = evaluateRun(plain, record: false, batch[...])
     let (_, actionsOn) = evaluateRun(metered, record: true, batch[...])
@@ -327,8 +386,11 @@ func median(_ values: [Double]) -> Double {
         print("    !! metrics on and off decided differently: \(actionsOff) vs \(actionsOn)")
         exit(1)
     }
-    print("    actions (both): " + actionsOff.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-    var off: [Double] = [], on: [Double] = []
+    print(
+        "    actions (both): "
+            + actionsOff.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    var off: [Double] = []
+    var on: [Double] = []
     for round in 0..<rounds {
         if round % 2 == 0 {
             off.append(evaluateRun(plain, record: false, batch[...]).0)
@@ -354,8 +416,9 @@ func median(_ values: [Double]) -> Double {
             off.append(decideRun(record: false, batch[...]))
         }
     }
-    report("(m2) decide() on a SQLite file (WAL, synchronous normal), real record(result, quota:), 1 thread, decisions/s (CPU time):",
-           off: off, on: on)
+    report(
+        "(m2) decide() on a SQLite file (WAL, synchronous normal), real record(result, quota:), 1 thread, decisions/s (CPU time):",
+        off: off, on: on)
     let exposition = metrics.exposition()
     let decided = exposition.split(separator: "\n").filter { $0.hasPrefix("sellify_decisions_total{") }
     print("    metrics after all runs: " + decided.joined(separator: " "))

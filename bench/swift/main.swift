@@ -64,7 +64,8 @@ let sources: RuleSources
 do {
     configuration = try YAMLDecoder().decode(SellifyConfiguration.self, contentsOf: "config.yaml")
     catalog = try YAMLDecoder().decode(Catalog.self, contentsOf: configuration.catalog.path)
-    sources = try RuleSources.read(directory: configuration.rules.directory, displayDirectory: configuration.rules.directory)
+    sources = try RuleSources.read(
+        directory: configuration.rules.directory, displayDirectory: configuration.rules.directory)
 } catch {
     fail("cannot load config.yaml / catalog / rules:\n\(error)")
 }
@@ -98,8 +99,10 @@ struct ContextInput {
     var weekday = 7
     var intent = "price_question"
     var language = "es"
-    var product = (id: "premium-plan", name: "Premium Plan", price: 49.00, currency: "USD",
-                   inStock: true, images: 1, videos: 1)
+    var product = (
+        id: "premium-plan", name: "Premium Plan", price: 49.00, currency: "USD",
+        inStock: true, images: 1, videos: 1
+    )
     var state = "greeting"
     var optedOut = false
     var inboundCount = 2
@@ -170,7 +173,7 @@ for (name, rules) in [("budget hook", ruleSet), ("no hook", ruleSetNoHook)] {
     do {
         let (decision, effects) = try rules.decide(buildContext(input))
         guard decision.action == .respondText, decision.rule == "price_question", decision.template == "price",
-              decision.product == "premium-plan", decision.state == "interested", effects.isEmpty
+            decision.product == "premium-plan", decision.state == "interested", effects.isEmpty
         else { fail("unexpected decision (\(name)): \(decision) \(effects)") }
     } catch {
         fail("decide failed (\(name)): \(error)")
@@ -209,10 +212,10 @@ func pad(_ s: String, _ width: Int) -> String {
 
 struct Figure {
     var label: String
-    var median: Double      // CPU ns/call
+    var median: Double  // CPU ns/call
     var min: Double
     var max: Double
-    var wall: Double        // wall ns/call of the median run
+    var wall: Double  // wall ns/call of the median run
 }
 
 /// `body(n)` runs n calls. Warm-up of n/10, then `runs` runs; median of the CPU times.
@@ -230,16 +233,21 @@ func measure(_ label: String, _ body: (Int) throws -> Void) -> Figure {
             try body(iterations)
             let cpu = Double(cpuNanoseconds() - cpuStart) / Double(iterations)
             let elapsed = clock.now - wallStart
-            let wall = (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9)
+            let wall =
+                (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9)
                 / Double(iterations)
             samples.append((cpu, wall))
         }
         samples.sort { $0.cpu < $1.cpu }
         let median = samples[(runs - 1) / 2]
-        let figure = Figure(label: label, median: median.cpu, min: samples.first!.cpu, max: samples.last!.cpu,
-                            wall: median.wall)
-        print(pad(figure.label, 38) + String(format: "%8.1f ns/call   (min %.1f, max %.1f; wall %.1f)",
-                                              figure.median, figure.min, figure.max, figure.wall))
+        let figure = Figure(
+            label: label, median: median.cpu, min: samples.first!.cpu, max: samples.last!.cpu,
+            wall: median.wall)
+        print(
+            pad(figure.label, 38)
+                + String(
+                    format: "%8.1f ns/call   (min %.1f, max %.1f; wall %.1f)",
+                    figure.median, figure.min, figure.max, figure.wall))
         return figure
     } catch {
         fail("\(label): \(error)")
@@ -249,22 +257,36 @@ func measure(_ label: String, _ body: (Int) throws -> Void) -> Figure {
 let prebuilt = buildContext(input)
 let budget = ruleSet.limits.instructionBudget
 
-print("sellify-bench: \(LuaState.version), \(iterations) iterations, median of \(runs) runs "
-      + "(CPU time, CLOCK_PROCESS_CPUTIME_ID)")
-print("rules \(ruleSet.version.prefix(19))…, pool of 1 state, instruction budget \(budget), "
-      + "memory cap \(ruleSet.limits.memoryLimitBytes >> 20) MiB")
+print(
+    "sellify-bench: \(LuaState.version), \(iterations) iterations, median of \(runs) runs "
+        + "(CPU time, CLOCK_PROCESS_CPUTIME_ID)")
+print(
+    "rules \(ruleSet.version.prefix(19))…, pool of 1 state, instruction budget \(budget), "
+        + "memory cap \(ruleSet.limits.memoryLimitBytes >> 20) MiB")
 
 let f1 = measure("(1) build ctx + decide") { n in
-    for _ in 0..<n { let r = try ruleSet.decide(buildContext(input)); consume(r.0, r.1) }
+    for _ in 0..<n {
+        let r = try ruleSet.decide(buildContext(input))
+        consume(r.0, r.1)
+    }
 }
 let f2 = measure("(2) decide, prebuilt ctx") { n in
-    for _ in 0..<n { let r = try ruleSet.decide(prebuilt); consume(r.0, r.1) }
+    for _ in 0..<n {
+        let r = try ruleSet.decide(prebuilt)
+        consume(r.0, r.1)
+    }
 }
 let f3 = measure("(3a) build ctx + decide, no hook") { n in
-    for _ in 0..<n { let r = try ruleSetNoHook.decide(buildContext(input)); consume(r.0, r.1) }
+    for _ in 0..<n {
+        let r = try ruleSetNoHook.decide(buildContext(input))
+        consume(r.0, r.1)
+    }
 }
 let f4 = measure("(3b) decide, prebuilt ctx, no hook") { n in
-    for _ in 0..<n { let r = try ruleSetNoHook.decide(prebuilt); consume(r.0, r.1) }
+    for _ in 0..<n {
+        let r = try ruleSetNoHook.decide(prebuilt)
+        consume(r.0, r.1)
+    }
 }
 let f5 = measure("(4) empty call f()") { n in
     for _ in 0..<n { if case .nil = try emptyHooked.call(emptyHookedF) {} else { sink &+= 1 } }
@@ -285,7 +307,10 @@ if sink == 42 { print("") }  // keep `sink` observable
 
 // MARK: - The standalone floor, back to back
 
-struct Standalone { var a: Double; var b: Double }
+struct Standalone {
+    var a: Double
+    var b: Double
+}
 
 func runStandalone() -> Standalone? {
     let process = Process()
@@ -321,8 +346,9 @@ if !swiftOnly, let standalone = runStandalone() {
     print("Swift / standalone (target ≤ 1.5×):")
     func ratio(_ label: String, _ swift: Double, _ lua: Double) {
         let r = swift / lua
-        print("  " + pad(label, 38) + String(format: "%7.1f / %7.1f ns = %.2f×  ", swift, lua, r)
-              + (r <= 1.5 ? "ok" : "ABOVE TARGET"))
+        print(
+            "  " + pad(label, 38) + String(format: "%7.1f / %7.1f ns = %.2f×  ", swift, lua, r)
+                + (r <= 1.5 ? "ok" : "ABOVE TARGET"))
     }
     ratio("(1) build ctx + decide  / (a)", f1.median, standalone.a)
     ratio("(2) decide, prebuilt    / (b)", f2.median, standalone.b)

@@ -38,7 +38,9 @@ func load(_ name: String, evasion: Bool) throws -> [Line] {
         let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         let index = evasion ? 2 : 1
         guard fields.count > index else { return nil }
-        let products = fields.count > index + 1 ? fields[index + 1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : []
+        let products =
+            fields.count > index + 1
+            ? fields[index + 1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : []
         return Line(label: fields[0], code: evasion ? fields[1] : nil, text: fields[index], products: products)
     }
 }
@@ -75,14 +77,18 @@ for line in legitimate {
 }
 let totalCaught = caught.values.map(\.caught).reduce(0, +)
 print("machine: \(ProcessInfo.processInfo.activeProcessorCount) CPUs, rounds \(rounds)")
-print(String(format: "recall:       %d/%d evasions refused (%.1f%%)", totalCaught, evasions.count,
-             100 * Double(totalCaught) / Double(max(1, evasions.count))))
+print(
+    String(
+        format: "recall:       %d/%d evasions refused (%.1f%%)", totalCaught, evasions.count,
+        100 * Double(totalCaught) / Double(max(1, evasions.count))))
 for (label, value) in caught.sorted(by: { $0.key < $1.key }) {
     print("  \(label.padding(toLength: 14, withPad: " ", startingAt: 0)) \(value.caught)/\(value.total)")
 }
 for line in missed { print("  missed: \(line)") }
-print(String(format: "false alarms: %d/%d legitimate texts refused (%.1f%%)", falseAlarms.count, legitimate.count,
-             100 * Double(falseAlarms.count) / Double(max(1, legitimate.count))))
+print(
+    String(
+        format: "false alarms: %d/%d legitimate texts refused (%.1f%%)", falseAlarms.count, legitimate.count,
+        100 * Double(falseAlarms.count) / Double(max(1, legitimate.count))))
 for line in falseAlarms { print("  refused: \(line)") }
 
 // Cost: every corpus text, `rounds` times; the median round.
@@ -100,7 +106,9 @@ func timeRounds(_ body: () throws -> Void) rethrows -> Double {
     return samples[samples.count / 2] / Double(texts.count) * 1e6
 }
 let hardened = try timeRounds {
-    for (text, products) in texts { sink &+= try validator.validate(text, products: products, context: nil).violations.count }
+    for (text, products) in texts {
+        sink &+= try validator.validate(text, products: products, context: nil).violations.count
+    }
 }
 let peer = timeRounds {
     for (text, _) in texts {
@@ -108,6 +116,10 @@ let peer = timeRounds {
         for phrase in phrases where lower.contains(phrase) { sink &+= 1 }
     }
 }
-print(String(format: "cost:         %.2f µs per validation (all checks), peer keyword filter %.2f µs: ratio %.2f×",
-             hardened, peer, hardened / peer))
-print("(\(texts.count) texts, mean \(texts.map(\.0.count).reduce(0, +) / max(1, texts.count)) characters; sink \(sink % 10))")
+print(
+    String(
+        format: "cost:         %.2f µs per validation (all checks), peer keyword filter %.2f µs: ratio %.2f×",
+        hardened, peer, hardened / peer))
+print(
+    "(\(texts.count) texts, mean \(texts.map(\.0.count).reduce(0, +) / max(1, texts.count)) characters; sink \(sink % 10))"
+)

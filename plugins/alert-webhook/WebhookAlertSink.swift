@@ -42,7 +42,8 @@ public enum WebhookAlertSink: AlertSinkPlugin {
         }
 
         enum CodingKeys: String, CodingKey {
-            case url, format, timeout, maxRetries = "max_retries", backoff, queueSize = "queue_size", minSeverity = "min_severity"
+            case url, format, timeout, maxRetries = "max_retries", backoff, queueSize = "queue_size", minSeverity =
+                "min_severity"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -85,7 +86,9 @@ public enum WebhookAlertSink: AlertSinkPlugin {
             o["ends_at"] = notification.endsAt.map { .string($0.description) } ?? .null
             return o.string
         case .slack:
-            let icon = notification.status == .resolved ? ":white_check_mark:" : (alert.severity == .critical ? ":rotating_light:" : ":warning:")
+            let icon =
+                notification.status == .resolved
+                ? ":white_check_mark:" : (alert.severity == .critical ? ":rotating_light:" : ":warning:")
             var o = JSONObjectWriter()
             o["text"] = .string(
                 "\(icon) [\(notification.status.rawValue.uppercased())] \(alert.severity.rawValue) \(alert.condition) "

@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 public import SellifyCore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// One POST of a notification; throws a description of what failed and
 /// whether it is worth retrying (network errors, timeouts, 429, 5xx).
@@ -38,7 +39,8 @@ public struct WebhookDelivery: Sendable {
         done.wait()
         let (response, error) = outcome.get()
         if let error {
-            throw Failure(message: "POST \(Self.redacted(request.url!)): \(error.localizedDescription)", retryable: true)
+            throw Failure(
+                message: "POST \(Self.redacted(request.url!)): \(error.localizedDescription)", retryable: true)
         }
         try check(response, url: request.url!)
     }

@@ -23,7 +23,7 @@ public enum HTTPExporter: ExporterPlugin {
     public static func validate(_ configuration: Configuration) -> [String] {
         guard let listen = configuration.listen else { return [] }
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-              (0...65535).contains(port), colon != listen.startIndex
+            (0...65535).contains(port), colon != listen.startIndex
         else {
             return ["listen: expected host:port such as 127.0.0.1:9464, got \"\(listen)\""]
         }
@@ -37,7 +37,7 @@ extension HTTPExporter {
 
     public static func makeExporter(_ configuration: Configuration, context: ExporterContext) -> Exporter {
         guard let listen = configuration.listen, let colon = listen.lastIndex(of: ":"),
-              let port = Int(listen[listen.index(after: colon)...])
+            let port = Int(listen[listen.index(after: colon)...])
         else {
             return Exporter(servesAPIListener: true)
         }
@@ -54,7 +54,8 @@ extension HTTPExporter {
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "sellify-metrics"),
             onServerRunning: { channel in
-                logger.notice("metrics listener", metadata: ["url": "http://\(host):\(channel.localAddress?.port ?? 0)/metrics"])
+                logger.notice(
+                    "metrics listener", metadata: ["url": "http://\(host):\(channel.localAddress?.port ?? 0)/metrics"])
             },
             logger: logger)
         return Exporter(services: [listener])

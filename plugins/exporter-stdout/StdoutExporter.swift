@@ -23,8 +23,10 @@ public enum StdoutExporter: ExporterPlugin {
 
 extension StdoutExporter {
     public static func makeExporter(_ configuration: Configuration, context: ExporterContext) -> Exporter {
-        Exporter(services: [PeriodicExporter(
-            name: "stdout", interval: .milliseconds(configuration.interval.milliseconds), sink: StdoutSink(),
-            metrics: context.metrics, logger: context.logger)])
+        Exporter(services: [
+            PeriodicExporter(
+                name: "stdout", interval: .milliseconds(configuration.interval.milliseconds), sink: StdoutSink(),
+                metrics: context.metrics, logger: context.logger)
+        ])
     }
 }

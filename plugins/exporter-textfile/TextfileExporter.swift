@@ -1,6 +1,6 @@
 public import SellifyCore
-public import SellifyPluginKit
 import SellifyMetrics
+public import SellifyPluginKit
 
 /// `exporter.textfile`: writes `<directory>/<name>.prom` every `interval` for
 /// node_exporter's textfile collector (write to a temp file, fsync, rename).
@@ -32,10 +32,12 @@ public enum TextfileExporter: ExporterPlugin {
         if configuration.directory.isEmpty { problems.append("directory: must not be empty") }
         if configuration.interval.milliseconds < 1000 { problems.append("interval: must be at least 1s") }
         let allowed = configuration.name.utf8.allSatisfy {
-            ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D
+            ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F
+                || $0 == 0x2D
         }
         if configuration.name.isEmpty || !allowed {
-            problems.append("name: expected letters, digits, '_' or '-' (the file is <name>.prom), got \"\(configuration.name)\"")
+            problems.append(
+                "name: expected letters, digits, '_' or '-' (the file is <name>.prom), got \"\(configuration.name)\"")
         }
         return problems
     }
@@ -43,15 +45,20 @@ public enum TextfileExporter: ExporterPlugin {
 
 extension TextfileExporter {
     /// Fails when the directory is missing or not writable (checked at start, not at the first write).
-    public static func makeExporter(_ configuration: Configuration, context: ExporterContext) throws(PluginError) -> Exporter {
+    public static func makeExporter(
+        _ configuration: Configuration, context: ExporterContext
+    ) throws(PluginError) -> Exporter {
         let sink: TextfileSink
         do {
-            sink = try TextfileSink(configuration: configuration, resolvedDirectory: context.resolve(configuration.directory))
+            sink = try TextfileSink(
+                configuration: configuration, resolvedDirectory: context.resolve(configuration.directory))
         } catch {
             throw PluginError(error.message)
         }
-        return Exporter(services: [PeriodicExporter(
-            name: "textfile:\(sink.path)", interval: .milliseconds(configuration.interval.milliseconds), sink: sink,
-            metrics: context.metrics, logger: context.logger)])
+        return Exporter(services: [
+            PeriodicExporter(
+                name: "textfile:\(sink.path)", interval: .milliseconds(configuration.interval.milliseconds), sink: sink,
+                metrics: context.metrics, logger: context.logger)
+        ])
     }
 }

@@ -48,7 +48,9 @@ extension DecisionService {
     /// server's time), updates the conversation and audits it — in the same
     /// sequence as decisions, so a decision and an outbound message of one
     /// conversation never race. Idempotent by message id.
-    public func recordOutbound(_ message: OutboundMessage, at recordedAt: Timestamp)
+    public func recordOutbound(
+        _ message: OutboundMessage, at recordedAt: Timestamp
+    )
         throws(ServiceError) -> OutboundReceipt
     {
         let snapshot = self.snapshot
@@ -82,7 +84,8 @@ extension DecisionService {
                     if let stored = try store.storedDecision(messageID: key) { return .decline(.replayed(stored)) }
                     return .decline(.exhausted(exceeded, quota.status(usage: state.usage, windows)[exceeded]!))
                 }
-                var conversation = state.conversation
+                var conversation =
+                    state.conversation
                     ?? ConversationRecord(
                         id: message.conversationID, state: snapshot.deployment.configuration.conversation.initialState)
                 pipeline.conversations.recordReply(to: &conversation, at: recordedAt)
@@ -98,9 +101,11 @@ extension DecisionService {
                     messageID: key, decidedAt: recordedAt, conversation: conversation,
                     expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
                     consumption: consumption, decision: bytes,
-                    audit: [AuditEntry(
-                        kind: "outbound_message", at: recordedAt, conversationID: message.conversationID,
-                        messageID: message.messageID, summary: summary.string)])
+                    audit: [
+                        AuditEntry(
+                            kind: "outbound_message", at: recordedAt, conversationID: message.conversationID,
+                            messageID: message.messageID, summary: summary.string)
+                    ])
                 return .commit(commit, .recorded(bytes, status))
             }
         } catch {

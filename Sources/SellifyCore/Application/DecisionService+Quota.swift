@@ -48,7 +48,9 @@ extension DecisionService {
 
     /// Zeroes the counters `type` resets in the windows of `windowTime`
     /// (default: now), audited with the caller's name.
-    public func resetQuota(_ type: QuotaScheduler.ResetType, windowTime: Timestamp? = nil, by caller: String)
+    public func resetQuota(
+        _ type: QuotaScheduler.ResetType, windowTime: Timestamp? = nil, by caller: String
+    )
         throws(ServiceError) -> QuotaResetReceipt
     {
         let snapshot = self.snapshot

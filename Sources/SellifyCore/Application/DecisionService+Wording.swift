@@ -35,7 +35,9 @@ extension DecisionService {
 
     /// Checks a caller's text against the catalog and the rules, and audits
     /// the check (the text sealed). `by` names the caller (an API key).
-    public func validate(_ text: String, productIDs: [String], by caller: String)
+    public func validate(
+        _ text: String, productIDs: [String], by caller: String
+    )
         throws(ServiceError) -> (result: ValidationResult, products: [Product])
     {
         let snapshot = self.snapshot
@@ -48,13 +50,17 @@ extension DecisionService {
         summary["by"] = .string(caller)
         var sensitive = JSONObjectWriter()
         sensitive["text"] = .string(text)
-        try appendAudit([AuditEntry(
-            kind: "validation", at: clock.now(), conversationID: nil, messageID: nil, summary: summary.string,
-            rulesVersion: snapshot.rulesVersion, sensitive: sensitive.string)])
+        try appendAudit([
+            AuditEntry(
+                kind: "validation", at: clock.now(), conversationID: nil, messageID: nil, summary: summary.string,
+                rulesVersion: snapshot.rulesVersion, sensitive: sensitive.string)
+        ])
         return (result, products)
     }
 
-    func check(_ text: String, products: [Product], snapshot: EngineSnapshot, source: ValidationSource)
+    func check(
+        _ text: String, products: [Product], snapshot: EngineSnapshot, source: ValidationSource
+    )
         throws(ServiceError) -> ValidationResult
     {
         let result: ValidationResult
@@ -83,7 +89,8 @@ extension DecisionService {
         guard variants[language] != nil else {
             throw .invalidField(
                 "language",
-                "template '\(request.template)' has no '\(language)' text (it has \(variants.keys.sorted().joined(separator: ", ")))")
+                "template '\(request.template)' has no '\(language)' text (it has \(variants.keys.sorted().joined(separator: ", ")))"
+            )
         }
         let attempts = snapshot.deployment.configuration.ai.maxRetries + 1
         var last: ValidationResult?
@@ -91,10 +98,17 @@ extension DecisionService {
             let started = ContinuousClock.now
             let text: String
             do {
-                text = try wording.word(WordingRequest(template: request.template, language: language, product: product))
-                notify(.worded(WordingAttempt(provider: wording.name, ok: true, seconds: (ContinuousClock.now - started).seconds)))
+                text = try wording.word(
+                    WordingRequest(template: request.template, language: language, product: product))
+                notify(
+                    .worded(
+                        WordingAttempt(
+                            provider: wording.name, ok: true, seconds: (ContinuousClock.now - started).seconds)))
             } catch {
-                notify(.worded(WordingAttempt(provider: wording.name, ok: false, seconds: (ContinuousClock.now - started).seconds)))
+                notify(
+                    .worded(
+                        WordingAttempt(
+                            provider: wording.name, ok: false, seconds: (ContinuousClock.now - started).seconds)))
                 throw ServiceError(.unprocessable, "generation_failed", error.description)
             }
             let result = try check(text, products: product.map { [$0] } ?? [], snapshot: snapshot, source: .generation)
@@ -108,12 +122,15 @@ extension DecisionService {
             summary["by"] = .string(caller)
             var sensitive = JSONObjectWriter()
             sensitive["text"] = .string(text)
-            try appendAudit([AuditEntry(
-                kind: "generation", at: clock.now(), conversationID: nil, messageID: nil, summary: summary.string,
-                rulesVersion: snapshot.rulesVersion, sensitive: sensitive.string)])
+            try appendAudit([
+                AuditEntry(
+                    kind: "generation", at: clock.now(), conversationID: nil, messageID: nil, summary: summary.string,
+                    rulesVersion: snapshot.rulesVersion, sensitive: sensitive.string)
+            ])
             if result.valid {
                 return Generation(
-                    text: text, template: request.template, language: language, provider: wording.name, attempts: attempt,
+                    text: text, template: request.template, language: language, provider: wording.name,
+                    attempts: attempt,
                     product: product)
             }
             last = result

@@ -50,14 +50,17 @@ public final class DecisionService: Sendable {
     /// one, durable before it is returned. `checkingClaims: false` decides
     /// even when `received_at` is further ahead than `server.max_clock_skew`
     /// (the rule tests pin what the rules do with any claim).
-    public func decide(_ event: MessageEvent, at decidedAt: Timestamp, trace: Bool = false, checkingClaims: Bool = true)
+    public func decide(
+        _ event: MessageEvent, at decidedAt: Timestamp, trace: Bool = false, checkingClaims: Bool = true
+    )
         throws(ServiceError) -> DecisionPipeline.Result
     {
         let snapshot = self.snapshot
         if checkingClaims {
             do {
                 try event.receivedAt.checkClaim(
-                    field: "received_at", now: decidedAt, maxSkew: snapshot.deployment.configuration.server.maxClockSkew)
+                    field: "received_at", now: decidedAt, maxSkew: snapshot.deployment.configuration.server.maxClockSkew
+                )
             } catch {
                 throw .invalidField(error.field, error.message)
             }
@@ -72,7 +75,8 @@ public final class DecisionService: Sendable {
         if result.replayed {
             // The same message id from another conversation is a connector bug, not a retry.
             if case .object(let stored)? = try? JSONValue.parse(result.bytes),
-               case .string(let storedConversation)? = stored["conversation_id"], storedConversation != event.conversationID
+                case .string(let storedConversation)? = stored["conversation_id"],
+                storedConversation != event.conversationID
             {
                 var details = JSONObjectWriter()
                 details["message_id"] = .string(event.messageID)
@@ -140,11 +144,14 @@ public final class DecisionService: Sendable {
 
     /// Audit records matching `query`; `sensitive` opens the sealed text,
     /// and that reading is itself on the record (who, what, how much).
-    public func auditRecords(_ query: AuditQuery, sensitive: Bool, by reader: String, queryText: String)
+    public func auditRecords(
+        _ query: AuditQuery, sensitive: Bool, by reader: String, queryText: String
+    )
         throws(ServiceError) -> [AuditRecord]
     {
         if sensitive && auditKeys == nil {
-            throw ServiceError(.unprocessable, "no_audit_key", "no audit key is configured: sealed text cannot be opened")
+            throw ServiceError(
+                .unprocessable, "no_audit_key", "no audit key is configured: sealed text cannot be opened")
         }
         let records: [AuditRecord]
         do {
@@ -161,9 +168,11 @@ public final class DecisionService: Sendable {
             summary["first_seq"] = records.first.map { .int(Int($0.sequence)) } ?? .null
             summary["last_seq"] = records.last.map { .int(Int($0.sequence)) } ?? .null
             summary["query"] = .string(queryText)
-            try appendAudit([AuditEntry(
-                kind: "sensitive_read", at: clock.now(), conversationID: query.conversationID, messageID: nil,
-                summary: summary.string)])
+            try appendAudit([
+                AuditEntry(
+                    kind: "sensitive_read", at: clock.now(), conversationID: query.conversationID, messageID: nil,
+                    summary: summary.string)
+            ])
         }
         return records
     }
@@ -198,6 +207,7 @@ extension DecisionService {
             deployment: deployment, store: store, hooks: hooks, scheduler: rollovers.scheduler,
             sequencer: DecisionSequencer(), loadedAt: clock.now())
         return DecisionService(
-            snapshot: snapshot, store: store, clock: clock, rollovers: rollovers, auditKeys: auditKeys, observers: observers)
+            snapshot: snapshot, store: store, clock: clock, rollovers: rollovers, auditKeys: auditKeys,
+            observers: observers)
     }
 }

@@ -34,15 +34,19 @@ public final class EngineSnapshot: Sendable {
             provider = try deployment.makeWordingProvider()
         }
         components = PipelineComponents(
-            rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration, wording: provider)
+            rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration,
+            wording: provider)
         pipeline = DecisionPipeline(
             components: components, store: store, hooks: hooks, scheduler: scheduler, sequencer: sequencer)
         self.loadedAt = loadedAt
         fileDigests = deployment.rules.sources.allFiles.map { file in
-            (file.relativePath, SHA256.hash(data: Array(file.source.utf8)).map { byte in
-                let hex = String(byte, radix: 16)
-                return byte < 16 ? "0" + hex : hex
-            }.joined())
+            (
+                file.relativePath,
+                SHA256.hash(data: Array(file.source.utf8)).map { byte in
+                    let hex = String(byte, radix: 16)
+                    return byte < 16 ? "0" + hex : hex
+                }.joined()
+            )
         }
     }
 }

@@ -1,4 +1,5 @@
 public import SellifyYAML
+
 /// What the application layer tells its observers after the fact: a
 /// decision committed, a window rolled over, a text validated… Effects that
 /// are not part of a decision's durable record — metrics, alerts, rule hit

@@ -30,9 +30,10 @@ public struct Catalog: Sendable, Decodable {
         for (index, product) in products.enumerated() {
             let location = product.location
             if let line = firstLine[product.id] {
-                diagnostics.append(Diagnostic(
-                    "products[\(index)].id: duplicate product id '\(product.id)' (first defined at line \(line))",
-                    at: location))
+                diagnostics.append(
+                    Diagnostic(
+                        "products[\(index)].id: duplicate product id '\(product.id)' (first defined at line \(line))",
+                        at: location))
             } else {
                 firstLine[product.id] = location?.line ?? 0
             }
@@ -61,8 +62,9 @@ public struct Product: Sendable, Decodable, Equatable, YAMLRecoverable {
     public var location: SourceLocation?
 
     public static var yamlPlaceholder: Self {
-        Self(id: "", name: "", aliases: [], price: Money(minorUnits: 0), currency: CurrencyCode(code: "USD"),
-             inStock: false, images: [], videos: [], facts: [])
+        Self(
+            id: "", name: "", aliases: [], price: Money(minorUnits: 0), currency: CurrencyCode(code: "USD"),
+            inStock: false, images: [], videos: [], facts: [])
     }
 
     public init(
@@ -108,7 +110,8 @@ public struct ProductID: YAMLScalarValue, Sendable, Hashable {
     public var value: String
     public static let expectation = "a product id of lowercase letters, digits and '-'"
     public init?(yamlScalar text: String) {
-        guard !text.isEmpty, text.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D })
+        guard !text.isEmpty,
+            text.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D })
         else { return nil }
         value = text
     }
@@ -128,7 +131,8 @@ public struct Money: YAMLScalarValue, Sendable, Hashable, Comparable, CustomStri
         var cents = 0
         if parts.count == 2 {
             let fraction = parts[1]
-            guard (1...2).contains(fraction.count), fraction.allSatisfy(\.isASCIIDigit), let value = Int(fraction) else {
+            guard (1...2).contains(fraction.count), fraction.allSatisfy(\.isASCIIDigit), let value = Int(fraction)
+            else {
                 return nil
             }
             cents = fraction.count == 1 ? value * 10 : value

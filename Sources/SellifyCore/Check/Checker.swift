@@ -43,7 +43,8 @@ public struct Checker: Sendable {
         let catalog = deployment.catalog
         let rules = deployment.rules
         report.summary.append("\(configPath): ok")
-        report.summary.append("\(deployment.loaded.display(configuration.catalog.path)): \(catalog.products.count) products")
+        report.summary.append(
+            "\(deployment.loaded.display(configuration.catalog.path)): \(catalog.products.count) products")
         report.summary.append(
             "\(rulesDirectory ?? deployment.loaded.display(configuration.rules.directory)) (\(rules.version.prefix(19))…): "
                 + "\(rules.intents.intents.count) intents, \(rules.forbidden.entries.count) forbidden entries, "
@@ -61,13 +62,16 @@ public struct Checker: Sendable {
     func staticChecks(_ rules: RuleSet, configuration: SellifyConfiguration, into report: inout Report) {
         let lint = RuleLint(vocabulary: .init(rules: rules, configuration: configuration)).check(rules.sources)
         report.summary.append(
-            "static checks: \(lint.literals) names of states, templates, intents, actions… in \(lint.files) files, all known")
+            "static checks: \(lint.literals) names of states, templates, intents, actions… in \(lint.files) files, all known"
+        )
         var found = lint.diagnostics
         defer {
             // One list in file order, whichever check found what.
             report.diagnostics += found.enumerated().sorted { a, b in
-                let x = a.element.location, y = b.element.location
-                let kx = (x?.file ?? "", x?.line ?? 0, x?.column ?? 0), ky = (y?.file ?? "", y?.line ?? 0, y?.column ?? 0)
+                let x = a.element.location
+                let y = b.element.location
+                let kx = (x?.file ?? "", x?.line ?? 0, x?.column ?? 0)
+                let ky = (y?.file ?? "", y?.line ?? 0, y?.column ?? 0)
                 return kx != ky ? kx < ky : a.offset < b.offset
             }.map(\.element)
         }

@@ -39,7 +39,8 @@ public struct Deployment: Sendable {
         let sources: RuleSources
         do {
             sources = try RuleSources.read(
-                directory: rulesDirectory ?? loaded.resolve(configuration.rules.directory), displayDirectory: rulesDisplay)
+                directory: rulesDirectory ?? loaded.resolve(configuration.rules.directory),
+                displayDirectory: rulesDisplay)
         } catch {
             throw DiagnosticList(diagnostics + error.diagnostics)
         }

@@ -54,21 +54,25 @@ public struct Luacheck: Sendable {
     /// in a temporary folder with the generated configuration.
     public func check(_ sources: RuleSources, globals: LuaValue) -> Result {
         let files = sources.allFiles.filter { $0.relativePath.hasSuffix(".lua") }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-luacheck-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sellify-luacheck-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let output = folder.appendingPathComponent(".out"), errors = folder.appendingPathComponent(".err")
+        let output = folder.appendingPathComponent(".out")
+        let errors = folder.appendingPathComponent(".err")
         let process = Process()
         do {
             for file in files {
                 let url = folder.appendingPathComponent(file.relativePath)
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(file.source.utf8).write(to: url)
             }
             try Data(Self.configuration(globals: globals).utf8).write(to: folder.appendingPathComponent(".luacheckrc"))
             _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
             process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["--config", ".luacheckrc", "--formatter", "plain", "--codes", "--no-color", "--no-cache", "--"]
+            process.arguments =
+                ["--config", ".luacheckrc", "--formatter", "plain", "--codes", "--no-color", "--no-cache", "--"]
                 + files.map(\.relativePath)
             process.currentDirectoryURL = folder
             process.standardInput = FileHandle.nullDevice
@@ -76,7 +80,9 @@ public struct Luacheck: Sendable {
             process.standardError = try FileHandle(forWritingTo: errors)
             try process.run()
         } catch {
-            return Result(diagnostics: [Diagnostic("cannot run luacheck (\(executable)): \(error.localizedDescription)")], files: 0)
+            return Result(
+                diagnostics: [Diagnostic("cannot run luacheck (\(executable)): \(error.localizedDescription)")],
+                files: 0)
         }
         process.waitUntilExit()
         let stdout = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
@@ -85,7 +91,8 @@ public struct Luacheck: Sendable {
         guard process.terminationReason == .exit, process.terminationStatus <= 2 else {
             let detail = (stderr + stdout).trimmingCharacters(in: .whitespacesAndNewlines)
             return Result(
-                diagnostics: [Diagnostic("luacheck failed (exit \(process.terminationStatus)): \(detail)")], files: files.count)
+                diagnostics: [Diagnostic("luacheck failed (exit \(process.terminationStatus)): \(detail)")],
+                files: files.count)
         }
         var byPath: [String: RuleSources.File] = [:]
         for file in files { byPath[file.relativePath] = file }
@@ -109,7 +116,8 @@ public struct Luacheck: Sendable {
         func definitions(_ table: LuaTable, indent: String) -> String {
             table.fields.sorted { $0.key < $1.key }.map { field in
                 if case .table(let inner) = field.value, !inner.fields.isEmpty {
-                    return "\(indent)[\(quoted(field.key))] = { fields = {\n\(definitions(inner, indent: indent + "  "))\n\(indent)} },"
+                    return
+                        "\(indent)[\(quoted(field.key))] = { fields = {\n\(definitions(inner, indent: indent + "  "))\n\(indent)} },"
                 }
                 return "\(indent)[\(quoted(field.key))] = {},"
             }.joined(separator: "\n")
@@ -143,24 +151,28 @@ public struct Luacheck: Sendable {
             guard parts.count == 4, let lineNumber = Int(parts[1]), let column = Int(parts[2]) else { continue }
             let rest = parts[3].drop { $0 == " " }
             guard rest.hasPrefix("("), let close = rest.firstIndex(of: ")") else { continue }
-            let tag = rest[rest.index(after: rest.startIndex)..<close]   // W113, E011
+            let tag = rest[rest.index(after: rest.startIndex)..<close]  // W113, E011
             let code = String(tag.dropFirst())
             let message = String(rest[rest.index(after: close)...].drop { $0 == " " })
             let path = String(parts[0])
             let file = files[path]
             let isError = tag.hasPrefix("E") || errorCodes.contains(code)
             var hint = "luacheck \(tag)"
-            if let suggestion = suggestion(code: code, message: message, globals: globals, declared: {
-                if let cached = declared[path] { return cached }
-                let names = file.map { RuleLint.declaredNames(in: $0.source) } ?? []
-                declared[path] = names
-                return names
-            }) {
+            if let suggestion = suggestion(
+                code: code, message: message, globals: globals,
+                declared: {
+                    if let cached = declared[path] { return cached }
+                    let names = file.map { RuleLint.declaredNames(in: $0.source) } ?? []
+                    declared[path] = names
+                    return names
+                })
+            {
                 hint += "; did you mean '\(suggestion)'?"
             }
-            diagnostics.append(Diagnostic(
-                message, at: SourceLocation(file: file?.displayPath ?? path, line: lineNumber, column: column),
-                severity: isError ? .error : .warning, hint: hint))
+            diagnostics.append(
+                Diagnostic(
+                    message, at: SourceLocation(file: file?.displayPath ?? path, line: lineNumber, column: column),
+                    severity: isError ? .error : .warning, hint: hint))
         }
         return diagnostics
     }
@@ -178,7 +190,8 @@ public struct Luacheck: Sendable {
             // accessing undefined variable 'advnce'; very short names have too many neighbours to guess.
             let name = String(quotedParts[1])
             guard name.count >= 3 else { return nil }
-            return Suggestions.closest(to: name, in: Array(declared().union(sandbox)).filter { $0 != name && $0.count >= 3 })
+            return Suggestions.closest(
+                to: name, in: Array(declared().union(sandbox)).filter { $0 != name && $0.count >= 3 })
         case "143":
             // accessing undefined field 'catalog.fnd' of global 'sellify'
             guard quotedParts.count >= 5 else { return nil }
@@ -188,7 +201,9 @@ public struct Luacheck: Sendable {
             var table = globals.tableValue?[global].tableValue
             for step in path { table = table?[step].tableValue }
             guard let candidates = table?.fields.map(\.key) else { return nil }
-            return Suggestions.closest(to: field, in: candidates).map { ([global] + path + [$0]).joined(separator: ".") }
+            return Suggestions.closest(to: field, in: candidates).map {
+                ([global] + path + [$0]).joined(separator: ".")
+            }
         default:
             return nil
         }

@@ -18,9 +18,11 @@ public enum SampleContexts {
             media: MediaKind? = nil, products: [Product] = products, state: String = "new",
             used: Int = 0, cooldown: Bool = false
         ) -> Sample {
-            Sample(name: name, context: context(
-                text: text, intent: intent, language: language, type: type, media: media, products: products,
-                state: state, limits: limits, used: used, cooldown: cooldown, configuration: configuration))
+            Sample(
+                name: name,
+                context: context(
+                    text: text, intent: intent, language: language, type: type, media: media, products: products,
+                    state: state, limits: limits, used: used, cooldown: cooldown, configuration: configuration))
         }
         return [
             sample("greeting", text: "hola", intent: .greeting, language: "es", products: []),
@@ -61,12 +63,15 @@ public enum SampleContexts {
             conversationID: "sample:1", messageID: "sample-1", type: MessageType(rawValue: type) ?? .text, text: text,
             receivedAt: at)
         var request = DecisionRequest(
-            event: event, decidedAt: at, calendar: calendar, stored: StoredState(conversation: conversation, usage: usage),
+            event: event, decidedAt: at, calendar: calendar,
+            stored: StoredState(conversation: conversation, usage: usage),
             conversation: conversation)
         request.normalized = TextNormalizer.normalize(text)
-        request.classification = Classification(intent: intent, mediaRequest: media, language: language, products: products)
+        request.classification = Classification(
+            intent: intent, mediaRequest: media, language: language, products: products)
         request.quota = quota.status(usage: usage, windows)
-        request.cooldown = RateLimitEngine(configuration: configuration.conversation.cooldown).status(of: conversation, at: at)
+        request.cooldown = RateLimitEngine(configuration: configuration.conversation.cooldown).status(
+            of: conversation, at: at)
         return request.luaContext(account: configuration.account)
     }
 }

@@ -92,7 +92,8 @@ public struct ByteSize: YAMLScalarValue, Sendable, Hashable, CustomStringConvert
     public init(bytes: Int) { self.bytes = bytes }
     /// `32MiB`, `512KiB` or `1000B`: the largest binary unit that divides exactly.
     public var description: String {
-        for (suffix, factor) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] where bytes >= factor && bytes % factor == 0 {
+        for (suffix, factor) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
+        where bytes >= factor && bytes % factor == 0 {
             return "\(bytes / factor)\(suffix)"
         }
         return "\(bytes)B"

@@ -40,7 +40,8 @@ public struct LoadedConfiguration: Sendable {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL
         let configuration = try YAMLDecoder().decode(
             SellifyConfiguration.self, contentsOf: absolute.path, displayName: path, environment: environment)
-        return try validated(configuration, path: path, directory: absolute.deletingLastPathComponent().path, plugins: plugins)
+        return try validated(
+            configuration, path: path, directory: absolute.deletingLastPathComponent().path, plugins: plugins)
     }
 
     /// Decodes config text as if read from `path` (tests, stdin).
@@ -85,20 +86,23 @@ extension SellifyConfiguration {
             diagnostics.append(Diagnostic("conversation.states: a state is listed twice", at: statesWhere))
         }
         if !states.contains(conversation.initialState) {
-            diagnostics.append(Diagnostic(
-                "conversation.initial_state: '\(conversation.initialState)' is not one of conversation.states",
-                at: conversation.initialStateLocation ?? statesWhere))
+            diagnostics.append(
+                Diagnostic(
+                    "conversation.initial_state: '\(conversation.initialState)' is not one of conversation.states",
+                    at: conversation.initialStateLocation ?? statesWhere))
         }
         for (from, targets) in conversation.transitions.sorted(by: { $0.key < $1.key }) {
             if !states.contains(from) {
-                diagnostics.append(Diagnostic(
-                    "conversation.transitions: '\(from)' is not one of conversation.states",
-                    at: conversation.transitionLocations[from] ?? statesWhere))
+                diagnostics.append(
+                    Diagnostic(
+                        "conversation.transitions: '\(from)' is not one of conversation.states",
+                        at: conversation.transitionLocations[from] ?? statesWhere))
             }
             for target in targets where !states.contains(target) {
-                diagnostics.append(Diagnostic(
-                    "conversation.transitions.\(from): '\(target)' is not one of conversation.states",
-                    at: conversation.transitionLocations["\(from)/\(target)"] ?? statesWhere))
+                diagnostics.append(
+                    Diagnostic(
+                        "conversation.transitions.\(from): '\(target)' is not one of conversation.states",
+                        at: conversation.transitionLocations["\(from)/\(target)"] ?? statesWhere))
             }
         }
 
@@ -112,13 +116,16 @@ extension SellifyConfiguration {
                 diagnostics.append(Diagnostic("auth.api_keys[\(index)].name: duplicate key name '\(key.name)'", at: at))
             }
             if key.scopes.isEmpty {
-                diagnostics.append(Diagnostic("auth.api_keys[\(index)].scopes: give at least one of decide, read, admin", at: at))
+                diagnostics.append(
+                    Diagnostic("auth.api_keys[\(index)].scopes: give at least one of decide, read, admin", at: at))
             }
         }
 
         // store
         if store.path.isEmpty {
-            diagnostics.append(Diagnostic("store.path: must not be empty (its folder holds the store's keys)", at: store.location ?? at))
+            diagnostics.append(
+                Diagnostic(
+                    "store.path: must not be empty (its folder holds the store's keys)", at: store.location ?? at))
         }
         diagnostics += plugins.diagnose(store.selection, kind: "store", path: "store", file: file)
 
@@ -130,7 +137,8 @@ extension SellifyConfiguration {
                 diagnostics.append(Diagnostic("audit.keys[\(index)].id: must be non-empty and unique", at: location))
             }
             if (key.file == nil) == (key.env == nil) {
-                diagnostics.append(Diagnostic("audit.keys[\(index)]: give exactly one of 'file' or 'env'", at: location))
+                diagnostics.append(
+                    Diagnostic("audit.keys[\(index)]: give exactly one of 'file' or 'env'", at: location))
             }
         }
 
@@ -138,16 +146,22 @@ extension SellifyConfiguration {
         for (index, metric) in metrics.custom.enumerated() {
             let at = metric.location ?? at
             if !metric.name.isPrometheusName {
-                diagnostics.append(Diagnostic(
-                    "metrics.custom[\(index)].name: '\(metric.name)' is not a valid metric name (lowercase letters, digits, '_')", at: at))
+                diagnostics.append(
+                    Diagnostic(
+                        "metrics.custom[\(index)].name: '\(metric.name)' is not a valid metric name (lowercase letters, digits, '_')",
+                        at: at))
             }
-            if metric.name.isPrometheusName && (!metric.name.hasPrefix("sellify_rule_") || !metric.name.hasSuffix("_total")) {
-                diagnostics.append(Diagnostic(
-                    "metrics.custom[\(index)].name: '\(metric.name)' must start with sellify_rule_ and end in _total "
-                        + "(rule counters have their own namespace and are counters)", at: at))
+            if metric.name.isPrometheusName
+                && (!metric.name.hasPrefix("sellify_rule_") || !metric.name.hasSuffix("_total"))
+            {
+                diagnostics.append(
+                    Diagnostic(
+                        "metrics.custom[\(index)].name: '\(metric.name)' must start with sellify_rule_ and end in _total "
+                            + "(rule counters have their own namespace and are counters)", at: at))
             }
             for label in metric.labels where !label.isPrometheusName || label.hasPrefix("__") {
-                diagnostics.append(Diagnostic("metrics.custom[\(index)].labels: '\(label)' is not a valid label name", at: at))
+                diagnostics.append(
+                    Diagnostic("metrics.custom[\(index)].labels: '\(label)' is not a valid label name", at: at))
             }
         }
 
@@ -156,16 +170,19 @@ extension SellifyConfiguration {
             diagnostics += plugins.diagnose(exporter, kind: "exporter", path: "metrics.exporters[\(index)]", file: file)
         }
         if metrics.exporters.isEmpty {
-            diagnostics.append(Diagnostic("metrics.exporters: choose at least one exporter", at: at,
-                                          hint: "known: " + plugins.names(kind: "exporter").joined(separator: ", ")))
+            diagnostics.append(
+                Diagnostic(
+                    "metrics.exporters: choose at least one exporter", at: at,
+                    hint: "known: " + plugins.names(kind: "exporter").joined(separator: ", ")))
         }
         for (index, sink) in alerts.sinks.enumerated() {
             diagnostics += plugins.diagnose(sink, kind: "alert", path: "alerts.sinks[\(index)]", file: file)
         }
         if plugins.plugin(kind: "ai", name: ai.provider) == nil {
-            diagnostics.append(Diagnostic(
-                "ai.provider: unknown provider '\(ai.provider)'", at: ai.location ?? at,
-                hint: "known: " + plugins.names(kind: "ai").map { "'\($0)'" }.joined(separator: ", ")))
+            diagnostics.append(
+                Diagnostic(
+                    "ai.provider: unknown provider '\(ai.provider)'", at: ai.location ?? at,
+                    hint: "known: " + plugins.names(kind: "ai").map { "'\($0)'" }.joined(separator: ", ")))
         } else {
             diagnostics += plugins.diagnose(ai.selection, kind: "ai", path: "ai.options", file: file)
         }
@@ -175,7 +192,9 @@ extension SellifyConfiguration {
 
 extension String {
     var isPrometheusName: Bool {
-        guard let first = utf8.first, first == UInt8(ascii: "_") || (first >= 0x61 && first <= 0x7A) else { return false }
+        guard let first = utf8.first, first == UInt8(ascii: "_") || (first >= 0x61 && first <= 0x7A) else {
+            return false
+        }
         return utf8.allSatisfy { $0 == UInt8(ascii: "_") || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
     }
 }

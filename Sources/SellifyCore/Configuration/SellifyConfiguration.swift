@@ -234,7 +234,9 @@ public struct QuotaConfiguration: Sendable, Decodable, YAMLRecoverable {
 
     public init() {}
     public static var yamlPlaceholder: Self { Self() }
-    enum CodingKeys: String, CodingKey { case timezone, warnRatio = "warn_ratio", weekStartsOn = "week_starts_on", limits }
+    enum CodingKeys: String, CodingKey {
+        case timezone, warnRatio = "warn_ratio", weekStartsOn = "week_starts_on", limits
+    }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         timezone = try c.decodeIfPresent(TimeZoneName.self, forKey: .timezone)
@@ -385,7 +387,8 @@ public struct RulesConfiguration: Sendable, Decodable, YAMLRecoverable {
     public static var yamlPlaceholder: Self { Self() }
     enum CodingKeys: String, CodingKey {
         case directory, poolSize = "pool_size", instructionBudget = "instruction_budget"
-        case memoryLimit = "memory_limit", patternStepBudget = "pattern_step_budget", callDeadline = "call_deadline", reload
+        case memoryLimit = "memory_limit", patternStepBudget = "pattern_step_budget", callDeadline = "call_deadline",
+            reload
         case reloadRequiresTests = "reload_requires_tests", coverageFloor = "coverage_floor", failClosed = "fail_closed"
         case fallback
     }
@@ -477,7 +480,8 @@ public struct ValidationConfiguration: Sendable, Decodable, YAMLRecoverable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         maxLength = try c.decode(PositiveInt.self, .maxLength, default: maxLength)
         allowedDomains = try c.decode(.allowedDomains, default: allowedDomains)
-        maxDiscountPercent = try c.decodeIfPresent(Percentage.self, forKey: .maxDiscountPercent)?.value ?? maxDiscountPercent
+        maxDiscountPercent =
+            try c.decodeIfPresent(Percentage.self, forKey: .maxDiscountPercent)?.value ?? maxDiscountPercent
         allowedNames = try c.decode(.allowedNames, default: allowedNames)
     }
 }

@@ -70,8 +70,10 @@ public struct Decision: Sendable, Equatable, Codable {
     }
 
     public init(
-        decisionID: String, conversationID: String, messageID: String, decidedAt: Timestamp, action: Action, rule: String, reason: String,
-        text: String? = nil, media: Media? = nil, product: String? = nil, language: String? = nil, intent: String? = nil,
+        decisionID: String, conversationID: String, messageID: String, decidedAt: Timestamp, action: Action,
+        rule: String, reason: String,
+        text: String? = nil, media: Media? = nil, product: String? = nil, language: String? = nil,
+        intent: String? = nil,
         conversation: ConversationChange, quota: [String: QuotaStatus], rulesVersion: String, fallback: Bool? = nil,
         trace: [TraceEntry]? = nil
     ) {

@@ -42,10 +42,14 @@ public enum JSONValue: Sendable, Equatable {
         let maxDepth: Int
         var index = 0
 
-        func error(_ message: String) -> ParseError { ParseError(message: "\(message) at byte \(index)", offset: index) }
+        func error(_ message: String) -> ParseError {
+            ParseError(message: "\(message) at byte \(index)", offset: index)
+        }
 
         mutating func skipWhitespace() {
-            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+            while index < bytes.count,
+                bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
+            {
                 index += 1
             }
         }
@@ -64,7 +68,9 @@ public enum JSONValue: Sendable, Equatable {
                 }
                 while true {
                     skipWhitespace()
-                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                        throw error("expected a string key")
+                    }
                     let key = try string()
                     skipWhitespace()
                     guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
@@ -74,8 +80,14 @@ public enum JSONValue: Sendable, Equatable {
                     object[key] = try value(depth: depth + 1)
                     skipWhitespace()
                     guard index < bytes.count else { throw error("unexpected end of input") }
-                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
+                    if bytes[index] == UInt8(ascii: "}") {
+                        index += 1
+                        return .object(object)
+                    }
                     throw error("expected ',' or '}'")
                 }
             case UInt8(ascii: "["):
@@ -92,8 +104,14 @@ public enum JSONValue: Sendable, Equatable {
                     array.append(try value(depth: depth + 1))
                     skipWhitespace()
                     guard index < bytes.count else { throw error("unexpected end of input") }
-                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
+                    if bytes[index] == UInt8(ascii: "]") {
+                        index += 1
+                        return .array(array)
+                    }
                     throw error("expected ',' or ']'")
                 }
             case UInt8(ascii: "\""):
@@ -120,7 +138,11 @@ public enum JSONValue: Sendable, Equatable {
             func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
             if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid value") }
-            if bytes[index] == 0x30 { index += 1 } else { while index < bytes.count, isDigit(bytes[index]) { index += 1 } }
+            if bytes[index] == 0x30 {
+                index += 1
+            } else {
+                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            }
             if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
                 index += 1
                 guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
@@ -128,7 +150,9 @@ public enum JSONValue: Sendable, Equatable {
             }
             if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
                 index += 1
-                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                    index += 1
+                }
                 guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
                 while index < bytes.count, isDigit(bytes[index]) { index += 1 }
             }
@@ -164,7 +188,8 @@ public enum JSONValue: Sendable, Equatable {
                     case UInt8(ascii: "u"):
                         var scalar = try hex4()
                         if (0xD800...0xDBFF).contains(scalar) {
-                            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                                bytes[index + 1] == UInt8(ascii: "u")
                             else { throw error("unpaired surrogate") }
                             index += 2
                             let low = try hex4()

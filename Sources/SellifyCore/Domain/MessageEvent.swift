@@ -12,7 +12,9 @@ public struct MessageEvent: Sendable, Equatable, Codable {
     public var text: String
     public var receivedAt: Timestamp
 
-    public init(conversationID: String, messageID: String, type: MessageType = .text, text: String, receivedAt: Timestamp) {
+    public init(
+        conversationID: String, messageID: String, type: MessageType = .text, text: String, receivedAt: Timestamp
+    ) {
         self.conversationID = conversationID
         self.messageID = messageID
         self.type = type
@@ -90,9 +92,11 @@ extension MessageEvent {
         let rawTime = try string("received_at", required: true)!
         guard let receivedAt = Timestamp(rfc3339: rawTime) else {
             throw EventError(
-                field: "received_at", message: "expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got \"\(rawTime)\"")
+                field: "received_at",
+                message: "expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got \"\(rawTime)\"")
         }
-        return MessageEvent(conversationID: conversationID, messageID: messageID, type: type, text: text, receivedAt: receivedAt)
+        return MessageEvent(
+            conversationID: conversationID, messageID: messageID, type: type, text: text, receivedAt: receivedAt)
     }
 }
 

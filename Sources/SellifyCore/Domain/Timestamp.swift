@@ -22,9 +22,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
             return value
         }
         guard b.count >= 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54 || b[10] == 0x74, b[13] == 0x3A, b[16] == 0x3A,
-              let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2),
-              let hour = digits(11, 2), let minute = digits(14, 2), let second = digits(17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2),
+            let hour = digits(11, 2), let minute = digits(14, 2), let second = digits(17, 2),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
         var index = 19
         var millis = 0
@@ -44,7 +44,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         if b[index] == 0x5A || b[index] == 0x7A {
             index += 1
         } else if b[index] == 0x2B || b[index] == 0x2D, let oh = digits(index + 1, 2), index + 3 < b.count,
-                  b[index + 3] == 0x3A, let om = digits(index + 4, 2), oh < 24, om < 60 {
+            b[index + 3] == 0x3A, let om = digits(index + 4, 2), oh < 24, om < 60
+        {
             offsetSeconds = (oh * 3600 + om * 60) * (b[index] == 0x2D ? -1 : 1)
             index += 6
         } else {
@@ -52,7 +53,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         }
         guard index == b.count else { return nil }
         guard let days = Self.daysFromCivil(year: year, month: month, day: day),
-              Self.daysFromCivil(year: year, month: month, day: 1).map({ days - $0 < Self.daysIn(year, month) }) == true
+            Self.daysFromCivil(year: year, month: month, day: 1).map({ days - $0 < Self.daysIn(year, month) }) == true
         else { return nil }
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offsetSeconds)
         milliseconds = seconds * 1000 + Int64(millis)
@@ -73,7 +74,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
             return String(repeating: "0", count: max(0, width - s.count)) + s
         }
         let fraction = ms == 0 ? "" : "." + pad(ms, 3)
-        return "\(pad(y, 4))-\(pad(m))-\(pad(d))T\(pad(rest / 3600)):\(pad(rest / 60 % 60)):\(pad(rest % 60))\(fraction)Z"
+        return
+            "\(pad(y, 4))-\(pad(m))-\(pad(d))T\(pad(rest / 3600)):\(pad(rest / 60 % 60)):\(pad(rest % 60))\(fraction)Z"
     }
 
     public static func < (a: Self, b: Self) -> Bool { a.milliseconds < b.milliseconds }
@@ -81,9 +83,10 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = Timestamp(rfc3339: text) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got \"\(text)\""))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got \"\(text)\""))
         }
         self = value
     }

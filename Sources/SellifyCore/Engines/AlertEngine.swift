@@ -39,13 +39,15 @@ public struct AlertEngine: Sendable {
             guard let old = before[quota], let new = after[quota], new.used > old.used, new.limit > 0 else { continue }
             let threshold = Double(new.limit) * warnRatio
             if conditions.quotaReached && new.used >= new.limit && old.used < old.limit {
-                alerts.append(AlertEvent(
-                    condition: "quota_reached", key: quota.rawValue, severity: .critical,
-                    message: "\(quota.rawValue) quota reached: \(new.used) of \(new.limit)"))
+                alerts.append(
+                    AlertEvent(
+                        condition: "quota_reached", key: quota.rawValue, severity: .critical,
+                        message: "\(quota.rawValue) quota reached: \(new.used) of \(new.limit)"))
             } else if conditions.quotaWarning && Double(new.used) >= threshold && Double(old.used) < threshold {
-                alerts.append(AlertEvent(
-                    condition: "quota_warning", key: quota.rawValue, severity: .warning,
-                    message: "\(quota.rawValue) quota at \(new.used) of \(new.limit) (warn ratio \(warnRatio))"))
+                alerts.append(
+                    AlertEvent(
+                        condition: "quota_warning", key: quota.rawValue, severity: .warning,
+                        message: "\(quota.rawValue) quota at \(new.used) of \(new.limit) (warn ratio \(warnRatio))"))
             }
         }
         return alerts
@@ -129,10 +131,13 @@ public final class AlertTracker: Sendable {
     public func resolve(condition: String, key: String? = nil, at now: Timestamp) -> [AlertNotification] {
         active.withLock { active in
             var resolved: [AlertNotification] = []
-            for (id, current) in active where current.event.condition == condition && (key == nil || current.event.key == key) {
+            for (id, current) in active
+            where current.event.condition == condition && (key == nil || current.event.key == key) {
                 active[id] = nil
-                resolved.append(AlertNotification(
-                    status: .resolved, alert: current.event, startsAt: current.startsAt, endsAt: now, account: account))
+                resolved.append(
+                    AlertNotification(
+                        status: .resolved, alert: current.event, startsAt: current.startsAt, endsAt: now,
+                        account: account))
             }
             return resolved.sorted { $0.alert.key < $1.alert.key }
         }
@@ -147,8 +152,10 @@ public final class AlertTracker: Sendable {
                 && now.milliseconds - current.lastSeen.milliseconds >= cooldownMilliseconds
             {
                 active[id] = nil
-                resolved.append(AlertNotification(
-                    status: .resolved, alert: current.event, startsAt: current.startsAt, endsAt: now, account: account))
+                resolved.append(
+                    AlertNotification(
+                        status: .resolved, alert: current.event, startsAt: current.startsAt, endsAt: now,
+                        account: account))
             }
             return resolved.sorted { $0.alert.condition + $0.alert.key < $1.alert.condition + $1.alert.key }
         }

@@ -11,7 +11,8 @@ public struct ConversationEngine: Sendable {
 
     /// The conversation as this inbound message finds it: created in the
     /// initial state if new, with the inbound counted.
-    public func receive(_ stored: ConversationRecord?, conversationID: String, at time: Timestamp) -> ConversationRecord {
+    public func receive(_ stored: ConversationRecord?, conversationID: String, at time: Timestamp) -> ConversationRecord
+    {
         var record = stored ?? ConversationRecord(id: conversationID, state: configuration.initialState)
         record.inboundCount += 1
         record.lastInboundAt = max(record.lastInboundAt ?? time, time)

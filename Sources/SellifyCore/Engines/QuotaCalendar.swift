@@ -54,8 +54,9 @@ public struct QuotaCalendar: Sendable {
         let (y, m, d) = Timestamp.civilFromDays(days)
         // 1970-01-01 was a Thursday (ISO 4).
         let weekday = ((days % 7) + 7 + 3) % 7 + 1
-        return LocalTime(year: y, month: m, day: d, hour: secondOfDay / 3600, minute: secondOfDay / 60 % 60,
-                         weekday: weekday, dayNumber: days)
+        return LocalTime(
+            year: y, month: m, day: d, hour: secondOfDay / 3600, minute: secondOfDay / 60 % 60,
+            weekday: weekday, dayNumber: days)
     }
 
     public func windows(at t: Timestamp) -> Windows {

@@ -64,7 +64,9 @@ public struct QuotaEngine: Sendable {
     }
 
     /// Used and limit of each quota after adding `consumption`.
-    public func status(usage: [QuotaCounterKey: Int], consumption: [QuotaCounterKey: Int] = [:], _ windows: QuotaCalendar.Windows)
+    public func status(
+        usage: [QuotaCounterKey: Int], consumption: [QuotaCounterKey: Int] = [:], _ windows: QuotaCalendar.Windows
+    )
         -> [Quota: Decision.QuotaStatus]
     {
         var result: [Quota: Decision.QuotaStatus] = [:]
@@ -96,6 +98,9 @@ extension QuotaEngine {
         summary["by"] = .string(by)
         summary["window_time"] = .string(windowTime.description)
         summary["windows"] = .array(Array(Set(keys.map(\.window))).sorted().map { .string($0) })
-        return (quotas, keys, AuditEntry(kind: "quota_reset", at: now, conversationID: nil, messageID: nil, summary: summary.string))
+        return (
+            quotas, keys,
+            AuditEntry(kind: "quota_reset", at: now, conversationID: nil, messageID: nil, summary: summary.string)
+        )
     }
 }

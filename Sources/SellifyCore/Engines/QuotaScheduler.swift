@@ -94,7 +94,8 @@ public final class RolloverTracker: Sendable {
             summary["trigger"] = .string("rollover")
             summary["window"] = .string(rollover.window)
             return AuditEntry(
-                kind: "quota_rollover", at: rollover.observedAt, conversationID: nil, messageID: nil, summary: summary.string)
+                kind: "quota_rollover", at: rollover.observedAt, conversationID: nil, messageID: nil,
+                summary: summary.string)
         }
         try store.saveSchedulerWindows(windows, audit: audit)
     }

@@ -23,8 +23,9 @@ public struct RateLimitEngine: Sendable {
         let now = time.milliseconds
         let replies: [Timestamp] = conversation?.recentReplies ?? []
         let recent = replies.filter { now - $0.milliseconds < 3_600_000 }
-        var status = Status(active: false, secondsLeft: 0, repliesLastHour: recent.count,
-                            maxRepliesPerHour: configuration.maxRepliesPerHour, reason: nil)
+        var status = Status(
+            active: false, secondsLeft: 0, repliesLastHour: recent.count,
+            maxRepliesPerHour: configuration.maxRepliesPerHour, reason: nil)
         if let last = conversation?.lastOutboundAt?.milliseconds {
             let left = configuration.minInterval.milliseconds - max(0, now - last)
             if left > 0 {

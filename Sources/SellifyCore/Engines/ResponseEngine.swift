@@ -25,7 +25,9 @@ public struct ResponseEngine: WordingProvider {
         guard let variants = templates.texts[name] else {
             throw RenderError("unknown template '\(name)'")
         }
-        guard let text = variants[language] ?? variants[defaultLanguage] ?? variants.keys.sorted().first.flatMap({ variants[$0] })
+        guard
+            let text = variants[language] ?? variants[defaultLanguage]
+                ?? variants.keys.sorted().first.flatMap({ variants[$0] })
         else {
             throw RenderError("template '\(name)' has no text")
         }

@@ -133,13 +133,14 @@ extension Decision {
         o["rules_version"] = .string(rulesVersion)
         if fallback == true { o["fallback"] = .bool(true) }
         if includeTrace, let trace {
-            o["trace"] = .array(trace.map { entry in
-                var t = JSONObjectWriter()
-                t["stage"] = .string(entry.stage)
-                t["outcome"] = .string(entry.outcome)
-                t["micros"] = .int(entry.micros)
-                return .object(t)
-            })
+            o["trace"] = .array(
+                trace.map { entry in
+                    var t = JSONObjectWriter()
+                    t["stage"] = .string(entry.stage)
+                    t["outcome"] = .string(entry.outcome)
+                    t["micros"] = .int(entry.micros)
+                    return .object(t)
+                })
         }
         return o
     }

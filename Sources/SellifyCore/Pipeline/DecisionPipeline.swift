@@ -71,7 +71,8 @@ public final class DecisionPipeline: Sendable {
         runner = StageRunner(
             stages: [
                 NormalizerStage(),
-                IntentStage(classifier: IntentClassifier(intents: components.rules.intents, catalog: components.catalog)),
+                IntentStage(
+                    classifier: IntentClassifier(intents: components.rules.intents, catalog: components.catalog)),
                 ConversationStage(engine: components.conversations),
                 QuotaStage(engine: components.quota),
                 RateLimitStage(engine: RateLimitEngine(configuration: configuration.conversation.cooldown)),
@@ -89,7 +90,8 @@ public final class DecisionPipeline: Sendable {
     /// A pipeline with its own engines, worded by the rules' templates.
     public convenience init(
         rules: RuleSet, catalog: Catalog, configuration: SellifyConfiguration, store: any DecisionStore,
-        hooks: [any StageHook] = [], clock: any PipelineClock = MonotonicClock(), scheduler: QuotaScheduler = QuotaScheduler(),
+        hooks: [any StageHook] = [], clock: any PipelineClock = MonotonicClock(),
+        scheduler: QuotaScheduler = QuotaScheduler(),
         sequencer: DecisionSequencer = DecisionSequencer()
     ) {
         self.init(
@@ -101,7 +103,8 @@ public final class DecisionPipeline: Sendable {
     /// decision for a message id decided before. Never throws for rule or stage
     /// failures (the fallback decides); throws only when the store cannot
     /// record anything at all.
-    public func decide(_ event: MessageEvent, at decidedAt: Timestamp, trace: Bool = false) throws(StoreError) -> Result {
+    public func decide(_ event: MessageEvent, at decidedAt: Timestamp, trace: Bool = false) throws(StoreError) -> Result
+    {
         // A repeated message id is found by the commit itself (`.duplicate`),
         // which saves a read on every new message; evaluating first is
         // harmless because evaluation writes nothing.
@@ -114,7 +117,8 @@ public final class DecisionPipeline: Sendable {
             let commit = DecisionCommit(
                 messageID: event.messageID, decidedAt: decidedAt, conversation: request.conversation,
                 expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
-                consumption: request.consumption, decision: decision.jsonBytes(includeTrace: false), audit: request.audit)
+                consumption: request.consumption, decision: decision.jsonBytes(includeTrace: false),
+                audit: request.audit)
             return .commit(commit, (state, request, decision, raised))
         }
         switch outcome {
@@ -134,7 +138,9 @@ public final class DecisionPipeline: Sendable {
     /// reading or writing the store: the pure part of a decision (replays and
     /// benchmarks use it). Returns the request with what a commit would
     /// write, the decision and the alerts raised.
-    public func evaluate(_ event: MessageEvent, at decidedAt: Timestamp, state: StoredState, trace wantTrace: Bool = false)
+    public func evaluate(
+        _ event: MessageEvent, at decidedAt: Timestamp, state: StoredState, trace wantTrace: Bool = false
+    )
         -> (DecisionRequest, Decision, [AlertEvent])
     {
         let initial = conversations.receive(state.conversation, conversationID: event.conversationID, at: decidedAt)
@@ -165,7 +171,8 @@ public final class DecisionPipeline: Sendable {
         let decision = Decision(
             decisionID: Self.decisionID(for: event.messageID), conversationID: event.conversationID,
             messageID: event.messageID, decidedAt: decidedAt, action: verdict.action, rule: verdict.rule,
-            reason: verdict.reason, text: request.answer.text, media: request.answer.media, product: verdict.product?.id,
+            reason: verdict.reason, text: request.answer.text, media: request.answer.media,
+            product: verdict.product?.id,
             language: request.classification?.language, intent: request.classification?.intent.rawValue,
             conversation: .init(state: request.conversation.state, previousState: request.previousState),
             quota: quotaOut, rulesVersion: rules.version, fallback: verdict.fallback ? true : nil, trace: trace)
@@ -194,9 +201,10 @@ public final class DecisionPipeline: Sendable {
     /// machines and replays.
     public static func decisionID(for messageID: String) -> String {
         let digest = SHA256.hash(data: Data(messageID.utf8))
-        return "dec_" + digest.prefix(12).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return "dec_"
+            + digest.prefix(12).map { byte in
+                let hex = String(byte, radix: 16)
+                return byte < 16 ? "0" + hex : hex
+            }.joined()
     }
 }

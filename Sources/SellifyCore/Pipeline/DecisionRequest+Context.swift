@@ -11,9 +11,10 @@ extension DecisionRequest {
             ])
         }
         let stored = self.stored.conversation
-        let sinceReply: LuaValue = stored?.lastOutboundAt.map {
-            .integer(Int(max(0, decidedAt.milliseconds - $0.milliseconds) / 1000))
-        } ?? .nil
+        let sinceReply: LuaValue =
+            stored?.lastOutboundAt.map {
+                .integer(Int(max(0, decidedAt.milliseconds - $0.milliseconds) / 1000))
+            } ?? .nil
         let cooldown = self.cooldown
         return .fields([
             "event": .fields([
@@ -32,14 +33,15 @@ extension DecisionRequest {
             "intent": .string(classification?.intent.rawValue ?? IntentName.other.rawValue),
             "language": classification.map { .string($0.language) } ?? .nil,
             "media_request": classification?.mediaRequest.map { .string($0.rawValue) } ?? .nil,
-            "products": .array((classification?.products ?? []).map { product in
-                .fields([
-                    "id": .string(product.id), "name": .string(product.name),
-                    "price": .number(product.price.doubleValue), "currency": .string(product.currency.code),
-                    "in_stock": .bool(product.inStock), "images": .integer(product.images.count),
-                    "videos": .integer(product.videos.count),
-                ])
-            }),
+            "products": .array(
+                (classification?.products ?? []).map { product in
+                    .fields([
+                        "id": .string(product.id), "name": .string(product.name),
+                        "price": .number(product.price.doubleValue), "currency": .string(product.currency.code),
+                        "in_stock": .bool(product.inStock), "images": .integer(product.images.count),
+                        "videos": .integer(product.videos.count),
+                    ])
+                }),
             "conversation": .fields([
                 "state": .string(conversation.state),
                 "opted_out": .bool(conversation.optedOut),
@@ -80,6 +82,7 @@ extension DecisionRequest {
         sensitive["type"] = .string(event.type.rawValue)
         return AuditEntry(
             kind: "decision", at: decidedAt, conversationID: event.conversationID, messageID: event.messageID,
-            summary: summary.string, rulesVersion: rulesVersion, inputDigest: event.inputDigest, sensitive: sensitive.string)
+            summary: summary.string, rulesVersion: rulesVersion, inputDigest: event.inputDigest,
+            sensitive: sensitive.string)
     }
 }

@@ -22,12 +22,16 @@ public struct PipelineComponents: Sendable {
         self.catalog = catalog
         self.configuration = configuration
         calendar = configuration.quotaCalendar
-        quota = QuotaEngine(limits: configuration.quotas.limits, calendar: calendar, warnRatio: configuration.quotas.warnRatio)
+        quota = QuotaEngine(
+            limits: configuration.quotas.limits, calendar: calendar, warnRatio: configuration.quotas.warnRatio)
         conversations = ConversationEngine(configuration: configuration.conversation)
         validator = TextValidator(
             rules: rules, catalog: catalog, validation: configuration.validation, account: configuration.account)
-        self.wording = wording ?? ResponseEngine(
-            templates: rules.templates, account: configuration.account, defaultLanguage: rules.intents.defaultLanguage)
+        self.wording =
+            wording
+            ?? ResponseEngine(
+                templates: rules.templates, account: configuration.account,
+                defaultLanguage: rules.intents.defaultLanguage)
         alerts = AlertEngine(conditions: configuration.alerts.conditions, warnRatio: configuration.quotas.warnRatio)
     }
 }

@@ -104,7 +104,10 @@ public struct StageRunner: Sendable {
 struct SendableError: Error, Sendable, CustomStringConvertible {
     let description: String
     init(_ error: any Error) {
-        if let error = error as? SendableError { self = error; return }
+        if let error = error as? SendableError {
+            self = error
+            return
+        }
         description = "\(error)"
     }
 }

@@ -96,12 +96,14 @@ struct DecisionStage: PipelineStage {
             if let blocked = quota.exceeded(by: policy.action, usage: request.stored.usage, request.windows) {
                 verdict.action = .ignore
                 verdict.rule = "quota_enforced"
-                verdict.reason = "\(blocked.rawValue) quota reached (the rules chose \(policy.action.rawValue) via '\(policy.rule)')"
+                verdict.reason =
+                    "\(blocked.rawValue) quota reached (the rules chose \(policy.action.rawValue) via '\(policy.rule)')"
                 verdict.template = nil
             } else if let cooldown = request.limits.cooldown, cooldown.active {
                 verdict.action = .ignore
                 verdict.rule = "cooldown_enforced"
-                verdict.reason = "conversation cooling down for \(cooldown.secondsLeft)s (the rules chose \(policy.action.rawValue) via '\(policy.rule)')"
+                verdict.reason =
+                    "conversation cooling down for \(cooldown.secondsLeft)s (the rules chose \(policy.action.rawValue) via '\(policy.rule)')"
                 verdict.template = nil
             }
         }
@@ -129,18 +131,20 @@ struct ResponseStage: PipelineStage {
     let name = StageName.response
     let wording: any WordingProvider
     func run(_ request: inout DecisionRequest) throws -> Outcome {
-        let verdict = try request.require(request.verdict.policy.map { _ in request.verdict }, from: .decision, in: name)
+        let verdict = try request.require(
+            request.verdict.policy.map { _ in request.verdict }, from: .decision, in: name)
         switch verdict.action {
         case .respondText:
             guard let template = verdict.template else { throw WordingError("no template") }
-            request.answer.text = try wording.word(WordingRequest(
-                template: template, language: request.classification?.language ?? wording.defaultLanguage,
-                product: verdict.product))
+            request.answer.text = try wording.word(
+                WordingRequest(
+                    template: template, language: request.classification?.language ?? wording.defaultLanguage,
+                    product: verdict.product))
             return .worded(by: wording.name)
         case .respondImage, .respondVideo:
             let kind: MediaKind = verdict.action == .respondImage ? .image : .video
             guard let product = verdict.product,
-                  let url = (kind == .image ? product.images : product.videos).first
+                let url = (kind == .image ? product.images : product.videos).first
             else { throw WordingError("no \(kind.rawValue) to send") }
             request.answer.media = Decision.Media(kind: kind, url: url)
             return kind == .image ? .image : .video
@@ -200,9 +204,11 @@ struct AlertStage: PipelineStage {
         if let validation = request.validation, !validation.valid, engine.conditions.validationFailures.threshold < 1 {
             // The ratio over a window is judged by the alert service; a single
             // failure is recorded for it.
-            request.alerts.append(AlertEvent(
-                condition: "validation_failure", key: "validation", severity: .info,
-                message: "an answer failed validation: \(validation.violations.map(\.code).joined(separator: ", "))"))
+            request.alerts.append(
+                AlertEvent(
+                    condition: "validation_failure", key: "validation", severity: .info,
+                    message: "an answer failed validation: \(validation.violations.map(\.code).joined(separator: ", "))"
+                ))
         }
         return request.alerts.isEmpty ? .none : .raised
     }

@@ -1,4 +1,5 @@
 public import SellifyYAML
+
 /// What a wording provider is built from: the snapshot's rules and catalog,
 /// and the rules' own templates — the deterministic wording every provider
 /// falls back to.
@@ -13,7 +14,9 @@ public struct WordingContext: Sendable {
 /// The `ai` plugin kind: `ai.provider` names one; `ai.options` is its
 /// configuration, decoded strictly by it.
 public protocol WordingProviderPlugin: SellifyPlugin {
-    static func makeProvider(_ configuration: Configuration, context: WordingContext) throws(PluginError) -> any WordingProvider
+    static func makeProvider(
+        _ configuration: Configuration, context: WordingContext
+    ) throws(PluginError) -> any WordingProvider
 }
 
 /// A plugin that cannot be built from a configuration that validated
@@ -49,7 +52,9 @@ extension Deployment {
         do {
             return try P.makeProvider(configuration, context: context)
         } catch {
-            throw DiagnosticList([Diagnostic("ai.provider '\(selection.type)': \(error.message)", at: selection.location)])
+            throw DiagnosticList([
+                Diagnostic("ai.provider '\(selection.type)': \(error.message)", at: selection.location)
+            ])
         }
     }
 }

@@ -56,9 +56,11 @@ public struct PluginCatalog: Sendable {
     public func diagnose(_ selection: PluginSelection, kind: String, path: String, file: String) -> [Diagnostic] {
         guard let plugin = plugin(kind: kind, name: selection.type) else {
             let known = names(kind: kind).map { "'\($0)'" }.joined(separator: ", ")
-            return [Diagnostic(
-                "\(path).type: unknown \(kind) '\(selection.type)'", at: selection.location,
-                hint: known.isEmpty ? nil : "known: \(known)")]
+            return [
+                Diagnostic(
+                    "\(path).type: unknown \(kind) '\(selection.type)'", at: selection.location,
+                    hint: known.isEmpty ? nil : "known: \(known)")
+            ]
         }
         return Self.diagnose(plugin, selection, path: path, file: file)
     }
@@ -80,7 +82,8 @@ public struct PluginCatalog: Sendable {
     ) throws(DiagnosticList) -> P.Configuration {
         // An entry with no options still decodes (from an empty mapping), so
         // a plugin's required options are reported as missing.
-        let options = selection.options
+        let options =
+            selection.options
             ?? YAMLNode(kind: .mapping([]), location: selection.location ?? SourceLocation(file: file, line: 0))
         return try YAMLDecoder().decode(P.Configuration.self, from: options, file: file, codingPathPrefix: path)
     }

@@ -20,7 +20,8 @@ public struct RuleTestFile: Sendable, Decodable {
         public static var yamlPlaceholder: Self { Self() }
         init() { quota = [:] }
         enum CodingKeys: String, CodingKey {
-            case state, optedOut = "opted_out", quota, at, lastReply = "last_reply", repliesLastHour = "replies_last_hour"
+            case state, optedOut = "opted_out", quota, at, lastReply = "last_reply", repliesLastHour =
+                "replies_last_hour"
         }
         public init(from decoder: any Decoder) throws {
             location = decoder.yamlLocation
@@ -88,7 +89,8 @@ public struct RuleTestFile: Sendable, Decodable {
             self.expect = expect
         }
         enum CodingKeys: String, CodingKey {
-            case name, message, type, at, receivedAt = "received_at", conversationID = "conversation_id", given, validate
+            case name, message, type, at, receivedAt = "received_at", conversationID = "conversation_id", given,
+                validate
             case products, expect
         }
         public init(from decoder: any Decoder) throws {

@@ -97,7 +97,8 @@ public struct RuleTestRunner: Sendable {
                 ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".")
             }.sorted()
         } catch {
-            report.diagnostics.append(Diagnostic("cannot read the rule tests folder '\(display)': \(error.localizedDescription)"))
+            report.diagnostics.append(
+                Diagnostic("cannot read the rule tests folder '\(display)': \(error.localizedDescription)"))
             return report
         }
         if names.isEmpty {
@@ -107,7 +108,8 @@ public struct RuleTestRunner: Sendable {
             let path = (directory as NSString).appendingPathComponent(name)
             let shown = "\(display)/\(name)"
             do {
-                let file = try YAMLDecoder().decode(RuleTestFile.self, contentsOf: path, displayName: shown, environment: [:])
+                let file = try YAMLDecoder().decode(
+                    RuleTestFile.self, contentsOf: path, displayName: shown, environment: [:])
                 for testCase in file.cases {
                     report.results.append(run(testCase, file: shown))
                 }
@@ -191,7 +193,8 @@ public struct RuleTestRunner: Sendable {
         check("language", expect.language, decision.language)
         check("product", expect.product, decision.product)
         for fragment in expect.textContains where !(decision.text ?? "").contains(fragment) {
-            result.failures.append("text: expected it to contain \"\(fragment)\", got \(decision.text.map { "\"\($0)\"" } ?? "no text")")
+            result.failures.append(
+                "text: expected it to contain \"\(fragment)\", got \(decision.text.map { "\"\($0)\"" } ?? "no text")")
         }
         if !result.failures.isEmpty { result.failures.append("reason: \(decision.reason)") }
     }
@@ -209,7 +212,9 @@ public struct RuleTestRunner: Sendable {
         var consumption: [QuotaCounterKey: Int] = [:]
         for (name, used) in given.quota.sorted(by: { $0.key < $1.key }) {
             guard let quota = QuotaEngine.Quota(rawValue: name) else {
-                throw StoreError("given.quota: unknown quota '\(name)' (expected messages_today, messages_week, images_today, videos_week)")
+                throw StoreError(
+                    "given.quota: unknown quota '\(name)' (expected messages_today, messages_week, images_today, videos_week)"
+                )
             }
             consumption[pipeline.quota.key(quota, windows), default: 0] += used
         }
@@ -223,12 +228,15 @@ public struct RuleTestRunner: Sendable {
         }
         if let count = given.repliesLastHour, count > 0 {
             let last = given.lastReply ?? Timestamp(milliseconds: decidedAt.milliseconds - 60_000)
-            conversation.recentReplies = (0..<count).map { Timestamp(milliseconds: last.milliseconds - Int64($0) * 1000) }.reversed()
+            conversation.recentReplies = (0..<count).map {
+                Timestamp(milliseconds: last.milliseconds - Int64($0) * 1000)
+            }.reversed()
             conversation.lastOutboundAt = last
             conversation.replyCount = count
         }
         let commit = DecisionCommit(
-            messageID: "seed:\(event.messageID)", decidedAt: given.at ?? decidedAt, conversation: conversation, expectedConversationVersion: nil,
+            messageID: "seed:\(event.messageID)", decidedAt: given.at ?? decidedAt, conversation: conversation,
+            expectedConversationVersion: nil,
             expectedUsage: [:], consumption: consumption, decision: [], audit: [])
         guard case .committed = try store.commit(commit) else { throw StoreError("could not seed the test state") }
     }

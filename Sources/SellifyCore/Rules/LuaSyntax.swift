@@ -95,7 +95,9 @@ struct LuaTokenizer {
     private static func isNewline(_ b: UInt8) -> Bool { b == 0x0A || b == 0x0D }
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
     private static func isDigit(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) }
-    private static func isHex(_ b: UInt8) -> Bool { isDigit(b) || (0x41...0x46).contains(b) || (0x61...0x66).contains(b) }
+    private static func isHex(_ b: UInt8) -> Bool {
+        isDigit(b) || (0x41...0x46).contains(b) || (0x61...0x66).contains(b)
+    }
     private static func isNameStart(_ b: UInt8) -> Bool {
         (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == UInt8(ascii: "_")
     }
@@ -206,14 +208,30 @@ struct LuaTokenizer {
             }
             guard let e = peek() else { throw LuaSyntaxError(message: "unfinished string", position: start) }
             switch e {
-            case UInt8(ascii: "a"): text.append(0x07); index += 1
-            case UInt8(ascii: "b"): text.append(0x08); index += 1
-            case UInt8(ascii: "f"): text.append(0x0C); index += 1
-            case UInt8(ascii: "n"): text.append(0x0A); index += 1
-            case UInt8(ascii: "r"): text.append(0x0D); index += 1
-            case UInt8(ascii: "t"): text.append(0x09); index += 1
-            case UInt8(ascii: "v"): text.append(0x0B); index += 1
-            case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "'"): text.append(e); index += 1
+            case UInt8(ascii: "a"):
+                text.append(0x07)
+                index += 1
+            case UInt8(ascii: "b"):
+                text.append(0x08)
+                index += 1
+            case UInt8(ascii: "f"):
+                text.append(0x0C)
+                index += 1
+            case UInt8(ascii: "n"):
+                text.append(0x0A)
+                index += 1
+            case UInt8(ascii: "r"):
+                text.append(0x0D)
+                index += 1
+            case UInt8(ascii: "t"):
+                text.append(0x09)
+                index += 1
+            case UInt8(ascii: "v"):
+                text.append(0x0B)
+                index += 1
+            case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "'"):
+                text.append(e)
+                index += 1
             case 0x0A, 0x0D:
                 newline()
                 text.append(0x0A)
@@ -247,7 +265,9 @@ struct LuaTokenizer {
                 index += 1
                 text += Self.utf8(value)
             default:
-                guard Self.isDigit(e) else { throw LuaSyntaxError(message: "invalid escape sequence", position: position) }
+                guard Self.isDigit(e) else {
+                    throw LuaSyntaxError(message: "invalid escape sequence", position: position)
+                }
                 var value = 0
                 var count = 0
                 while count < 3, let c = peek(), Self.isDigit(c) {
@@ -255,7 +275,9 @@ struct LuaTokenizer {
                     count += 1
                     index += 1
                 }
-                guard value <= 255 else { throw LuaSyntaxError(message: "decimal escape too large", position: position) }
+                guard value <= 255 else {
+                    throw LuaSyntaxError(message: "decimal escape too large", position: position)
+                }
                 text.append(UInt8(value))
             }
         }
@@ -643,7 +665,7 @@ struct LuaParser {
                 try expect("=")
                 fields.append(.keyed(key, try expression()))
             } else if current.kind == .name, index + 1 < tokens.count, tokens[index + 1].kind == .symbol,
-                      tokens[index + 1].text == "="
+                tokens[index + 1].text == "="
             {
                 let key = try name()
                 index += 1
@@ -705,7 +727,7 @@ struct LuaParser {
             left = try simpleExpression()
         }
         while current.kind == .symbol || current.kind == .keyword,
-              let priority = Self.binaryPriority[current.text], priority.left > limit
+            let priority = Self.binaryPriority[current.text], priority.left > limit
         {
             let op = current
             index += 1

@@ -13,7 +13,10 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
     /// The state the policy proposes; the conversation engine enforces transitions.
     public var state: String?
 
-    public init(action: Action, rule: String, reason: String, template: String? = nil, product: String? = nil, state: String? = nil) {
+    public init(
+        action: Action, rule: String, reason: String, template: String? = nil, product: String? = nil,
+        state: String? = nil
+    ) {
         self.action = action
         self.rule = rule
         self.reason = reason
@@ -43,11 +46,13 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
     /// returned string appears literally in the source, its line.
     init(_ result: LuaReader, contract: Contract, file: RuleSources.File) throws(LuaError) {
         func fail(_ message: String, near literal: String? = nil, field: String? = nil) -> LuaError {
-            LuaError(kind: .contract, message: message, file: file.displayPath,
-                     line: literal.flatMap { file.line(ofLiteral: $0) } ?? field.flatMap { file.line(ofField: $0) })
+            LuaError(
+                kind: .contract, message: message, file: file.displayPath,
+                line: literal.flatMap { file.line(ofLiteral: $0) } ?? field.flatMap { file.line(ofField: $0) })
         }
         guard result.isTable else {
-            throw fail("decide() must return a table { action = …, rule = …, reason = … }, got a \(result.typeName) value")
+            throw fail(
+                "decide() must return a table { action = …, rule = …, reason = … }, got a \(result.typeName) value")
         }
         // Read the six fields once (static keys: no C-string allocation);
         // the ones present must account for every key, else some are unknown.
@@ -91,10 +96,14 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
             throw fail("decide() returned RespondText without a 'template' (rule '\(rule)')", near: rule)
         }
         if let template, !contract.templates.contains(template) {
-            throw fail("decide() returned unknown template '\(template)' (rule '\(rule)'; templates.yaml defines \(contract.templates.sorted().joined(separator: ", ")))", near: template)
+            throw fail(
+                "decide() returned unknown template '\(template)' (rule '\(rule)'; templates.yaml defines \(contract.templates.sorted().joined(separator: ", ")))",
+                near: template)
         }
         if let state, !contract.states.contains(state) {
-            throw fail("decide() proposed unknown state '\(state)' (rule '\(rule)'; conversation.states are \(contract.states.sorted().joined(separator: ", ")))", near: state)
+            throw fail(
+                "decide() proposed unknown state '\(state)' (rule '\(rule)'; conversation.states are \(contract.states.sorted().joined(separator: ", ")))",
+                near: state)
         }
         if let product, contract.media[product] == nil {
             throw fail("decide() returned unknown product '\(product)' (rule '\(rule)')", near: product)
@@ -104,10 +113,12 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
                 throw fail("decide() returned \(rawAction) without a 'product' (rule '\(rule)')", near: rule)
             }
             if action == .respondImage && !media.images {
-                throw fail("decide() returned RespondImage for '\(product)', which has no images (rule '\(rule)')", near: rule)
+                throw fail(
+                    "decide() returned RespondImage for '\(product)', which has no images (rule '\(rule)')", near: rule)
             }
             if action == .respondVideo && !media.videos {
-                throw fail("decide() returned RespondVideo for '\(product)', which has no videos (rule '\(rule)')", near: rule)
+                throw fail(
+                    "decide() returned RespondVideo for '\(product)', which has no videos (rule '\(rule)')", near: rule)
             }
         }
     }
@@ -128,7 +139,8 @@ enum Suggestions {
     /// Edit distance counting a swap of two neighbours as one edit ("nwe" → "new"),
     /// the commonest typo.
     static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.utf8), b = Array(b.utf8)
+        let a = Array(a.utf8)
+        let b = Array(b.utf8)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var beforePrevious = Array(0...b.count)

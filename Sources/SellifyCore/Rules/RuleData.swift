@@ -150,8 +150,11 @@ struct RuleDataReader {
         case .table(let table) where table.array.isEmpty:
             for field in table.fields {
                 if field.key == "default" {
-                    if case .string(let code) = field.value { rules.defaultLanguage = code } else {
-                        error("languages.default: expected a language code such as \"es\", got \(describe(field.value))")
+                    if case .string(let code) = field.value {
+                        rules.defaultLanguage = code
+                    } else {
+                        error(
+                            "languages.default: expected a language code such as \"es\", got \(describe(field.value))")
                     }
                 } else {
                     rules.languages.append((field.key, strings(field.value, "languages.\(field.key)")))
@@ -159,7 +162,8 @@ struct RuleDataReader {
             }
             rules.languages.sort { $0.code < $1.code }
         default:
-            error("'languages' must be a table { default = \"es\", es = { … }, en = { … } }, got \(describe(languages))")
+            error(
+                "'languages' must be a table { default = \"es\", es = { … }, en = { … } }, got \(describe(languages))")
         }
         return rules
     }
@@ -167,7 +171,9 @@ struct RuleDataReader {
     mutating func forbidden(_ value: LuaValue, hasCheck: Bool) -> ForbiddenRules {
         var rules = ForbiddenRules(entries: [], hasCustomCheck: hasCheck)
         guard case .table(let table) = value, table.fields.isEmpty else {
-            error("'forbidden' must be a list of { phrase = … | pattern = …, category = …, severity = … }, got \(describe(value))")
+            error(
+                "'forbidden' must be a list of { phrase = … | pattern = …, category = …, severity = … }, got \(describe(value))"
+            )
             return rules
         }
         let severities = ForbiddenRules.Severity.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
@@ -178,8 +184,9 @@ struct RuleDataReader {
                 continue
             }
             for field in fields.fields where !["phrase", "pattern", "category", "severity"].contains(field.key) {
-                error("\(path): unknown field '\(field.key)' (expected 'phrase' or 'pattern', 'category', 'severity')",
-                      near: field.key)
+                error(
+                    "\(path): unknown field '\(field.key)' (expected 'phrase' or 'pattern', 'category', 'severity')",
+                    near: field.key)
             }
             let phrase = fields["phrase"].stringValue
             let pattern = fields["pattern"].stringValue
@@ -199,7 +206,9 @@ struct RuleDataReader {
             switch fields["severity"] {
             case .nil: break
             case .string(let raw):
-                if let s = ForbiddenRules.Severity(rawValue: raw) { severity = s } else {
+                if let s = ForbiddenRules.Severity(rawValue: raw) {
+                    severity = s
+                } else {
                     error("\(path).severity: unknown severity '\(raw)' (expected one of \(severities))", near: raw)
                 }
             case let other:

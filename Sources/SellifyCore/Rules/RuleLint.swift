@@ -88,23 +88,28 @@ public struct RuleLint: Sendable {
     public func check(_ sources: RuleSources) -> Result {
         var files: [LintedFile] = []
         var diagnostics: [Diagnostic] = []
-        var inputs: [(RuleSources.File, LintedFile.Role)] = sources.libraries.map { ($0, .library(RuleSources.moduleName($0))) }
+        var inputs: [(RuleSources.File, LintedFile.Role)] = sources.libraries.map {
+            ($0, .library(RuleSources.moduleName($0)))
+        }
         inputs.append((sources.decision, .decision))
         inputs.append((sources.forbiddenWords, .forbiddenWords))
         for (file, role) in inputs {
             do {
                 files.append(LintedFile(file: file, role: role, block: try LuaParser.parse(file.source)))
             } catch {
-                diagnostics.append(Diagnostic(
-                    "static checks skipped for this file: \(error.message)",
-                    at: SourceLocation(file: file.displayPath, line: error.position.line, column: error.position.column),
-                    severity: .warning))
+                diagnostics.append(
+                    Diagnostic(
+                        "static checks skipped for this file: \(error.message)",
+                        at: SourceLocation(
+                            file: file.displayPath, line: error.position.line, column: error.position.column),
+                        severity: .warning))
             }
         }
         let analysis = LiteralAnalysis(files: files, vocabulary: vocabulary)
         analysis.run()
         let found = analysis.diagnostics.sorted { ($0.key.file, $0.key.position) < ($1.key.file, $1.key.position) }
-        return Result(diagnostics: diagnostics + found.map(\.value), files: files.count, literals: analysis.checked.count)
+        return Result(
+            diagnostics: diagnostics + found.map(\.value), files: files.count, literals: analysis.checked.count)
     }
 
     /// Every name a file declares (locals, parameters, globals it sets,
@@ -591,7 +596,7 @@ final class LiteralAnalysis {
             }
         case .call(let f, let arguments, _):
             if case .name(let n) = f, n.name == "require", resolve("require").declaredAt == nil,
-               case .string(let module, _)? = arguments.first
+                case .string(let module, _)? = arguments.first
             {
                 return modules[module]?.value
             }
@@ -603,7 +608,8 @@ final class LiteralAnalysis {
             return .table(TableKey(file: file, position: position))
         case .binary("or", let a, let b, _):
             // `ctx.event or NONE`: the default stands in for a missing ctx field.
-            let left = fact(a), right = fact(b)
+            let left = fact(a)
+            let right = fact(b)
             if case .context? = left { return left }
             if case .context? = right { return right }
             if left == nil || right == nil || left == right { return left ?? right }

@@ -70,13 +70,15 @@ public final class RuleSet: Sendable {
         func makeState() throws(LuaError) -> CompiledState {
             let lua = try LuaState(limits: limits)
             for library in sources.libraries {
-                try lua.addLibrary(name: RuleSources.moduleName(library), source: library.source, chunkName: library.displayPath)
+                try lua.addLibrary(
+                    name: RuleSources.moduleName(library), source: library.source, chunkName: library.displayPath)
             }
             // The catalog is copied in before any rule runs (outside the cap, which
             // applies to calls): if it alone fills the state, say so, naming the file.
             let catalogTooBig = LuaError(
                 kind: .memoryLimit,
-                message: "the catalog does not fit in a Lua state: rules.memory_limit is \(rules.memoryLimit) per state; raise it or shrink the catalog",
+                message:
+                    "the catalog does not fit in a Lua state: rules.memory_limit is \(rules.memoryLimit) per state; raise it or shrink the catalog",
                 file: catalogDisplay)
             do {
                 try lua.setCatalog(catalogValue)
@@ -85,11 +87,15 @@ public final class RuleSet: Sendable {
                 throw catalogTooBig
             }
             if limits.memoryLimitBytes > 0 && lua.memoryUsed >= limits.memoryLimitBytes { throw catalogTooBig }
-            for (id, file) in [("decision", sources.decision), ("intents", sources.intents), ("forbidden", sources.forbiddenWords)] {
+            for (id, file) in [
+                ("decision", sources.decision), ("intents", sources.intents), ("forbidden", sources.forbiddenWords),
+            ] {
                 try lua.loadFile(id: id, source: file.source, chunkName: file.displayPath)
             }
             guard let decide = try lua.function(file: "decision", name: "decide") else {
-                throw LuaError(kind: .contract, message: "the file does not define decide(ctx)", file: sources.decision.displayPath)
+                throw LuaError(
+                    kind: .contract, message: "the file does not define decide(ctx)", file: sources.decision.displayPath
+                )
             }
             let check = try lua.function(file: "forbidden", name: "check")
             let find = try lua.hostFunction("find_all")
@@ -182,7 +188,8 @@ extension RuleSet {
     /// Starts recording which lines of decision.lua run (`sellify test --coverage`).
     public func enableCoverage() {
         let lineCount = sources.decision.source.split(separator: "\n", omittingEmptySubsequences: false).count + 1
-        pool.forEachState { state in state.lua.enableCoverage(chunkName: sources.decision.displayPath, lines: lineCount) }
+        pool.forEachState { state in state.lua.enableCoverage(chunkName: sources.decision.displayPath, lines: lineCount)
+        }
     }
 
     /// Stops recording (a reload that measured its candidate's tests serves with it afterwards).
@@ -256,18 +263,21 @@ extension RuleSet {
             case .table(let table) where table.fields.isEmpty:
                 return try table.array.enumerated().map { index, item in
                     guard case .table(let fields) = item, let code = fields["code"].stringValue,
-                          let message = fields["message"].stringValue
+                        let message = fields["message"].stringValue
                     else {
                         throw LuaError(
-                            kind: .contract, message: "check() returned item \(index + 1) without a string 'code' and 'message'",
+                            kind: .contract,
+                            message: "check() returned item \(index + 1) without a string 'code' and 'message'",
                             file: file.displayPath)
                     }
                     return CustomViolation(
-                        code: code, message: message, start: fields["start"].intValue, finish: fields["finish"].intValue)
+                        code: code, message: message, start: fields["start"].intValue, finish: fields["finish"].intValue
+                    )
                 }
             default:
                 throw LuaError(
-                    kind: .contract, message: "check() must return nil or a list of { code = …, message = … }, got a \(result.typeName)",
+                    kind: .contract,
+                    message: "check() must return nil or a list of { code = …, message = … }, got a \(result.typeName)",
                     file: file.displayPath)
             }
         }
@@ -284,9 +294,11 @@ extension Diagnostic {
 extension Catalog {
     /// Products by id, as `sellify.catalog.find` returns them.
     var luaValue: LuaValue {
-        .table(LuaTable(fields: products.map { product in
-            LuaTable.Field(key: product.id, value: product.luaValue)
-        }))
+        .table(
+            LuaTable(
+                fields: products.map { product in
+                    LuaTable.Field(key: product.id, value: product.luaValue)
+                }))
     }
 }
 

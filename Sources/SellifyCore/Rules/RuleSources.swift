@@ -28,7 +28,8 @@ public struct RuleSources: Sendable {
             var searchFrom = source.startIndex
             while let range = source.range(of: key, range: searchFrom..<source.endIndex) {
                 searchFrom = range.upperBound
-                let before = range.lowerBound == source.startIndex ? " " : source[source.index(before: range.lowerBound)]
+                let before =
+                    range.lowerBound == source.startIndex ? " " : source[source.index(before: range.lowerBound)]
                 guard !(before.isLetter || before.isNumber || before == "_" || before == ".") else { continue }
                 let rest = source[range.upperBound...].drop { $0 == " " || $0 == "\t" }
                 if rest.hasPrefix("=") && !rest.hasPrefix("==") { return line(at: range.lowerBound) }
@@ -83,9 +84,11 @@ public struct RuleSources: Sendable {
             // ConfigMap volumes do), never outside it: rules must not read other files.
             let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             guard real.hasPrefix(realDirectory + "/") else {
-                diagnostics.append(Diagnostic(
-                    "the file is a symbolic link to '\(real)', outside the rules folder", at: SourceLocation(file: display, line: 0),
-                    hint: "copy the file into the rules folder"))
+                diagnostics.append(
+                    Diagnostic(
+                        "the file is a symbolic link to '\(real)', outside the rules folder",
+                        at: SourceLocation(file: display, line: 0),
+                        hint: "copy the file into the rules folder"))
                 return nil
             }
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -94,7 +97,8 @@ public struct RuleSources: Sendable {
                 return nil
             }
             guard let source = String(data: data, encoding: .utf8) else {
-                diagnostics.append(Diagnostic("the file is not valid UTF-8", at: SourceLocation(file: display, line: 0)))
+                diagnostics.append(
+                    Diagnostic("the file is not valid UTF-8", at: SourceLocation(file: display, line: 0)))
                 return nil
             }
             return File(displayPath: display, relativePath: relative, source: source)

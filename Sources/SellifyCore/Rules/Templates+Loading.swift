@@ -22,15 +22,18 @@ extension Templates {
         for name in decoded.keys.sorted() {
             for (language, text) in decoded[name]!.sorted(by: { $0.key < $1.key }) {
                 for placeholder in placeholders(in: text.text) where !Self.placeholders.contains(placeholder) {
-                    diagnostics.append(Diagnostic(
-                        "\(name).\(language): unknown placeholder '{\(placeholder)}'", at: text.location,
-                        hint: "expected one of " + Self.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", ")))
+                    diagnostics.append(
+                        Diagnostic(
+                            "\(name).\(language): unknown placeholder '{\(placeholder)}'", at: text.location,
+                            hint: "expected one of "
+                                + Self.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", ")))
                 }
                 texts[name, default: [:]][language] = text.text
             }
         }
         if texts.isEmpty {
-            diagnostics.append(Diagnostic("no templates defined", at: SourceLocation(file: file.displayPath, line: 1, column: 1)))
+            diagnostics.append(
+                Diagnostic("no templates defined", at: SourceLocation(file: file.displayPath, line: 1, column: 1)))
         }
         guard diagnostics.isEmpty else { throw DiagnosticList(diagnostics) }
         return Templates(texts: texts)

@@ -74,7 +74,8 @@ public enum AuditChain {
         for record in records {
             if record.sequence != previous.sequence + 1 {
                 return Break(
-                    sequence: record.sequence, expected: "sequence \(previous.sequence + 1)", found: "sequence \(record.sequence)",
+                    sequence: record.sequence, expected: "sequence \(previous.sequence + 1)",
+                    found: "sequence \(record.sequence)",
                     reason: record.sequence > previous.sequence + 1 ? "records are missing before it" : "out of order")
             }
             if record.prevHash != previous.hash {
@@ -159,7 +160,8 @@ public struct AuditKeyring: Sendable {
             let plain = try AES.GCM.open(box, using: key.key, authenticating: Self.aad(sequence))
             return String(decoding: plain, as: UTF8.self)
         } catch {
-            throw AuditKeyError("audit record \(sequence): cannot be opened with key '\(keyID)' (tampered or wrong key)")
+            throw AuditKeyError(
+                "audit record \(sequence): cannot be opened with key '\(keyID)' (tampered or wrong key)")
         }
     }
 

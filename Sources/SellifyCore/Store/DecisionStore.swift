@@ -32,7 +32,8 @@ public struct ConversationRecord: Sendable, Equatable, Codable {
 
     public init(
         id: String, state: String, optedOut: Bool = false, inboundCount: Int = 0, replyCount: Int = 0,
-        lastInboundAt: Timestamp? = nil, lastOutboundAt: Timestamp? = nil, recentReplies: [Timestamp] = [], version: Int = 0
+        lastInboundAt: Timestamp? = nil, lastOutboundAt: Timestamp? = nil, recentReplies: [Timestamp] = [],
+        version: Int = 0
     ) {
         self.id = id
         self.state = state
@@ -111,7 +112,8 @@ public struct DecisionCommit: Sendable {
 
     public init(
         messageID: String, decidedAt: Timestamp, conversation: ConversationRecord, expectedConversationVersion: Int?,
-        expectedUsage: [QuotaCounterKey: Int], consumption: [QuotaCounterKey: Int], decision: [UInt8], audit: [AuditEntry]
+        expectedUsage: [QuotaCounterKey: Int], consumption: [QuotaCounterKey: Int], decision: [UInt8],
+        audit: [AuditEntry]
     ) {
         self.messageID = messageID
         self.decidedAt = decidedAt
@@ -178,7 +180,9 @@ public protocol DecisionStore: Sendable {
     /// Deletes the records older than `cutoff` (a prefix of the chain), moves
     /// the anchor, and appends the record `record(count, last seq, last hash)`
     /// builds — all in one transaction. Returns how many were deleted.
-    func purgeAudit(before cutoff: Timestamp, record: (_ purged: Int, _ throughSequence: Int64, _ throughHash: String) -> AuditEntry)
+    func purgeAudit(
+        before cutoff: Timestamp, record: (_ purged: Int, _ throughSequence: Int64, _ throughHash: String) -> AuditEntry
+    )
         throws(StoreError) -> Int
     /// The quota windows the scheduler saw last (survives restarts).
     func schedulerWindows() throws(StoreError) -> QuotaCalendar.Windows?
@@ -211,7 +215,8 @@ public struct AuditVerification: Sendable, Equatable {
     }
     public var isIntact: Bool { firstBreak == nil && sealedUnreadable == 0 }
     public static func == (a: Self, b: Self) -> Bool {
-        a.records == b.records && a.firstBreak == b.firstBreak && a.headSequence == b.headSequence && a.headHash == b.headHash
+        a.records == b.records && a.firstBreak == b.firstBreak && a.headSequence == b.headSequence
+            && a.headHash == b.headHash
             && a.sealedChecked == b.sealedChecked && a.sealedUnreadable == b.sealedUnreadable
             && a.firstUnreadable?.sequence == b.firstUnreadable?.sequence
     }

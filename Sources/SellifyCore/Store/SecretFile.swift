@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Secrets created on a first start (the audit key, the generated API key's
@@ -29,11 +30,16 @@ public enum SecretFile {
         let written = contents.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd)
         close(fd)
-        guard written == contents.count, synced == 0 else { throw SecretFileError("\(path): cannot write the file: \(errnoText())") }
+        guard written == contents.count, synced == 0 else {
+            throw SecretFileError("\(path): cannot write the file: \(errnoText())")
+        }
         if link(temporary, path) == 0 {
             // The new name is durable once its folder is.
             let dir = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if dir >= 0 { _ = fsync(dir); close(dir) }
+            if dir >= 0 {
+                _ = fsync(dir)
+                close(dir)
+            }
             return true
         }
         if errno == EEXIST { return false }

@@ -9,7 +9,8 @@ enum Confusables {
     @inline(__always)
     static func ascii(_ v: UInt32) -> UInt32? {
         guard v >= 0x80, v <= scalars[scalars.count - 1] else { return nil }
-        var lo = 0, hi = scalars.count - 1
+        var lo = 0
+        var hi = scalars.count - 1
         while lo <= hi {
             let mid = (lo + hi) >> 1
             let key = scalars[mid]

@@ -92,7 +92,8 @@ public struct IntentClassifier: Sendable {
 
         var language = defaultLanguage
         if let top = languageCounts.max(), top > 0, languageCounts.filter({ $0 == top }).count == 1,
-           let index = languageCounts.firstIndex(of: top) {
+            let index = languageCounts.firstIndex(of: top)
+        {
             language = languageCodes[index]
         }
 

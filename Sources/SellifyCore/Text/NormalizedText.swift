@@ -50,14 +50,16 @@ public struct NormalizedText: Sendable, Equatable {
             return max(0, min(range.lowerBound, n))..<max(0, min(range.upperBound, n))
         }
         // Last Character starting at or before the lower bound.
-        var lo = 0, hi = starts.count - 1
+        var lo = 0
+        var hi = starts.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             if Int(starts[mid]) <= range.lowerBound { lo = mid } else { hi = mid - 1 }
         }
         let lower = min(lo, origins.count)
         // First Character starting at or after the upper bound.
-        var lo2 = 0, hi2 = starts.count - 1
+        var lo2 = 0
+        var hi2 = starts.count - 1
         while lo2 < hi2 {
             let mid = (lo2 + hi2) / 2
             if Int(starts[mid]) >= range.upperBound { hi2 = mid } else { lo2 = mid + 1 }

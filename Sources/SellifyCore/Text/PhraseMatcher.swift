@@ -151,7 +151,8 @@ public struct PhraseMatcher<Value: Sendable>: Sendable {
                 var state = 0
                 for i in 0..<bytes.count {
                     state = Int(transitions[state &* classCount &+ Int(classOf[Int(bytes[i])])])
-                    let first = Int(outputStarts[state]), last = Int(outputStarts[state + 1])
+                    let first = Int(outputStarts[state])
+                    let last = Int(outputStarts[state + 1])
                     guard first != last else { continue }
                     let end = i + 1
                     for k in first..<last {
@@ -159,7 +160,10 @@ public struct PhraseMatcher<Value: Sendable>: Sendable {
                         let start = end - lengths[phrase]
                         guard accept(start, end) else { continue }
                         if let previous = found.last,
-                           (previous.range.lowerBound, previous.range.upperBound, previous.phraseIndex) > (start, end, phrase) {
+                            (previous.range.lowerBound, previous.range.upperBound, previous.phraseIndex) > (
+                                start, end, phrase
+                            )
+                        {
                             sorted = false
                         }
                         found.append(Match(value: values[phrase], phraseIndex: phrase, range: start..<end))
@@ -168,7 +172,11 @@ public struct PhraseMatcher<Value: Sendable>: Sendable {
             }
         }
         if !sorted {
-            found.sort { ($0.range.lowerBound, $0.range.upperBound, $0.phraseIndex) < ($1.range.lowerBound, $1.range.upperBound, $1.phraseIndex) }
+            found.sort {
+                ($0.range.lowerBound, $0.range.upperBound, $0.phraseIndex) < (
+                    $1.range.lowerBound, $1.range.upperBound, $1.phraseIndex
+                )
+            }
         }
         return found
     }

@@ -48,7 +48,8 @@ enum Folding {
         units.values.reserveCapacity(byteCount)
         units.origins.reserveCapacity(byteCount)
 
-        let isASCII = s.utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 < 0x80 } }
+        let isASCII =
+            s.utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 < 0x80 } }
             ?? s.utf8.allSatisfy { $0 < 0x80 }
         if isASCII {
             // One Character per byte, except "\r\n" (a single Character).
@@ -112,8 +113,10 @@ enum Folding {
         if lead < 0xF0 {
             return (((lead & 0x0F) << 12) | ((UInt32(bytes[i + 1]) & 0x3F) << 6) | (UInt32(bytes[i + 2]) & 0x3F), 3)
         }
-        return (((lead & 0x07) << 18) | ((UInt32(bytes[i + 1]) & 0x3F) << 12) | ((UInt32(bytes[i + 2]) & 0x3F) << 6)
-                | (UInt32(bytes[i + 3]) & 0x3F), 4)
+        return (
+            ((lead & 0x07) << 18) | ((UInt32(bytes[i + 1]) & 0x3F) << 12) | ((UInt32(bytes[i + 2]) & 0x3F) << 6)
+                | (UInt32(bytes[i + 3]) & 0x3F), 4
+        )
     }
 
     @inline(__always)
@@ -152,7 +155,9 @@ enum Folding {
             units.append(character: character, index)
         } else if keptCount == 0 {
             return
-        } else if keptCount == 1, let kept, kept.value < 0x80 || table.entry(kept.value) != nil || isIdentity(kept.value) {
+        } else if keptCount == 1, let kept,
+            kept.value < 0x80 || table.entry(kept.value) != nil || isIdentity(kept.value)
+        {
             if kept.value < 0x80 {
                 units.append(UInt32(lowerASCII(UInt8(kept.value))), index)
             } else {
@@ -163,7 +168,9 @@ enum Folding {
         }
     }
 
-    static func foldScalar(_ scalar: Unicode.Scalar, _ character: Character, _ index: Int32, into units: inout FoldedUnits) {
+    static func foldScalar(
+        _ scalar: Unicode.Scalar, _ character: Character, _ index: Int32, into units: inout FoldedUnits
+    ) {
         if let digit = decimalDigit(scalar) {
             units.append(digit, index)
         } else if let entry = table.entry(scalar.value) {
@@ -201,7 +208,7 @@ enum Folding {
     @inline(__always)
     static func decimalDigit(_ scalar: Unicode.Scalar) -> UInt32? {
         guard scalar.value >= 0x660, scalar.properties.numericType == .decimal,
-              let value = scalar.properties.numericValue, value >= 0, value <= 9
+            let value = scalar.properties.numericValue, value >= 0, value <= 9
         else { return nil }
         return 0x30 + UInt32(value)
     }
@@ -213,8 +220,8 @@ enum Folding {
     static func isIdentity(_ v: UInt32) -> Bool {
         switch v {
         case 0x1F300...0x1FAFF, 0x2600...0x27BF, 0x2B00...0x2BFF, 0x1F000...0x1F0FF,
-             0x200D, 0xFE0F, 0xFE0E, 0x20E3, 0xE0020...0xE007F, 0x1F1E6...0x1F1FF,
-             0x4E00...0x9FFF, 0x3040...0x30FF, 0xAC00...0xD7A3:
+            0x200D, 0xFE0F, 0xFE0E, 0x20E3, 0xE0020...0xE007F, 0x1F1E6...0x1F1FF,
+            0x4E00...0x9FFF, 0x3040...0x30FF, 0xAC00...0xD7A3:
             true
         default:
             false
@@ -237,7 +244,8 @@ enum Folding {
             }
             // Every dash and the minus sign are `-`; the ideographic and other
             // full stops are `.` (as in host names, UTS #46).
-            if scalar.properties.generalCategory == .dashPunctuation || scalar.value == 0x2212 || scalar.value == 0x2043 {
+            if scalar.properties.generalCategory == .dashPunctuation || scalar.value == 0x2212 || scalar.value == 0x2043
+            {
                 scalars.append("-")
                 continue
             }

@@ -48,8 +48,10 @@ struct MoneyNumber {
         // Thousands groups, one separator throughout.
         var separator: UInt8? = nil
         if leadDigits <= 3 {
-            let candidates: [UInt8] = spaceGroups
-                ? [UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "'"), 0x20] : [UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "'")]
+            let candidates: [UInt8] =
+                spaceGroups
+                ? [UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "'"), 0x20]
+                : [UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "'")]
             for candidate in candidates where isGroup(text, at: j, separator: candidate) {
                 separator = candidate
                 while isGroup(text, at: j, separator: candidate), integer < 1_000_000_000_000 {
@@ -78,7 +80,9 @@ struct MoneyNumber {
             j = k
         }
         // 29.11.2026, 1.2.3, 1,2,3.
-        if (text[j] == UInt8(ascii: ".") || text[j] == UInt8(ascii: ",")) && ScanText.isDigit(text[j + 1]) { return nil }
+        if (text[j] == UInt8(ascii: ".") || text[j] == UInt8(ascii: ",")) && ScanText.isDigit(text[j + 1]) {
+            return nil
+        }
         // Times, fractions and dates.
         if text[j] == UInt8(ascii: ":") && ScanText.isDigit(text[j + 1]) { return nil }
         if text[i - 1] == UInt8(ascii: ":") && ScanText.isDigit(text[i - 2]) { return nil }
@@ -88,7 +92,9 @@ struct MoneyNumber {
         let range = i..<j
         var end = j
         var dash: UInt8? = nil
-        if fractionDigits == 0, text[j] == UInt8(ascii: ",") || text[j] == UInt8(ascii: "."), text[j + 1] == UInt8(ascii: "-") {
+        if fractionDigits == 0, text[j] == UInt8(ascii: ",") || text[j] == UInt8(ascii: "."),
+            text[j + 1] == UInt8(ascii: "-")
+        {
             var k = j + 1
             while text[k] == UInt8(ascii: "-") && k < j + 3 { k += 1 }
             if !ScanText.isAlnum(text[k]) {

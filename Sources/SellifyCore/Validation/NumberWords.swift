@@ -53,11 +53,14 @@ enum NumberWords {
         ]
         for (k, w) in spanishTeens.enumerated() { t[w] = (k + 10, .closed) }
         let englishTeens = [
-            "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+            "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+            "nineteen",
         ]
         for (k, w) in englishTeens.enumerated() { t[w] = (k + 10, .closed) }
-        let veinti = ["veintiun", "veintidos", "veintitres", "veinticuatro", "veinticinco", "veintiseis", "veintisiete",
-                      "veintiocho", "veintinueve"]
+        let veinti = [
+            "veintiun", "veintidos", "veintitres", "veinticuatro", "veinticinco", "veintiseis", "veintisiete",
+            "veintiocho", "veintinueve",
+        ]
         for (k, w) in veinti.enumerated() { t[w] = (k + 21, .closed) }
         t["veintiuno"] = (21, .closed)
         t["veintiuna"] = (21, .closed)
@@ -68,8 +71,10 @@ enum NumberWords {
         t["fourty"] = (40, .tens)
         t["cien"] = (100, .hundreds)
         t["ciento"] = (100, .hundreds)
-        let hundreds = ["doscient", "trescient", "cuatrocient", "quinient", "seiscient", "setecient", "ochocient",
-                        "novecient"]
+        let hundreds = [
+            "doscient", "trescient", "cuatrocient", "quinient", "seiscient", "setecient", "ochocient",
+            "novecient",
+        ]
         for (k, stem) in hundreds.enumerated() {
             t[stem + "os"] = ((k + 2) * 100, .hundreds)
             t[stem + "as"] = ((k + 2) * 100, .hundreds)
@@ -100,12 +105,13 @@ enum NumberWords {
     /// start a word), or nil.
     static func read(_ text: ScanText, at start: Int) -> Reading? {
         guard starts(text, at: start), let (first, firstEnd) = word(text, at: start),
-              let entry = table[first]
+            let entry = table[first]
         else { return nil }
         if entry.kind == .article {
             // English `a hundred`, `a thousand`, `a million` only.
             guard let (next, _) = nextWord(text, after: firstEnd),
-                  let following = table[next], following.kind == .hundred || following.kind == .thousand
+                let following = table[next],
+                following.kind == .hundred || following.kind == .thousand
                     || following.kind == .million
             else { return nil }
         }
@@ -122,9 +128,10 @@ enum NumberWords {
             if w == "y" || w == "and" {
                 // `cuarenta y nueve`; `one hundred and five`, `a thousand and one`.
                 guard let (next, nextWordEnd) = nextWord(text, after: wEnd).map({ ($0.word, $0.end) }),
-                      let entry = table[next]
+                    let entry = table[next]
                 else { break }
-                let joins = w == "y"
+                let joins =
+                    w == "y"
                     ? last == .tens && entry.kind == .unit
                     : (last == .hundred || last == .thousand)
                         && (entry.kind == .unit || entry.kind == .closed || entry.kind == .tens)
@@ -162,8 +169,10 @@ enum NumberWords {
     private static func isAccepted(_ kind: Kind, after last: Kind?, group: Int, total: Int) -> Bool {
         switch kind {
         case .unit:
-            last == nil || last == .tens || last == .hundreds || last == .hundred || last == .thousand || last == .million
-        case .closed, .tens: last == nil || last == .hundreds || last == .hundred || last == .thousand || last == .million
+            last == nil || last == .tens || last == .hundreds || last == .hundred || last == .thousand
+                || last == .million
+        case .closed, .tens:
+            last == nil || last == .hundreds || last == .hundred || last == .thousand || last == .million
         case .hundreds: (last == nil || last == .thousand || last == .million) && group == 0
         case .hundred: (last == .unit || last == .closed || last == .article || last == .tens) && group < 100
         case .thousand: last != .thousand && last != .million && total % 1_000_000 == 0

@@ -137,7 +137,9 @@ struct ProductNameCheck: Sendable {
         while i < n {
             // Classify the scalar at i.
             var length = 1
-            var isWord = false, isUpper = false, isDigit = false
+            var isWord = false
+            var isUpper = false
+            var isDigit = false
             let byte = bytes[i]
             if byte < 0x80 {
                 isDigit = byte &- 0x30 < 10
@@ -161,7 +163,8 @@ struct ProductNameCheck: Sendable {
             // A word starts here.
             if !words.isEmpty {
                 let gap = gapStart..<i
-                words[words.count - 1].joinedToNext = gap.count == 1 && (bytes[gap.lowerBound] == 0x20 || bytes[gap.lowerBound] == 0x2D)
+                words[words.count - 1].joinedToNext =
+                    gap.count == 1 && (bytes[gap.lowerBound] == 0x20 || bytes[gap.lowerBound] == 0x2D)
             }
             let start = i
             var upper = isUpper
@@ -170,7 +173,8 @@ struct ProductNameCheck: Sendable {
             while i < n {
                 let b = bytes[i]
                 if b < 0x80 {
-                    let digit = b &- 0x30 < 10, capital = b &- 0x41 < 26
+                    let digit = b &- 0x30 < 10
+                    let capital = b &- 0x41 < 26
                     guard digit || capital || b &- 0x61 < 26 else { break }
                     if capital { upper = true }
                     if !digit { digitsOnly = false }
@@ -184,9 +188,10 @@ struct ProductNameCheck: Sendable {
                 }
             }
             i = min(i, n)
-            words.append(Word(
-                range: start..<i, capitalized: upper, isNumber: digitsOnly, joinedToNext: false,
-                text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)))
+            words.append(
+                Word(
+                    range: start..<i, capitalized: upper, isNumber: digitsOnly, joinedToNext: false,
+                    text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)))
             gapStart = i
         }
         return words
@@ -195,14 +200,19 @@ struct ProductNameCheck: Sendable {
     func violations(in text: String) -> [Violation] {
         guard !kindWords.isEmpty else { return [] }
         var text = text
-        var english = 0, spanish = 0
+        var english = 0
+        var spanish = 0
         let runs: [[Word]] = text.withUTF8 { bytes in
             // Cheap exit: a capitalized word needs an ASCII capital or a non-ASCII letter.
             guard bytes.contains(where: { $0 &- 0x41 < 26 || $0 >= 0x80 }) else { return [] }
             let words = Self.scanWords(bytes)
             for word in words where word.text.utf8.count <= 7 {
                 let lower = word.text.lowercased()
-                if Self.englishWords.contains(lower) { english += 1 } else if Self.spanishWords.contains(lower) { spanish += 1 }
+                if Self.englishWords.contains(lower) {
+                    english += 1
+                } else if Self.spanishWords.contains(lower) {
+                    spanish += 1
+                }
             }
             var runs: [[Word]] = []
             var i = 0
@@ -213,7 +223,8 @@ struct ProductNameCheck: Sendable {
                 }
                 var end = i
                 while end + 1 < words.count, words[end].joinedToNext,
-                      words[end + 1].capitalized || words[end + 1].isNumber {
+                    words[end + 1].capitalized || words[end + 1].isNumber
+                {
                     end += 1
                 }
                 runs.append(Array(words[i...end]))
@@ -231,7 +242,8 @@ struct ProductNameCheck: Sendable {
             let end = offsets.character(endingAtUTF8: utf8.upperBound)
             let name = TextValidator.slice(text, start..<end)
             return Violation(
-                code: "unknown_product", message: "unknown product '\(name)' (not in the catalog)", start: start, end: end)
+                code: "unknown_product", message: "unknown product '\(name)' (not in the catalog)", start: start,
+                end: end)
         }
     }
 
@@ -266,7 +278,9 @@ struct ProductNameCheck: Sendable {
             var first = name.lowerBound
             while first > 0 && Self.variantWords.contains(normalized[first - 1]) && !covered[first - 1] { first -= 1 }
             var last = name.upperBound - 1
-            while last + 1 < run.count && Self.variantWords.contains(normalized[last + 1]) && !covered[last + 1] { last += 1 }
+            while last + 1 < run.count && Self.variantWords.contains(normalized[last + 1]) && !covered[last + 1] {
+                last += 1
+            }
             if first < name.lowerBound || last >= name.upperBound {
                 found.append(run[first].range.lowerBound..<run[last].range.upperBound)
             }

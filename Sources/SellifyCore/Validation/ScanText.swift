@@ -118,7 +118,8 @@ struct ScannedNumber {
         var grouped = false
         if integerDigits <= 3 {
             while text[j] == UInt8(ascii: ","), (1...3).allSatisfy({ ScanText.isDigit(text[j + $0]) }),
-                  !ScanText.isDigit(text[j + 4]), integer < 1_000_000_000_000 {
+                !ScanText.isDigit(text[j + 4]), integer < 1_000_000_000_000
+            {
                 integer = integer * 1000 + (1...3).reduce(0) { $0 * 10 + Int(text[j + $1] - 0x30) }
                 j += 4
                 grouped = true
@@ -135,7 +136,8 @@ struct ScannedNumber {
             for m in (j + 1)..<k { fraction = fraction * 10 + Int(text[m] - 0x30) }
             j = k
         } else if !grouped, text[j] == UInt8(ascii: ","), ScanText.isDigit(text[j + 1]), ScanText.isDigit(text[j + 2]),
-                  !ScanText.isDigit(text[j + 3]) {
+            !ScanText.isDigit(text[j + 3])
+        {
             // Decimal comma: 49,00.
             fraction = Int(text[j + 1] - 0x30) * 10 + Int(text[j + 2] - 0x30)
             fractionDigits = 2
@@ -160,7 +162,9 @@ struct ScannedNumber {
         guard ScanText.isDigit(text[i]) else { return false }
         let previous = text[i - 1]
         if ScanText.isDigit(previous) { return false }
-        if (previous == UInt8(ascii: ".") || previous == UInt8(ascii: ",")) && ScanText.isDigit(text[i - 2]) { return false }
+        if (previous == UInt8(ascii: ".") || previous == UInt8(ascii: ",")) && ScanText.isDigit(text[i - 2]) {
+            return false
+        }
         if ScanText.isLetter(previous) {
             guard let (word, _) = text.word(endingAt: i), prefixes.contains(word) else { return false }
         }

@@ -60,11 +60,13 @@ struct SqueezedText {
                 // Symbols standing for letters between two letter words (`guarant€€d`, `r!sk`): letters.
                 // Between two single letters a symbol is a separator (`g|u|a|r`).
                 if t > 0, t + 1 < tokens.count, let letters = Self.leetLetters(source, token.range),
-                   Self.hasLetter(source, tokens[t - 1].range), Self.hasLetter(source, tokens[t + 1].range),
-                   tokens[t - 1].range.count > 1 || tokens[t + 1].range.count > 1
+                    Self.hasLetter(source, tokens[t - 1].range), Self.hasLetter(source, tokens[t + 1].range),
+                    tokens[t - 1].range.count > 1 || tokens[t + 1].range.count > 1
                 {
                     if !endsWord.isEmpty { endsWord[endsWord.count - 1] = false }
-                    for letter in letters { append(letter, origin: token.range.lowerBound, starts: false, ends: false, sentenceNumber) }
+                    for letter in letters {
+                        append(letter, origin: token.range.lowerBound, starts: false, ends: false, sentenceNumber)
+                    }
                     joinNext = true
                 } else if Self.isSentenceBreak(source, token.range) {
                     sentenceNumber += 1
@@ -91,7 +93,9 @@ struct SqueezedText {
                     append(byte, origin: k, starts: first && !joinNext, ends: last, sentenceNumber)
                 } else {
                     for m in 0..<length where k + m < source.count {
-                        append(source[k + m], origin: k + m, starts: first && m == 0 && !joinNext, ends: last && m == length - 1, sentenceNumber)
+                        append(
+                            source[k + m], origin: k + m, starts: first && m == 0 && !joinNext,
+                            ends: last && m == length - 1, sentenceNumber)
                     }
                 }
                 first = false
@@ -144,7 +148,8 @@ struct SqueezedText {
 
     /// More letters than digits, and at least two letters: a word, not a code.
     static func isMostlyLetters(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        var letters = 0, digits = 0
+        var letters = 0
+        var digits = 0
         for k in range {
             let byte = source[k]
             if byte &- 0x61 < 26 { letters += 1 } else if byte &- 0x30 < 10 { digits += 1 }
@@ -220,7 +225,9 @@ struct SqueezedText {
         switch word(t) {
         case "percent", "pct", "porciento": return 1
         case "por", "per":
-            guard t + 2 < tokens.count, !tokens[t + 1].isWord, word(t + 2) == "ciento" || word(t + 2) == "cent" else { return nil }
+            guard t + 2 < tokens.count, !tokens[t + 1].isWord, word(t + 2) == "ciento" || word(t + 2) == "cent" else {
+                return nil
+            }
             return 3
         default: return nil
         }

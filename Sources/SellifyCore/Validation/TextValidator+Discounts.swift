@@ -40,7 +40,9 @@ extension TextValidator {
     /// Verbs that make the item free by themselves.
     static let giftVerbs: Set<String> = ["regalamos", "regalo", "regala"]
     static let freeWords: Set<String> = ["gratis", "free", "gratuito", "gratuita", "gratuitos", "gratuitas", "regalo"]
-    static let offerFillers: Set<String> = ["y", "and", "te", "solo", "only", "just", "solamente", "el", "la", "a", "mas"]
+    static let offerFillers: Set<String> = [
+        "y", "and", "te", "solo", "only", "just", "solamente", "el", "la", "a", "mas",
+    ]
     /// Sizes after `2x1`: not an offer.
     static let sizeWords: Set<String> = [
         "m", "cm", "mm", "mts", "metros", "metro", "in", "inches", "pulgadas", "ft", "pies", "km", "kg", "g",
@@ -92,9 +94,10 @@ extension TextValidator {
         findings += multiBuyDiscounts(text, original: normalized.original)
         findings += offerDiscounts(text, original: normalized.original)
         for match in discountPhrases.matches(in: normalized.text) {
-            findings.append(DiscountFinding(
-                range: normalized.originalRange(utf8: match.range), value: match.value,
-                phrase: discountPhrases.phrases[match.phraseIndex]))
+            findings.append(
+                DiscountFinding(
+                    range: normalized.originalRange(utf8: match.range), value: match.value,
+                    phrase: discountPhrases.phrases[match.phraseIndex]))
         }
         // One violation per place: the first finding wins (`compra uno y
         // llévate otro gratis` also contains `otro gratis`).
@@ -110,8 +113,10 @@ extension TextValidator {
                 } else {
                     "discount of \(Self.formatPercent(finding.value))% is above the maximum of \(limit)%"
                 }
-            violations.append(Violation(
-                code: "discount_too_high", message: message, start: finding.range.lowerBound, end: finding.range.upperBound))
+            violations.append(
+                Violation(
+                    code: "discount_too_high", message: message, start: finding.range.lowerBound,
+                    end: finding.range.upperBound))
         }
         return violations
     }
@@ -125,7 +130,8 @@ extension TextValidator {
             var found: (start: Int, end: Int, value: Double)? = nil
             if ScanText.isDigit(text[i]) {
                 guard MoneyNumber.starts(text, at: i, prefixes: []),
-                      let number = ScannedNumber.read(text, at: i, allowedSuffixes: ["percent", "porciento", "pct", "por", "per"])
+                    let number = ScannedNumber.read(
+                        text, at: i, allowedSuffixes: ["percent", "porciento", "pct", "por", "per"])
                 else {
                     while ScanText.isDigit(text[i]) { i += 1 }
                     continue
@@ -137,7 +143,9 @@ extension TextValidator {
                 }
                 i = max(number.range.upperBound, i + 1)
             } else if NumberWords.starts(text, at: i) {
-                if let reading = NumberWords.read(text, at: i), let end = isPercentage(text, after: reading.range.upperBound) {
+                if let reading = NumberWords.read(text, at: i),
+                    let end = isPercentage(text, after: reading.range.upperBound)
+                {
                     found = (i, end, Double(reading.value))
                     i = end
                 } else {
@@ -166,7 +174,11 @@ extension TextValidator {
                 isDiscount = true
                 start = p - 1
             }
-            if before.first == "al", before.dropFirst().contains(where: { Self.everythingWords.contains($0) || Self.secondItemWords.contains($0) }) {
+            if before.first == "al",
+                before.dropFirst().contains(where: {
+                    Self.everythingWords.contains($0) || Self.secondItemWords.contains($0)
+                })
+            {
                 isDiscount = true
             }
             guard isDiscount else { continue }
@@ -185,7 +197,8 @@ extension TextValidator {
         while words.count < 3 {
             while end > 0 {
                 let b = text[end - 1]
-                let numeric = ScanText.isDigit(b) || b == UInt8(ascii: "%")
+                let numeric =
+                    ScanText.isDigit(b) || b == UInt8(ascii: "%")
                     || ((b == UInt8(ascii: ".") || b == UInt8(ascii: ",")) && ScanText.isDigit(text[end - 2]))
                 guard Self.isGap(b) || b == UInt8(ascii: ":") || numeric else { break }
                 end -= 1
@@ -203,7 +216,8 @@ extension TextValidator {
         while words.count < 3 {
             while start < text.count {
                 let b = text[start]
-                let numeric = ScanText.isDigit(b) || b == UInt8(ascii: "%")
+                let numeric =
+                    ScanText.isDigit(b) || b == UInt8(ascii: "%")
                     || ((b == UInt8(ascii: ".") || b == UInt8(ascii: ",")) && ScanText.isDigit(text[start + 1]))
                 guard Self.isGap(b) || numeric else { break }
                 start += 1
@@ -223,19 +237,24 @@ extension TextValidator {
             var k = p
             while ScanText.isDigit(text[k]) { k += 1 }
             guard k - p <= 2 else { return nil }
-            if (text[k] == UInt8(ascii: ".") || text[k] == UInt8(ascii: ",")) && ScanText.isDigit(text[k + 1]) { return nil }
+            if (text[k] == UInt8(ascii: ".") || text[k] == UInt8(ascii: ",")) && ScanText.isDigit(text[k + 1]) {
+                return nil
+            }
             var value = 0
             for m in p..<k { value = value * 10 + Int(text[m] &- 0x30) }
             return (value, k)
         }
         guard ScanText.isLetter(text[p]), !ScanText.isAlnum(text[p - 1]) else { return nil }
-        if let reading = NumberWords.read(text, at: p), reading.value <= 20 { return (reading.value, reading.range.upperBound) }
+        if let reading = NumberWords.read(text, at: p), reading.value <= 20 {
+            return (reading.value, reading.range.upperBound)
+        }
         if let (word, end) = text.word(startingAt: p) {
             if ["a", "an"].contains(word) { return (1, end) }
             if allowOther, ["otro", "otra", "another", "uno", "una", "one"].contains(word) { return (1, end) }
             if allowOther, ["el", "la", "a", "the"].contains(word),
-               let (next, nextEnd) = text.word(startingAt: skipSpaces(text, from: end)),
-               Self.secondItemWords.contains(next) {
+                let (next, nextEnd) = text.word(startingAt: skipSpaces(text, from: end)),
+                Self.secondItemWords.contains(next)
+            {
                 return (1, nextEnd)  // `el segundo`, `a second`
             }
         }
@@ -249,7 +268,9 @@ extension TextValidator {
         var symbols: SymbolReader? = nil
         var i = 0
         while i < text.count {
-            let starts = ScanText.isDigit(text[i]) ? MoneyNumber.starts(text, at: i, prefixes: []) : NumberWords.starts(text, at: i)
+            let starts =
+                ScanText.isDigit(text[i])
+                ? MoneyNumber.starts(text, at: i, prefixes: []) : NumberWords.starts(text, at: i)
             guard starts, let (n, nEnd) = smallCount(text, at: i), (2...6).contains(n) else {
                 i += 1
                 while ScanText.isAlnum(text[i]) && ScanText.isAlnum(text[i - 1]) { i += 1 }
@@ -257,7 +278,9 @@ extension TextValidator {
             }
             defer { i = max(nEnd, i + 1) }
             // Not a size chain `1x2x1`, not `mide 4x2`.
-            if text[i - 1] == UInt8(ascii: "x") || text[i - 1] == UInt8(ascii: "*"), ScanText.isDigit(text[i - 2]) { continue }
+            if text[i - 1] == UInt8(ascii: "x") || text[i - 1] == UInt8(ascii: "*"), ScanText.isDigit(text[i - 2]) {
+                continue
+            }
             if text.words(before: i, limit: 2).contains(where: Self.sizeCues.contains) { continue }
             var p = nEnd
             var separated = false
@@ -282,7 +305,8 @@ extension TextValidator {
                     // `2 por el precio de 1`, `two for the price of one`.
                     let rest = text.words(after: q, limit: 4)
                     if rest.count >= 3, rest[0] == "el" || rest[0] == "the", rest[1] == "precio" || rest[1] == "price",
-                       rest[2] == "de" || rest[2] == "of" {
+                        rest[2] == "de" || rest[2] == "of"
+                    {
                         var r = q
                         for _ in 0..<3 {
                             r = skipSpaces(text, from: r)
@@ -298,16 +322,21 @@ extension TextValidator {
             }
             guard separated, let (m, mEnd) = smallCount(text, at: p), m >= 1, m < n else { continue }
             // Sizes: `2x1 m`, `4x2x1`, `3 x 2.5`.
-            if text[mEnd] == UInt8(ascii: "x") || text[mEnd] == UInt8(ascii: "*"), ScanText.isDigit(text[mEnd + 1]) { continue }
+            if text[mEnd] == UInt8(ascii: "x") || text[mEnd] == UInt8(ascii: "*"), ScanText.isDigit(text[mEnd + 1]) {
+                continue
+            }
             if text[mEnd] == UInt8(ascii: "%") { continue }
-            if text[mEnd] == ScanText.other, let c = (symbols ?? SymbolReader(text, original: original)).character(at: mEnd),
-               Self.timesSigns.contains(c) {
+            if text[mEnd] == ScanText.other,
+                let c = (symbols ?? SymbolReader(text, original: original)).character(at: mEnd),
+                Self.timesSigns.contains(c)
+            {
                 continue
             }
             if let next = text.words(after: mEnd, limit: 1).first, Self.sizeWords.contains(next) { continue }
             let range = text.originalRange(i..<mEnd)
-            findings.append(DiscountFinding(
-                range: range, value: Double(n - m) * 100 / Double(n), phrase: Self.originalSlice(original, range)))
+            findings.append(
+                DiscountFinding(
+                    range: range, value: Double(n - m) * 100 / Double(n), phrase: Self.originalSlice(original, range)))
         }
         return findings
     }
@@ -319,16 +348,19 @@ extension TextValidator {
         var i = 0
         while i < text.count {
             guard Self.offerFirstLetters[Int(text[i])], !ScanText.isAlnum(text[i - 1]),
-                  let (verb, verbEnd) = text.word(startingAt: i)
+                let (verb, verbEnd) = text.word(startingAt: i)
             else {
                 i += 1
                 continue
             }
             defer { i = max(verbEnd, i + 1) }
-            guard Self.takeVerbs.contains(verb) || Self.buyVerbs.contains(verb) || Self.payVerbs.contains(verb) else { continue }
+            guard Self.takeVerbs.contains(verb) || Self.buyVerbs.contains(verb) || Self.payVerbs.contains(verb) else {
+                continue
+            }
             var countStart = skipSpaces(text, from: verbEnd)
             if Self.payVerbs.contains(verb), let (word, wordEnd) = text.word(startingAt: countStart),
-               ["por", "for", "solo", "only", "just"].contains(word) {
+                ["por", "for", "solo", "only", "just"].contains(word)
+            {
                 countStart = skipSpaces(text, from: wordEnd)
             }
             guard let (n, nEnd) = smallCount(text, at: countStart), n >= 1, n <= 20 else { continue }
@@ -338,7 +370,8 @@ extension TextValidator {
             for _ in 0..<5 {
                 var q = skipSpaces(text, from: p)
                 if text[q] == UInt8(ascii: ",") || text[q] == UInt8(ascii: "+") || text[q] == UInt8(ascii: "&")
-                    || text[q] == UInt8(ascii: "-") {
+                    || text[q] == UInt8(ascii: "-")
+                {
                     q = skipSpaces(text, from: q + 1)
                 }
                 guard let (word, wordEnd) = text.word(startingAt: q) else { break }
@@ -355,25 +388,35 @@ extension TextValidator {
                 guard Self.takeVerbs.contains(secondVerb), let (taken, takenEnd) = smallCount(text, at: q), taken > n
                 else { continue }
                 let range = text.originalRange(i..<takenEnd)
-                findings.append(DiscountFinding(
-                    range: range, value: Double(taken - n) * 100 / Double(taken), phrase: Self.originalSlice(original, range)))
+                findings.append(
+                    DiscountFinding(
+                        range: range, value: Double(taken - n) * 100 / Double(taken),
+                        phrase: Self.originalSlice(original, range)))
                 continue
             }
             if Self.payVerbs.contains(secondVerb) {
                 // `paga 2`, `pay for 2`, `paga solo 2`.
                 for _ in 0..<2 {
-                    if let (word, wordEnd) = text.word(startingAt: q), ["por", "for", "solo", "only", "just", "solamente"].contains(word) {
+                    if let (word, wordEnd) = text.word(startingAt: q),
+                        ["por", "for", "solo", "only", "just", "solamente"].contains(word)
+                    {
                         q = skipSpaces(text, from: wordEnd)
                     }
                 }
-                guard Self.takeVerbs.contains(verb), let (m, mEnd) = smallCount(text, at: q), m >= 1, m < n else { continue }
+                guard Self.takeVerbs.contains(verb), let (m, mEnd) = smallCount(text, at: q), m >= 1, m < n else {
+                    continue
+                }
                 if let next = text.words(after: mEnd, limit: 1).first, Self.sizeWords.contains(next) { continue }
                 let range = text.originalRange(i..<mEnd)
-                findings.append(DiscountFinding(
-                    range: range, value: Double(n - m) * 100 / Double(n), phrase: Self.originalSlice(original, range)))
+                findings.append(
+                    DiscountFinding(
+                        range: range, value: Double(n - m) * 100 / Double(n),
+                        phrase: Self.originalSlice(original, range)))
                 continue
             }
-            guard Self.buyVerbs.contains(verb), let (m, mEnd) = smallCount(text, at: q, allowOther: true), m >= 1 else { continue }
+            guard Self.buyVerbs.contains(verb), let (m, mEnd) = smallCount(text, at: q, allowOther: true), m >= 1 else {
+                continue
+            }
             // `gratis`, `free`, `de regalo`, after up to two words (`otra taza gratis`).
             var end: Int? = Self.giftVerbs.contains(secondVerb) ? mEnd : nil
             if end == nil {
@@ -396,8 +439,9 @@ extension TextValidator {
             }
             guard let end else { continue }
             let range = text.originalRange(i..<end)
-            findings.append(DiscountFinding(
-                range: range, value: Double(m) * 100 / Double(n + m), phrase: Self.originalSlice(original, range)))
+            findings.append(
+                DiscountFinding(
+                    range: range, value: Double(m) * 100 / Double(n + m), phrase: Self.originalSlice(original, range)))
         }
         return findings
     }

@@ -170,8 +170,10 @@ extension TextValidator {
             var wordEnd = i
             while Self.isHostByte(text[wordEnd]) { wordEnd += 1 }
             let next = text[wordEnd]
-            if Self.isASCIILetter(text[i]), next == UInt8(ascii: ":") || next == UInt8(ascii: "+") || next == UInt8(ascii: "."),
-               let link = Self.schemeLink(text, at: i) {
+            if Self.isASCIILetter(text[i]),
+                next == UInt8(ascii: ":") || next == UInt8(ascii: "+") || next == UInt8(ascii: "."),
+                let link = Self.schemeLink(text, at: i)
+            {
                 links.append(link)
                 i = max(i + 1, link.span.upperBound)
                 continue
@@ -232,7 +234,9 @@ extension TextValidator {
                 var dotted = false
                 while m < n, !ScanText.isSpace(text[m]), !isAuthorityEnd(text[m]) {
                     let b = text[m]
-                    if b == UInt8(ascii: ".") || b == UInt8(ascii: "%") || b == UInt8(ascii: "[") || b >= 0x80 { dotted = true }
+                    if b == UInt8(ascii: ".") || b == UInt8(ascii: "%") || b == UInt8(ascii: "[") || b >= 0x80 {
+                        dotted = true
+                    }
                     m += 1
                 }
                 guard dotted else { return nil }
@@ -273,7 +277,8 @@ extension TextValidator {
         }
         let end = hasPath ? pathEnd(text, from: a) : hostEnd
         return Link(
-            span: i..<max(end, hostEnd), host: Array(text.bytes[hostStart..<nameEnd]), hostRanges: [hostStart..<nameEnd],
+            span: i..<max(end, hostEnd), host: Array(text.bytes[hostStart..<nameEnd]),
+            hostRanges: [hostStart..<nameEnd],
             isEmail: false, scheme: scheme)
     }
 
@@ -302,7 +307,9 @@ extension TextValidator {
         var m: Int
         if text[k] == UInt8(ascii: "[") || text[k] == UInt8(ascii: "(") || text[k] == UInt8(ascii: "{") {
             let open = text[k]
-            let close: UInt8 = open == UInt8(ascii: "[") ? UInt8(ascii: "]") : open == UInt8(ascii: "(") ? UInt8(ascii: ")") : UInt8(ascii: "}")
+            let close: UInt8 =
+                open == UInt8(ascii: "[")
+                ? UInt8(ascii: "]") : open == UInt8(ascii: "(") ? UInt8(ascii: ")") : UInt8(ascii: "}")
             m = k + 1
             while text[m] == 0x20 { m += 1 }
             if text[m] == UInt8(ascii: ".") {
@@ -338,7 +345,8 @@ extension TextValidator {
         if text[k] == UInt8(ascii: "d"), text[k + 1] == UInt8(ascii: "o"), text[k + 2] == UInt8(ascii: "t") {
             end = k + 3
         } else if text[k] == UInt8(ascii: "p"), text[k + 1] == UInt8(ascii: "u"), text[k + 2] == UInt8(ascii: "n"),
-                  text[k + 3] == UInt8(ascii: "t"), text[k + 4] == UInt8(ascii: "o") {
+            text[k + 3] == UInt8(ascii: "t"), text[k + 4] == UInt8(ascii: "o")
+        {
             end = k + 5
         } else {
             return nil
@@ -361,7 +369,8 @@ extension TextValidator {
                 var e = dot.next
                 while Self.isHostByte(text[e]) { e += 1 }
                 let b = text[e]
-                guard e - dot.next <= 4 || b == UInt8(ascii: ".") || b == UInt8(ascii: "/") || b == UInt8(ascii: "\\")
+                guard
+                    e - dot.next <= 4 || b == UInt8(ascii: ".") || b == UInt8(ascii: "/") || b == UInt8(ascii: "\\")
                         || b == UInt8(ascii: ":") || Self.spelledDot(text, at: e) != nil
                 else { return (nil, wordEnd) }
             }
@@ -407,7 +416,8 @@ extension TextValidator {
         let tld = text.string(last)
         // An e-mail address has a local part (`@tienda.oficial` is a handle).
         let beforeAt = text[first.lowerBound - 2]
-        let isEmail = text[first.lowerBound - 1] == UInt8(ascii: "@")
+        let isEmail =
+            text[first.lowerBound - 1] == UInt8(ascii: "@")
             && (ScanText.isAlnum(beforeAt) || Self.localPartPunctuation.contains(beforeAt))
         let hostEnd = last.upperBound
         let afterHost = text[hostEnd]
@@ -416,7 +426,9 @@ extension TextValidator {
             || (afterHost == UInt8(ascii: ":") && ScanText.isDigit(text[hostEnd + 1]))
         let tldIsLetters = last.count >= 2 && last.allSatisfy { ScanText.isLetter(text[$0]) }
         func known() -> Bool { tldIsLetters && (URLHost.known.contains(tld) || allowedTopLevelDomains.contains(tld)) }
-        let www = first.count == 3 && text[first.lowerBound] == UInt8(ascii: "w") && text[first.lowerBound + 1] == UInt8(ascii: "w")
+        let www =
+            first.count == 3 && text[first.lowerBound] == UInt8(ascii: "w")
+            && text[first.lowerBound + 1] == UInt8(ascii: "w")
             && text[first.lowerBound + 2] == UInt8(ascii: "w")
         func host() -> [UInt8] {
             var host: [UInt8] = []
@@ -449,7 +461,9 @@ extension TextValidator {
         if isEmail {
             // Include the local part.
             start -= 1
-            while start > 0, ScanText.isAlnum(text[start - 1]) || Self.localPartPunctuation.contains(text[start - 1]) { start -= 1 }
+            while start > 0, ScanText.isAlnum(text[start - 1]) || Self.localPartPunctuation.contains(text[start - 1]) {
+                start -= 1
+            }
         } else {
             if text[end] == UInt8(ascii: ":"), ScanText.isDigit(text[end + 1]) {
                 end += 1
@@ -513,13 +527,15 @@ extension TextValidator {
         }
         // Every Character one UTF-8 byte: what was written is what was folded.
         let writtenInASCII = original.utf8.count == text.originalCount
-        let allowed = allowedDomains.isEmpty ? "no domain is allowed" : "allowed: \(allowedDomains.joined(separator: ", "))"
+        let allowed =
+            allowedDomains.isEmpty ? "no domain is allowed" : "allowed: \(allowedDomains.joined(separator: ", "))"
         for link in links {
             let range = text.originalRange(link.span)
             let written = Self.slice(original, range)
             let message: String
             if let scheme = link.scheme, !URLHost.sendableSchemes.contains(scheme) {
-                message = "link '\(written)' uses the scheme '\(scheme)' (only http and https links to an allowed domain; \(allowed))"
+                message =
+                    "link '\(written)' uses the scheme '\(scheme)' (only http and https links to an allowed domain; \(allowed))"
             } else {
                 var raw = link.host
                 if link.hostRanges.count == 1, raw.contains(where: { $0 >= 0x80 }) {
@@ -533,17 +549,21 @@ extension TextValidator {
                 // Folding removes accents and maps `ı` to `i`; a browser does not
                 // (`sellífy.example` is another, IDN, host): only width may differ.
                 if let host = URLHost.canonical(raw), isAllowed(host: host),
-                   writtenInASCII || link.hostRanges.allSatisfy({ range in
-                       range.allSatisfy { k in character(at: k).map(URLHost.isSameInHost) ?? false }
-                   }) {
+                    writtenInASCII
+                        || link.hostRanges.allSatisfy({ range in
+                            range.allSatisfy { k in character(at: k).map(URLHost.isSameInHost) ?? false }
+                        })
+                {
                     continue
                 }
-                message = link.isEmail
+                message =
+                    link.isEmail
                     ? "e-mail address '\(written)' is not on an allowed domain (\(allowed))"
                     : "link '\(written)' is not on an allowed domain (\(allowed))"
             }
-            violations.append(Violation(
-                code: "url_not_allowed", message: message, start: range.lowerBound, end: range.upperBound))
+            violations.append(
+                Violation(
+                    code: "url_not_allowed", message: message, start: range.lowerBound, end: range.upperBound))
         }
         return violations
     }
@@ -570,7 +590,9 @@ extension TextValidator {
                 groups.append(start..<j)
                 var k = j
                 while k < n, k - j <= 3, Self.isPhoneSeparator(text[k]) { k += 1 }
-                if k == j, Self.phoneSeparatorsBeforeFourDigits.contains(text[k]), (1...4).allSatisfy({ ScanText.isDigit(text[k + $0]) }) {
+                if k == j, Self.phoneSeparatorsBeforeFourDigits.contains(text[k]),
+                    (1...4).allSatisfy({ ScanText.isDigit(text[k + $0]) })
+                {
                     // `55,1234,5678`; not `1,299`, `49,00`, `2019, 2020`.
                     k += 1
                 }
@@ -605,7 +627,8 @@ extension TextValidator {
             case 0xA6...0x24F:
                 // Latin letters, `¿`, `º`, superscripts (folded already).
                 continue
-            case 0x20E3, 0x2776...0x2793, 0x3007, 0x4E00, 0x4E8C, 0x4E09, 0x56DB, 0x4E94, 0x516D, 0x4E03, 0x516B, 0x4E5D:
+            case 0x20E3, 0x2776...0x2793, 0x3007, 0x4E00, 0x4E8C, 0x4E09, 0x56DB, 0x4E94, 0x516D, 0x4E03, 0x516B,
+                0x4E5D:
                 interesting = true
             default:
                 interesting = scalar.properties.generalCategory == .currencySymbol
@@ -619,13 +642,14 @@ extension TextValidator {
             let origin = Int(scan.origins[k])
             // ASCII written, `other` folded: a link the caller blanked.
             guard origin < characters.count, !characters[origin].isASCII,
-                  let scalar = characters[origin].unicodeScalars.first
+                let scalar = characters[origin].unicodeScalars.first
             else { continue }
             if view.bytes[k] == ScanText.letter {
                 // `٥`, `۵`, `५`, `❺`, `五`.
                 if let digit = digitValue(scalar) { view.bytes[k] = 0x30 + digit }
             } else if scalar.isASCII, characters[origin].unicodeScalars.contains(where: { $0.value == 0x20E3 }),
-                      let digit = digitValue(scalar) {
+                let digit = digitValue(scalar)
+            {
                 // A keycap `5️⃣`.
                 view.bytes[k] = 0x30 + digit
             } else if scalar.properties.generalCategory == .currencySymbol {
@@ -652,7 +676,7 @@ extension TextValidator {
         }
         let properties = scalar.properties
         guard let type = properties.numericType, type == .decimal || type == .digit,
-              let value = properties.numericValue, value >= 0, value <= 9, value == value.rounded(.down)
+            let value = properties.numericValue, value >= 0, value <= 9, value == value.rounded(.down)
         else { return nil }
         return UInt8(value)
     }
@@ -678,7 +702,8 @@ extension TextValidator {
         }
         if start < groups.count { candidates.append(groups[start...]) }
         return candidates.filter { candidate in
-            candidate.reduce(0) { $0 + $1.count } >= 8 && !isYearRange(text, candidate) && !isDottedTimeRange(text, candidate)
+            candidate.reduce(0) { $0 + $1.count } >= 8 && !isYearRange(text, candidate)
+                && !isDottedTimeRange(text, candidate)
         }
     }
 
@@ -696,9 +721,10 @@ extension TextValidator {
 
     /// `2026-11-29`, `29/11/2026`, `29.11.26` at group `g`: 3, else nil.
     static func dateGroups(_ text: ScanText, _ groups: [Range<Int>], at g: Int) -> Int? {
-        guard g + 2 < groups.count, let s = separator(text, groups, after: g), separator(text, groups, after: g + 1) == s,
-              s == UInt8(ascii: "-") || s == UInt8(ascii: ".") || s == UInt8(ascii: "/"),
-              separator(text, groups, after: g - 1) != s, separator(text, groups, after: g + 2) != s
+        guard g + 2 < groups.count, let s = separator(text, groups, after: g),
+            separator(text, groups, after: g + 1) == s,
+            s == UInt8(ascii: "-") || s == UInt8(ascii: ".") || s == UInt8(ascii: "/"),
+            separator(text, groups, after: g - 1) != s, separator(text, groups, after: g + 2) != s
         else { return nil }
         let (a, b, c) = (groups[g], groups[g + 1], groups[g + 2])
         let (x, y) = (value(text, a), value(text, b))
@@ -716,12 +742,14 @@ extension TextValidator {
     /// `10:30`, `9:00:00` at group `g`: the number of groups, else nil.
     static func timeGroups(_ text: ScanText, _ groups: [Range<Int>], at g: Int) -> Int? {
         let colon = UInt8(ascii: ":")
-        guard g + 1 < groups.count, separator(text, groups, after: g) == colon, separator(text, groups, after: g - 1) != colon,
-              groups[g].count <= 2, groups[g + 1].count == 2, value(text, groups[g]) <= 24, value(text, groups[g + 1]) <= 59
+        guard g + 1 < groups.count, separator(text, groups, after: g) == colon,
+            separator(text, groups, after: g - 1) != colon,
+            groups[g].count <= 2, groups[g + 1].count == 2, value(text, groups[g]) <= 24,
+            value(text, groups[g + 1]) <= 59
         else { return nil }
         if separator(text, groups, after: g + 1) == colon {
             guard g + 2 < groups.count, groups[g + 2].count == 2, value(text, groups[g + 2]) <= 59,
-                  separator(text, groups, after: g + 2) != colon
+                separator(text, groups, after: g + 2) != colon
             else { return nil }
             return 3
         }
@@ -734,7 +762,7 @@ extension TextValidator {
         let g = Array(groups)
         for h in [0, 2] {
             guard g[h].count <= 2, g[h + 1].count == 2, g[h + 1].lowerBound - g[h].upperBound == 1,
-                  text[g[h].upperBound] == UInt8(ascii: "."), value(text, g[h]) <= 24, value(text, g[h + 1]) <= 59
+                text[g[h].upperBound] == UInt8(ascii: "."), value(text, g[h]) <= 24, value(text, g[h + 1]) <= 59
             else { return false }
         }
         var sawDash = false
@@ -779,14 +807,19 @@ extension TextValidator {
     ]
 
     /// Words between a reference word and its number: `pedido no. 123`, `número de pedido 123`.
-    static let numberAbbreviations: Set<String> = ["no", "num", "nro", "nr", "n", "numero", "number", "de", "del", "of"]
+    static let numberAbbreviations: Set<String> = [
+        "no", "num", "nro", "nr", "n", "numero", "number", "de", "del", "of",
+    ]
 
     /// After `#` or a reference word (`pedido`, `order no.`), ending at `end`.
     static func isReference(_ text: ScanText, before end: Int) -> Bool {
         var e = end
         for _ in 0..<3 {
             var skipped = 0
-            while e > 0, skipped < 4, ScanText.isSpace(text[e - 1]) || referencePunctuation.contains(text[e - 1]) || text[e - 1] == ScanText.other {
+            while e > 0, skipped < 4,
+                ScanText.isSpace(text[e - 1]) || referencePunctuation.contains(text[e - 1])
+                    || text[e - 1] == ScanText.other
+            {
                 if text[e - 1] == UInt8(ascii: "#") {
                     // `#12345678`, `pedido #12345678`; not `llama al #5512345678`.
                     var w = e - 1
@@ -835,7 +868,9 @@ extension TextValidator {
         guard digits.count >= minimum else { return nil }
         // Continuing a number (`1,23456789`), a price (`$12345678.90`, `12.345.678 €`).
         if text[contextStart - 1] == UInt8(ascii: ","), ScanText.isDigit(text[contextStart - 2]) { return nil }
-        if text[contextStart - 1] == UInt8(ascii: "$") || (text[contextStart - 1] == 0x20 && text[contextStart - 2] == UInt8(ascii: "$")) {
+        if text[contextStart - 1] == UInt8(ascii: "$")
+            || (text[contextStart - 1] == 0x20 && text[contextStart - 2] == UInt8(ascii: "$"))
+        {
             return nil
         }
         if text[end] == UInt8(ascii: "$") || (text[end] == 0x20 && text[end + 1] == UInt8(ascii: "$")) { return nil }
@@ -880,7 +915,7 @@ extension TextValidator {
         let first = text[k]
         let second = text[k + 1]
         guard isASCIILetter(first), isASCIILetter(second),
-              numberWordStarts[Int(first - 0x61)] >> UInt32(second - 0x61) & 1 == 1
+            numberWordStarts[Int(first - 0x61)] >> UInt32(second - 0x61) & 1 == 1
         else { return nil }
         var packed: UInt64 = 0
         var end = k
@@ -943,10 +978,11 @@ extension TextValidator {
             if isAllowed(phoneDigits: written) { continue }
             let range = text.originalRange(k..<end)
             if found.contains(where: { $0.start < range.upperBound && range.lowerBound < $0.end }) { continue }
-            violations.append(Violation(
-                code: "phone_not_allowed",
-                message: "phone number '\(Self.slice(original, range))' is not one of the account's numbers",
-                start: range.lowerBound, end: range.upperBound))
+            violations.append(
+                Violation(
+                    code: "phone_not_allowed",
+                    message: "phone number '\(Self.slice(original, range))' is not one of the account's numbers",
+                    start: range.lowerBound, end: range.upperBound))
         }
         return violations
     }

@@ -165,8 +165,10 @@ extension TextValidator {
         var t: [String: Currency] = [:]
         for code in isoCodes { t[code.lowercased()] = Currency(codes: [code]) }
         let words: [String: [String]] = [
-            "USD": ["usds", "dolares", "dolar", "dollars", "dollar", "dls", "dlls", "dll", "dlrs", "dolaritos", "bucks",
-                    "buck", "$us", "us$", "usd$", "u$s", "u$d"],
+            "USD": [
+                "usds", "dolares", "dolar", "dollars", "dollar", "dls", "dlls", "dll", "dlrs", "dolaritos", "bucks",
+                "buck", "$us", "us$", "usd$", "u$s", "u$d",
+            ],
             "MXN": ["mn", "mxp", "pesos", "peso", "pesitos", "varos", "varo", "baros", "baro", "mx$", "mxn$"],
             "EUR": ["euros", "euro", "pavos", "eurillos"],
             "GBP": ["libras", "libra", "pounds", "pound", "quid"],
@@ -417,13 +419,16 @@ extension TextValidator {
             return (nil, j, nil)
         }
         if text[i - 1] == UInt8(ascii: "+") { return (nil, number.end, nil) }  // +52…: a phone
-        if isPercentage(text, after: number.end) != nil || number.glued.map({ ["percent", "porciento", "pct"].contains($0.word) }) == true {
+        if isPercentage(text, after: number.end) != nil
+            || number.glued.map({ ["percent", "porciento", "pct"].contains($0.word) }) == true
+        {
             return (nil, number.end, nil)
         }
         var after = markerAfter(text, from: number.end, numberStart: i, glued: number.glued, symbols: symbols)
         if before == nil, after.currency == nil,
-           let spaced = MoneyNumber.read(text, at: i, spaceGroups: true, gluedSuffixes: Self.gluedSuffixes),
-           spaced.range != number.range {
+            let spaced = MoneyNumber.read(text, at: i, spaceGroups: true, gluedSuffixes: Self.gluedSuffixes),
+            spaced.range != number.range
+        {
             // `1 299 MXN`: space groups only when a currency follows.
             let spacedAfter = markerAfter(text, from: spaced.end, numberStart: i, glued: spaced.glued, symbols: symbols)
             if spacedAfter.currency != nil {
@@ -468,7 +473,8 @@ extension TextValidator {
         case .none: cued = false
         }
         if cued, cue == .count, number.fractionDigits == 0, number.hundredths < 1000,
-           !(text.words(after: number.end, limit: 1).first.map(Self.continuationWords.contains) ?? false) {
+            !(text.words(after: number.end, limit: 1).first.map(Self.continuationWords.contains) ?? false)
+        {
             cued = false  // `vale, son 3`: a count
         }
         if cued, cue == .strong, isOfferCount(text, number) { cued = false }  // `lleva 3 paga 2`
@@ -490,7 +496,8 @@ extension TextValidator {
         if isPercentage(text, after: end) != nil { return (nil, end) }
         var from = end
         if reading.endsWithMillion, let (word, wordEnd) = text.word(startingAt: skipSpaces(text, from: end)),
-           word == "de" || word == "of" {
+            word == "de" || word == "of"
+        {
             from = wordEnd
         }
         let after = markerAfter(text, from: from, numberStart: i, glued: nil, symbols: symbols)
@@ -502,8 +509,11 @@ extension TextValidator {
         let value = Self.scaled(reading.value * 100 + after.cents, multiplier: multiplier, divisor: divisor)
         let spanEnd = max(end, after.end)
         if let currencies {
-            return (Amount(hundredths: value, digits: reading.range, span: spanStart..<spanEnd, currencies: currencies,
-                           cued: false, symbol: symbol), spanEnd)
+            return (
+                Amount(
+                    hundredths: value, digits: reading.range, span: spanStart..<spanEnd, currencies: currencies,
+                    cued: false, symbol: symbol), spanEnd
+            )
         }
         guard !reading.isLoneOne else { return (nil, end) }
         let cue = priceCue(text, before: i, after: end)
@@ -512,13 +522,17 @@ extension TextValidator {
         let number = MoneyNumber(
             range: reading.range, hundredths: reading.value * 100, fractionDigits: 0, dash: nil, end: end, glued: nil)
         if isTimeOrDate(text, number: number, cue: cue) { return (nil, end) }
-        return (Amount(hundredths: value, digits: reading.range, span: i..<spanEnd, currencies: nil, cued: true), spanEnd)
+        return (
+            Amount(hundredths: value, digits: reading.range, span: i..<spanEnd, currencies: nil, cued: true), spanEnd
+        )
     }
 
     /// The markers before and after a number starting at `start`, together:
     /// currencies (both must agree: `$1,299.00 MXN` is MXN), scale, and where
     /// the amount starts.
-    static func combine(_ before: MarkerBefore?, _ after: MarkerAfter, start: Int)
+    static func combine(
+        _ before: MarkerBefore?, _ after: MarkerAfter, start: Int
+    )
         -> (currencies: Set<String>?, multiplier: Int, divisor: Int, symbol: Bool, spanStart: Int)
     {
         var currencies = before?.currency.codes
@@ -597,7 +611,9 @@ extension TextValidator {
         // `S/ 29`, `S/. 29` (Peru).
         var slash = p
         if text[slash - 1] == UInt8(ascii: ".") { slash -= 1 }
-        if text[slash - 1] == UInt8(ascii: "/"), text[slash - 2] == UInt8(ascii: "s"), !ScanText.isAlnum(text[slash - 3]) {
+        if text[slash - 1] == UInt8(ascii: "/"), text[slash - 2] == UInt8(ascii: "s"),
+            !ScanText.isAlnum(text[slash - 3])
+        {
             return MarkerBefore(currency: Currency(codes: ["PEN"]), start: slash - 2)
         }
         var q = p
@@ -610,7 +626,8 @@ extension TextValidator {
                 var start = q
                 // `USD $29`, `MXN $449`.
                 if key == "$", let (word, wordStart) = text.word(endingAt: skipSpacesBackward(text, from: q, limit: 1)),
-                   let code = Self.prefixCurrencies[word] {
+                    let code = Self.prefixCurrencies[word]
+                {
                     currency = code
                     start = wordStart
                 }
@@ -689,14 +706,17 @@ extension TextValidator {
                 if let (next, _) = text.word(startingAt: skipSpaces(text, from: keyEnd)), next == "de" || next == "of" {
                     return result
                 }
-                if text.words(before: numberStart, limit: 2).contains(where: Self.measurementCues.contains) { return result }
+                if text.words(before: numberStart, limit: 2).contains(where: Self.measurementCues.contains) {
+                    return result
+                }
             }
             result.currency = currency
             result.key = key
             result.end = keyEnd
         } else if let code = Self.currencyAdjectives[key],
-                  let (next, nextEnd) = text.word(startingAt: skipSpaces(text, from: keyEnd)),
-                  ["dollars", "dollar", "dolares", "pesos"].contains(next) {
+            let (next, nextEnd) = text.word(startingAt: skipSpaces(text, from: keyEnd)),
+            ["dollars", "dollar", "dolares", "pesos"].contains(next)
+        {
             result.currency = Currency(codes: [code])
             result.key = next
             result.end = nextEnd
@@ -731,14 +751,17 @@ extension TextValidator {
         } else {
             return
         }
-        guard let (unit, unitEnd) = text.word(startingAt: skipSpaces(text, from: numberEnd)), Self.centWords.contains(unit)
+        guard let (unit, unitEnd) = text.word(startingAt: skipSpaces(text, from: numberEnd)),
+            Self.centWords.contains(unit)
         else { return }
         result.cents = cents
         result.end = unitEnd
     }
 
     /// `19-99 USD`, `19 a 99 dólares`: the currency after the second number.
-    func rangePartnerCurrency(_ text: ScanText, after end: Int, symbols: SymbolReader?) -> (currency: Currency, isSymbol: Bool)? {
+    func rangePartnerCurrency(
+        _ text: ScanText, after end: Int, symbols: SymbolReader?
+    ) -> (currency: Currency, isSymbol: Bool)? {
         var q = skipSpaces(text, from: end)
         if text[q] == UInt8(ascii: "-") {
             q = skipSpaces(text, from: q + 1)
@@ -749,13 +772,16 @@ extension TextValidator {
             return nil
         }
         guard ScanText.isDigit(text[q]), MoneyNumber.starts(text, at: q, prefixes: []),
-              let second = MoneyNumber.read(text, at: q, spaceGroups: false, gluedSuffixes: Self.gluedSuffixes),
-              isPercentage(text, after: second.end) == nil
+            let second = MoneyNumber.read(text, at: q, spaceGroups: false, gluedSuffixes: Self.gluedSuffixes),
+            isPercentage(text, after: second.end) == nil
         else { return nil }
         let after = markerAfter(text, from: second.end, numberStart: q, glued: second.glued, symbols: symbols)
         guard let currency = after.currency else { return nil }
-        return (Currency(codes: currency.codes, multiplier: currency.multiplier * after.multiplier, divisor: currency.divisor),
-                after.isSymbol)
+        return (
+            Currency(
+                codes: currency.codes, multiplier: currency.multiplier * after.multiplier, divisor: currency.divisor),
+            after.isSymbol
+        )
     }
 
     static let rangeWords: Set<String> = ["a", "to", "y", "o", "and", "or", "hasta", "al"]
@@ -789,7 +815,9 @@ extension TextValidator {
         // Adverbs first: `a solo`, `por tan solo`, `for just`, `for a mere`.
         var k = 0
         var adverbs = 0
-        while k < words.count, Self.cueAdverbs.contains(words[k]) || (k > 0 && words[k - 1] == "mere" && words[k] == "a") {
+        while k < words.count,
+            Self.cueAdverbs.contains(words[k]) || (k > 0 && words[k - 1] == "mere" && words[k] == "a")
+        {
             k += 1
             adverbs += 1
         }
@@ -801,7 +829,8 @@ extension TextValidator {
             }
             // `solo por 29`, `just for 29`.
             if adverbs == 0, ["por", "for", "a", "at"].contains(word), k + 1 < words.count,
-               Self.cueAdverbs.contains(words[k + 1]) {
+                Self.cueAdverbs.contains(words[k + 1])
+            {
                 return .verb
             }
             if Self.countCues.contains(word) { return .count }
@@ -810,12 +839,15 @@ extension TextValidator {
         if words.count >= 3, words[0] == "de", words[1] == "partir", words[2] == "a" { return .verb }
         if words.count >= 2, words[0] == "at" || words[0] == "from", words[1] == "starting" { return .verb }
         // `as little as 29`, `as low as 29`.
-        if words.count >= 3, words[0] == "as", words[1] == "little" || words[1] == "low", words[2] == "as" { return .verb }
+        if words.count >= 3, words[0] == "as", words[1] == "little" || words[1] == "low", words[2] == "as" {
+            return .verb
+        }
         // `por 29 nada más`.
         if let first = words.first, ["por", "en", "a", "for"].contains(first) {
             let next = text.words(after: end, limit: 2)
             if next.first == "nomas" || next.first == "namas" || next.first == "solamente"
-                || next == ["nada", "mas"] || next == ["no", "mas"] {
+                || next == ["nada", "mas"] || next == ["no", "mas"]
+            {
                 return .verb
             }
         }
@@ -845,12 +877,14 @@ extension TextValidator {
         // `10.30 a.m.`
         let q = skipSpaces(text, from: number.end)
         if text[q] == UInt8(ascii: "a") || text[q] == UInt8(ascii: "p"), text[q + 1] == UInt8(ascii: "."),
-           text[q + 2] == UInt8(ascii: "m") {
+            text[q + 2] == UInt8(ascii: "m")
+        {
             return true
         }
         let previous = text.words(before: number.range.lowerBound, limit: 1).first
         if let previous, Self.monthNames.contains(previous), previous != "may" { return true }
-        let hours = number.hundredths / 100, minutes = number.hundredths % 100
+        let hours = number.hundredths / 100
+        let minutes = number.hundredths % 100
         let looksLikeTime = hours <= 24 && minutes < 60 && (number.fractionDigits == 2 || number.fractionDigits == 0)
         guard looksLikeTime, let previous else { return false }
         if Self.timeWords.contains(previous) { return true }
@@ -923,7 +957,8 @@ extension TextValidator {
             while i < text.count {
                 defer { i += 1 }
                 guard text[i] == lowercase(p[first]), !isWordByte(text[i - 1]) else { continue }
-                var t = i, k = first
+                var t = i
+                var k = first
                 var matched = true
                 while k < p.count {
                     let c = lowercase(p[k])
@@ -956,7 +991,8 @@ extension TextValidator {
 
     static func matches(_ amount: Amount, _ products: [Product]) -> Bool {
         products.contains { product in
-            product.price.minorUnits == amount.hundredths && (amount.currencies?.contains(product.currency.code) ?? true)
+            product.price.minorUnits == amount.hundredths
+                && (amount.currencies?.contains(product.currency.code) ?? true)
         }
     }
 
@@ -994,20 +1030,25 @@ extension TextValidator {
             let context = Self.listing(products + named!)
             let range = text.originalRange(amount.span)
             if amount.currencies != nil {
-                violations.append(Violation(
-                    code: "price_mismatch",
-                    message: "price \(Self.written(amount)) is not the catalog price of a product in this conversation (\(context))",
-                    start: range.lowerBound, end: range.upperBound))
+                violations.append(
+                    Violation(
+                        code: "price_mismatch",
+                        message:
+                            "price \(Self.written(amount)) is not the catalog price of a product in this conversation (\(context))",
+                        start: range.lowerBound, end: range.upperBound))
             } else if matches {
-                violations.append(Violation(
-                    code: "price_without_currency",
-                    message: "price \(Self.written(amount)) is written without a currency (\(context))",
-                    severity: Violation.warn, start: range.lowerBound, end: range.upperBound))
+                violations.append(
+                    Violation(
+                        code: "price_without_currency",
+                        message: "price \(Self.written(amount)) is written without a currency (\(context))",
+                        severity: Violation.warn, start: range.lowerBound, end: range.upperBound))
             } else {
-                violations.append(Violation(
-                    code: "price_mismatch",
-                    message: "price \(Self.written(amount)) is not the catalog price of a product in this conversation (\(context))",
-                    start: range.lowerBound, end: range.upperBound))
+                violations.append(
+                    Violation(
+                        code: "price_mismatch",
+                        message:
+                            "price \(Self.written(amount)) is not the catalog price of a product in this conversation (\(context))",
+                        start: range.lowerBound, end: range.upperBound))
             }
         }
         return violations
@@ -1057,7 +1098,8 @@ extension TextValidator {
             let range = text.originalRange(amount.span)
             return Violation(
                 code: "price_mismatch",
-                message: "price \(Self.written(amount)) is not the catalog price of a product in this conversation (\(Self.listing(named)))",
+                message:
+                    "price \(Self.written(amount)) is not the catalog price of a product in this conversation (\(Self.listing(named)))",
                 start: range.lowerBound, end: range.upperBound)
         }
     }

@@ -50,14 +50,17 @@ public final class TextValidator: Sendable {
         self.catalog = catalog
         self.validation = validation
         let entries = rules.forbidden.entries
-        let phrases = PhraseMatcher(entries.indices.compactMap { index in
-            entries[index].phrase.map { ($0, index) }
-        })
+        let phrases = PhraseMatcher(
+            entries.indices.compactMap { index in
+                entries[index].phrase.map { ($0, index) }
+            })
         forbiddenPhrases = phrases
-        squeezedPhrases = PhraseMatcher(normalized: phrases.phrases.indices.compactMap { position in
-            let squeezed = String(decoding: SqueezedText(phrases.phrases[position]).bytes, as: UTF8.self)
-            return squeezed.unicodeScalars.count >= SqueezedText.minimumLength ? (squeezed, phrases.values[position]) : nil
-        })
+        squeezedPhrases = PhraseMatcher(
+            normalized: phrases.phrases.indices.compactMap { position in
+                let squeezed = String(decoding: SqueezedText(phrases.phrases[position]).bytes, as: UTF8.self)
+                return squeezed.unicodeScalars.count >= SqueezedText.minimumLength
+                    ? (squeezed, phrases.values[position]) : nil
+            })
         patternEntries = entries.indices.filter { entries[$0].pattern != nil }
         discountPhrases = PhraseMatcher(Self.discountPhraseList)
         productNames = ProductNameCheck(catalog: catalog, allowedNames: validation.allowedNames)
@@ -97,10 +100,11 @@ public final class TextValidator: Sendable {
             let entry = entries[match.value]
             let range = normalized.originalRange(utf8: match.range)
             found.append((match.value, range))
-            violations.append(Violation(
-                code: "forbidden_word",
-                message: "forbidden claim '\(forbiddenPhrases.phrases[match.phraseIndex])' (\(entry.category))",
-                severity: entry.severity.rawValue, start: range.lowerBound, end: range.upperBound))
+            violations.append(
+                Violation(
+                    code: "forbidden_word",
+                    message: "forbidden claim '\(forbiddenPhrases.phrases[match.phraseIndex])' (\(entry.category))",
+                    severity: entry.severity.rawValue, start: range.lowerBound, end: range.upperBound))
         }
         if !squeezedPhrases.isEmpty {
             TextNormalizer.undoLeetspeak(&apart)
@@ -122,10 +126,11 @@ public final class TextValidator: Sendable {
                 guard !found.contains(where: { $0.entry == match.value && $0.range.overlaps(range) }) else { continue }
                 found.append((match.value, range))
                 let entry = entries[match.value]
-                violations.append(Violation(
-                    code: "forbidden_word",
-                    message: "forbidden claim '\(entry.phrase ?? "")' (\(entry.category)), written apart",
-                    severity: entry.severity.rawValue, start: range.lowerBound, end: range.upperBound))
+                violations.append(
+                    Violation(
+                        code: "forbidden_word",
+                        message: "forbidden claim '\(entry.phrase ?? "")' (\(entry.category)), written apart",
+                        severity: entry.severity.rawValue, start: range.lowerBound, end: range.upperBound))
             }
         }
         if !patternEntries.isEmpty {
@@ -135,12 +140,14 @@ public final class TextValidator: Sendable {
                 let entry = entries[index]
                 for found in found[position] {
                     let utf8 = (found.lowerBound - 1)..<found.upperBound
-                    let matched = String(decoding: bytes[max(0, utf8.lowerBound)..<min(bytes.count, utf8.upperBound)], as: UTF8.self)
+                    let matched = String(
+                        decoding: bytes[max(0, utf8.lowerBound)..<min(bytes.count, utf8.upperBound)], as: UTF8.self)
                     let range = normalized.originalRange(utf8: utf8)
-                    violations.append(Violation(
-                        code: "forbidden_pattern",
-                        message: "forbidden claim '\(matched)' (\(entry.category), pattern '\(entry.pattern!)')",
-                        severity: entry.severity.rawValue, start: range.lowerBound, end: range.upperBound))
+                    violations.append(
+                        Violation(
+                            code: "forbidden_pattern",
+                            message: "forbidden claim '\(matched)' (\(entry.category), pattern '\(entry.pattern!)')",
+                            severity: entry.severity.rawValue, start: range.lowerBound, end: range.upperBound))
                 }
             }
         }
@@ -156,8 +163,10 @@ public final class TextValidator: Sendable {
                     let upper = violation.finish.map { characters.character(endingAtUTF8: $0) } ?? lower + 1
                     range = lower..<max(lower, upper)
                 }
-                violations.append(Violation(
-                    code: violation.code, message: violation.message, start: range.lowerBound, end: range.upperBound))
+                violations.append(
+                    Violation(
+                        code: violation.code, message: violation.message, start: range.lowerBound, end: range.upperBound
+                    ))
             }
         }
 
@@ -173,16 +182,19 @@ public final class TextValidator: Sendable {
         violations += productNames.violations(in: text)
 
         if let override = Self.bidiOverride(in: text) {
-            violations.append(Violation(
-                code: "bidi_override",
-                message: "text contains a bidirectional override (U+\(String(override.value, radix: 16, uppercase: true))): it would display differently from what was checked",
-                start: 0, end: normalized.originalCount))
+            violations.append(
+                Violation(
+                    code: "bidi_override",
+                    message:
+                        "text contains a bidirectional override (U+\(String(override.value, radix: 16, uppercase: true))): it would display differently from what was checked",
+                    start: 0, end: normalized.originalCount))
         }
         if normalized.originalCount > validation.maxLength {
-            violations.append(Violation(
-                code: "too_long",
-                message: "text is \(normalized.originalCount) characters long (maximum \(validation.maxLength))",
-                start: validation.maxLength, end: normalized.originalCount))
+            violations.append(
+                Violation(
+                    code: "too_long",
+                    message: "text is \(normalized.originalCount) characters long (maximum \(validation.maxLength))",
+                    start: validation.maxLength, end: normalized.originalCount))
         }
         return ValidationResult(violations: violations)
     }
@@ -200,7 +212,8 @@ public final class TextValidator: Sendable {
 
         /// The Character containing byte `offset` (0-based).
         func character(atUTF8 offset: Int) -> Int {
-            var lo = 0, hi = starts.count - 1
+            var lo = 0
+            var hi = starts.count - 1
             while lo < hi {
                 let mid = (lo + hi + 1) / 2
                 if starts[mid] <= offset { lo = mid } else { hi = mid - 1 }

@@ -99,7 +99,9 @@ enum URLHost {
         while k < raw.count {
             var b = raw[k]
             if b == UInt8(ascii: "%") {
-                guard k + 2 < raw.count, let high = hexValue(raw[k + 1]), let low = hexValue(raw[k + 2]) else { return nil }
+                guard k + 2 < raw.count, let high = hexValue(raw[k + 1]), let low = hexValue(raw[k + 2]) else {
+                    return nil
+                }
                 b = high << 4 | low
                 k += 2
             }

@@ -54,15 +54,16 @@ extension ValidationResult {
     public var jsonObject: JSONObjectWriter {
         var o = JSONObjectWriter()
         o["valid"] = .bool(valid)
-        o["violations"] = .array(violations.map { v in
-            var item = JSONObjectWriter()
-            item["code"] = .string(v.code)
-            item["message"] = .string(v.message)
-            item["severity"] = .string(v.severity)
-            item["start"] = .int(v.start)
-            item["end"] = .int(v.end)
-            return .object(item)
-        })
+        o["violations"] = .array(
+            violations.map { v in
+                var item = JSONObjectWriter()
+                item["code"] = .string(v.code)
+                item["message"] = .string(v.message)
+                item["severity"] = .string(v.severity)
+                item["start"] = .int(v.start)
+                item["end"] = .int(v.end)
+                return .object(item)
+            })
         return o
     }
 }
