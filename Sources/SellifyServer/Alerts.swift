@@ -22,8 +22,9 @@ final class AlertCenter: Sendable {
     init(
         configuration: SellifyConfiguration, loaded: LoadedConfiguration, plugins: PluginCatalog,
         metrics: SellifyMetrics,
-        logger: Logger
+        logger: Logger, clock: any WallClock = SystemClock()
     ) throws(ExporterError) {
+        self.clock = clock
         let alerts = configuration.alerts
         tracker = AlertTracker(cooldownMilliseconds: alerts.cooldown.milliseconds, account: configuration.account.id)
         conditions = alerts.conditions
@@ -44,16 +45,19 @@ final class AlertCenter: Sendable {
         }
     }
 
-    static func now() -> Timestamp { Timestamp.now() }
+    /// The server's clock (cooldowns, ratio windows, resolutions).
+    let clock: any WallClock
 
     /// Raises alerts (de-duplicated); never blocks.
-    func raise(_ events: [AlertEvent], at now: Timestamp = AlertCenter.now()) {
+    func raise(_ events: [AlertEvent], at time: Timestamp? = nil) {
+        let now = time ?? clock.now()
         for event in events {
             if let notification = tracker.raise(event, at: now) { send(notification) }
         }
     }
 
-    func resolve(condition: String, key: String? = nil, at now: Timestamp = AlertCenter.now()) {
+    func resolve(condition: String, key: String? = nil, at time: Timestamp? = nil) {
+        let now = time ?? clock.now()
         for notification in tracker.resolve(condition: condition, key: key, at: now) { send(notification) }
     }
 
@@ -62,13 +66,15 @@ final class AlertCenter: Sendable {
     }
 
     /// Feeds the ratio conditions.
-    func recordValidation(valid: Bool, at now: Timestamp = AlertCenter.now()) {
+    func recordValidation(valid: Bool, at time: Timestamp? = nil) {
+        let now = time ?? clock.now()
         validation?.record(failed: !valid, at: now)
     }
-    func recordAI(ok: Bool, at now: Timestamp = AlertCenter.now()) { ai?.record(failed: !ok, at: now) }
+    func recordAI(ok: Bool, at time: Timestamp? = nil) { ai?.record(failed: !ok, at: time ?? clock.now()) }
 
     /// Periodic evaluation: ratio conditions fire or resolve, quiet event alerts resolve.
-    func tick(at now: Timestamp = AlertCenter.now()) {
+    func tick(at time: Timestamp? = nil) {
+        let now = time ?? clock.now()
         for (name, window, condition) in [
             ("validation_failures", validation, conditions.validationFailures), ("ai_errors", ai, conditions.aiErrors),
         ] {

@@ -506,8 +506,20 @@ components:
         checks:
           type: object
           properties:
-            config: { type: object }
-            rules: { type: object }
+            config:
+              type: object
+              description: "`status` ok, or error when the last reload failed in the config file (its diagnostics in `last_error`); `restart_required` names changed settings only a restart applies."
+              properties:
+                status: { type: string, enum: [ok, error] }
+                last_error: { type: array, items: { type: string } }
+                restart_required: { type: array, items: { type: string } }
+            rules:
+              type: object
+              description: "`status` degraded while the running rules no longer match the files (a failed reload); `last_error` holds a rules file's diagnostics."
+              properties:
+                status: { type: string, enum: [ok, degraded] }
+                version: { type: string }
+                last_error: { type: array, items: { type: string } }
             store: { type: object }
     MessageEvent:
       type: object

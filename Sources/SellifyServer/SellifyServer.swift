@@ -88,7 +88,7 @@ public final class SellifyServer: Sendable {
         reloadExecutor = BlockingExecutor(threads: 1, timeout: .seconds(600))
         alerts = try AlertCenter(
             configuration: configuration, loaded: deployment.loaded, plugins: deployment.plugins, metrics: metrics,
-            logger: logger)
+            logger: logger, clock: clock)
         service = DecisionService(
             snapshot: engine.initial, store: store, clock: clock, rollovers: rollovers, auditKeys: auditKeys,
             observers: [MetricsObserver(metrics: metrics), alerts, hits, LogObserver(logger: logger)])

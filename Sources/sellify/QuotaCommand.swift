@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import SellifyCore
-import SellifyStore
+import SellifyPluginKit
 
 struct QuotaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,28 +16,21 @@ struct QuotaCommand: ParsableCommand {
         @Option(help: "A time whose windows to show (RFC 3339; default now).") var at: String?
 
         func run() throws {
-            let deployment = try Runtime.deployment(configPath: location.options.config, poolSize: 1)
-            let store = try Runtime.store(for: deployment, path: location.stateDB)
-            let time = try QuotaCommand.time(at)
-            let quota = QuotaCommand.engine(deployment.configuration)
-            let windows = quota.calendar.windows(at: time)
-            let usage: [QuotaCounterKey: Int]
-            do { usage = try store.usage(of: quota.counters(windows)) } catch {
+            let service = try QuotaCommand.service(location, writer: false)
+            let report: QuotaReport
+            do { report = try service.quotaStatus(at: try QuotaCommand.time(at)) } catch {
                 printError("error: \(error)")
                 throw ExitCode(Runtime.setupFailure)
             }
             var quotas = JSONObjectWriter()
-            for (name, status) in quota.status(usage: usage, windows) {
-                var item = JSONObjectWriter()
-                item["used"] = .int(status.used)
-                item["limit"] = .int(status.limit)
-                item["remaining"] = .int(max(0, status.limit - status.used))
-                item["window"] = .string(quota.key(name, windows).window)
+            for (name, status, window) in report.quotas {
+                var item = status.jsonObject
+                item["window"] = .string(window)
                 quotas[name.rawValue] = .object(item)
             }
             var out = JSONObjectWriter()
-            out["at"] = .string(time.description)
-            out["timezone"] = .string(deployment.configuration.quotaTimeZone.identifier)
+            out["at"] = .string(report.at.description)
+            out["timezone"] = .string(report.timeZone)
             out["quotas"] = .object(quotas)
             printOutput(Array(out.string.utf8))
         }
@@ -57,27 +50,33 @@ struct QuotaCommand: ParsableCommand {
                 printError("error: window: expected daily or weekly, got '\(window)'")
                 throw ExitCode(Runtime.setupFailure)
             }
-            let deployment = try Runtime.deployment(configPath: location.options.config, poolSize: 1)
-            let store = try Runtime.store(for: deployment, path: location.stateDB, writer: true)
-            let now = Timestamp.now()
-            let time = try QuotaCommand.time(at)
-            let quota = QuotaCommand.engine(deployment.configuration)
-            let windows = quota.calendar.windows(at: time)
-            let (names, keys, audit) = quota.manualReset(reset, windowTime: time, now: now, by: by)
-            let previous: [QuotaCounterKey: Int]
-            do {
-                previous = try store.resetUsage(of: keys, audit: audit)
-            } catch {
+            let service = try QuotaCommand.service(location, writer: true)
+            let windowTime = try at.map { try QuotaCommand.time($0) }
+            let receipt: QuotaResetReceipt
+            do { receipt = try service.resetQuota(reset, windowTime: windowTime, by: by) } catch {
                 printError("error: \(error)")
                 throw ExitCode(Runtime.setupFailure)
             }
             var before = JSONObjectWriter()
-            for name in names { before[name.rawValue] = .int(previous[quota.key(name, windows)] ?? 0) }
+            for (name, used) in receipt.previous { before[name.rawValue] = .int(used) }
             var out = JSONObjectWriter()
             out["reset_type"] = .string(reset.rawValue)
             out["previous"] = .object(before)
-            out["at"] = .string(time.description)
+            out["at"] = .string(receipt.windowTime.description)
             printOutput(Array(out.string.utf8))
+        }
+    }
+
+    /// The application on the store, as the server runs it (the same use cases).
+    static func service(_ location: AuditCommand.Location, writer: Bool) throws -> DecisionService {
+        let deployment = try Runtime.deployment(configPath: location.options.config, poolSize: 1)
+        let opened = try Runtime.openedStore(for: deployment, path: location.stateDB, writer: writer)
+        do {
+            return try DecisionService.open(
+                deployment, store: opened.store, clock: SystemClock(), auditKeys: opened.auditKeys)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(Runtime.setupFailure)
         }
     }
 
@@ -88,12 +87,5 @@ struct QuotaCommand: ParsableCommand {
             throw ExitCode(Runtime.setupFailure)
         }
         return time
-    }
-
-    static func engine(_ configuration: SellifyConfiguration) -> QuotaEngine {
-        QuotaEngine(
-            limits: configuration.quotas.limits,
-            calendar: configuration.quotaCalendar,
-            warnRatio: configuration.quotas.warnRatio)
     }
 }
