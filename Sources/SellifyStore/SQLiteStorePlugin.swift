@@ -7,13 +7,7 @@ public enum SQLiteStorePlugin: StorePlugin {
     public static let id = PluginID(kind: "store", name: "sqlite")
 
     /// No options beyond the `store` section's `path` and `synchronous`.
-    public struct Configuration: Decodable, Sendable, Equatable {
-        public init() {}
-        public init(from decoder: any Decoder) throws {
-            _ = try decoder.container(keyedBy: NoKeys.self)
-        }
-        enum NoKeys: CodingKey {}
-    }
+    public typealias Configuration = NoOptions
 
     public static func validate(_ configuration: Configuration) -> [String] { [] }
 

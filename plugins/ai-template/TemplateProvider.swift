@@ -9,13 +9,7 @@ public enum TemplateProvider: WordingProviderPlugin {
     public static let id = PluginID(kind: "ai", name: "template")
 
     /// No options: `ai.options` must be empty (or absent).
-    public struct Configuration: Decodable, Sendable, Equatable {
-        public init() {}
-        public init(from decoder: any Decoder) throws {
-            _ = try decoder.container(keyedBy: NoKeys.self)
-        }
-        enum NoKeys: CodingKey {}
-    }
+    public typealias Configuration = NoOptions
 
     public static func validate(_ configuration: Configuration) -> [String] { [] }
 

@@ -6,14 +6,7 @@ public import SellifyPluginKit
 public enum LogAlertSink: AlertSinkPlugin {
     public static let id = PluginID(kind: "alert", name: "log")
 
-    public struct Configuration: Decodable, Sendable, Equatable {
-        public init() {}
-        public init(from decoder: any Decoder) throws {
-            // No options; the empty container still rejects unknown keys.
-            _ = try decoder.container(keyedBy: NoKeys.self)
-        }
-        enum NoKeys: CodingKey {}
-    }
+    public typealias Configuration = NoOptions
 
     public static func validate(_ configuration: Configuration) -> [String] { [] }
 }

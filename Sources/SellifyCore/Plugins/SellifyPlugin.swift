@@ -88,3 +88,13 @@ public struct PluginCatalog: Sendable {
         return try YAMLDecoder().decode(P.Configuration.self, from: options, file: file, codingPathPrefix: path)
     }
 }
+
+/// The configuration of a plugin that takes no options: an empty mapping
+/// (or none); any key is an error naming it.
+public struct NoOptions: Decodable, Sendable, Equatable {
+    public init() {}
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: NoKeys.self)
+    }
+    enum NoKeys: CodingKey {}
+}
