@@ -1,7 +1,7 @@
 public import Logging
 public import SellifyCore
 public import SellifyMetrics
-public import SellifyYAML
+import SellifyYAML
 
 /// Building plugin instances from the one list: the host never names a
 /// plugin; it asks the catalog for the kind it needs, so whatever `sellify

@@ -1,11 +1,11 @@
 import Foundation
 import Logging
 public import SellifyCore
-public import SellifyMetrics
+import SellifyMetrics
 public import SellifyPluginKit
 import SellifyPlugins
 import SellifyStore
-public import ServiceLifecycle
+import ServiceLifecycle
 
 /// One test-only plugin of each kind, known to no host code, and the
 /// registry that adds them to the shipped list.
@@ -26,7 +26,7 @@ public enum PluginLog {
         guard
             let handle = FileHandle(forWritingAtPath: tag)
                 ?? {
-                    FileManager.default.createFile(atPath: tag, contents: nil)
+                    _ = FileManager.default.createFile(atPath: tag, contents: nil)
                     return FileHandle(forWritingAtPath: tag)
                 }()
         else { return }

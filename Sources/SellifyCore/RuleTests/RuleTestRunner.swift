@@ -159,7 +159,6 @@ public struct RuleTestRunner: Sendable {
     }
 
     private func runDecision(_ testCase: RuleTestFile.Case, into result: inout CaseResult) throws {
-        let configuration = deployment.configuration
         // The decision's time is fixed (never the machine's clock), so a case
         // decides the same way every day: `at:`, else `received_at:`, else a
         // Monday evening.
