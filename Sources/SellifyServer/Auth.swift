@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import HTTPTypes
+import Hummingbird
 public import SellifyCore
 
 /// One API key as the server knows it: a name, the SHA-256 of the key and
@@ -119,5 +121,42 @@ public struct BootstrapKey: Sendable {
         return BootstrapKey(
             key: key, hashFile: path,
             entry: APIKeyEntry(name: "generated", sha256: APIKeyRing.bytes(fromHex: hex)!, scopes: all))
+    }
+}
+
+extension SellifyServer {
+    /// 401 without a key or with an unknown one, 403 without the scope,
+    /// 429 over the key's rate.
+    func authorize(_ request: Request, scope: Scope) throws -> APIKeyEntry {
+        let presented: String?
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw APIError(
+                    .unauthorized, "unauthorized", "Authorization must be 'Bearer <key>'",
+                    headers: [.wwwAuthenticate: "Bearer"])
+            }
+            presented = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        } else {
+            presented = request.headers[HTTPField.Name("X-API-Key")!]
+        }
+        guard let presented, !presented.isEmpty else {
+            throw APIError(
+                .unauthorized, "unauthorized", "an API key is required (Authorization: Bearer <key> or X-API-Key)",
+                headers: [.wwwAuthenticate: "Bearer"])
+        }
+        guard let key = keys.authenticate(presented) else {
+            throw APIError(.unauthorized, "unauthorized", "unknown API key", headers: [.wwwAuthenticate: "Bearer"])
+        }
+        guard key.scopes.contains(scope) else {
+            throw APIError(.forbidden, "forbidden", "the key '\(key.name)' lacks the '\(scope.rawValue)' scope")
+        }
+        if let retryAfter = limiter.acquire(key.name) {
+            throw APIError(
+                .tooManyRequests, "rate_limited",
+                "the key '\(key.name)' is over rate_limit.requests_per_second; retry after \(retryAfter)s",
+                headers: [.retryAfter: String(retryAfter)])
+        }
+        return key
     }
 }

@@ -64,43 +64,6 @@ extension SellifyServer {
         return router
     }
 
-    // MARK: - Auth and rate limits
-
-    /// 401 without a key or with an unknown one, 403 without the scope,
-    /// 429 over the key's rate.
-    func authorize(_ request: Request, scope: Scope) throws -> APIKeyEntry {
-        let presented: String?
-        if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw APIError(
-                    .unauthorized, "unauthorized", "Authorization must be 'Bearer <key>'",
-                    headers: [.wwwAuthenticate: "Bearer"])
-            }
-            presented = String(parts[1]).trimmingCharacters(in: .whitespaces)
-        } else {
-            presented = request.headers[HTTPField.Name("X-API-Key")!]
-        }
-        guard let presented, !presented.isEmpty else {
-            throw APIError(
-                .unauthorized, "unauthorized", "an API key is required (Authorization: Bearer <key> or X-API-Key)",
-                headers: [.wwwAuthenticate: "Bearer"])
-        }
-        guard let key = keys.authenticate(presented) else {
-            throw APIError(.unauthorized, "unauthorized", "unknown API key", headers: [.wwwAuthenticate: "Bearer"])
-        }
-        guard key.scopes.contains(scope) else {
-            throw APIError(.forbidden, "forbidden", "the key '\(key.name)' lacks the '\(scope.rawValue)' scope")
-        }
-        if let retryAfter = limiter.acquire(key.name) {
-            throw APIError(
-                .tooManyRequests, "rate_limited",
-                "the key '\(key.name)' is over rate_limit.requests_per_second; retry after \(retryAfter)s",
-                headers: [.retryAfter: String(retryAfter)])
-        }
-        return key
-    }
-
     // MARK: - Public
 
     func health() -> Response {
@@ -443,65 +406,6 @@ extension SellifyServer {
                 "the new rules were not loaded (\(diagnostics.count) problem(s)); the running rules stay",
                 details: details)
         }
-    }
-
-    /// A reload from any trigger (API, SIGHUP), audited and logged with its
-    /// outcome; a good one is installed in the application layer.
-    func reload(trigger: String, logger: Logger) async throws -> Engine.ReloadOutcome {
-        let engine = self.engine
-        let service = self.service
-        let outcome = try await reloadExecutor.run {
-            let running = service.snapshot
-            let outcome = engine.reload(from: running)
-            // Every reload, good or not, is in the audit chain.
-            var summary = JSONObjectWriter()
-            summary["trigger"] = .string(trigger)
-            let version: String
-            switch outcome {
-            case .reloaded(let snapshot, let changed, _):
-                service.install(snapshot)
-                summary["result"] = .string("ok")
-                summary["changed"] = .bool(changed)
-                version = snapshot.rulesVersion
-            case .failed(let diagnostics):
-                summary["result"] = .string("error")
-                summary["diagnostics"] = .array(diagnostics.prefix(20).map { .string($0.description) })
-                version = running.rulesVersion
-            }
-            try? service.appendAudit([
-                AuditEntry(
-                    kind: "rules_reload", at: service.clock.now(), conversationID: nil, messageID: nil,
-                    summary: summary.string,
-                    rulesVersion: version)
-            ])
-            switch outcome {
-            case .reloaded(let snapshot, let changed, _):
-                service.notify(.rulesReloaded(version: snapshot.rulesVersion, changed: changed))
-            case .failed(let diagnostics):
-                service.notify(.rulesReloadFailed(diagnostics))
-            }
-            return outcome
-        }
-        switch outcome {
-        case .reloaded(let snapshot, let changed, let restart):
-            logger.notice(
-                "rules reloaded",
-                metadata: [
-                    "trigger": "\(trigger)", "version": "\(snapshot.rulesVersion)", "changed": "\(changed)",
-                ])
-            if !restart.isEmpty {
-                logger.warning(
-                    "changed settings need a restart to take effect",
-                    metadata: ["settings": "\(restart.joined(separator: ", "))"])
-            }
-        case .failed(let diagnostics):
-            logger.error(
-                "rules reload failed; the running rules stay",
-                metadata: [
-                    "trigger": "\(trigger)", "diagnostics": "\(diagnostics.map(\.description).joined(separator: "; "))",
-                ])
-        }
-        return outcome
     }
 }
 
