@@ -5,9 +5,19 @@ public import SellifyCore
 public struct AlertSinkContext: Sendable {
     public var logger: Logger
     public var account: String
-    public init(logger: Logger, account: String) {
+    /// `alerts.sinks[i]`: how errors name the entry.
+    public var path: String
+    /// Resolves a path of the config against the config file's folder.
+    public var resolve: @Sendable (String) -> String
+
+    public init(
+        logger: Logger, account: String, path: String = "alerts.sinks",
+        resolve: @escaping @Sendable (String) -> String = { $0 }
+    ) {
         self.logger = logger
         self.account = account
+        self.path = path
+        self.resolve = resolve
     }
 }
 

@@ -33,7 +33,8 @@ extension PluginCatalog {
             guard let plugin = plugin(kind: "alert", name: selection.type) as? any AlertSinkPlugin.Type else {
                 throw PluginError("\(path).type: unknown alert sink '\(selection.type)'")
             }
-            let context = AlertSinkContext(logger: logger, account: loaded.configuration.account.id)
+            let context = AlertSinkContext(
+                logger: logger, account: loaded.configuration.account.id, path: path, resolve: { loaded.resolve($0) })
             built.append(
                 (selection.type, try Self.sink(plugin, selection, file: loaded.path, path: path, context: context)))
         }

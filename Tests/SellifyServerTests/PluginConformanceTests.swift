@@ -16,12 +16,17 @@ import Testing
 struct PluginConformanceTests {
     static let registry = PluginRegistryTests.registry
 
+    /// Where the test plugins' log lines go (never the working directory).
+    static let log = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-conformance-plugins.log")
+        .path
+
     /// The smallest valid options of each plugin (most take none).
     static let minimalOptions: [String: String] = [
+        "alert.file": "path: \(FileManager.default.temporaryDirectory.path)/sellify-conformance-alerts.log",
         "alert.webhook": "url: http://127.0.0.1:1/hook\nmax_retries: 0\ntimeout: 1s",
         "exporter.textfile": "directory: \(FileManager.default.temporaryDirectory.path)",
-        "exporter.test": "tag: conformance", "alert.test": "tag: conformance", "ai.test": "tag: conformance",
-        "store.test": "tag: conformance",
+        "exporter.test": "tag: \(log)", "alert.test": "tag: \(log)", "ai.test": "tag: \(log)",
+        "store.test": "tag: \(log)",
     ]
 
     static func selection(_ id: PluginID, extra: String = "") throws -> PluginSelection {
@@ -142,5 +147,16 @@ struct PluginConformanceTests {
         #expect(try store.conversation(id: "wa:1")?.version == 1)
         #expect(try store.verifyAudit(batchSize: 100).isIntact)
         try store.ping()
+    }
+
+    /// plugins/README.md's sample plugin is the code the test registry runs.
+    @Test func theReadmeSampleIsTheTestedFileAlertSink() throws {
+        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("plugins/README.md"), encoding: .utf8)
+        let sample = try #require(readme.firstMatch(of: /```swift\n([\s\S]*?)```/)).output.1
+        let file = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("Tests/SellifyTestPlugins/FileAlertSink.swift"),
+            encoding: .utf8)
+        let code = file.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)[2]
+        #expect(String(sample) == String(code))
     }
 }

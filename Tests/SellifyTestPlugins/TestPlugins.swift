@@ -13,6 +13,7 @@ extension PluginCatalog {
     public static let withTestPlugins = PluginCatalog(
         PluginCatalog.builtin.plugins + [
             TestExporterPlugin.self, TestAlertSinkPlugin.self, TestWordingPlugin.self, TestStorePlugin.self,
+            FileAlertSink.self,
         ])
 }
 
