@@ -68,7 +68,8 @@ public enum MetricCatalog {
         labels: ["reset_type"])
     public static let quotaLastReset = MetricDefinition(
         "sellify_quota_last_reset_timestamp_seconds", .gauge,
-        "Unix time the last quota reset was seen, by type: a window roll-over (by the clock or a decision) or a manual reset.", labels: ["reset_type"])
+        "Unix time the last quota reset was seen, by type: a window roll-over (by the clock or a decision) or a manual reset.",
+        labels: ["reset_type"])
     public static let quotaLimitReached = MetricDefinition(
         "sellify_quota_limit_reached_total", .counter,
         "Responses refused because a quota was used up, by quota.", labels: ["quota_type"])
