@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SellifyCore
+import SellifyStore
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,20 +23,15 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         let deployment = try Runtime.deployment(configPath: options.config, poolSize: 1)
-        var context: [Product] = []
-        for id in products {
-            guard let product = deployment.catalog.product(id: id) else {
-                printError("error: --product: unknown product '\(id)'")
-                throw ExitCode(2)
-            }
-            context.append(product)
-        }
-        let validator = TextValidator(
-            rules: deployment.rules, catalog: deployment.catalog, validation: deployment.configuration.validation,
-            account: deployment.configuration.account)
+        // The application's check, on a throw-away store: an offline check
+        // writes nothing (`POST /api/v1/validate` is the audited one).
         let result: ValidationResult
         do {
-            result = try validator.validate(text, products: context, context: nil)
+            let service = try DecisionService.open(deployment, store: try SQLiteStore.inMemory(), clock: SystemClock())
+            result = try service.check(text, productIDs: products)
+        } catch let error as ServiceError where error.kind == .invalidField("product_ids") {
+            printError("error: --product: \(error.message.replacingOccurrences(of: "product_ids: ", with: ""))")
+            throw ExitCode(2)
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)

@@ -58,6 +58,13 @@ extension DecisionService {
         return (result, products)
     }
 
+    /// The check alone, unaudited (`sellify validate`, an offline tool).
+    public func check(_ text: String, productIDs: [String]) throws(ServiceError) -> ValidationResult {
+        let snapshot = self.snapshot
+        let products = try products(productIDs, field: "product_ids", snapshot: snapshot)
+        return try check(text, products: products, snapshot: snapshot, source: .request)
+    }
+
     func check(
         _ text: String, products: [Product], snapshot: EngineSnapshot, source: ValidationSource
     )
