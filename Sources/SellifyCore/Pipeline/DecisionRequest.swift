@@ -71,6 +71,9 @@ public struct DecisionRequest: Sendable {
         public var media: Decision.Media?
     }
 
+    /// The decision stage's verdict, nil until it has run.
+    public var decided: Verdict? { verdict.policy == nil ? nil : verdict }
+
     /// A stage's input, or a `StageOrderError` naming the stage that should
     /// have produced it.
     public func require<T>(_ value: T?, from producer: StageName, in consumer: StageName) throws(StageOrderError) -> T {

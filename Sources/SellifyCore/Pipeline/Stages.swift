@@ -132,7 +132,7 @@ struct ResponseStage: PipelineStage {
     let wording: any WordingProvider
     func run(_ request: inout DecisionRequest) throws -> Outcome {
         let verdict = try request.require(
-            request.verdict.policy.map { _ in request.verdict }, from: .decision, in: name)
+            request.decided, from: .decision, in: name)
         switch verdict.action {
         case .respondText:
             guard let template = verdict.template else { throw WordingError("no template") }
