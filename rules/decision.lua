@@ -49,12 +49,28 @@
 -- CTX FIELDS THIS POLICY READS (a missing sub-table reads as empty, never an error)
 --   ctx.event.type, ctx.event.normalized, ctx.intent, ctx.media_request,
 --   ctx.products[i].{id, in_stock, images, videos}, ctx.conversation.{state, opted_out},
---   ctx.quota.{messages_today, messages_week, images_today, videos_week}.remaining,
---   ctx.cooldown.active
+--   ctx.conversation.product (the product talked about before: follow-ups such as
+--   "send me a photo" or "I'll take it" name none), ctx.conversation.products,
+--   ctx.conversation.fallbacks (messages in a row not understood),
+--   ctx.quota.{messages_today, messages_week, images_today, videos_week}.remaining
 --   (Also available but unused by default: ctx.event.local_date/local_time/weekday,
 --   ctx.event.decided_at/received_at/age_seconds,
---   ctx.language, ctx.conversation counters, ctx.account — see the business-hours
---   example at the end of this file.)
+--   ctx.language, ctx.conversation.{language, last_intent, human_active} and counters,
+--   ctx.cooldown, ctx.account — see the business-hours example at the end of this file.)
+--
+-- WHAT THE HOST DOES WHATEVER THIS FILE SAYS
+--   * Opted out: an opted-out conversation gets nothing until the customer opts back
+--     in (intent opt_in and a state out of "opted_out"): any other answer is turned
+--     into Ignore, rule "opted_out_enforced".
+--   * Handoff: Escalate sends the customer the "handoff" template (within the quotas),
+--     notifies the team through the alert sinks and hands the conversation to a
+--     person; until it is handed back (POST /api/v1/conversations/{id}/handback, or
+--     conversation.handoff.idle_timeout without an agent message) every message is
+--     Ignore, rule "human_active" — except an opt-out, which this file confirms.
+--   * Cooldown: an answer inside the cooldown is deferred, not dropped: the connector
+--     posts the message again when the cooldown ends and the messages of the burst
+--     are answered together (ctx.event.text then holds them all, one per line).
+--   * Quotas: an answer over a quota becomes Ignore, rule "quota_enforced".
 
 local text = require "text"   -- rules/lib/text.lua
 
@@ -82,6 +98,10 @@ local FUNNEL = { new = 1, greeting = 2, browsing = 3, interested = 4, negotiatin
 
 -- Intents that talk about a specific product (used by the out_of_stock rule).
 local COMMERCIAL = { price_question = true, product_question = true, purchase_intent = true }
+
+-- Messages in a row the assistant did not understand before a person takes over:
+-- the next one after this many fallbacks is handed over.
+local FALLBACKS_BEFORE_HANDOFF = 2
 
 -- Read-only stand-in for a missing sub-table of ctx, so a missing field reads as nil
 -- instead of raising an error. Never written to.
@@ -143,28 +163,37 @@ function decide(ctx)
   local event    = ctx.event or NONE
   local conv     = ctx.conversation or NONE
   local quota    = ctx.quota or NONE
-  local cooldown = ctx.cooldown or NONE
-  local products = ctx.products or NONE
+  local named    = ctx.products or NONE     -- the products this message names
   local intent   = ctx.intent
   local media    = ctx.media_request        -- "image" | "video" | nil
   local state    = conv.state or "new"
+  -- The products this message is about: those it names, else (a follow-up such as
+  -- "send me a photo", "I'll take it") those the conversation was about.
+  local products = named
+  if #products == 0 then products = conv.products or NONE end
   local product  = products[1]              -- the product the customer talks about (first mentioned)
 
   -- 1. Safety and consent ────────────────────────────────────────────────────────────
 
+  -- opt_in: an opted-out customer asks to receive messages again ("START",
+  -- "quiero volver a recibir mensajes"): confirm and start over.
+  if intent == "opt_in" and (conv.opted_out or state == "opted_out") then
+    return respond("opt_in", "opt_in_confirmation", nil, "new", "the customer asked to receive messages again")
+  end
+
   -- already_opted_out: the customer opted out earlier; never write to them again.
-  -- (To let customers opt back in, add a block ABOVE this one, e.g. on the word
-  -- "start", proposing state "new".)
   if conv.opted_out or state == "opted_out" then
     return ignore("already_opted_out", "the customer opted out earlier")
   end
 
-  -- opt_out: the customer asks us to stop now; stay silent and remember it.
+  -- opt_out: the customer asks us to stop now; confirm it once and remember it.
   if intent == "opt_out" then
-    return ignore("opt_out", "the customer asked to stop receiving messages", "opted_out")
+    return respond("opt_out", "opt_out_confirmation", nil, "opted_out",
+                   "the customer asked to stop receiving messages")
   end
 
-  -- escalated: a human agent has this conversation; the assistant stays out of it.
+  -- escalated: a human agent has this conversation; the assistant stays out of it
+  -- (the host enforces it too, as "human_active").
   if state == "escalated" then
     return ignore("escalated", "a human agent is handling this conversation")
   end
@@ -205,10 +234,8 @@ function decide(ctx)
     return ignore("quota_exhausted", "message quota reached for this day or week")
   end
 
-  -- cooldown: this conversation got too many replies too fast.
-  if cooldown.active then
-    return ignore("cooldown", "this conversation is cooling down (too many replies too fast)")
-  end
+  -- (No cooldown rule: the host defers an answer inside the cooldown and answers the
+  -- burst of messages together when it ends. ctx.cooldown.active says it is on.)
 
   -- 4. Photos and videos asked for ("send me a photo of the mug") ───────────────────
   if media ~= nil then
@@ -292,6 +319,7 @@ function decide(ctx)
 
   -- product_mentioned: no known phrase, but a product was named ("plan premium?"):
   -- describe it (or say it is out of stock).
+  product = named[1]
   if product then
     if not product.in_stock then
       return respond("product_mentioned", "out_of_stock", product, advance(state, "browsing"),
@@ -307,12 +335,14 @@ function decide(ctx)
     return ignore("acknowledgement", "short acknowledgement, no answer needed")
   end
 
+  -- repeated_fallback: the customer was not understood several times in a row; a
+  -- person takes over instead of a third "sorry, I didn't get that".
+  if (conv.fallbacks or 0) >= FALLBACKS_BEFORE_HANDOFF then
+    return escalate("repeated_fallback", "the customer was not understood several times in a row")
+  end
+
   -- fallback: nothing else matched; offer help (products, prices, photos, or a person).
   -- Deterministic and simple on purpose: the same message always gets the same answer.
-  -- To hand over instead after repeated confusion, add above it, e.g.:
-  --   if (conv.inbound_count or 0) - (conv.reply_count or 0) >= 3 then
-  --     return escalate("fallback_escalate", "the customer was not understood several times")
-  --   end
   return respond("fallback", "fallback_help", nil, nil, "message not understood: offer help")
 end
 
@@ -321,8 +351,8 @@ end
 -- 7 = Sunday) come from the decision's time (the server's clock as the message arrived,
 -- recorded with the decision), so this stays deterministic. To hand
 -- sales over to people outside 09:00–19:59 Monday–Saturday, add this block to decide
--- right after "cooldown" (no `state`: the conversation is not locked to a human, the
--- assistant answers again during business hours):
+-- right after "quota_exhausted" (the host then hands the conversation to a person,
+-- who answers when they are in; conversation.handoff.idle_timeout gives it back):
 --   -- outside_business_hours: people answer these in the morning.
 --   if event.weekday == 7 or event.local_time < "09:00" or event.local_time >= "20:00" then
 --     return { action = "Escalate", rule = "outside_business_hours",

@@ -27,7 +27,8 @@
 --     run `sellify check` (syntax + phrase sanity) and `sellify test` (rules/tests).
 --   * A phrase that causes wrong matches: make it longer ("baja" → "darme de baja").
 --   * Do not add, rename or remove intents: the set is fixed (greeting, price_question,
---     product_question, purchase_intent, complaint, human_request, opt_out, other) and
+--     product_question, purchase_intent, complaint, human_request, opt_out, opt_in,
+--     other) and
 --     rules/decision.lua branches on these names.
 --
 -- Catalog products mentioned in the message (names and aliases from catalog.yaml) are
@@ -126,7 +127,22 @@ intents = {
       "colores", "garantia",
   } },
 
-  -- ── 7. greeting ───────────────────────────────────────────────────────────────────
+  -- ── 7. opt_in ──────────────────────────────────────────────────────────────────────
+  -- The customer asks to receive messages again after opting out. Only this intent
+  -- lifts an opt-out (the host refuses any other way out of "opted_out"). Keep the
+  -- phrases explicit: a false positive writes to someone who asked us to stop.
+  -- Just before greeting, so "when does the course start, how much?" stays a price
+  -- question; in a conversation that never opted out the policy treats it as "other".
+  { name = "opt_in", phrases = {
+      -- English
+      "start", "unstop", "resume messages", "opt in", "subscribe me again",
+      "send me messages again",
+      -- Español (México)
+      "quiero volver a recibir mensajes", "volver a recibir mensajes",
+      "quiero recibir mensajes", "reactivar mensajes", "activar mensajes",
+  } },
+
+  -- ── 8. greeting ───────────────────────────────────────────────────────────────────
   -- Hello and nothing more specific. Decision: greeting template.
   -- Last on purpose: any other intent in the same message wins.
   { name = "greeting", phrases = {

@@ -246,6 +246,16 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                     );
                     """)
         }
+        migrator.registerMigration("v4-conversation-memory") { db in
+            try db.execute(
+                sql: """
+                    -- What follow-ups resolve against (JSON: products in focus, language, handoff…).
+                    ALTER TABLE conversations ADD COLUMN memory TEXT NOT NULL DEFAULT '{}';
+                    -- Messages deferred by the cooldown (JSON array, sealed with the audit key).
+                    ALTER TABLE conversations ADD COLUMN pending_key_id TEXT;
+                    ALTER TABLE conversations ADD COLUMN pending BLOB;
+                    """)
+        }
         return migrator
     }()
 
@@ -280,7 +290,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         do {
             // One read = one transaction = one consistent snapshot.
             return try writer.read { db in
-                let conversation = try Self.fetchConversation(db, id: conversationID)
+                let conversation = try Self.fetchConversation(db, id: conversationID, keys: auditKeys)
                 var usage: [QuotaCounterKey: Int] = [:]
                 usage.reserveCapacity(counters.count)
                 for key in counters { usage[key] = try Self.fetchUsed(db, key) }
@@ -421,7 +431,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     public func conversation(id: String) throws(StoreError) -> ConversationRecord? {
         do {
-            return try writer.read { db in try Self.fetchConversation(db, id: id) }
+            return try writer.read { db in try Self.fetchConversation(db, id: id, keys: auditKeys) }
         } catch {
             throw Self.storeError("read conversation '\(id)'", error)
         }
@@ -795,26 +805,42 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         let upsert = try db.cachedStatement(
             sql: """
                 INSERT INTO conversations (id, state, opted_out, inbound_count, reply_count,
-                    last_inbound_at_ms, last_outbound_at_ms, recent_replies, version)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    last_inbound_at_ms, last_outbound_at_ms, recent_replies, memory, pending_key_id, pending, version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
                     state = excluded.state, opted_out = excluded.opted_out,
                     inbound_count = excluded.inbound_count, reply_count = excluded.reply_count,
                     last_inbound_at_ms = excluded.last_inbound_at_ms,
                     last_outbound_at_ms = excluded.last_outbound_at_ms,
-                    recent_replies = excluded.recent_replies, version = excluded.version
+                    recent_replies = excluded.recent_replies, memory = excluded.memory,
+                    pending_key_id = excluded.pending_key_id, pending = excluded.pending,
+                    version = excluded.version
                 """)
+        let (pendingKeyID, pending) = try encodePending(conversation, keys: keys)
         try upsert.execute(arguments: [
             conversation.id, conversation.state, conversation.optedOut, conversation.inboundCount,
             conversation.replyCount, conversation.lastInboundAt?.milliseconds,
             conversation.lastOutboundAt?.milliseconds,
-            encodeTimestamps(conversation.recentReplies), conversation.version,
+            encodeTimestamps(conversation.recentReplies), try encodeMemory(conversation.memory), pendingKeyID,
+            pending.map { Data($0) }, conversation.version,
         ])
-        let insertDecision = try db.cachedStatement(
-            sql: """
-                INSERT INTO decisions (message_id, conversation_id, decision, created_at_ms) VALUES (?, ?, ?, ?)
-                """)
-        try insertDecision.execute(arguments: [commit.messageID, conversation.id, Data(commit.decision), createdAt])
+        if let decision = commit.decision {
+            let insertDecision = try db.cachedStatement(
+                sql: """
+                    INSERT INTO decisions (message_id, conversation_id, decision, created_at_ms) VALUES (?, ?, ?, ?)
+                    """)
+            try insertDecision.execute(arguments: [commit.messageID, conversation.id, Data(decision), createdAt])
+        }
+        if !commit.settled.isEmpty {
+            let settle = try db.cachedStatement(
+                sql: """
+                    INSERT INTO decisions (message_id, conversation_id, decision, created_at_ms) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (message_id) DO NOTHING
+                    """)
+            for (messageID, decision) in commit.settled {
+                try settle.execute(arguments: [messageID, conversation.id, Data(decision), createdAt])
+            }
+        }
         try appendAudit(commit.audit, keys: keys, db)
         return .committed
     }
@@ -832,11 +858,15 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         return try Int.fetchOne(statement, arguments: [key.window, key.counter.rawValue]) ?? 0
     }
 
-    private static func fetchConversation(_ db: Database, id: String) throws -> ConversationRecord? {
+    private static func fetchConversation(
+        _ db: Database, id: String, keys: AuditKeyring?
+    ) throws
+        -> ConversationRecord?
+    {
         let statement = try db.cachedStatement(
             sql: """
                 SELECT state, opted_out, inbound_count, reply_count, last_inbound_at_ms,
-                    last_outbound_at_ms, recent_replies, version
+                    last_outbound_at_ms, recent_replies, version, memory, pending_key_id, pending
                 FROM conversations WHERE id = ?
                 """)
         guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
@@ -850,7 +880,60 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
             id: id, state: row[0], optedOut: row[1], inboundCount: row[2], replyCount: row[3],
             lastInboundAt: lastIn.map(Timestamp.init(milliseconds:)),
             lastOutboundAt: lastOut.map(Timestamp.init(milliseconds:)),
-            recentReplies: replies, version: row[7])
+            recentReplies: replies, memory: try decodeMemory(row[8], conversation: id),
+            pending: try decodePending(keyID: row[9], row[10], conversation: id, keys: keys), version: row[7])
+    }
+
+    // MARK: - memory (JSON object) and pending messages (JSON array, sealed)
+
+    static func encodeMemory(_ memory: ConversationMemory) throws -> String {
+        String(decoding: try memoryEncoder.encode(memory), as: UTF8.self)
+    }
+
+    static func decodeMemory(_ text: String, conversation id: String) throws -> ConversationMemory {
+        do {
+            return try JSONDecoder().decode(ConversationMemory.self, from: Data(text.utf8))
+        } catch {
+            throw StoreError("corrupt memory for conversation '\(id)': \(text.prefix(80))")
+        }
+    }
+
+    private static let memoryEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func pendingContext(_ conversationID: String) -> String { "sellify-pending-v1:" + conversationID }
+
+    /// nil, nil when nothing is pending; the JSON sealed with the current audit
+    /// key (or in the clear for a store without keys, as tests use).
+    static func encodePending(_ conversation: ConversationRecord, keys: AuditKeyring?) throws -> (String?, [UInt8]?) {
+        guard !conversation.pending.isEmpty else { return (nil, nil) }
+        let json = String(decoding: try memoryEncoder.encode(conversation.pending), as: UTF8.self)
+        guard let keys else { return (nil, Array(json.utf8)) }
+        let (keyID, sealed) = try keys.seal(json, context: pendingContext(conversation.id))
+        return (keyID, sealed)
+    }
+
+    static func decodePending(
+        keyID: String?, _ blob: Data?, conversation id: String, keys: AuditKeyring?
+    ) throws
+        -> [PendingMessage]
+    {
+        guard let blob, !blob.isEmpty else { return [] }
+        var json = String(decoding: blob, as: UTF8.self)
+        if let keyID {
+            guard let keys else {
+                throw StoreError("pending messages of conversation '\(id)' are sealed; no audit keys")
+            }
+            json = try keys.open(Array(blob), keyID: keyID, context: pendingContext(id))
+        }
+        do {
+            return try JSONDecoder().decode([PendingMessage].self, from: Data(json.utf8))
+        } catch {
+            throw StoreError("corrupt pending messages for conversation '\(id)'")
+        }
     }
 
     // MARK: - recent_replies: a JSON array of integers (ms), e.g. `[1764447300000,1764447360000]`

@@ -183,7 +183,7 @@ struct DecideAndValidateCommandTests {
             rules.append(decision["rule"] as? String ?? "?")
             conversations.insert(decision["conversation_id"] as? String ?? "?")
         }
-        #expect(rules == ["price_question", "send_image", "human_request", "complaint", "escalated", "opt_out"])
+        #expect(rules == ["price_question", "send_image", "human_request", "complaint", "human_active", "opt_out"])
         #expect(conversations.count == 2)
     }
 

@@ -64,15 +64,15 @@ struct MetricsTests {
     @Test func expositionCarriesTheDecisionsAndStages() throws {
         let (_, text) = try exercised()
         let lines = Set(text.split(separator: "\n").map(String.init))
-        #expect(lines.contains(#"sellify_decisions_total{action="RespondText"} 3"#))
+        #expect(lines.contains(#"sellify_decisions_total{action="RespondText"} 4"#))
         #expect(lines.contains(#"sellify_decisions_total{action="RespondImage"} 1"#))
-        #expect(lines.contains(#"sellify_decisions_total{action="Ignore"} 1"#))
+        #expect(lines.contains(#"sellify_decisions_total{action="Ignore"} 0"#))
         #expect(lines.contains(#"sellify_decisions_total{action="Escalate"} 0"#))
         #expect(lines.contains(#"sellify_stage_outcomes_total{stage="intent",outcome="price_question"} 1"#))
         #expect(lines.contains(#"sellify_quota_limit{quota_type="messages_today"} 200.0"#))
-        #expect(lines.contains("sellify_quota_messages_today 4.0"))
+        #expect(lines.contains("sellify_quota_messages_today 5.0"))
         #expect(lines.contains(#"sellify_conversation_state{state="opted_out"} 1.0"#))
-        #expect(lines.contains(#"sellify_validation_results_total{result="valid"} 3"#))
+        #expect(lines.contains(#"sellify_validation_results_total{result="valid"} 4"#))
         for stage in StageName.all {
             #expect(text.contains(#"sellify_stage_duration_seconds_count{stage="\#(stage.rawValue)"}"#), "\(stage)")
         }

@@ -21,12 +21,13 @@ struct ShippedRulesTests {
         #expect(rules["price question"] == "RespondText/price_question")
         #expect(rules["price question without a product"] == "RespondText/price_without_product")
         #expect(rules["image request"] == "RespondImage/send_image")
-        #expect(rules["opt-out"] == "Ignore/opt_out")
+        #expect(rules["opt-out"] == "RespondText/opt_out")
         #expect(rules["human request"] == "Escalate/human_request")
         #expect(rules["complaint"] == "Escalate/complaint")
         #expect(rules["sticker"] == "Ignore/unsupported_message_type")
         #expect(rules["quota exhausted"] == "Ignore/quota_exhausted")
-        #expect(rules["cooldown"] == "Ignore/cooldown")
+        // The host defers an answer inside the cooldown; the rules decide what it says.
+        #expect(rules["cooldown"] == "RespondText/price_question")
     }
 
     @Test func shippedRulesDeclareWhatThePipelineNeeds() throws {
@@ -129,7 +130,7 @@ struct RuleContractTests {
         ),
         (
             "function decide(ctx)\n\n  return { action = \"RespondText\", rule = \"r\", reason = \"x\", template = \"prices\" }\nend\n",
-            "rules/decision.lua:3: error: decide() returned unknown template 'prices' (rule 'r'; templates.yaml defines ask_which_product, fallback_help, greeting, media_unavailable, out_of_stock, price, product_info, purchase)"
+            "rules/decision.lua:3: error: decide() returned unknown template 'prices' (rule 'r'; templates.yaml defines ask_which_product, fallback_help, greeting, handoff, media_unavailable, opt_in_confirmation, opt_out_confirmation, out_of_stock, price, product_info, purchase)"
         ),
         (
             "function decide(ctx)\n  return { action = \"Ignore\", rule = \"r\", reason = \"x\", state = \"vip\" }\nend\n",
@@ -174,7 +175,7 @@ struct CheckerTests {
         Breakage(
             file: "rules/intents.lua", replace: "name = \"greeting\"", with: "name = \"greetings\"",
             expected: [
-                "rules/intents.lua:LINE: error: intents[7].name: unknown intent 'greetings' (expected one of 'greeting', 'price_question', 'product_question', 'purchase_intent', 'complaint', 'human_request', 'opt_out')"
+                "rules/intents.lua:LINE: error: intents[8].name: unknown intent 'greetings' (expected one of 'greeting', 'price_question', 'product_question', 'purchase_intent', 'complaint', 'human_request', 'opt_out', 'opt_in')"
             ]),
         Breakage(
             file: "rules/forbidden_words.lua", replace: "forbidden = {",

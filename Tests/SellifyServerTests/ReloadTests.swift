@@ -262,7 +262,7 @@ extension ReplayTests {
         let rules = decided.output.split(separator: "\n").compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["rule"] as? String
         }
-        #expect(rules == ["price_question", "cooldown", "cooldown"])
+        #expect(rules == ["price_question", "cooldown_deferred", "cooldown_deferred"])
         let rulesPath = deployment.url.appendingPathComponent("rules").path
         let report = try run(
             try sellifyExecutable().path,

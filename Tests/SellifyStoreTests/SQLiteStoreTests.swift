@@ -13,7 +13,8 @@ struct SQLiteStoreTests {
             let path = folder + "/data/nested/sellify.db"
             do {
                 let store = try SQLiteStore(configuration: .init(path: path))
-                #expect(try store.appliedMigrations() == ["v1", "v2-audit-chain", "v3-scheduler"])
+                #expect(
+                    try store.appliedMigrations() == ["v1", "v2-audit-chain", "v3-scheduler", "v4-conversation-memory"])
                 #expect(try store.conversationCountsByState().isEmpty)
                 #expect(try store.recentAudit(limit: 10).isEmpty)
                 try store.close()
@@ -26,7 +27,8 @@ struct SQLiteStoreTests {
             #expect(fileMode == 0o600)
 
             let reopened = try SQLiteStore(configuration: .init(path: path))
-            #expect(try reopened.appliedMigrations() == ["v1", "v2-audit-chain", "v3-scheduler"])
+            #expect(
+                try reopened.appliedMigrations() == ["v1", "v2-audit-chain", "v3-scheduler", "v4-conversation-memory"])
             try reopened.close()
 
             if let tables = try sqlite3(
@@ -39,7 +41,7 @@ struct SQLiteStoreTests {
                         "audit_anchor", "audit_log", "audit_log_at", "audit_log_conversation", "conversations",
                         "conversations_state", "decisions", "grdb_migrations", "quota_counters", "scheduler_state",
                     ])
-                #expect(try sqlite3(path, "SELECT COUNT(*) FROM grdb_migrations") == "3\n")
+                #expect(try sqlite3(path, "SELECT COUNT(*) FROM grdb_migrations") == "4\n")
             }
         }
     }

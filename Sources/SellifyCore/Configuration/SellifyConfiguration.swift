@@ -276,7 +276,7 @@ public struct ConversationConfiguration: Sendable, Decodable, YAMLRecoverable {
         "negotiating": ["interested", "closing", "escalated", "opted_out"],
         "closing": ["interested", "browsing", "escalated", "opted_out"],
         "escalated": ["browsing", "interested", "opted_out"],
-        "opted_out": [],
+        "opted_out": ["new"],
     ]
 
     /// Every state a conversation can be in; the first message starts in `initial_state`.
@@ -285,6 +285,7 @@ public struct ConversationConfiguration: Sendable, Decodable, YAMLRecoverable {
     /// Allowed moves: state → states it may move to (staying is always allowed).
     public var transitions = Self.defaultTransitions
     public var cooldown = CooldownConfiguration()
+    public var handoff = HandoffConfiguration()
     /// Where values were written, for errors found after decoding.
     public var location: SourceLocation?
     public var initialStateLocation: SourceLocation?
@@ -293,7 +294,7 @@ public struct ConversationConfiguration: Sendable, Decodable, YAMLRecoverable {
 
     public init() {}
     public static var yamlPlaceholder: Self { Self() }
-    enum CodingKeys: String, CodingKey { case states, initialState = "initial_state", transitions, cooldown }
+    enum CodingKeys: String, CodingKey { case states, initialState = "initial_state", transitions, cooldown, handoff }
     public init(from decoder: any Decoder) throws {
         location = decoder.yamlLocation
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -301,6 +302,7 @@ public struct ConversationConfiguration: Sendable, Decodable, YAMLRecoverable {
         initialState = try c.decode(.initialState, default: initialState)
         transitions = try c.decode(.transitions, default: transitions)
         cooldown = try c.decode(.cooldown, default: cooldown)
+        handoff = try c.decode(.handoff, default: handoff)
         let node = decoder.yamlNode
         initialStateLocation = node?["initial_state"]?.location
         for (key, value) in node?["transitions"]?.pairs ?? [] {

@@ -60,6 +60,14 @@ public struct Decision: Sendable, Equatable, Codable {
     public var rulesVersion: String
     /// Set when a stage failed and the configured fallback decided.
     public var fallback: Bool?
+    /// Deferred by the cooldown: not final; post the message again at this
+    /// time (it is then answered together with the messages after it).
+    public var deferredUntil: Timestamp?
+    /// The earlier messages of a burst this decision answers too (their own
+    /// ids now answer `Ignore`, rule `burst_merged`).
+    public var merged: [String]?
+    /// This decision handed the conversation to a person.
+    public var handoff: Bool?
     public var trace: [TraceEntry]?
 
     enum CodingKeys: String, CodingKey {
@@ -67,6 +75,7 @@ public struct Decision: Sendable, Equatable, Codable {
         case decidedAt = "decided_at"
         case action, rule, reason, text, media, product, language, intent, conversation, quota
         case rulesVersion = "rules_version", fallback, trace
+        case deferredUntil = "deferred_until", merged = "merged_message_ids", handoff
     }
 
     public init(

@@ -10,14 +10,42 @@ public struct ConversationEngine: Sendable {
     }
 
     /// The conversation as this inbound message finds it: created in the
-    /// initial state if new, with the inbound counted.
-    public func receive(_ stored: ConversationRecord?, conversationID: String, at time: Timestamp) -> ConversationRecord
-    {
+    /// initial state if new, with the inbound counted — once: a deferred
+    /// message posted again (`messageID` pending) was counted when it came.
+    /// A handoff idle for `conversation.handoff.idle_timeout` ends here (the
+    /// assistant resumes in the state the handoff started from).
+    public func receive(
+        _ stored: ConversationRecord?, conversationID: String, messageID: String? = nil, at time: Timestamp
+    ) -> ConversationRecord {
         var record = stored ?? ConversationRecord(id: conversationID, state: configuration.initialState)
-        record.inboundCount += 1
+        if messageID == nil || !record.pending.contains(where: { $0.messageID == messageID }) {
+            record.inboundCount += 1
+        }
         record.lastInboundAt = max(record.lastInboundAt ?? time, time)
+        if let handoff = record.memory.handoff, let expiry = handoff.expiry(idle: configuration.handoff.idleTimeout),
+            time >= expiry
+        {
+            handBack(&record)
+        }
         return record
     }
+
+    /// Ends a handoff: the assistant answers again, from the state the
+    /// handoff started in. Returns false when no person had the conversation.
+    @discardableResult
+    public func handBack(_ record: inout ConversationRecord) -> Bool {
+        guard let handoff = record.memory.handoff else { return false }
+        record.memory.handoff = nil
+        record.memory.fallbacks = 0
+        if record.state == "escalated" || !configuration.states.contains(record.state) {
+            record.state =
+                configuration.states.contains(handoff.returnState) ? handoff.returnState : configuration.initialState
+        }
+        return true
+    }
+
+    /// Whether a person handles the conversation now.
+    public func humanActive(_ record: ConversationRecord) -> Bool { record.memory.handoff != nil }
 
     /// Whether `from → to` is allowed (staying is always allowed).
     public func allows(from: String, to: String) -> Bool {
@@ -31,7 +59,9 @@ public struct ConversationEngine: Sendable {
         guard let state else { return true }
         guard allows(from: record.state, to: state) else { return false }
         record.state = state
-        if state == "opted_out" { record.optedOut = true }
+        // The flag follows the state: opting back in (a move out of
+        // opted_out) clears it.
+        record.optedOut = state == "opted_out"
         return true
     }
 

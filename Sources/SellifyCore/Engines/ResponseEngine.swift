@@ -36,24 +36,28 @@ public struct ResponseEngine: WordingProvider {
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             output += rest[..<open]
             let placeholder = String(rest[rest.index(after: open)..<close])
-            output += try value(of: placeholder, template: name, product: product)
+            output += try value(of: placeholder, template: name, language: language, product: product)
             rest = rest[rest.index(after: close)...]
         }
         output += rest
         return output
     }
 
-    private func value(of placeholder: String, template: String, product: Product?) throws(RenderError) -> String {
+    private func value(
+        of placeholder: String, template: String, language: String, product: Product?
+    )
+        throws(RenderError) -> String
+    {
         if placeholder == "account.name" { return account.name }
         guard let product else {
             throw RenderError("template '\(template)' uses {\(placeholder)} but the decision names no product")
         }
         switch placeholder {
-        case "product.name": return product.name
+        case "product.name": return product.name(in: language)
         case "product.price": return product.price.description
         case "product.currency": return product.currency.code
         case "product.fact":
-            guard let fact = product.facts.first else {
+            guard let fact = product.facts(in: language).first else {
                 throw RenderError("template '\(template)' uses {product.fact} but '\(product.id)' has no facts")
             }
             return fact

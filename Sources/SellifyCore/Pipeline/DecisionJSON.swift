@@ -132,6 +132,9 @@ extension Decision {
         o["quota"] = .object(q)
         o["rules_version"] = .string(rulesVersion)
         if fallback == true { o["fallback"] = .bool(true) }
+        if let deferredUntil { o["deferred_until"] = .string(deferredUntil.description) }
+        if let merged { o["merged_message_ids"] = .array(merged.map { .string($0) }) }
+        if handoff == true { o["handoff"] = .bool(true) }
         if includeTrace, let trace {
             o["trace"] = .array(
                 trace.map { entry in

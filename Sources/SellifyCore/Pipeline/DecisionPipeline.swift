@@ -73,13 +73,15 @@ public final class DecisionPipeline: Sendable {
                 NormalizerStage(),
                 IntentStage(
                     classifier: IntentClassifier(intents: components.rules.intents, catalog: components.catalog)),
-                ConversationStage(engine: components.conversations),
+                ConversationStage(engine: components.conversations, catalog: components.catalog),
                 QuotaStage(engine: components.quota),
                 RateLimitStage(engine: RateLimitEngine(configuration: configuration.conversation.cooldown)),
                 DecisionStage(
                     rules: components.rules, catalog: components.catalog, account: configuration.account,
                     quota: components.quota, conversation: components.conversations),
-                ResponseStage(wording: components.wording),
+                ResponseStage(
+                    wording: components.wording,
+                    acknowledgement: components.rules.templates.texts["handoff"] == nil ? nil : "handoff"),
                 ValidationStage(validator: components.validator, account: configuration.account),
                 AuditStage(rulesVersion: components.rules.version),
                 AlertStage(engine: components.alerts, quota: components.quota),
@@ -114,10 +116,13 @@ public final class DecisionPipeline: Sendable {
             what: "commit decision for message '\(event.messageID)'"
         ) { state throws(StoreError) in
             let (request, decision, raised) = evaluate(event, at: decidedAt, state: state, trace: trace)
+            // A deferral is not final: no idempotency record, the message is posted again.
             let commit = DecisionCommit(
                 messageID: event.messageID, decidedAt: decidedAt, conversation: request.conversation,
                 expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
-                consumption: request.consumption, decision: decision.jsonBytes(includeTrace: false),
+                consumption: request.consumption,
+                decision: decision.deferredUntil == nil ? decision.jsonBytes(includeTrace: false) : nil,
+                settled: request.merged.map { ($0.messageID, Self.merged($0, into: decision).jsonBytes()) },
                 audit: request.audit)
             return .commit(commit, (state, request, decision, raised))
         }
@@ -143,7 +148,8 @@ public final class DecisionPipeline: Sendable {
     )
         -> (DecisionRequest, Decision, [AlertEvent])
     {
-        let initial = conversations.receive(state.conversation, conversationID: event.conversationID, at: decidedAt)
+        let initial = conversations.receive(
+            state.conversation, conversationID: event.conversationID, messageID: event.messageID, at: decidedAt)
         var request = DecisionRequest(
             event: event, decidedAt: decidedAt, calendar: calendar, stored: state, conversation: initial)
         var trace: [Decision.TraceEntry]? = wantTrace ? [] : nil
@@ -157,26 +163,44 @@ public final class DecisionPipeline: Sendable {
             if let alert = alerts.stageFailure(error) { raised.append(alert) }
         }
         raised += request.alerts
-        // After them: what the final action consumes and the conversation's new version.
+        // After them: what the final action consumes (an acknowledged
+        // escalation is one text message), what the conversation remembers,
+        // and its new version.
         let verdict = request.verdict
-        if verdict.action.isResponse {
-            request.consumption = quota.consumption(for: verdict.action, request.windows)
+        let sends: Action? =
+            verdict.action.isResponse ? verdict.action : (request.answer.text != nil ? .respondText : nil)
+        if let sends {
+            request.consumption = quota.consumption(for: sends, request.windows)
             conversations.recordReply(to: &request.conversation, at: decidedAt)
         }
+        request.settleMemory()
         if request.limits.quota.isEmpty { request.limits.quota = quota.status(usage: state.usage, request.windows) }
         let after = quota.status(usage: state.usage, consumption: request.consumption, request.windows)
         var quotaOut: [String: Decision.QuotaStatus] = [:]
         for (name, status) in after { quotaOut[name.rawValue] = status }
         request.conversation.version = (state.conversation?.version ?? 0) + 1
-        let decision = Decision(
+        var decision = Decision(
             decisionID: Self.decisionID(for: event.messageID), conversationID: event.conversationID,
             messageID: event.messageID, decidedAt: decidedAt, action: verdict.action, rule: verdict.rule,
             reason: verdict.reason, text: request.answer.text, media: request.answer.media,
             product: verdict.product?.id,
-            language: request.classification?.language, intent: request.classification?.intent.rawValue,
+            language: request.language ?? request.classification?.language,
+            intent: request.classification?.intent.rawValue,
             conversation: .init(state: request.conversation.state, previousState: request.previousState),
             quota: quotaOut, rulesVersion: rules.version, fallback: verdict.fallback ? true : nil, trace: trace)
+        decision.deferredUntil = verdict.deferredUntil
+        decision.merged = request.merged.isEmpty || verdict.deferredUntil != nil ? nil : request.merged.map(\.messageID)
+        decision.handoff = request.startedHandoff == nil ? nil : true
         return (request, decision, raised)
+    }
+
+    /// The stored answer of an earlier message of a burst, answered by `decision`.
+    static func merged(_ message: PendingMessage, into decision: Decision) -> Decision {
+        Decision(
+            decisionID: decisionID(for: message.messageID), conversationID: decision.conversationID,
+            messageID: message.messageID, decidedAt: decision.decidedAt, action: .ignore, rule: "burst_merged",
+            reason: "answered together with message '\(decision.messageID)' (\(decision.decisionID))",
+            conversation: decision.conversation, quota: decision.quota, rulesVersion: decision.rulesVersion)
     }
 
     /// Any stage failure: the configured fallback decides. The conversation
@@ -184,7 +208,8 @@ public final class DecisionPipeline: Sendable {
     /// nothing consumed; the audit record says it was the fallback.
     func decideByFallback(_ request: inout DecisionRequest, after failure: StageFailure, state: StoredState) {
         let conversation = conversations.receive(
-            state.conversation, conversationID: request.event.conversationID, at: request.decidedAt)
+            state.conversation, conversationID: request.event.conversationID, messageID: request.event.messageID,
+            at: request.decidedAt)
         request.conversation = conversation
         request.previousState = state.conversation?.state ?? conversation.state
         var verdict = DecisionRequest.Verdict()
@@ -192,6 +217,9 @@ public final class DecisionPipeline: Sendable {
         verdict.rule = "fallback"
         verdict.reason = failure.description
         verdict.fallback = true
+        // A person looks at what the assistant could not decide (no
+        // acknowledgement: nothing is worded after a failure).
+        verdict.handsOver = verdict.action == .escalate && !conversations.humanActive(conversation)
         request.verdict = verdict
         request.answer = DecisionRequest.Answer()
         request.audit = [request.auditEntry(rulesVersion: rules.version)]

@@ -16,12 +16,25 @@ extension DecisionRequest {
                 .integer(Int(max(0, decidedAt.milliseconds - $0.milliseconds) / 1000))
             } ?? .nil
         let cooldown = self.cooldown
+        let language = self.language ?? classification?.language
+        func table(_ product: Product) -> LuaValue {
+            .fields([
+                "id": .string(product.id), "name": .string(product.name(in: language ?? "")),
+                "price": .number(product.price.doubleValue), "currency": .string(product.currency.code),
+                "in_stock": .bool(product.inStock), "images": .integer(product.images.count),
+                "videos": .integer(product.videos.count),
+            ])
+        }
+        let memory = conversation.memory
+        // A burst answered together reads as text when any of it is text.
+        let type: MessageType = merged.contains(where: { $0.type == .text }) ? .text : event.type
         return .fields([
             "event": .fields([
                 "conversation_id": .string(event.conversationID),
                 "message_id": .string(event.messageID),
-                "type": .string(event.type.rawValue),
-                "text": .string(event.text),
+                "type": .string(type.rawValue),
+                "text": .string(messageText),
+                "merged": .integer(merged.count),
                 "normalized": .string(normalized?.text ?? ""),
                 "received_at": .string(event.receivedAt.description),
                 "decided_at": .string(decidedAt.description),
@@ -31,23 +44,24 @@ extension DecisionRequest {
                 "weekday": .integer(local.weekday),
             ]),
             "intent": .string(classification?.intent.rawValue ?? IntentName.other.rawValue),
-            "language": classification.map { .string($0.language) } ?? .nil,
+            "language": language.map { .string($0) } ?? .nil,
             "media_request": classification?.mediaRequest.map { .string($0.rawValue) } ?? .nil,
-            "products": .array(
-                (classification?.products ?? []).map { product in
-                    .fields([
-                        "id": .string(product.id), "name": .string(product.name),
-                        "price": .number(product.price.doubleValue), "currency": .string(product.currency.code),
-                        "in_stock": .bool(product.inStock), "images": .integer(product.images.count),
-                        "videos": .integer(product.videos.count),
-                    ])
-                }),
+            "products": .array((classification?.products ?? []).map(table)),
             "conversation": .fields([
                 "state": .string(conversation.state),
                 "opted_out": .bool(conversation.optedOut),
                 "inbound_count": .integer(conversation.inboundCount),
                 "reply_count": .integer(conversation.replyCount),
                 "seconds_since_last_reply": sinceReply,
+                // What follow-ups resolve against: the products talked about
+                // before this message (most recent first), the language,
+                // the last intent, the run of messages not understood.
+                "product": focus.first.map(table) ?? .nil,
+                "products": .array(focus.map(table)),
+                "language": memory.language.map { .string($0) } ?? .nil,
+                "last_intent": memory.lastIntent.map { .string($0) } ?? .nil,
+                "fallbacks": .integer(memory.fallbacks),
+                "human_active": .bool(memory.handoff != nil),
             ]),
             "quota": .fields([
                 "messages_today": window(.messagesToday), "messages_week": window(.messagesWeek),
@@ -75,6 +89,12 @@ extension DecisionRequest {
         // The connector's claim; the record's own time is the server's.
         summary["received_at"] = .string(event.receivedAt.description)
         if fallback { summary["fallback"] = .bool(true) }
+        if let until = verdict.deferredUntil { summary["deferred_until"] = .string(until.description) }
+        if !merged.isEmpty && verdict.deferredUntil == nil {
+            summary["merged_message_ids"] = .array(merged.map { .string($0.messageID) })
+        }
+        if verdict.handsOver { summary["handoff"] = .bool(true) }
+        if resumedFromHandoff != nil { summary["handback"] = .string("idle_timeout") }
         if let validation { summary["valid"] = .bool(validation.valid) }
         // The customer's words are sealed by the store; the summary never has them.
         var sensitive = JSONObjectWriter()

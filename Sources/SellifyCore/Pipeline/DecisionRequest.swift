@@ -13,6 +13,12 @@ public struct DecisionRequest: Sendable {
     public let windows: QuotaCalendar.Windows
     /// Conversation as read (nil: first message) and counter usage as read.
     public let stored: StoredState
+    /// What the decision reads: the text of the messages deferred before this
+    /// one (a burst), then this message's, one per line.
+    public let messageText: String
+    /// The earlier messages of a burst this decision answers together with
+    /// this one (oldest first; empty for a message on its own).
+    public let merged: [PendingMessage]
 
     // Each stage's result, in stage order; a stage reads only those before it
     // (through `require`, which names a stage run out of order).
@@ -24,6 +30,15 @@ public struct DecisionRequest: Sendable {
     /// 3. The conversation as this decision leaves it (starts as the message finds it).
     public var conversation: ConversationRecord
     public var previousState: String
+    /// The reply's language: the one the message shows, else the
+    /// conversation's, else the rules' default (the conversation stage).
+    public var language: String?
+    /// Products the conversation was about before this message, most recent first.
+    public var focus: [Product] = []
+    /// The handoff this message found ended by the idle timeout.
+    public var resumedFromHandoff: ConversationMemory.Handoff?
+    /// The handoff this decision started (set when the memory is settled).
+    public var startedHandoff: ConversationMemory.Handoff?
     /// 4–5. The limits the decision is made within.
     public var limits = Limits()
     /// 6. What was decided, after the host's enforcement (the rules' own
@@ -61,6 +76,15 @@ public struct DecisionRequest: Sendable {
         public var context: LuaValue?
         /// The configured fallback decided (a stage failed).
         public var fallback = false
+        /// Escalate: tell the customer a person will answer (the `handoff`
+        /// template), within the quotas.
+        public var acknowledge = false
+        /// The conversation passes to a person after this decision (an
+        /// escalation, or an answer to an intent of `handoff.after_intents`).
+        public var handsOver = false
+        /// Deferred by the cooldown until this time: not final, the connector
+        /// posts the message again then (it is answered with the burst).
+        public var deferredUntil: Timestamp?
 
         public init() {}
     }
@@ -109,13 +133,17 @@ public struct DecisionRequest: Sendable {
         self.stored = stored
         self.conversation = conversation
         self.previousState = stored.conversation?.state ?? conversation.state
+        let merged = (stored.conversation?.pending ?? []).filter { $0.messageID != event.messageID }
+        self.merged = merged
+        let texts = merged.filter { $0.type == .text }.map(\.text)
+        self.messageText = texts.isEmpty ? event.text : (texts + [event.text]).joined(separator: "\n")
     }
 
     /// Products the decision talks about: its own product first, then those
-    /// the customer named.
+    /// the customer named, then those in the conversation's focus.
     public var contextProducts: [Product] {
         var products: [Product] = verdict.product.map { [$0] } ?? []
-        for named in classification?.products ?? [] where !products.contains(where: { $0.id == named.id }) {
+        for named in (classification?.products ?? []) + focus where !products.contains(where: { $0.id == named.id }) {
             products.append(named)
         }
         return products

@@ -10,7 +10,7 @@ struct NormalizerStage: PipelineStage {
     enum Outcome: String, StageOutcome { case ok }
     let name = StageName.normalizer
     func run(_ request: inout DecisionRequest) throws -> Outcome {
-        request.normalized = TextNormalizer.normalize(request.event.text)
+        request.normalized = TextNormalizer.normalize(request.messageText)
         return .ok
     }
 }
@@ -27,16 +27,29 @@ struct IntentStage: PipelineStage {
     }
 }
 
-/// 3. The conversation as this message finds it.
+/// 3. The conversation as this message finds it, with what it remembers:
+/// the products in focus and the language (the message's own, else the
+/// conversation's, else the default). A handoff idle too long ends here.
 struct ConversationStage: PipelineStage {
-    enum Outcome: String, StageOutcome { case new, existing }
+    enum Outcome: String, StageOutcome { case new, existing, resumed }
     let name = StageName.conversation
     let engine: ConversationEngine
+    let catalog: Catalog
     func run(_ request: inout DecisionRequest) throws -> Outcome {
+        let classification = try request.require(request.classification, from: .intent, in: name)
+        let stored = request.stored.conversation
         request.conversation = engine.receive(
-            request.stored.conversation, conversationID: request.event.conversationID, at: request.decidedAt)
+            stored, conversationID: request.event.conversationID, messageID: request.event.messageID,
+            at: request.decidedAt)
         request.previousState = request.conversation.state
-        return request.stored.conversation == nil ? .new : .existing
+        let memory = request.conversation.memory
+        request.focus = memory.products.compactMap { catalog.product(id: $0) }
+        request.language = classification.languageShown ?? memory.language ?? classification.language
+        if let handoff = stored?.memory.handoff, request.conversation.memory.handoff == nil {
+            request.resumedFromHandoff = handoff
+            return .resumed
+        }
+        return stored == nil ? .new : .existing
     }
 }
 
@@ -78,7 +91,7 @@ struct DecisionStage: PipelineStage {
     let conversation: ConversationEngine
 
     func run(_ request: inout DecisionRequest) throws -> Action {
-        _ = try request.require(request.classification, from: .intent, in: name)
+        let classification = try request.require(request.classification, from: .intent, in: name)
         let context = request.luaContext(account: account)
         let (policy, effects) = try rules.decide(context)
         request.ruleEffects.logs += effects.logs
@@ -91,23 +104,65 @@ struct DecisionStage: PipelineStage {
         verdict.reason = policy.reason
         verdict.template = policy.template
         verdict.product = policy.product.flatMap { catalog.product(id: $0) }
+        let chose = "the rules chose \(policy.action.rawValue) via '\(policy.rule)'"
+        func silence(_ rule: String, _ reason: String) {
+            verdict.action = .ignore
+            verdict.rule = rule
+            verdict.reason = "\(reason) (\(chose))"
+            verdict.template = nil
+        }
+        let found = request.conversation
+        let handoff = conversation.configuration.handoff
 
-        if policy.action.isResponse {
-            if let blocked = quota.exceeded(by: policy.action, usage: request.stored.usage, request.windows) {
-                verdict.action = .ignore
-                verdict.rule = "quota_enforced"
-                verdict.reason =
-                    "\(blocked.rawValue) quota reached (the rules chose \(policy.action.rawValue) via '\(policy.rule)')"
-                verdict.template = nil
-            } else if let cooldown = request.limits.cooldown, cooldown.active {
-                verdict.action = .ignore
-                verdict.rule = "cooldown_enforced"
-                verdict.reason =
-                    "conversation cooling down for \(cooldown.secondsLeft)s (the rules chose \(policy.action.rawValue) via '\(policy.rule)')"
-                verdict.template = nil
+        // Consent: an opted-out conversation is never answered, whatever the
+        // rules say, unless the customer opts back in (intent opt_in) and the
+        // rules move the state out of opted_out along an allowed transition.
+        let optedOut = found.optedOut || found.state == "opted_out"
+        let optsIn =
+            classification.intent == .optIn
+            && policy.state.map { $0 != "opted_out" && conversation.allows(from: found.state, to: $0) } == true
+        if optedOut && !optsIn && policy.action != .ignore {
+            silence("opted_out_enforced", "the customer opted out; nothing is sent until they opt back in")
+        }
+        // A person has the conversation: the assistant stays silent — except
+        // to confirm an opt-out, which ends the handoff (consent comes first).
+        if conversation.humanActive(found) && policy.state != "opted_out" {
+            silence("human_active", "a person is handling this conversation")
+        }
+        if verdict.action == .escalate {
+            verdict.handsOver = true
+            verdict.acknowledge =
+                handoff.acknowledge
+                && quota.exceeded(by: .respondText, usage: request.stored.usage, request.windows) == nil
+        }
+        if verdict.action.isResponse {
+            // An opt-out's confirmation is the one message the cooldown lets through.
+            let confirmsOptOut = policy.state == "opted_out"
+            if let blocked = quota.exceeded(by: verdict.action, usage: request.stored.usage, request.windows) {
+                silence("quota_enforced", "\(blocked.rawValue) quota reached")
+            } else if let cooldown = request.limits.cooldown, cooldown.active, !confirmsOptOut {
+                if found.pending.count < PendingMessage.maxPerConversation
+                    || found.pending.contains(where: { $0.messageID == request.event.messageID })
+                {
+                    let until = Timestamp(
+                        milliseconds: request.decidedAt.milliseconds + Int64(cooldown.secondsLeft) * 1000)
+                    silence(
+                        "cooldown_deferred",
+                        "conversation cooling down for \(cooldown.secondsLeft)s: answered with the messages after it at \(until)"
+                    )
+                    verdict.deferredUntil = until
+                } else {
+                    silence("cooldown_enforced", "conversation cooling down for \(cooldown.secondsLeft)s")
+                }
             }
         }
-        if !conversation.propose(policy.state, to: &request.conversation), let state = policy.state {
+        if verdict.action.isResponse && handoff.afterIntents.contains(classification.intent) {
+            verdict.handsOver = true
+        }
+        // A deferred message changes nothing yet: its burst is decided later.
+        if verdict.deferredUntil == nil, !conversation.propose(policy.state, to: &request.conversation),
+            let state = policy.state
+        {
             verdict.reason += " (transition \(request.conversation.state) → \(state) not allowed; state kept)"
         }
         request.verdict = verdict
@@ -130,16 +185,21 @@ struct ResponseStage: PipelineStage {
     }
     let name = StageName.response
     let wording: any WordingProvider
+    /// The template that acknowledges a handoff (nil: the rules define none).
+    let acknowledgement: String?
     func run(_ request: inout DecisionRequest) throws -> Outcome {
         let verdict = try request.require(
             request.decided, from: .decision, in: name)
+        let language = request.language ?? request.classification?.language ?? wording.defaultLanguage
         switch verdict.action {
         case .respondText:
             guard let template = verdict.template else { throw WordingError("no template") }
             request.answer.text = try wording.word(
-                WordingRequest(
-                    template: template, language: request.classification?.language ?? wording.defaultLanguage,
-                    product: verdict.product))
+                WordingRequest(template: template, language: language, product: verdict.product))
+            return .worded(by: wording.name)
+        case .escalate where verdict.acknowledge && acknowledgement != nil:
+            request.answer.text = try wording.word(
+                WordingRequest(template: acknowledgement!, language: language, product: verdict.product))
             return .worded(by: wording.name)
         case .respondImage, .respondVideo:
             let kind: MediaKind = verdict.action == .respondImage ? .image : .video
@@ -169,6 +229,12 @@ struct ValidationStage: PipelineStage {
         request.validation = result
         guard result.valid else {
             let codes = result.violations.filter { $0.severity == "block" }.map(\.code)
+            if request.verdict.action == .escalate {
+                // A handoff's acknowledgement that fails: the handoff stands, silently.
+                request.verdict.reason += " (its acknowledgement failed validation: \(codes.joined(separator: ", ")))"
+                request.answer.text = nil
+                return .invalid
+            }
             request.verdict.action = .escalate
             request.verdict.reason =
                 "the answer of rule '\(request.verdict.rule)' failed validation (\(codes.joined(separator: ", "))): a person should answer"

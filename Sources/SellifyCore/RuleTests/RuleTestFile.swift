@@ -15,13 +15,25 @@ public struct RuleTestFile: Sendable, Decodable {
         public var lastReply: Timestamp?
         /// Replies sent in the hour before the message.
         public var repliesLastHour: Int?
+        /// What the conversation remembers: products talked about before
+        /// (catalog ids, most recent first), its language, the last intent,
+        /// fallbacks in a row, and whether a person has it (`human_active`).
+        public var products: [String]
+        public var language: String?
+        public var lastIntent: String?
+        public var fallbacks: Int?
+        public var humanActive: Bool?
         public var location: SourceLocation?
 
         public static var yamlPlaceholder: Self { Self() }
-        init() { quota = [:] }
+        init() {
+            quota = [:]
+            products = []
+        }
         enum CodingKeys: String, CodingKey {
             case state, optedOut = "opted_out", quota, at, lastReply = "last_reply", repliesLastHour =
                 "replies_last_hour"
+            case products, language, lastIntent = "last_intent", fallbacks, humanActive = "human_active"
         }
         public init(from decoder: any Decoder) throws {
             location = decoder.yamlLocation
@@ -32,6 +44,11 @@ public struct RuleTestFile: Sendable, Decodable {
             at = try c.decodeIfPresent(Timestamp.self, forKey: .at)
             lastReply = try c.decodeIfPresent(Timestamp.self, forKey: .lastReply)
             repliesLastHour = try c.decodeIfPresent(NonNegativeInt.self, forKey: .repliesLastHour)?.value
+            products = try c.decode(.products, default: [])
+            language = try c.decodeIfPresent(LanguageCode.self, forKey: .language)?.code
+            lastIntent = try c.decodeIfPresent(IntentName.self, forKey: .lastIntent)?.rawValue
+            fallbacks = try c.decodeIfPresent(NonNegativeInt.self, forKey: .fallbacks)?.value
+            humanActive = try c.decodeIfPresent(Bool.self, forKey: .humanActive)
         }
     }
 

@@ -233,6 +233,17 @@ public struct RuleTestRunner: Sendable {
             conversation.lastOutboundAt = last
             conversation.replyCount = count
         }
+        for id in given.products where pipeline.catalog.product(id: id) == nil {
+            throw StoreError("given.products: unknown product '\(id)'")
+        }
+        conversation.memory = ConversationMemory(
+            products: given.products, language: given.language, lastIntent: given.lastIntent,
+            fallbacks: given.fallbacks ?? 0)
+        if given.humanActive == true {
+            conversation.memory.handoff = ConversationMemory.Handoff(
+                since: Timestamp(milliseconds: decidedAt.milliseconds - 60_000), rule: "human_request",
+                reason: "given: a person has the conversation", returnState: "browsing")
+        }
         let commit = DecisionCommit(
             messageID: "seed:\(event.messageID)", decidedAt: given.at ?? decidedAt, conversation: conversation,
             expectedConversationVersion: nil,

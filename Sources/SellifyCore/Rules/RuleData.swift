@@ -2,7 +2,7 @@ import SellifyLua
 import SellifyYAML
 
 /// The intents the classifier knows, in no particular order.
-public enum IntentName: String, Sendable, CaseIterable, Codable, Comparable {
+public enum IntentName: String, ConfigEnum, Codable, Comparable {
     case greeting
     case priceQuestion = "price_question"
     case productQuestion = "product_question"
@@ -10,6 +10,7 @@ public enum IntentName: String, Sendable, CaseIterable, Codable, Comparable {
     case complaint
     case humanRequest = "human_request"
     case optOut = "opt_out"
+    case optIn = "opt_in"
     case other
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }

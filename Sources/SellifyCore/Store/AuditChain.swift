@@ -167,6 +167,34 @@ public struct AuditKeyring: Sendable {
 
     static func aad(_ sequence: Int64) -> [UInt8] { Array("sellify-audit-v1:\(sequence)".utf8) }
 
+    /// Seals `plaintext` bound to `context` (authenticated data naming what
+    /// it belongs to, e.g. a conversation's pending messages), so a sealed
+    /// blob cannot be moved elsewhere.
+    public func seal(_ plaintext: String, context: String) throws(AuditKeyError) -> (keyID: String, sealed: [UInt8]) {
+        do {
+            let box = try AES.GCM.seal(Array(plaintext.utf8), using: keys[0].key, authenticating: Array(context.utf8))
+            guard let combined = box.combined else { throw AuditKeyError("AES-GCM produced no combined box") }
+            return (keys[0].id, Array(combined))
+        } catch let error as AuditKeyError {
+            throw error
+        } catch {
+            throw AuditKeyError("seal \(context): \(error)")
+        }
+    }
+
+    public func open(_ sealed: [UInt8], keyID: String, context: String) throws(AuditKeyError) -> String {
+        guard let key = keys.first(where: { $0.id == keyID }) else {
+            throw AuditKeyError("\(context) is sealed with key '\(keyID)', which is not configured")
+        }
+        do {
+            let box = try AES.GCM.SealedBox(combined: sealed)
+            return String(
+                decoding: try AES.GCM.open(box, using: key.key, authenticating: Array(context.utf8)), as: UTF8.self)
+        } catch {
+            throw AuditKeyError("\(context): cannot be opened with key '\(keyID)' (tampered or wrong key)")
+        }
+    }
+
     /// Decodes a key given as base64 of 32 bytes.
     public static func decodeKey(_ text: String, source: String) throws(AuditKeyError) -> SymmetricKey {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)

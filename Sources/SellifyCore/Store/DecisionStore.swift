@@ -27,13 +27,18 @@ public struct ConversationRecord: Sendable, Equatable, Codable {
     /// Reply times within the last hour before `lastOutboundAt`, oldest first
     /// (for the per-hour reply limit).
     public var recentReplies: [Timestamp]
+    /// What follow-ups resolve against: products in focus, language, handoff.
+    public var memory: ConversationMemory
+    /// Messages deferred by the cooldown, oldest first, waiting for one merged
+    /// answer (the store seals their text at rest).
+    public var pending: [PendingMessage]
     /// Incremented by every commit; a commit names the version it read.
     public var version: Int
 
     public init(
         id: String, state: String, optedOut: Bool = false, inboundCount: Int = 0, replyCount: Int = 0,
         lastInboundAt: Timestamp? = nil, lastOutboundAt: Timestamp? = nil, recentReplies: [Timestamp] = [],
-        version: Int = 0
+        memory: ConversationMemory = ConversationMemory(), pending: [PendingMessage] = [], version: Int = 0
     ) {
         self.id = id
         self.state = state
@@ -43,6 +48,8 @@ public struct ConversationRecord: Sendable, Equatable, Codable {
         self.lastInboundAt = lastInboundAt
         self.lastOutboundAt = lastOutboundAt
         self.recentReplies = recentReplies
+        self.memory = memory
+        self.pending = pending
         self.version = version
     }
 }
@@ -106,14 +113,19 @@ public struct DecisionCommit: Sendable {
     public var expectedUsage: [QuotaCounterKey: Int]
     /// Amounts to add (Respond* decisions only).
     public var consumption: [QuotaCounterKey: Int]
-    /// The decision as returned (sorted-key JSON), kept for idempotent replays.
-    public var decision: [UInt8]
+    /// The decision as returned (sorted-key JSON), kept for idempotent replays;
+    /// nil for a deferral, which is not final (the message is posted again).
+    public var decision: [UInt8]?
+    /// Final answers of other message ids this commit settles (the earlier
+    /// messages of a burst answered together), kept like `decision`; an id
+    /// already decided keeps its first answer.
+    public var settled: [(messageID: String, decision: [UInt8])] = []
     public var audit: [AuditEntry]
 
     public init(
         messageID: String, decidedAt: Timestamp, conversation: ConversationRecord, expectedConversationVersion: Int?,
-        expectedUsage: [QuotaCounterKey: Int], consumption: [QuotaCounterKey: Int], decision: [UInt8],
-        audit: [AuditEntry]
+        expectedUsage: [QuotaCounterKey: Int], consumption: [QuotaCounterKey: Int], decision: [UInt8]?,
+        settled: [(messageID: String, decision: [UInt8])] = [], audit: [AuditEntry]
     ) {
         self.messageID = messageID
         self.decidedAt = decidedAt
@@ -122,6 +134,7 @@ public struct DecisionCommit: Sendable {
         self.expectedUsage = expectedUsage
         self.consumption = consumption
         self.decision = decision
+        self.settled = settled
         self.audit = audit
     }
 }

@@ -3,17 +3,26 @@ public struct Classification: Sendable, Equatable {
     public var intent: IntentName
     /// A photo or video was asked for (independent of the intent).
     public var mediaRequest: MediaKind?
-    /// Language code for the reply (`es`, `en`).
+    /// Language code for the reply (`es`, `en`): the language the message
+    /// shows, else `defaultLanguage` (the conversation's language, when
+    /// remembered, wins over the default: see `languageShown`).
     public var language: String
+    /// The language the message's own words show (marker words, else the
+    /// language of a product name or alias it used), or nil when they show none.
+    public var languageShown: String?
     /// Catalog products named in the message (by name or alias), in order of
     /// first mention, each once.
     public var products: [Product]
 
-    public init(intent: IntentName, mediaRequest: MediaKind?, language: String, products: [Product]) {
+    public init(
+        intent: IntentName, mediaRequest: MediaKind?, language: String, products: [Product],
+        languageShown: String? = nil
+    ) {
         self.intent = intent
         self.mediaRequest = mediaRequest
         self.language = language
         self.products = products
+        self.languageShown = languageShown
     }
 }
 
@@ -27,8 +36,10 @@ public struct Classification: Sendable, Equatable {
 ///   video phrase matches (a message asking for both gets `.image`: it is
 ///   checked first, as `rules/intents.lua` documents).
 /// - **Language**: the language with the most marker-word matches (every
-///   occurrence counts); a tie for first place, or no match, gives
-///   `defaultLanguage`. Languages are considered in code order.
+///   occurrence counts); with no marker, the language of the product names
+///   and aliases used (when they agree); a tie for first place, or nothing,
+///   shows no language and gives `defaultLanguage`. Languages are considered
+///   in code order.
 /// - **Products**: names and aliases at word boundaries; where two product
 ///   phrases overlap the longer wins (then the earlier), so
 ///   `plan premium anual` beats `plan premium` when both exist.
@@ -37,7 +48,7 @@ public struct IntentClassifier: Sendable {
         case intent(Int)
         case media(MediaKind)
         case language(Int)
-        case product(Int)
+        case product(Int, language: String?)
     }
 
     let matcher: PhraseMatcher<Tag>
@@ -59,8 +70,10 @@ public struct IntentClassifier: Sendable {
             phrases += language.words.map { ($0, .language(index)) }
         }
         for (index, product) in catalog.products.enumerated() {
-            phrases.append((product.name, .product(index)))
-            phrases += product.aliases.map { ($0, .product(index)) }
+            for name in product.allNames {
+                phrases.append((name, .product(index, language: product.language(ofPhrase: name))))
+            }
+            phrases += product.aliases.map { ($0, .product(index, language: product.language(ofPhrase: $0))) }
         }
         matcher = PhraseMatcher(phrases)
         intentNames = intents.intents.map(\.name)
@@ -79,6 +92,7 @@ public struct IntentClassifier: Sendable {
         var video = false
         var languageCounts = [Int](repeating: 0, count: languageCodes.count)
         var productMatches: [(product: Int, range: Range<Int>)] = []
+        var productLanguages: Set<String> = []
 
         for match in matcher.matches(in: message.text) {
             switch match.value {
@@ -86,22 +100,26 @@ public struct IntentClassifier: Sendable {
             case .media(.image): image = true
             case .media(.video): video = true
             case .language(let index): languageCounts[index] += 1
-            case .product(let index): productMatches.append((index, match.range))
+            case .product(let index, let phraseLanguage):
+                productMatches.append((index, match.range))
+                if let phraseLanguage { productLanguages.insert(phraseLanguage) }
             }
         }
 
-        var language = defaultLanguage
+        var shown: String?
         if let top = languageCounts.max(), top > 0, languageCounts.filter({ $0 == top }).count == 1,
             let index = languageCounts.firstIndex(of: top)
         {
-            language = languageCodes[index]
+            shown = languageCodes[index]
+        } else if languageCounts.allSatisfy({ $0 == 0 }), productLanguages.count == 1 {
+            shown = productLanguages.first
         }
 
         return Classification(
             intent: bestIntent < intentNames.count ? intentNames[bestIntent] : .other,
             mediaRequest: image ? .image : (video ? .video : nil),
-            language: language,
-            products: selectProducts(productMatches))
+            language: shown ?? defaultLanguage,
+            products: selectProducts(productMatches), languageShown: shown)
     }
 
     /// Longest non-overlapping product mentions, then in order of mention, each product once.

@@ -93,9 +93,10 @@ struct ProductNameCheck: Sendable {
         var known: Set<String> = []
         var longest = 1
         for (index, product) in catalog.products.enumerated() {
-            let nameWords = Self.words(product.name)
-            if let last = nameWords.last { kinds.insert(last) }
-            for phrase in [product.name] + product.aliases {
+            // Kind words come from the catalog-language names ("Aurora Mug"):
+            // other languages put the kind elsewhere ("Taza Aurora").
+            if let last = Self.words(product.name).last { kinds.insert(last) }
+            for phrase in product.allNames + product.aliases {
                 let words = Self.words(phrase)
                 for word in words { productsPerWord[word, default: []].insert(index) }
                 if words.count >= 2 {
