@@ -110,7 +110,10 @@ struct EndpointTests {
         let rules = try c.request("GET", "/api/v1/rules", key: TestKey.readOnly)
         #expect(rules.status == 200)
         #expect(rules.json?["version"] as? String == decision.json?["rules_version"] as? String)
-        #expect((rules.json?["files"] as? [Any])?.count == 5)
+        #expect(
+            (rules.json?["files"] as? [[String: Any]])?.compactMap { $0["path"] as? String } == [
+                "decision.lua", "intents.lua", "forbidden_words.lua", "templates.yaml", "channels.yaml", "lib/text.lua",
+            ])
         #expect(rules.json?["hits"] as? [String: Int] == ["price_question": 1, "greeting": 1])
 
         let reload = try c.request("POST", "/api/v1/rules/reload", key: TestKey.admin)

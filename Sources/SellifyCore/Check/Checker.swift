@@ -49,6 +49,10 @@ public struct Checker: Sendable {
             "\(rulesDirectory ?? deployment.loaded.display(configuration.rules.directory)) (\(rules.version.prefix(19))…): "
                 + "\(rules.intents.intents.count) intents, \(rules.forbidden.entries.count) forbidden entries, "
                 + "\(rules.templates.texts.count) templates, \(rules.sources.libraries.count) libraries")
+        report.summary.append(
+            deployment.channels.checkSummary(
+                tier: configuration.channels.whatsapp.portfolioTier,
+                rulesDirectory: rulesDirectory ?? deployment.loaded.display(configuration.rules.directory)))
 
         let failures = deployment.sampleDiagnostics()
         report.diagnostics += failures

@@ -6,6 +6,8 @@ public struct Deployment: Sendable {
     public var loaded: LoadedConfiguration
     public var catalog: Catalog
     public var rules: RuleSet
+    /// The platforms' limits: the rules folder's `channels.yaml`, else the built-in copy.
+    public var channels: ChannelPolicy
     /// The plugins this deployment was checked against (and builds its parts from).
     public var plugins: PluginCatalog
 
@@ -44,9 +46,24 @@ public struct Deployment: Sendable {
         } catch {
             throw DiagnosticList(diagnostics + error.diagnostics)
         }
-        guard let catalog, diagnostics.isEmpty else { throw DiagnosticList(diagnostics) }
-        let rules = try RuleSet.compile(
-            sources, catalog: catalog, configuration: configuration, poolSize: poolSize, catalogDisplay: catalogDisplay)
-        return Deployment(loaded: loaded, catalog: catalog, rules: rules, plugins: plugins)
+        // The channel limits need no catalog or Lua: their errors come with the others.
+        var channels: ChannelPolicy?
+        do {
+            channels = try ChannelPolicy.load(
+                sources.channels, configuration: configuration.channels, configFile: loaded.path)
+        } catch {
+            diagnostics += error.diagnostics
+        }
+        guard let catalog else { throw DiagnosticList(diagnostics) }
+        let rules: RuleSet
+        do {
+            rules = try RuleSet.compile(
+                sources, catalog: catalog, configuration: configuration, poolSize: poolSize,
+                catalogDisplay: catalogDisplay)
+        } catch {
+            throw DiagnosticList(diagnostics + error.diagnostics)
+        }
+        guard let channels, diagnostics.isEmpty else { throw DiagnosticList(diagnostics) }
+        return Deployment(loaded: loaded, catalog: catalog, rules: rules, channels: channels, plugins: plugins)
     }
 }

@@ -9,6 +9,7 @@ public struct SellifyConfiguration: Sendable, Decodable, YAMLRecoverable {
     public var auth = AuthConfiguration()
     public var rateLimit = RateLimitConfiguration()
     public var quotas = QuotaConfiguration()
+    public var channels = ChannelsConfiguration()
     public var conversation = ConversationConfiguration()
     public var rules = RulesConfiguration()
     public var catalog = CatalogConfiguration()
@@ -25,6 +26,7 @@ public struct SellifyConfiguration: Sendable, Decodable, YAMLRecoverable {
 
     enum CodingKeys: String, CodingKey {
         case account, server, auth, rateLimit = "rate_limit", quotas, conversation, rules, catalog, ai
+        case channels
         case validation, audit, alerts, store, metrics, logging
     }
 
@@ -35,6 +37,7 @@ public struct SellifyConfiguration: Sendable, Decodable, YAMLRecoverable {
         auth = try c.decode(.auth, default: auth)
         rateLimit = try c.decode(.rateLimit, default: rateLimit)
         quotas = try c.decode(.quotas, default: quotas)
+        channels = try c.decode(.channels, default: channels)
         conversation = try c.decode(.conversation, default: conversation)
         rules = try c.decode(.rules, default: rules)
         catalog = try c.decode(.catalog, default: catalog)

@@ -46,6 +46,8 @@ public struct RuleSources: Sendable {
     public static let intentsFile = "intents.lua"
     public static let forbiddenWordsFile = "forbidden_words.lua"
     public static let templatesFile = "templates.yaml"
+    /// Optional: without it the built-in channel limits apply (`ChannelPolicy.builtIn`).
+    public static let channelsFile = "channels.yaml"
     public static let libraryFolder = "lib"
 
     /// The folder as configured (absolute or relative to the working directory).
@@ -54,6 +56,8 @@ public struct RuleSources: Sendable {
     public var intents: File
     public var forbiddenWords: File
     public var templates: File
+    /// `channels.yaml`, when the folder has one.
+    public var channels: File?
     /// `rules/lib/*.lua`, sorted by path; `require "name"` loads `lib/name.lua`.
     public var libraries: [File]
 
@@ -70,7 +74,9 @@ public struct RuleSources: Sendable {
         return "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    public var allFiles: [File] { [decision, intents, forbiddenWords, templates] + libraries }
+    public var allFiles: [File] {
+        [decision, intents, forbiddenWords, templates] + (channels.map { [$0] } ?? []) + libraries
+    }
 
     /// Reads the folder. `displayDirectory` is how paths appear in errors
     /// (the folder as written in the config, e.g. `rules`).
@@ -112,6 +118,13 @@ public struct RuleSources: Sendable {
         let intents = read(intentsFile)
         let forbidden = read(forbiddenWordsFile)
         let templates = read(templatesFile)
+        // Optional, but a link by that name that points nowhere or outside the
+        // folder is reported by read(), not taken for an absent file.
+        let channelsPath = (directory as NSString).appendingPathComponent(channelsFile)
+        let channelsPresent =
+            FileManager.default.fileExists(atPath: channelsPath)
+            || (try? FileManager.default.destinationOfSymbolicLink(atPath: channelsPath)) != nil
+        let channels = channelsPresent ? read(channelsFile) : nil
         var libraries: [File] = []
         let libraryPath = (directory as NSString).appendingPathComponent(libraryFolder)
         if let names = try? FileManager.default.contentsOfDirectory(atPath: libraryPath) {
@@ -124,7 +137,7 @@ public struct RuleSources: Sendable {
         }
         return RuleSources(
             directory: directory, decision: decision, intents: intents, forbiddenWords: forbidden,
-            templates: templates, libraries: libraries)
+            templates: templates, channels: channels, libraries: libraries)
     }
 
     /// The module name `require` uses for a library file: `lib/text.lua` → `text`.
