@@ -20,6 +20,7 @@ public struct SellifyConfiguration: Sendable, Decodable, YAMLRecoverable {
     public var store = StoreConfiguration()
     public var metrics = MetricsConfiguration()
     public var logging = LoggingConfiguration()
+    public var businessHours = BusinessHoursConfiguration()
 
     public init() {}
     public static var yamlPlaceholder: Self { Self() }
@@ -28,6 +29,7 @@ public struct SellifyConfiguration: Sendable, Decodable, YAMLRecoverable {
         case account, server, auth, rateLimit = "rate_limit", quotas, conversation, rules, catalog, ai
         case channels
         case validation, audit, alerts, store, metrics, logging
+        case businessHours = "business_hours"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +50,7 @@ public struct SellifyConfiguration: Sendable, Decodable, YAMLRecoverable {
         store = try c.decode(.store, default: store)
         metrics = try c.decode(.metrics, default: metrics)
         logging = try c.decode(.logging, default: logging)
+        businessHours = try c.decode(.businessHours, default: businessHours)
     }
 }
 
