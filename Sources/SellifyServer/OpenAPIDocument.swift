@@ -103,6 +103,15 @@ paths:
         (`decided_at` in the answer); `received_at` is the connector's claim, recorded and given
         to the rules, and refused (400, field `received_at`) when further ahead of the server's
         clock than `server.max_clock_skew`.
+
+        **Deferral (202).** An answer that falls inside the conversation's cooldown is not dropped:
+        the answer is `202 Accepted` with `action: Ignore`, `rule: cooldown_deferred`,
+        `deferred_until` and a `Retry-After` header (seconds). Nothing is sent; post the same event
+        again at that time. The messages deferred in a row (a burst) are answered together by the
+        first of them posted after the cooldown, or by the next new message: that decision lists
+        the others in `merged_message_ids`, and posting one of those afterwards returns
+        `Ignore`, rule `burst_merged` (stored, idempotent). A deferral is not an idempotency
+        record: only the final decision is.
       operationId: decide
       parameters:
         - { name: trace, in: query, required: false, schema: { type: boolean } }
@@ -117,6 +126,13 @@ paths:
           description: The decision.
           headers:
             Idempotent-Replayed: { schema: { type: string, const: "true" }, description: Present when this is a stored decision. }
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Decision" }
+        "202":
+          description: Deferred by the cooldown (not final) — post the same event again at `deferred_until`.
+          headers:
+            Retry-After: { schema: { type: integer }, description: Seconds until the cooldown allows the answer. }
           content:
             application/json:
               schema: { $ref: "#/components/schemas/Decision" }
@@ -208,8 +224,19 @@ paths:
       tags: [decisions]
       summary: Record an outbound message sent outside a decision (scope `decide`)
       description: |
-        A message a person sent: it counts toward the quotas, updates the conversation and is
-        audited. Idempotent by `message_id`. It is counted even over a limit (the channel saw
+        A message sent outside a decision: it counts toward the quotas, updates the conversation
+        and is audited. `sender: agent` marks a person of the team: the conversation becomes
+        theirs (the assistant answers `Ignore`, rule `human_active`) until
+        `POST /api/v1/conversations/{id}/handback` or `conversation.handoff.idle_timeout`
+        without an agent message. The platform's windows (rules/channels.yaml) apply: on
+        WhatsApp and Instagram a free-form message more than 24 h after the customer's last
+        message is refused with 409 `outside_service_window` (on Instagram a person's reply may
+        come up to 7 days after); name an approved WhatsApp template in `template` to send
+        outside the window. Such a business-initiated message counts toward the WhatsApp
+        portfolio's unique users per rolling 24 h (`channels.whatsapp.portfolio_tier`); a new
+        user over that ceiling is refused with 409 `portfolio_limit_reached`. Refusals name the
+        limit, its value, source and as-of date in `details`, and record nothing.
+        Post before sending: a refusal means do not send. Idempotent by `message_id`. It is counted even over a limit (the channel saw
         it; `over_limit` names the quotas now exceeded). To ask before sending, set
         `check_quota: true`: then 409 `quota_exhausted` when it would exceed a quota, and nothing
         is recorded. It is counted in the windows of the server's time (`recorded_at`); `sent_at`
@@ -231,6 +258,9 @@ paths:
                 sent_at: { type: string, format: date-time, description: "When the connector says it was sent (a claim: kept, never used for a window)." }
                 sent_by: { type: string, description: Who sent it (kept in the audit record). }
                 check_quota: { type: boolean, default: false, description: "Refuse (409) instead of recording when a quota would be exceeded." }
+                sender: { type: string, enum: [assistant, agent], default: assistant, description: "agent: a person of the team wrote it (the conversation is theirs until handed back)." }
+                template: { type: string, minLength: 1, description: "The approved WhatsApp template it uses: allowed outside the customer-service window." }
+                channel: { type: string, enum: [whatsapp, instagram, telegram, other], description: "The platform; default from the conversation id's prefix (wa:, ig:, tg:)." }
       responses:
         "200":
           description: Recorded (or the stored answer for a repeated message id).
@@ -335,6 +365,41 @@ paths:
         "401": { $ref: "#/components/responses/Unauthorized" }
         "403": { $ref: "#/components/responses/Forbidden" }
         "404": { $ref: "#/components/responses/NotFound" }
+        "429": { $ref: "#/components/responses/RateLimited" }
+        "503": { $ref: "#/components/responses/Unavailable" }
+  /api/v1/conversations/{id}/handback:
+    post:
+      tags: [state]
+      summary: Give a handed-over conversation back to the assistant (scope `decide`)
+      description: |
+        Ends the handoff that an escalation (or an agent's message) started: the assistant
+        answers again, from the state the conversation was in before. Audited (`handback`).
+        The body is optional; `{"by": "ana"}` names who handed it back (default: the API key's
+        name). 409 `not_handed_over` when no person has the conversation.
+      operationId: handBack
+      parameters:
+        - { name: id, in: path, required: true, schema: { type: string } }
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                by: { type: string }
+      responses:
+        "200":
+          description: Handed back; the conversation after it.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Conversation" }
+        "400": { $ref: "#/components/responses/BadRequest" }
+        "401": { $ref: "#/components/responses/Unauthorized" }
+        "403": { $ref: "#/components/responses/Forbidden" }
+        "404": { $ref: "#/components/responses/NotFound" }
+        "409": { $ref: "#/components/responses/Conflict" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
         "429": { $ref: "#/components/responses/RateLimited" }
         "503": { $ref: "#/components/responses/Unavailable" }
   /api/v1/audit:
@@ -531,6 +596,7 @@ components:
         type: { type: string, enum: [text, image, audio, video, sticker, location, contact, reaction], default: text }
         text: { type: string, description: Required for type text. }
         received_at: { type: string, format: date-time, description: "When the connector says it received the message (a claim: recorded and given to rules, never used for a window or a cooldown)." }
+        channel: { type: string, enum: [whatsapp, instagram, telegram, other], description: "The platform; default from the conversation id's prefix (wa:, ig:, tg:)." }
     QuotaStatus:
       type: object
       required: [used, limit]
@@ -568,6 +634,9 @@ components:
         quota: { $ref: "#/components/schemas/QuotaMap" }
         rules_version: { type: string }
         fallback: { type: boolean }
+        deferred_until: { type: string, format: date-time, description: "Deferred by the cooldown (HTTP 202): post the event again at this time." }
+        merged_message_ids: { type: array, items: { type: string }, description: "Earlier messages of a burst this decision answers too." }
+        handoff: { type: boolean, description: "This decision handed the conversation to a person (the team was notified)." }
         trace: { type: array, items: { type: object } }
     ValidationResult:
       type: object
@@ -596,6 +665,25 @@ components:
         last_inbound_at: { type: [string, "null"], format: date-time }
         last_outbound_at: { type: [string, "null"], format: date-time }
         replies_last_hour: { type: integer }
+        memory:
+          type: object
+          description: What follow-ups resolve against.
+          properties:
+            products: { type: array, items: { type: string }, description: "Products in focus, most recent first." }
+            language: { type: [string, "null"] }
+            last_intent: { type: [string, "null"] }
+            fallbacks: { type: integer, description: "Messages in a row not understood." }
+        handoff:
+          type: [object, "null"]
+          description: Set while a person handles the conversation.
+          properties:
+            since: { type: string, format: date-time }
+            rule: { type: string }
+            reason: { type: string }
+            return_state: { type: string }
+            last_agent_at: { type: [string, "null"], format: date-time }
+        pending_messages: { type: integer, description: "Messages deferred by the cooldown, waiting for one answer." }
+        handed_back_at: { type: string, format: date-time, description: "Only in the answer of a handback." }
         version: { type: integer }
     AuditRecord:
       type: object

@@ -42,6 +42,9 @@ extension SellifyServer {
             Route(method: .get, path: "/api/v1/conversations/{id}", scope: .read) { r, c in
                 try await self.conversation(r, c)
             },
+            Route(method: .post, path: "/api/v1/conversations/{id}/handback", scope: .decide) { r, c in
+                try await self.handBack(r, c)
+            },
             Route(method: .get, path: "/api/v1/audit", scope: .read) { r, c in try await self.audit(r, c) },
             Route(method: .get, path: "/api/v1/rules", scope: .read) { r, c in self.rulesStatus() },
             Route(method: .post, path: "/api/v1/rules/reload", scope: .admin) { r, c in try await self.reloadRules(r, c)
@@ -156,6 +159,12 @@ extension SellifyServer {
         let trace = request.uri.queryParameters["trace"].map { $0 == "true" || $0 == "1" } ?? false
         let service = self.service
         let result = try await call { try service.decide(event, at: decidedAt, trace: trace) }
+        if let until = result.decision?.deferredUntil {
+            // Not final: post the same event again at `deferred_until`
+            // (Retry-After says in how many seconds); it is answered then.
+            let seconds = max(1, (until.milliseconds - decidedAt.milliseconds + 999) / 1000)
+            return JSONResponse.make(.accepted, bytes: result.bytes, headers: [.retryAfter: String(seconds)])
+        }
         let headers: HTTPFields = result.replayed ? [HTTPField.Name("Idempotent-Replayed")!: "true"] : [:]
         return JSONResponse.make(.ok, bytes: result.bytes, headers: headers)
     }
@@ -209,7 +218,10 @@ extension SellifyServer {
         let recordedAt = clock.now()
         let fields = try Fields(
             try await body.object(request),
-            allowed: ["conversation_id", "message_id", "type", "sent_at", "sent_by", "check_quota"])
+            allowed: [
+                "conversation_id", "message_id", "type", "sent_at", "sent_by", "check_quota", "sender", "template",
+                "channel",
+            ])
         let checkQuota: Bool
         switch fields.values["check_quota"] {
         case nil, .null?: checkQuota = false
@@ -221,10 +233,25 @@ extension SellifyServer {
             throw APIError.invalidField("type", "expected text, image or video, got '\(typeName)'")
         }
         guard let sentAt = try fields.timestamp("sent_at") else { throw APIError.invalidField("sent_at", "missing") }
+        let senderName = try fields.string("sender") ?? "assistant"
+        guard let sender = OutboundMessage.Sender(rawValue: senderName) else {
+            throw APIError.invalidField("sender", "expected assistant or agent, got '\(senderName)'")
+        }
+        var channel: Channel?
+        if let name = try fields.string("channel") {
+            guard let value = Channel(rawValue: name) else {
+                let known = Channel.allCases.map(\.rawValue).joined(separator: ", ")
+                throw APIError.invalidField("channel", "unknown channel '\(name)' (expected one of \(known))")
+            }
+            channel = value
+        }
+        let template = try fields.string("template")
+        if let template, template.isEmpty { throw APIError.invalidField("template", "must not be empty") }
         let message = OutboundMessage(
             conversationID: try fields.requiredString("conversation_id"),
             messageID: try fields.requiredString("message_id"),
-            kind: kind, sentAt: sentAt, sentBy: try fields.string("sent_by"), checkQuota: checkQuota)
+            kind: kind, sentAt: sentAt, sentBy: try fields.string("sent_by"), checkQuota: checkQuota, sender: sender,
+            template: template, channel: channel)
         let service = self.service
         let receipt = try await call { try service.recordOutbound(message, at: recordedAt) }
         let headers: HTTPFields = receipt.replayed ? [HTTPField.Name("Idempotent-Replayed")!: "true"] : [:]
@@ -286,14 +313,40 @@ extension SellifyServer {
 
     // MARK: - Conversations and audit
 
-    func conversation(_ request: Request, _ context: SellifyRequestContext) async throws -> Response {
-        // Path parameters arrive percent-encoded (`wa%3A1`, `jos%C3%A9`): decode them.
+    /// The `{id}` path parameter; they arrive percent-encoded (`wa%3A1`, `jos%C3%A9`).
+    func conversationID(_ context: SellifyRequestContext) throws -> String {
         guard let raw = context.parameters.get("id"), !raw.isEmpty else {
             throw APIError.invalidParameter("id", "missing")
         }
         guard let id = raw.removingPercentEncoding, !id.isEmpty else {
             throw APIError.invalidParameter("id", "invalid percent-encoding in '\(raw)'")
         }
+        return id
+    }
+
+    /// Ends a handoff: the assistant answers the conversation again. The body
+    /// is optional: `{"by": "ana"}` names who handed it back (audited).
+    func handBack(_ request: Request, _ context: SellifyRequestContext) async throws -> Response {
+        let at = clock.now()
+        let id = try conversationID(context)
+        var by: String?
+        if request.headers[.contentType] != nil {
+            let bytes = try await body.bytes(request)
+            if !bytes.isEmpty {
+                let fields = try Fields(try BodyReader.object(bytes, maxDepth: body.maxDepth), allowed: ["by"])
+                by = try fields.string("by")
+            }
+        }
+        let caller = by ?? context.apiKey?.name
+        let service = self.service
+        let receipt = try await call { try service.handBack(id, by: caller, at: at) }
+        var o = receipt.conversation.jsonObject
+        o["handed_back_at"] = .string(at.description)
+        return JSONResponse.make(.ok, o)
+    }
+
+    func conversation(_ request: Request, _ context: SellifyRequestContext) async throws -> Response {
+        let id = try conversationID(context)
         let service = self.service
         let record = try await call { try service.conversation(id: id) }
         return JSONResponse.make(.ok, record.jsonObject)
@@ -420,6 +473,24 @@ extension ConversationRecord {
         o["last_inbound_at"] = lastInboundAt.map { .string($0.description) } ?? .null
         o["last_outbound_at"] = lastOutboundAt.map { .string($0.description) } ?? .null
         o["replies_last_hour"] = .int(recentReplies.count)
+        var m = JSONObjectWriter()
+        m["products"] = .array(memory.products.map { .string($0) })
+        m["language"] = memory.language.map { .string($0) } ?? .null
+        m["last_intent"] = memory.lastIntent.map { .string($0) } ?? .null
+        m["fallbacks"] = .int(memory.fallbacks)
+        o["memory"] = .object(m)
+        if let handoff = memory.handoff {
+            var h = JSONObjectWriter()
+            h["since"] = .string(handoff.since.description)
+            h["rule"] = .string(handoff.rule)
+            h["reason"] = .string(handoff.reason)
+            h["return_state"] = .string(handoff.returnState)
+            h["last_agent_at"] = handoff.lastAgentAt.map { .string($0.description) } ?? .null
+            o["handoff"] = .object(h)
+        } else {
+            o["handoff"] = .null
+        }
+        o["pending_messages"] = .int(pending.count)
         o["version"] = .int(version)
         return o
     }

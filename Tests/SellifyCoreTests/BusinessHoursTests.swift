@@ -264,9 +264,6 @@ struct BusinessHoursTests {
         let none = BusinessHours(try YAMLDecoder().decode(SellifyConfiguration.self, from: "{}", file: "config.yaml"))
         #expect(none.isAlwaysOpen)
         #expect(none.status(at: ts("2026-12-25T12:00:00Z")!) == BusinessHours.Status(open: true))
-        let shipped = try LoadedConfiguration.load(
-            path: repositoryRoot.appendingPathComponent("config.yaml").path, environment: [:], plugins: .builtin)
-        #expect(BusinessHours(shipped.configuration).isAlwaysOpen)
     }
 
     @Test func withoutWeeklyHoursOnlyHolidaysClose() throws {
@@ -449,20 +446,17 @@ struct BusinessHoursTests {
                 """)
     }
 
-    /// The commented-out example at the end of the shipped config.yaml,
-    /// uncommented, is a valid section.
-    @Test func theExampleInConfigYAMLDecodes() throws {
-        let shipped = try String(contentsOf: repositoryRoot.appendingPathComponent("config.yaml"), encoding: .utf8)
-        let lines = shipped.split(separator: "\n", omittingEmptySubsequences: false)
-        let start = try #require(lines.firstIndex { $0.hasPrefix("# business_hours:") })
-        let example = lines[start...].prefix { $0.hasPrefix("#") }.map { $0.dropFirst(2) }.joined(separator: "\n")
-        let configuration = try YAMLDecoder().decode(
-            SellifyConfiguration.self, from: example, file: "config.yaml", environment: [:])
-        let hours = BusinessHours(configuration)
-        // Friday 2026-12-04 23:00 in Mexico City: open until Saturday 02:00.
-        let friday = hours.status(at: ts("2026-12-05T05:00:00Z")!)
+    /// The shipped config.yaml's hours: Monday–Friday 09:00–19:00, Saturday
+    /// 10:00–14:00 in Mexico City, closed on Christmas.
+    @Test func theShippedConfigYAMLHoursDecode() throws {
+        let shipped = try LoadedConfiguration.load(
+            path: repositoryRoot.appendingPathComponent("config.yaml").path, environment: [:], plugins: .builtin)
+        let hours = BusinessHours(shipped.configuration)
+        #expect(!hours.isAlwaysOpen)
+        // Friday 2026-12-04 18:30 in Mexico City: open until 19:00, then Saturday 10:00.
+        let friday = hours.status(at: ts("2026-12-05T00:30:00Z")!)
         #expect(friday.open)
-        #expect(friday.closesAt == ts("2026-12-05T08:00:00Z"))
+        #expect(friday.closesAt == ts("2026-12-05T01:00:00Z"))
         #expect(friday.nextOpenLocal?.time == "10:00")
         #expect(!hours.status(at: ts("2026-12-25T18:00:00Z")!).open)
     }

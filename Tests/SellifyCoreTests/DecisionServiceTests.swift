@@ -87,17 +87,17 @@ struct DecisionServiceTests {
         DispatchQueue.concurrentPerform(iterations: writes) { i in
             if i % 2 == 0 {
                 _ = try? service.recordOutbound(
-                    OutboundMessage(conversationID: "wa:burst", messageID: "out-\(i)", kind: .text, sentAt: at), at: at)
+                    OutboundMessage(conversationID: "burst", messageID: "out-\(i)", kind: .text, sentAt: at), at: at)
             } else {
                 _ = try? service.decide(
-                    MessageEvent(conversationID: "wa:burst", messageID: "in-\(i)", text: "hola", receivedAt: at), at: at
+                    MessageEvent(conversationID: "burst", messageID: "in-\(i)", text: "hola", receivedAt: at), at: at
                 )
             }
         }
-        let conversation = try service.conversation(id: "wa:burst")
+        let conversation = try service.conversation(id: "burst")
         // Every write applied once, each on the state the one before left.
         #expect(conversation.version == writes)
-        let audited = try store.auditRecords(AuditQuery(conversationID: "wa:burst", limit: 1000))
+        let audited = try store.auditRecords(AuditQuery(conversationID: "burst", limit: 1000))
         #expect(audited.filter { $0.entry.kind == "decision" }.count == writes / 2)
         #expect(audited.filter { $0.entry.kind == "outbound_message" }.count == writes / 2)
         let report = try service.quotaStatus(at: at)
@@ -106,7 +106,7 @@ struct DecisionServiceTests {
         #expect(messages == conversation.replyCount)
         #expect(conversation.replyCount >= writes / 2)
         let again = try service.recordOutbound(
-            OutboundMessage(conversationID: "wa:burst", messageID: "out-0", kind: .text, sentAt: at), at: at)
+            OutboundMessage(conversationID: "burst", messageID: "out-0", kind: .text, sentAt: at), at: at)
         #expect(again.replayed)
     }
 }

@@ -105,7 +105,8 @@ struct PipelineTests {
         #expect(
             decision.reason.hasSuffix("rules/decision.lua:2: error: instruction budget exceeded (1000000 instructions)")
         )
-        #expect(result.alerts.map(\.condition) == ["rule_error"])
+        // The fallback escalates, so the team is told (the handoff notice).
+        #expect(result.alerts.map(\.condition) == ["rule_error", "handoff"])
         #expect(try store.recentAudit(limit: 1).first?.summary.contains(#""fallback":true"#) == true)
         #expect(try store.conversation(id: "wa:1")?.inboundCount == 1)
     }

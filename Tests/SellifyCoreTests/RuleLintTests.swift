@@ -106,8 +106,8 @@ struct RuleLintTests {
         Typo(
             anchor: #"respond("price_question", "price""#, old: #""price""#, new: #""prise""#, offset: 0,
             message: "unknown template 'prise' (did you mean 'price'? rules/templates.yaml: ask_which_product, "
-                + "fallback_help, greeting, handoff, media_unavailable, opt_in_confirmation, opt_out_confirmation, out_of_stock, "
-                + "price, product_info, purchase)"),
+                + "fallback_help, greeting, handoff, handoff_closed, media_unavailable, opt_in_confirmation, opt_out_confirmation, "
+                + "out_of_stock, price, product_info, purchase)"),
         Typo(
             anchor: #"if intent == "complaint" then"#, old: #""complaint""#, new: #""complain""#, offset: 0,
             message: "unknown intent 'complain' (did you mean 'complaint'? intents: greeting, price_question, "
@@ -185,8 +185,8 @@ struct RuleLintTests {
             rules.staticErrors() == [
                 "rules/decision.lua:\(at.line):\(at.column + #"return text.reply("acknowledgement", "#.count): error: "
                     + "unknown template 'thanks_reply' (rules/templates.yaml: ask_which_product, fallback_help, greeting, "
-                    + "handoff, media_unavailable, opt_in_confirmation, opt_out_confirmation, out_of_stock, price, "
-                    + "product_info, purchase)"
+                    + "handoff, handoff_closed, media_unavailable, opt_in_confirmation, opt_out_confirmation, out_of_stock, "
+                    + "price, product_info, purchase)"
             ])
     }
 

@@ -174,7 +174,7 @@ struct EndpointTests {
         ErrorCase(
             name: "quota exhausted", path: "/api/v1/messages",
             body:
-                #"{"conversation_id":"wa:v","message_id":"video-2","type":"video","sent_at":"2026-11-30T18:01:00Z","check_quota":true}"#,
+                #"{"conversation_id":"v","message_id":"video-2","type":"video","sent_at":"2026-11-30T18:01:00Z","check_quota":true}"#,
             status: 409, code: "quota_exhausted"),
         ErrorCase(
             name: "message id reused by another conversation",
@@ -208,7 +208,7 @@ struct EndpointTests {
         // The one video of the week, so the next one is refused.
         let first = try c.json(
             "POST", "/api/v1/messages", key: TestKey.decide,
-            #"{"conversation_id":"wa:v","message_id":"video-1","type":"video","sent_at":"2026-11-30T18:00:00Z"}"#)
+            #"{"conversation_id":"v","message_id":"video-1","type":"video","sent_at":"2026-11-30T18:00:00Z"}"#)
         #expect(first.status == 200)
         #expect(
             try c.json("POST", "/api/v1/decisions", key: TestKey.decide, event("wa:first", "dup-1", "hola")).status
@@ -224,7 +224,7 @@ struct EndpointTests {
         // A message a person already sent is counted even over the limit (the channel saw it).
         let over = try c.json(
             "POST", "/api/v1/messages", key: TestKey.decide,
-            #"{"conversation_id":"wa:v","message_id":"video-3","type":"video","sent_at":"2026-11-30T18:02:00Z"}"#)
+            #"{"conversation_id":"v","message_id":"video-3","type":"video","sent_at":"2026-11-30T18:02:00Z"}"#)
         #expect(over.status == 200)
         #expect(over.json?["over_limit"] as? [String] == ["videos_week"])
         // 422: a reload of broken rules names file and line, and the running rules stay.

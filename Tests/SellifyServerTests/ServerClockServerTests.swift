@@ -70,7 +70,7 @@ struct ServerClockServerTests {
         let c = server.client
         let sent = try c.json(
             "POST", "/api/v1/messages", key: TestKey.decide,
-            #"{"conversation_id":"wa:out","message_id":"out-old","type":"text","sent_at":"2000-01-01T00:00:00Z","sent_by":"ana"}"#
+            #"{"conversation_id":"out","message_id":"out-old","type":"text","sent_at":"2000-01-01T00:00:00Z","sent_by":"ana"}"#
         )
         #expect(sent.status == 200)
         #expect(sent.json?["sent_at"] as? String == "2000-01-01T00:00:00Z")
@@ -83,7 +83,7 @@ struct ServerClockServerTests {
 
         let future = try c.json(
             "POST", "/api/v1/messages", key: TestKey.decide,
-            #"{"conversation_id":"wa:out","message_id":"out-future","type":"text","sent_at":"2999-01-01T00:00:00Z"}"#)
+            #"{"conversation_id":"out","message_id":"out-future","type":"text","sent_at":"2999-01-01T00:00:00Z"}"#)
         #expect(future.status == 400)
         #expect(
             ((future.json?["error"] as? [String: Any])?["details"] as? [String: Any])?["field"] as? String == "sent_at")

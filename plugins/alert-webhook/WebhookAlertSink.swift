@@ -84,6 +84,7 @@ public enum WebhookAlertSink: AlertSinkPlugin {
             o["account"] = .string(notification.account)
             o["starts_at"] = .string(notification.startsAt.description)
             o["ends_at"] = notification.endsAt.map { .string($0.description) } ?? .null
+            if let details = alert.details { o["details"] = .raw(details) }
             return o.string
         case .slack:
             let icon =
@@ -103,6 +104,7 @@ public enum WebhookAlertSink: AlertSinkPlugin {
             labels["service"] = .string("sellify")
             var annotations = JSONObjectWriter()
             annotations["summary"] = .string(alert.message)
+            if let details = alert.details { annotations["details"] = .string(details) }
             var o = JSONObjectWriter()
             o["labels"] = .object(labels)
             o["annotations"] = .object(annotations)

@@ -563,12 +563,14 @@ public struct AlertConditionsConfiguration: Sendable, Decodable, YAMLRecoverable
     public var reloadFailures = true
     public var aiErrors = RatioConditionConfiguration()
     public var storeErrors = true
+    /// A conversation handed to a person: the team gets the handoff packet.
+    public var handoff = true
     public init() {}
     public static var yamlPlaceholder: Self { Self() }
     enum CodingKeys: String, CodingKey {
         case quotaWarning = "quota_warning", quotaReached = "quota_reached", validationFailures = "validation_failures"
         case ruleErrors = "rule_errors", reloadFailures = "reload_failures", aiErrors = "ai_errors"
-        case storeErrors = "store_errors"
+        case storeErrors = "store_errors", handoff
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -579,6 +581,7 @@ public struct AlertConditionsConfiguration: Sendable, Decodable, YAMLRecoverable
         reloadFailures = try c.decode(.reloadFailures, default: reloadFailures)
         aiErrors = try c.decode(.aiErrors, default: aiErrors)
         storeErrors = try c.decode(.storeErrors, default: storeErrors)
+        handoff = try c.decode(.handoff, default: handoff)
     }
 }
 

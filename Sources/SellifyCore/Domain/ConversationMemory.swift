@@ -16,6 +16,9 @@ public struct ConversationMemory: Sendable, Equatable, Codable {
     /// The last messages decided, oldest first (at most `maxRecent`): what a
     /// handoff packet tells the team, without the customer's words.
     public var recent: [Recent] = []
+    /// The hour (since 1970) this customer was last counted in WhatsApp's
+    /// portfolio limit (a business-initiated message).
+    public var portfolioHour: Int64?
 
     public static let maxProducts = 3
     public static let maxRecent = 5
@@ -83,6 +86,7 @@ public struct ConversationMemory: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case products, language, lastIntent = "last_intent", fallbacks, handoff, recent
+        case portfolioHour = "portfolio_hour"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -93,6 +97,7 @@ public struct ConversationMemory: Sendable, Equatable, Codable {
         fallbacks = try c.decodeIfPresent(Int.self, forKey: .fallbacks) ?? 0
         handoff = try c.decodeIfPresent(Handoff.self, forKey: .handoff)
         recent = try c.decodeIfPresent([Recent].self, forKey: .recent) ?? []
+        portfolioHour = try c.decodeIfPresent(Int64.self, forKey: .portfolioHour)
     }
 
     /// Puts `ids` in focus, in order, ahead of what was in focus before.

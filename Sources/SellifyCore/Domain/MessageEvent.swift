@@ -11,19 +11,28 @@ public struct MessageEvent: Sendable, Equatable, Codable {
     public var type: MessageType
     public var text: String
     public var receivedAt: Timestamp
+    /// The platform, when the connector says it; else the conversation id's
+    /// prefix (`wa:`, `ig:`, `tg:`) tells it (see `Channel`).
+    public var channel: Channel?
 
     public init(
-        conversationID: String, messageID: String, type: MessageType = .text, text: String, receivedAt: Timestamp
+        conversationID: String, messageID: String, type: MessageType = .text, text: String, receivedAt: Timestamp,
+        channel: Channel? = nil
     ) {
         self.conversationID = conversationID
         self.messageID = messageID
         self.type = type
         self.text = text
         self.receivedAt = receivedAt
+        self.channel = channel
     }
+
+    /// The platform the conversation is on.
+    public var resolvedChannel: Channel { Channel(explicit: channel, conversationID: conversationID) }
 
     enum CodingKeys: String, CodingKey {
         case conversationID = "conversation_id", messageID = "message_id", type, text, receivedAt = "received_at"
+        case channel
     }
 }
 
@@ -55,7 +64,7 @@ extension MessageEvent {
         guard case .object(let fields) = value else {
             throw EventError(field: "", message: "expected a JSON object (a message event)")
         }
-        let known: Set<String> = ["conversation_id", "message_id", "type", "text", "received_at"]
+        let known: Set<String> = ["conversation_id", "message_id", "type", "text", "received_at", "channel"]
         for key in fields.keys.sorted() where !known.contains(key) {
             throw EventError(field: key, message: "unknown field")
         }
@@ -95,8 +104,17 @@ extension MessageEvent {
                 field: "received_at",
                 message: "expected an RFC 3339 timestamp such as 2026-11-29T20:15:00Z, got \"\(rawTime)\"")
         }
+        var channel: Channel?
+        if let name = try string("channel", required: false) {
+            guard let value = Channel(rawValue: name) else {
+                let known = Channel.allCases.map(\.rawValue).joined(separator: ", ")
+                throw EventError(field: "channel", message: "unknown channel '\(name)' (expected one of \(known))")
+            }
+            channel = value
+        }
         return MessageEvent(
-            conversationID: conversationID, messageID: messageID, type: type, text: text, receivedAt: receivedAt)
+            conversationID: conversationID, messageID: messageID, type: type, text: text, receivedAt: receivedAt,
+            channel: channel)
     }
 }
 

@@ -11,11 +11,15 @@ public struct AlertEvent: Sendable, Equatable, Codable {
     public var key: String
     public var severity: Severity
     public var message: String
-    public init(condition: String, key: String, severity: Severity, message: String) {
+    /// A JSON object with the condition's particulars (a handoff's packet),
+    /// sent by the sinks that carry structure (the webhook's json format).
+    public var details: String?
+    public init(condition: String, key: String, severity: Severity, message: String, details: String? = nil) {
         self.condition = condition
         self.key = key
         self.severity = severity
         self.message = message
+        self.details = details
     }
 }
 
@@ -98,6 +102,8 @@ public final class AlertTracker: Sendable {
     public let account: String
     /// Conditions that resolve by themselves after a quiet cooldown.
     public static let selfResolving: Set<String> = ["rule_error", "stage_error", "store_error"]
+    /// Notices, not conditions: each is sent once, never de-duplicated or resolved.
+    public static let notices: Set<String> = ["handoff"]
     private let active = Mutex<[String: Active]>([:])
 
     public init(cooldownMilliseconds: Int64, account: String) {
@@ -109,7 +115,10 @@ public final class AlertTracker: Sendable {
 
     /// A firing notification, or nil while the same alert is inside its cooldown.
     public func raise(_ event: AlertEvent, at now: Timestamp) -> AlertNotification? {
-        active.withLock { active in
+        if Self.notices.contains(event.condition) {
+            return AlertNotification(status: .firing, alert: event, startsAt: now, account: account)
+        }
+        return active.withLock { active in
             let id = Self.id(event.condition, event.key)
             if var current = active[id] {
                 current.lastSeen = now

@@ -44,6 +44,21 @@ public struct ConversationEngine: Sendable {
         return true
     }
 
+    /// A person of the team wrote in the conversation: it is theirs (the
+    /// assistant stays silent) until handed back or idle.
+    public func agentWrote(in record: inout ConversationRecord, at time: Timestamp, by person: String?) {
+        if var handoff = record.memory.handoff {
+            handoff.lastAgentAt = max(handoff.lastAgentAt ?? time, time)
+            record.memory.handoff = handoff
+            return
+        }
+        let back = record.state == "escalated" ? configuration.initialState : record.state
+        record.memory.handoff = ConversationMemory.Handoff(
+            since: time, rule: "agent_message",
+            reason: "\(person.map { "'\($0)'" } ?? "a person") wrote in the conversation", returnState: back,
+            lastAgentAt: time)
+    }
+
     /// Whether a person handles the conversation now.
     public func humanActive(_ record: ConversationRecord) -> Bool { record.memory.handoff != nil }
 

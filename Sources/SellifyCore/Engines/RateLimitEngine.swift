@@ -19,7 +19,11 @@ public struct RateLimitEngine: Sendable {
         public var reason: String?
     }
 
-    public func status(of conversation: ConversationRecord?, at time: Timestamp) -> Status {
+    /// `minInterval` overrides the configured one (a platform's stricter interval).
+    public func status(
+        of conversation: ConversationRecord?, at time: Timestamp, minInterval: ConfigDuration? = nil
+    ) -> Status {
+        let minInterval = minInterval ?? configuration.minInterval
         let now = time.milliseconds
         let replies: [Timestamp] = conversation?.recentReplies ?? []
         let recent = replies.filter { now - $0.milliseconds < 3_600_000 }
@@ -27,7 +31,7 @@ public struct RateLimitEngine: Sendable {
             active: false, secondsLeft: 0, repliesLastHour: recent.count,
             maxRepliesPerHour: configuration.maxRepliesPerHour, reason: nil)
         if let last = conversation?.lastOutboundAt?.milliseconds {
-            let left = configuration.minInterval.milliseconds - max(0, now - last)
+            let left = minInterval.milliseconds - max(0, now - last)
             if left > 0 {
                 status.active = true
                 status.secondsLeft = Int((left + 999) / 1000)

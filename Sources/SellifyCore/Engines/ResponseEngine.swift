@@ -16,12 +16,37 @@ public struct ResponseEngine: WordingProvider {
     public typealias RenderError = WordingError
 
     public func word(_ request: WordingRequest) throws(WordingError) -> String {
-        try render(template: request.template, language: request.language, product: request.product)
+        try render(
+            template: request.template, language: request.language, product: request.product,
+            nextOpen: Self.nextOpen(request))
+    }
+
+    /// `{business.next_open}`: when a person is next in, on the local clock —
+    /// "today at 16:00", "tomorrow at 09:00", "Monday at 09:00" (es: "hoy a
+    /// las 16:00", "mañana a las 09:00", "el lunes a las 09:00").
+    /// With no opening known (always open, or none within a year): "as soon
+    /// as possible" ("lo antes posible").
+    static func nextOpen(_ request: WordingRequest) -> String? {
+        let spanish = request.language == "es"
+        guard let next = request.business?.nextOpenLocal else { return spanish ? "lo antes posible" : "as soon as possible" }
+        let clock = WeekdayNames.twoDigits(next.hour) + ":" + WeekdayNames.twoDigits(next.minute)
+        let days = next.dayNumber - (request.now?.dayNumber ?? Int.min / 2)
+        switch days {
+        case 0: return spanish ? "hoy a las \(clock)" : "today at \(clock)"
+        case 1: return spanish ? "mañana a las \(clock)" : "tomorrow at \(clock)"
+        default:
+            let index = max(1, min(7, next.weekday)) - 1
+            return spanish
+                ? "el \(WeekdayNames.spanishWeekdays[index]) a las \(clock)"
+                : "\(WeekdayNames.englishWeekdays[index]) at \(clock)"
+        }
     }
 
     /// The template's text in `language` (else the default language, else the
     /// first language in name order) with its placeholders filled.
-    public func render(template name: String, language: String, product: Product?) throws(RenderError) -> String {
+    public func render(template name: String, language: String, product: Product?, nextOpen: String? = nil)
+        throws(RenderError) -> String
+    {
         guard let variants = templates.texts[name] else {
             throw RenderError("unknown template '\(name)'")
         }
@@ -36,7 +61,14 @@ public struct ResponseEngine: WordingProvider {
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             output += rest[..<open]
             let placeholder = String(rest[rest.index(after: open)..<close])
-            output += try value(of: placeholder, template: name, language: language, product: product)
+            if placeholder == "business.next_open" {
+                guard let nextOpen else {
+                    throw RenderError("template '\(name)' uses {business.next_open} but no opening is known")
+                }
+                output += nextOpen
+            } else {
+                output += try value(of: placeholder, template: name, language: language, product: product)
+            }
             rest = rest[rest.index(after: close)...]
         }
         output += rest
@@ -65,4 +97,10 @@ public struct ResponseEngine: WordingProvider {
             throw RenderError("template '\(template)' uses unknown placeholder {\(placeholder)}")
         }
     }
+}
+
+enum WeekdayNames {
+    static let englishWeekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    static let spanishWeekdays = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
+    static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
 }

@@ -75,13 +75,17 @@ public final class DecisionPipeline: Sendable {
                     classifier: IntentClassifier(intents: components.rules.intents, catalog: components.catalog)),
                 ConversationStage(engine: components.conversations, catalog: components.catalog),
                 QuotaStage(engine: components.quota),
-                RateLimitStage(engine: RateLimitEngine(configuration: configuration.conversation.cooldown)),
+                RateLimitStage(
+                    engine: RateLimitEngine(configuration: configuration.conversation.cooldown),
+                    channels: components.channels),
                 DecisionStage(
                     rules: components.rules, catalog: components.catalog, account: configuration.account,
                     quota: components.quota, conversation: components.conversations),
                 ResponseStage(
                     wording: components.wording,
-                    acknowledgement: components.rules.templates.texts["handoff"] == nil ? nil : "handoff"),
+                    acknowledgement: components.rules.templates.texts["handoff"] == nil ? nil : "handoff",
+                    closedAcknowledgement: components.rules.templates.texts["handoff_closed"] == nil
+                        ? nil : "handoff_closed"),
                 ValidationStage(validator: components.validator, account: configuration.account),
                 AuditStage(rulesVersion: components.rules.version),
                 AlertStage(engine: components.alerts, quota: components.quota),
@@ -152,6 +156,7 @@ public final class DecisionPipeline: Sendable {
             state.conversation, conversationID: event.conversationID, messageID: event.messageID, at: decidedAt)
         var request = DecisionRequest(
             event: event, decidedAt: decidedAt, calendar: calendar, stored: state, conversation: initial)
+        request.business = components.businessHours.status(at: decidedAt)
         var trace: [Decision.TraceEntry]? = wantTrace ? [] : nil
         var raised: [AlertEvent] = []
         // Before: the request as the message finds the conversation.
@@ -191,6 +196,7 @@ public final class DecisionPipeline: Sendable {
         decision.deferredUntil = verdict.deferredUntil
         decision.merged = request.merged.isEmpty || verdict.deferredUntil != nil ? nil : request.merged.map(\.messageID)
         decision.handoff = request.startedHandoff == nil ? nil : true
+        if alerts.conditions.handoff, let notice = request.handoffNotice(decision) { raised.append(notice) }
         return (request, decision, raised)
     }
 

@@ -74,6 +74,18 @@ extension DecisionRequest {
                 "max_replies_per_hour": .integer(cooldown?.maxRepliesPerHour ?? 0),
             ]),
             "account": .fields(["id": .string(account.id), "name": .string(account.name)]),
+            "channel": .string(channel.rawValue),
+            // Whether a person is in now (business_hours), and when next.
+            "business": .fields([
+                "open": .bool(business.open),
+                "closes_at": business.closesAt.map { .string($0.description) } ?? .nil,
+                "next_open": business.nextOpen.map { .string($0.description) } ?? .nil,
+                "next_open_local": business.nextOpenLocal.map { next in
+                    .fields([
+                        "date": .string(next.date), "time": .string(next.time), "weekday": .integer(next.weekday),
+                    ])
+                } ?? .nil,
+            ]),
         ])
     }
 

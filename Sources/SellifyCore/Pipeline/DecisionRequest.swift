@@ -19,6 +19,10 @@ public struct DecisionRequest: Sendable {
     /// The earlier messages of a burst this decision answers together with
     /// this one (oldest first; empty for a message on its own).
     public let merged: [PendingMessage]
+    /// The platform the conversation is on.
+    public let channel: Channel
+    /// Whether a person is in at the decision's time (`business_hours`).
+    public var business = BusinessHours.Status(open: true)
 
     // Each stage's result, in stage order; a stage reads only those before it
     // (through `require`, which names a stage run out of order).
@@ -133,6 +137,7 @@ public struct DecisionRequest: Sendable {
         self.stored = stored
         self.conversation = conversation
         self.previousState = stored.conversation?.state ?? conversation.state
+        self.channel = event.resolvedChannel
         let merged = (stored.conversation?.pending ?? []).filter { $0.messageID != event.messageID }
         self.merged = merged
         let texts = merged.filter { $0.type == .text }.map(\.text)

@@ -12,11 +12,16 @@ public struct PipelineComponents: Sendable {
     public let validator: TextValidator
     public let wording: any WordingProvider
     public let alerts: AlertEngine
+    /// The platforms' limits (`rules/channels.yaml`) under the operator's tier.
+    public let channels: ChannelPolicyEngine
+    /// When a person is in (`business_hours`).
+    public let businessHours: BusinessHours
 
     /// `wording` nil: the rules' own templates (`ResponseEngine`, always
     /// available — the last resort of every provider).
     public init(
-        rules: RuleSet, catalog: Catalog, configuration: SellifyConfiguration, wording: (any WordingProvider)? = nil
+        rules: RuleSet, catalog: Catalog, configuration: SellifyConfiguration, wording: (any WordingProvider)? = nil,
+        channels: ChannelPolicy = .builtIn
     ) {
         self.rules = rules
         self.catalog = catalog
@@ -33,5 +38,7 @@ public struct PipelineComponents: Sendable {
                 templates: rules.templates, account: configuration.account,
                 defaultLanguage: rules.intents.defaultLanguage)
         alerts = AlertEngine(conditions: configuration.alerts.conditions, warnRatio: configuration.quotas.warnRatio)
+        self.channels = ChannelPolicyEngine(policy: channels, configuration: configuration.channels)
+        businessHours = BusinessHours(configuration)
     }
 }

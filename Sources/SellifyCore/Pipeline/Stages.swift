@@ -68,13 +68,17 @@ struct QuotaStage: PipelineStage {
     }
 }
 
-/// 5. Per-conversation cooldown.
+/// 5. Per-conversation cooldown: the operator's, or the platform's per-chat
+/// interval (Telegram: one message a second) when it is stricter.
 struct RateLimitStage: PipelineStage {
     enum Outcome: String, StageOutcome { case ok, cooldown }
     let name = StageName.rateLimit
     let engine: RateLimitEngine
+    let channels: ChannelPolicyEngine
     func run(_ request: inout DecisionRequest) throws -> Outcome {
-        let status = engine.status(of: request.stored.conversation, at: request.decidedAt)
+        let interval = channels.effectiveMinimumInterval(
+            for: request.channel, operatorMinimum: engine.configuration.minInterval)
+        let status = engine.status(of: request.stored.conversation, at: request.decidedAt, minInterval: interval)
         request.limits.cooldown = status
         return status.active ? .cooldown : .ok
     }
@@ -185,21 +189,29 @@ struct ResponseStage: PipelineStage {
     }
     let name = StageName.response
     let wording: any WordingProvider
-    /// The template that acknowledges a handoff (nil: the rules define none).
+    /// The template that acknowledges a handoff (nil: the rules define none),
+    /// and the one for when nobody is in (`business_hours`), which can say when
+    /// a person will answer (`{business.next_open}`).
     let acknowledgement: String?
+    let closedAcknowledgement: String?
     func run(_ request: inout DecisionRequest) throws -> Outcome {
         let verdict = try request.require(
             request.decided, from: .decision, in: name)
         let language = request.language ?? request.classification?.language ?? wording.defaultLanguage
+        func word(_ template: String) throws(WordingError) -> String {
+            var wordingRequest = WordingRequest(template: template, language: language, product: verdict.product)
+            wordingRequest.business = request.business
+            wordingRequest.now = request.local
+            return try wording.word(wordingRequest)
+        }
         switch verdict.action {
         case .respondText:
             guard let template = verdict.template else { throw WordingError("no template") }
-            request.answer.text = try wording.word(
-                WordingRequest(template: template, language: language, product: verdict.product))
+            request.answer.text = try word(template)
             return .worded(by: wording.name)
         case .escalate where verdict.acknowledge && acknowledgement != nil:
-            request.answer.text = try wording.word(
-                WordingRequest(template: acknowledgement!, language: language, product: verdict.product))
+            let closed = !request.business.open && request.business.nextOpen != nil
+            request.answer.text = try word(closed ? closedAcknowledgement ?? acknowledgement! : acknowledgement!)
             return .worded(by: wording.name)
         case .respondImage, .respondVideo:
             let kind: MediaKind = verdict.action == .respondImage ? .image : .video

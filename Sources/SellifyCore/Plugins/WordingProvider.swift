@@ -4,6 +4,10 @@ public struct WordingRequest: Sendable, Equatable {
     public var template: String
     public var language: String
     public var product: Product?
+    /// Business hours at the decision's time (`{business.next_open}`).
+    public var business: BusinessHours.Status?
+    /// The decision's local time (to say "today" or "tomorrow").
+    public var now: QuotaCalendar.LocalTime?
     public init(template: String, language: String, product: Product?) {
         self.template = template
         self.language = language

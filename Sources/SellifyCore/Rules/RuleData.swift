@@ -56,7 +56,7 @@ public struct ForbiddenRules: Sendable, Equatable {
 /// `rules/templates.yaml`: name → language → text with `{placeholders}`.
 public struct Templates: Sendable, Equatable {
     public static let placeholders: Set<String> = [
-        "product.name", "product.price", "product.currency", "product.fact", "account.name",
+        "product.name", "product.price", "product.currency", "product.fact", "account.name", "business.next_open",
     ]
     public var texts: [String: [String: String]]
 

@@ -101,7 +101,10 @@ public enum AuditChain {
 extension MessageEvent {
     public var inputDigest: String {
         var hasher = SHA256()
-        for part in [conversationID, messageID, type.rawValue, text, receivedAt.description] {
+        // The channel is part of the input only when the connector named it
+        // (digests of events without one stay what they were).
+        let parts = [conversationID, messageID, type.rawValue, text, receivedAt.description] + (channel.map { [$0.rawValue] } ?? [])
+        for part in parts {
             var length = UInt64(part.utf8.count).bigEndian
             withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
             hasher.update(data: Array(part.utf8))
