@@ -11,7 +11,9 @@ extension DecisionService {
     /// the conversation's sequence, like decisions; audited (`handback`).
     /// Refused with 404 for an unknown conversation and 409
     /// `not_handed_over` when no person has it.
-    public func handBack(_ conversationID: String, by person: String?, at time: Timestamp) throws(ServiceError)
+    public func handBack(
+        _ conversationID: String, by person: String?, at time: Timestamp
+    ) throws(ServiceError)
         -> HandbackReceipt
     {
         if conversationID.utf8.count > MessageEvent.maxIDLength {

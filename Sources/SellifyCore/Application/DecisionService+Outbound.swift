@@ -114,7 +114,8 @@ extension DecisionService {
                 if message.template == nil {
                     let verdict =
                         message.sender == .agent
-                        ? channels.humanAgentReplyAllowed(channel, lastInboundAt: lastInbound, at: recordedAt) : freeForm
+                        ? channels.humanAgentReplyAllowed(channel, lastInboundAt: lastInbound, at: recordedAt)
+                        : freeForm
                     if let refusal = verdict.refusal { return try decline(.refused(refusal)) }
                 }
                 var portfolioConsumption: [QuotaCounterKey: Int] = [:]
@@ -142,7 +143,8 @@ extension DecisionService {
                     pipeline.conversations.agentWrote(in: &conversation, at: recordedAt, by: message.sentBy)
                 }
                 conversation.version = (state.conversation?.version ?? 0) + 1
-                let consumption = quota.consumption(for: action, windows).merging(portfolioConsumption, uniquingKeysWith: +)
+                let consumption = quota.consumption(for: action, windows).merging(
+                    portfolioConsumption, uniquingKeysWith: +)
                 let status = quota.status(usage: state.usage, consumption: consumption, windows)
                 let bytes = Self.receipt(message, recordedAt: recordedAt, status: status)
                 var summary = JSONObjectWriter()

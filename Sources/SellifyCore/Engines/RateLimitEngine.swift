@@ -17,6 +17,8 @@ public struct RateLimitEngine: Sendable {
         public var maxRepliesPerHour: Int
         /// Why it is active: `min_interval` or `max_replies_per_hour`.
         public var reason: String?
+        /// When it ends (exact; `secondsLeft` is this rounded up), while active.
+        public var endsAt: Timestamp?
     }
 
     /// `minInterval` overrides the configured one (a platform's stricter interval).
@@ -36,6 +38,7 @@ public struct RateLimitEngine: Sendable {
                 status.active = true
                 status.secondsLeft = Int((left + 999) / 1000)
                 status.reason = "min_interval"
+                status.endsAt = Timestamp(milliseconds: now + left)
             }
         }
         if recent.count >= configuration.maxRepliesPerHour, let oldest = recent.first {
@@ -43,6 +46,8 @@ public struct RateLimitEngine: Sendable {
             let elapsed = max(0, now - oldest.milliseconds)
             status.secondsLeft = max(status.secondsLeft, Int((3_600_000 - elapsed + 999) / 1000))
             status.reason = status.reason ?? "max_replies_per_hour"
+            let ends = Timestamp(milliseconds: now + 3_600_000 - elapsed)
+            status.endsAt = max(status.endsAt ?? ends, ends)
         }
         return status
     }

@@ -28,7 +28,9 @@ public struct ResponseEngine: WordingProvider {
     /// as possible" ("lo antes posible").
     static func nextOpen(_ request: WordingRequest) -> String? {
         let spanish = request.language == "es"
-        guard let next = request.business?.nextOpenLocal else { return spanish ? "lo antes posible" : "as soon as possible" }
+        guard let next = request.business?.nextOpenLocal else {
+            return spanish ? "lo antes posible" : "as soon as possible"
+        }
         let clock = WeekdayNames.twoDigits(next.hour) + ":" + WeekdayNames.twoDigits(next.minute)
         let days = next.dayNumber - (request.now?.dayNumber ?? Int.min / 2)
         switch days {
@@ -44,7 +46,9 @@ public struct ResponseEngine: WordingProvider {
 
     /// The template's text in `language` (else the default language, else the
     /// first language in name order) with its placeholders filled.
-    public func render(template name: String, language: String, product: Product?, nextOpen: String? = nil)
+    public func render(
+        template name: String, language: String, product: Product?, nextOpen: String? = nil
+    )
         throws(RenderError) -> String
     {
         guard let variants = templates.texts[name] else {

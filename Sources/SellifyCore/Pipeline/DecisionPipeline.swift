@@ -126,7 +126,8 @@ public final class DecisionPipeline: Sendable {
                 expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
                 consumption: request.consumption,
                 decision: decision.deferredUntil == nil ? decision.jsonBytes(includeTrace: false) : nil,
-                settled: request.merged.map { ($0.messageID, Self.merged($0, into: decision).jsonBytes()) },
+                settled: decision.deferredUntil != nil
+                    ? [] : request.merged.map { ($0.messageID, Self.merged($0, into: decision).jsonBytes()) },
                 audit: request.audit)
             return .commit(commit, (state, request, decision, raised))
         }

@@ -49,7 +49,8 @@ extension DecisionRequest {
             })
         return AlertEvent(
             condition: "handoff", key: event.conversationID + "/" + event.messageID, severity: .warning,
-            message: "conversation \(event.conversationID) handed to a person: \(handoff.reason) (rule \(handoff.rule))",
+            message:
+                "conversation \(event.conversationID) handed to a person: \(handoff.reason) (rule \(handoff.rule))",
             details: packet.string)
     }
 }

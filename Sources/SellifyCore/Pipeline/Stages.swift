@@ -148,8 +148,9 @@ struct DecisionStage: PipelineStage {
                 if found.pending.count < PendingMessage.maxPerConversation
                     || found.pending.contains(where: { $0.messageID == request.event.messageID })
                 {
-                    let until = Timestamp(
-                        milliseconds: request.decidedAt.milliseconds + Int64(cooldown.secondsLeft) * 1000)
+                    let until =
+                        cooldown.endsAt
+                        ?? Timestamp(milliseconds: request.decidedAt.milliseconds + Int64(cooldown.secondsLeft) * 1000)
                     silence(
                         "cooldown_deferred",
                         "conversation cooling down for \(cooldown.secondsLeft)s: answered with the messages after it at \(until)"

@@ -103,7 +103,9 @@ extension MessageEvent {
         var hasher = SHA256()
         // The channel is part of the input only when the connector named it
         // (digests of events without one stay what they were).
-        let parts = [conversationID, messageID, type.rawValue, text, receivedAt.description] + (channel.map { [$0.rawValue] } ?? [])
+        let parts =
+            [conversationID, messageID, type.rawValue, text, receivedAt.description]
+            + (channel.map { [$0.rawValue] } ?? [])
         for part in parts {
             var length = UInt64(part.utf8.count).bigEndian
             withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
