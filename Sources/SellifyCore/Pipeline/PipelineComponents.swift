@@ -12,13 +12,17 @@ public struct PipelineComponents: Sendable {
     public let validator: TextValidator
     public let wording: any WordingProvider
     public let alerts: AlertEngine
+    /// The candidate policy compared on every decision, never enforced (nil: none).
+    public let shadow: ShadowRules?
 
     /// `wording` nil: the rules' own templates (`ResponseEngine`, always
     /// available — the last resort of every provider).
     public init(
-        rules: RuleSet, catalog: Catalog, configuration: SellifyConfiguration, wording: (any WordingProvider)? = nil
+        rules: RuleSet, catalog: Catalog, configuration: SellifyConfiguration, wording: (any WordingProvider)? = nil,
+        shadow: ShadowRules? = nil
     ) {
         self.rules = rules
+        self.shadow = shadow
         self.catalog = catalog
         self.configuration = configuration
         calendar = configuration.quotaCalendar
