@@ -168,7 +168,7 @@ public enum MetricCatalog {
         quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, validationResults,
         forbiddenWords,
         httpRequests, httpDuration, httpInFlight, auditLogs, alertsSent, alertFailures, alertsDropped, ruleHits,
-        stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo,
+        stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo, shadowDecisions, shadowDisagreements,
         buildInfo, customDropped, ruleTests, ruleTestsLastRun, processCPU, processResident, processVirtual,
         processOpenFDs, processMaxFDs, processStart,
     ]

@@ -78,6 +78,7 @@ extension SellifyMetrics {
         record(
             decision: decision, newConversation: result.newConversation, validation: result.validation,
             effects: result.effects)
+        if let shadow = result.shadow { record(shadow) }
     }
 
     /// The same from the parts of a result (benchmarks feed it `evaluate()`'s

@@ -20,13 +20,18 @@ public final class SellifyMetrics: Sendable {
 
     /// Counts a decision under its rule; past the series bound, under "other".
     public func recordRuleHit(_ rule: String) {
-        let label = ruleNames.withLock { names -> String in
+        counter(MetricCatalog.ruleHits, ruleLabel(rule)).increment()
+    }
+
+    /// A rule id as a label value: the first `maxRuleSeries` rules seen (by
+    /// any rule-labelled metric) are themselves, any later one is "other".
+    func ruleLabel(_ rule: String) -> String {
+        ruleNames.withLock { names -> String in
             if names.contains(rule) { return rule }
             if names.count >= Self.maxRuleSeries { return "other" }
             names.insert(rule)
             return rule
         }
-        counter(MetricCatalog.ruleHits, label).increment()
     }
 
     /// `custom` are the counters of `metrics.custom`; their names must not be
@@ -184,6 +189,7 @@ public final class SellifyMetrics: Sendable {
         _ = counter(MetricCatalog.forbiddenWords)
         for reason in ["undeclared", "labels", "series_limit"] { _ = counter(MetricCatalog.customDropped, reason) }
         _ = counter(MetricCatalog.auditLogs)
+        prepareShadow()
         for state in configuration.conversation.states { gauge(MetricCatalog.conversationState, state).set(to: 0) }
         let limits = configuration.quotas.limits
         for (quota, limit) in [

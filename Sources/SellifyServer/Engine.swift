@@ -103,7 +103,7 @@ public final class Engine: Sendable {
             do {
                 let deployment = try Deployment.load(
                     configPath: configPath, plugins: running.deployment.plugins, poolSize: poolSize)
-                var problems = deployment.sampleDiagnostics()
+                var problems = deployment.sampleDiagnostics() + deployment.shadowSampleDiagnostics()
                 let restart = restartOnlyChanges(from: started, to: deployment.configuration)
                 if problems.isEmpty && deployment.configuration.rules.reloadRequiresTests {
                     problems += Self.ruleTestFailures(deployment)

@@ -444,7 +444,7 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [version, directory, files, loaded_at, pool_size, stale_since, last_error, reloads, watch, hits, restart_required]
+                required: [version, directory, files, loaded_at, pool_size, stale_since, last_error, reloads, watch, hits, restart_required, shadow]
                 properties:
                   version: { type: string }
                   directory: { type: string }
@@ -479,6 +479,35 @@ paths:
                     type: object
                     description: Decisions per rule (the decision's `rule`) since the server started.
                     additionalProperties: { type: integer }
+                  shadow:
+                    type: object
+                    description: |
+                      The shadow rules (`rules/shadow/decision.lua`): a candidate `decide(ctx)` run on every
+                      decision beside the enforced one and compared, never enforced. `{"present": false}`
+                      without one. The counts are since the running rules and this candidate were loaded: a
+                      reload that changes either starts them again (one that changes neither, e.g. config
+                      only, keeps counting). `agreements + disagreements + errors = compared`.
+                    required: [present]
+                    properties:
+                      present: { type: boolean }
+                      file: { type: string, description: "The candidate's path as configured, e.g. `rules/shadow/decision.lua`." }
+                      sha256: { type: string, description: SHA-256 (hex) of the candidate file. }
+                      version: { type: string, description: "The rules version the folder will have once the candidate is promoted (moved over `decision.lua`); the enforced `version` never includes the shadow." }
+                      compared: { type: integer, description: Decisions on which the candidate ran. }
+                      agreements: { type: integer, description: "Same action, rule, template, product and state (the reason is not compared)." }
+                      disagreements: { type: integer, description: Another decision in at least one of those fields. }
+                      errors: { type: integer, description: "The candidate failed (Lua error, budget, bad return value); the decision stood." }
+                      agreement_ratio: { type: [number, "null"], description: "`agreements / compared`; null before the first comparison." }
+                      top_disagreeing_rules:
+                        type: array
+                        description: The enforced rules whose decisions the candidate most often did not agree with (at most 10, most first).
+                        items:
+                          type: object
+                          required: [rule, disagreements, errors]
+                          properties:
+                            rule: { type: string, description: The enforced decision's rule. }
+                            disagreements: { type: integer }
+                            errors: { type: integer }
         "401": { $ref: "#/components/responses/Unauthorized" }
         "403": { $ref: "#/components/responses/Forbidden" }
         "429": { $ref: "#/components/responses/RateLimited" }
@@ -690,7 +719,7 @@ components:
       required: [seq, kind, at, conversation_id, message_id, summary, prev_hash, hash, sealed]
       properties:
         seq: { type: integer }
-        kind: { type: string, examples: [decision, outbound_message, quota_reset, quota_rollover, rules_reload, audit_purge] }
+        kind: { type: string, examples: [decision, shadow, outbound_message, quota_reset, quota_rollover, rules_reload, audit_purge] }
         at: { type: string, format: date-time }
         conversation_id: { type: [string, "null"] }
         message_id: { type: [string, "null"] }

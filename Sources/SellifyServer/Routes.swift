@@ -437,6 +437,7 @@ extension SellifyServer {
         var hits = JSONObjectWriter()
         for (rule, count) in self.hits.counts { hits[rule] = .int(count) }
         body["hits"] = .object(hits)
+        body["shadow"] = .object(shadowStatus(engine))
         return JSONResponse.make(.ok, body)
     }
 

@@ -31,7 +31,8 @@ struct RulesWatcher: Service {
             try? await gracefulShutdown()
             return
         }
-        let inotify = mode == .watch ? InotifyWaker(directories: watchedDirectories()) : nil
+        var watching = watchedDirectories()
+        var inotify = mode == .watch ? InotifyWaker(directories: watching) : nil
         if mode == .watch && inotify == nil {
             logger.warning("inotify is not available; watching the rules folder by polling instead")
         }
@@ -41,8 +42,9 @@ struct RulesWatcher: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // Wait for an inotify event or the poll interval, whichever comes first.
             do {
+                let waker = inotify
                 try await cancelWhenGracefulShutdown {
-                    if let inotify {
+                    if let inotify = waker {
                         await inotify.next(timeout: pollInterval)
                     } else {
                         try await Task.sleep(for: pollInterval)
@@ -54,6 +56,12 @@ struct RulesWatcher: Service {
             var current = fingerprint()
             // Counted once this look (and any reload it leads to) is done.
             defer { server.watcherScans.add(1, ordering: .relaxed) }
+            // A folder made since (`rules/shadow`, `rules/lib`) is watched from now on.
+            if inotify != nil, watchedDirectories() != watching {
+                watching = watchedDirectories()
+                inotify?.stop()
+                inotify = InotifyWaker(directories: watching)
+            }
             if current == last { continue }
             logger.debug("rules files changed; waiting for them to settle", metadata: ["debounce": "\(debounce)"])
             // Debounce: act once the files stop changing.
@@ -74,7 +82,7 @@ struct RulesWatcher: Service {
 
     func watchedDirectories() -> [String] {
         var directories = [rulesDirectory]
-        for sub in ["lib", "tests"] {
+        for sub in ["lib", "tests", ShadowRules.folder] {
             let path = (rulesDirectory as NSString).appendingPathComponent(sub)
             if FileManager.default.fileExists(atPath: path) { directories.append(path) }
         }

@@ -35,6 +35,8 @@ public final class SellifyServer: Sendable {
     let engine: Engine
     /// Decisions per rule since the start (`GET /api/v1/rules`).
     let hits = RuleHits()
+    /// Shadow comparisons per pair of rules and candidate versions (`GET /api/v1/rules`).
+    let shadowTally = ShadowTally()
     let store: any DecisionStore
     let metrics: SellifyMetrics
     let keys: APIKeyRing
@@ -91,7 +93,7 @@ public final class SellifyServer: Sendable {
             logger: logger, clock: clock)
         service = DecisionService(
             snapshot: engine.initial, store: store, clock: clock, rollovers: rollovers, auditKeys: auditKeys,
-            observers: [MetricsObserver(metrics: metrics), alerts, hits, LogObserver(logger: logger)])
+            observers: [MetricsObserver(metrics: metrics), alerts, hits, shadowTally, LogObserver(logger: logger)])
         body = BodyReader(limit: configuration.server.bodyLimit.bytes, maxDepth: configuration.server.maxJSONDepth)
         exporters = try ExporterSet.build(
             configuration.metrics.exporters, loaded: deployment.loaded, plugins: deployment.plugins, metrics: metrics,

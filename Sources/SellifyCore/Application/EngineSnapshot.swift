@@ -35,7 +35,7 @@ public final class EngineSnapshot: Sendable {
         }
         components = PipelineComponents(
             rules: deployment.rules, catalog: deployment.catalog, configuration: deployment.configuration,
-            wording: provider, channels: deployment.channels)
+            wording: provider, channels: deployment.channels, shadow: deployment.shadow)
         pipeline = DecisionPipeline(
             components: components, store: store, hooks: hooks, scheduler: scheduler, sequencer: sequencer)
         self.loadedAt = loadedAt

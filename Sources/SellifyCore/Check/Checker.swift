@@ -59,6 +59,7 @@ public struct Checker: Sendable {
         let passed = SampleContexts.all(catalog: catalog, configuration: configuration).count - failures.count
         report.summary.append("decide(ctx): \(passed) samples returned valid decisions")
         staticChecks(rules, configuration: configuration, into: &report)
+        checkShadow(deployment, into: &report)
         return report
     }
 

@@ -10,6 +10,8 @@ public struct Deployment: Sendable {
     public var channels: ChannelPolicy
     /// The plugins this deployment was checked against (and builds its parts from).
     public var plugins: PluginCatalog
+    /// The candidate `decide` of `rules/shadow/`, compared on live traffic, never enforced (nil: none).
+    public var shadow: ShadowRules? = nil
 
     public var configuration: SellifyConfiguration { loaded.configuration }
 
@@ -63,7 +65,16 @@ public struct Deployment: Sendable {
         } catch {
             throw DiagnosticList(diagnostics + error.diagnostics)
         }
+        let shadow: ShadowRules?
+        do {
+            shadow = try ShadowRules.load(
+                sources, displayDirectory: rulesDisplay, catalog: catalog, configuration: configuration,
+                poolSize: poolSize, catalogDisplay: catalogDisplay)
+        } catch {
+            throw DiagnosticList(diagnostics + error.diagnostics)
+        }
         guard let channels, diagnostics.isEmpty else { throw DiagnosticList(diagnostics) }
-        return Deployment(loaded: loaded, catalog: catalog, rules: rules, channels: channels, plugins: plugins)
+        return Deployment(
+            loaded: loaded, catalog: catalog, rules: rules, channels: channels, plugins: plugins, shadow: shadow)
     }
 }

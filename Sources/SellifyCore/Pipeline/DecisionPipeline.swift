@@ -53,6 +53,8 @@ public final class DecisionPipeline: Sendable {
         public var validation: ValidationResult? = nil
         /// Whether this message started the conversation.
         public var newConversation = false
+        /// The shadow comparison, when the rules have a shadow and `decide` ran.
+        public var shadow: ShadowComparison? = nil
     }
 
     /// The stages in order. What runs instead of them when one fails (the
@@ -89,7 +91,7 @@ public final class DecisionPipeline: Sendable {
                 ValidationStage(validator: components.validator, account: configuration.account),
                 AuditStage(rulesVersion: components.rules.version),
                 AlertStage(engine: components.alerts, quota: components.quota),
-            ],
+            ].withShadow(components.shadow, rulesVersion: components.rules.version),
             hooks: hooks, clock: clock)
     }
 
@@ -136,7 +138,7 @@ public final class DecisionPipeline: Sendable {
             return Result(
                 bytes: decision.jsonBytes(includeTrace: trace), decision: decision, replayed: false, alerts: raised,
                 effects: request.ruleEffects, resets: scheduler.observe(request.windows), windows: request.windows,
-                validation: request.validation, newConversation: state.conversation == nil)
+                validation: request.validation, newConversation: state.conversation == nil, shadow: request.shadow)
         case .duplicate(let bytes):
             return Result(bytes: bytes, decision: nil, replayed: true, alerts: [], effects: .init(), resets: [])
         case .declined:
@@ -169,6 +171,7 @@ public final class DecisionPipeline: Sendable {
             if let alert = alerts.stageFailure(error) { raised.append(alert) }
         }
         raised += request.alerts
+        request.audit += request.shadowAudit
         // After them: what the final action consumes (an acknowledged
         // escalation is one text message), what the conversation remembers,
         // and its new version.

@@ -60,6 +60,8 @@ public struct DecisionRequest: Sendable {
     public var alerts: [AlertEvent] = []
     /// What the rules logged or counted during this decision.
     public var ruleEffects = LuaState.SideEffects()
+    /// The shadow candidate's decision compared with the enforced one (nil: no shadow).
+    public var shadow: ShadowComparison?
 
     /// The quota and cooldown the decision saw (the quota and rate-limit stages).
     public struct Limits: Sendable {

@@ -16,14 +16,17 @@ public struct PipelineComponents: Sendable {
     public let channels: ChannelPolicyEngine
     /// When a person is in (`business_hours`).
     public let businessHours: BusinessHours
+    /// The candidate policy compared on every decision, never enforced (nil: none).
+    public let shadow: ShadowRules?
 
     /// `wording` nil: the rules' own templates (`ResponseEngine`, always
     /// available — the last resort of every provider).
     public init(
         rules: RuleSet, catalog: Catalog, configuration: SellifyConfiguration, wording: (any WordingProvider)? = nil,
-        channels: ChannelPolicy = .builtIn
+        channels: ChannelPolicy = .builtIn, shadow: ShadowRules? = nil
     ) {
         self.rules = rules
+        self.shadow = shadow
         self.catalog = catalog
         self.configuration = configuration
         calendar = configuration.quotaCalendar
