@@ -1,0 +1,131 @@
+import Foundation
+import SellifyCore
+import SellifyPlugins
+import SellifyStore
+import Testing
+
+/// The platforms' limits enforced by the host under the operator's quotas:
+/// the stricter wins.
+struct ChannelEnforcementTests {
+    /// The shipped deployment with `edits` applied to config.yaml.
+    static func service(_ edits: [(String, String)]) throws -> (DecisionService, TemporaryDirectory) {
+        let directory = try TemporaryDirectory()
+        try directory.copyShippedDeployment()
+        let path = directory.url.appendingPathComponent("config.yaml")
+        var config = try String(contentsOf: path, encoding: .utf8)
+        for (old, new) in edits {
+            #expect(config.contains(old), "config.yaml has no '\(old)'")
+            config = config.replacingOccurrences(of: old, with: new)
+        }
+        try config.write(to: path, atomically: true, encoding: .utf8)
+        let deployment = try Deployment.load(
+            configPath: path.path, plugins: .builtin, environment: [:], poolSize: 1)
+        let start = Timestamp(rfc3339: "2026-11-30T18:00:00Z")!
+        return (
+            try DecisionService.open(deployment, store: try SQLiteStore.inMemory(), clock: FixedClock(start)), directory
+        )
+    }
+
+    static func template(_ conversation: String, _ id: String, at time: Timestamp) -> OutboundMessage {
+        OutboundMessage(
+            conversationID: conversation, messageID: id, kind: .text, sentAt: time, template: "promo_diciembre")
+    }
+
+    /// The operator allows 100,000 messages a day, WhatsApp's tier 250 unique
+    /// users in 24 h: the 251st new user is refused, a user already counted
+    /// is not, and 24 hours later the window has room again.
+    @Test func thePortfolioCeilingHoldsWhenTheOperatorsQuotaIsHigher() throws {
+        let (service, directory) = try Self.service([
+            ("messages_per_day: 200", "messages_per_day: 100000"),
+            ("messages_per_week: 1000", "messages_per_week: 1000000"),
+        ])
+        _ = directory
+        let start = Timestamp(rfc3339: "2026-11-30T18:00:00Z")!
+        for user in 0..<250 {
+            let at = Timestamp(milliseconds: start.milliseconds + Int64(user) * 1000)
+            _ = try service.recordOutbound(Self.template("wa:52155\(user)", "t\(user)", at: at), at: at)
+        }
+        let later = Timestamp(milliseconds: start.milliseconds + 600_000)
+        #expect(throws: ServiceError.self) {
+            _ = try service.recordOutbound(Self.template("wa:new-user", "t-new", at: later), at: later)
+        }
+        do {
+            _ = try service.recordOutbound(Self.template("wa:new-user", "t-new", at: later), at: later)
+        } catch {
+            #expect(error.code == "portfolio_limit_reached")
+            #expect(error.message.contains("250"))
+        }
+        // A user counted already may be sent to again.
+        let again = try service.recordOutbound(Self.template("wa:521557", "t7-again", at: later), at: later)
+        #expect(!again.replayed)
+        // Not WhatsApp: no portfolio limit.
+        _ = try service.recordOutbound(Self.template("tg:someone", "tg-1", at: later), at: later)
+        // 25 hours after the first sends the window has room again.
+        let nextDay = Timestamp(milliseconds: start.milliseconds + 25 * 3_600_000)
+        _ = try service.recordOutbound(Self.template("wa:new-user", "t-new-2", at: nextDay), at: nextDay)
+        #expect(try service.conversation(id: "wa:new-user").memory.portfolioHour != nil)
+    }
+
+    /// Telegram allows one message a second per chat: with the operator's
+    /// cooldown at 0 s, an answer half a second after the last is deferred
+    /// to the end of Telegram's second; on WhatsApp it is answered.
+    @Test(arguments: [("tg:carla", true), ("wa:carla", false)])
+    func telegramsPerChatIntervalDefersWhenStricterThanTheOperators(_ conversation: String, deferred: Bool) throws {
+        let (service, directory) = try Self.service([("min_interval: 3s", "min_interval: 0s")])
+        _ = directory
+        let first = Timestamp(rfc3339: "2026-11-30T18:00:00Z")!
+        let second = Timestamp(rfc3339: "2026-11-30T18:00:00.500Z")!
+        let one = try service.decide(
+            MessageEvent(conversationID: conversation, messageID: "m1", text: "hola", receivedAt: first), at: first)
+        #expect(one.decision?.action == .respondText)
+        let two = try service.decide(
+            MessageEvent(
+                conversationID: conversation, messageID: "m2", text: "¿cuánto cuesta la taza?", receivedAt: second),
+            at: second)
+        let decision = try #require(two.decision)
+        if deferred {
+            #expect(decision.rule == "cooldown_deferred")
+            #expect(decision.deferredUntil == Timestamp(rfc3339: "2026-11-30T18:00:01Z"))
+        } else {
+            #expect(decision.rule == "price_question")
+        }
+    }
+
+    /// The host never answers an opted-out conversation, whatever the rules
+    /// say: a policy that answers everything is turned into Ignore.
+    @Test func anOptedOutConversationIsNeverAnsweredWhateverTheRulesSay() throws {
+        let directory = try TemporaryDirectory()
+        try directory.copyShippedDeployment()
+        let rules = directory.url.appendingPathComponent("rules/decision.lua")
+        var source = try String(contentsOf: rules, encoding: .utf8)
+        source = source.replacingOccurrences(
+            of: "function decide(ctx)\n",
+            with: """
+                function decide(ctx)
+                  if (ctx.event or {}).text ~= "STOP" then
+                    return { action = "RespondText", rule = "always_answer", reason = "x", template = "greeting" }
+                  end
+
+                """)
+        try source.write(to: rules, atomically: true, encoding: .utf8)
+        let deployment = try Deployment.load(
+            configPath: directory.url.appendingPathComponent("config.yaml").path, plugins: .builtin, environment: [:],
+            poolSize: 1)
+        let at = Timestamp(rfc3339: "2026-11-30T18:00:00Z")!
+        let service = try DecisionService.open(deployment, store: try SQLiteStore.inMemory(), clock: FixedClock(at))
+        let stop = try service.decide(
+            MessageEvent(conversationID: "wa:o", messageID: "o1", text: "STOP", receivedAt: at), at: at)
+        #expect(stop.decision?.conversation.state == "opted_out")
+        for (index, text) in ["hola", "¿cuánto cuesta?", "START"].enumerated() {
+            let time = Timestamp(milliseconds: at.milliseconds + Int64(index + 1) * 60_000)
+            let decision = try #require(
+                try service.decide(
+                    MessageEvent(conversationID: "wa:o", messageID: "o\(index + 2)", text: text, receivedAt: time),
+                    at: time
+                ).decision)
+            // START is an opt-in intent, but this policy proposes no way out of opted_out.
+            #expect(decision.action == .ignore, "\(text)")
+            #expect(decision.rule == "opted_out_enforced", "\(text)")
+        }
+    }
+}
