@@ -1,6 +1,7 @@
 import Foundation
 import SellifyCore
 import SellifyStore
+import SellifyTestSupport
 import Testing
 
 /// Scripted sales conversations against the shipped deployment, in Spanish
@@ -75,7 +76,8 @@ struct SalesConversationTests {
                 }
             } catch let error as ServiceError {
                 out["error"] = error.code
-                out["message"] = error.message
+                // Where the repository is checked out is not part of the outcome.
+                out["message"] = error.message.replacingOccurrences(of: repositoryRoot.path + "/", with: "")
             }
             let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys, .withoutEscapingSlashes])
             steps.append(Step(line: String(decoding: data, as: UTF8.self), json: out))
