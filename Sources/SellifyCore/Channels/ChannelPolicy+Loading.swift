@@ -187,7 +187,8 @@ struct TierList: Decodable {
         }
     }
 
-    /// `whatsapp.business_initiated_tiers.value`, as the decoder names keys.
+    /// `whatsapp.business_initiated_tiers.value`, as the decoder names keys
+    /// (also what business_hours errors print).
     static func render(_ path: [any CodingKey]) -> String {
         var text = ""
         for key in path {

@@ -258,14 +258,4 @@ private func overlaps(
 }
 
 /// `business_hours.weekly.monday`: a coding path as the decoder prints it.
-private func renderedPath(_ path: [any CodingKey]) -> String {
-    var text = ""
-    for key in path {
-        if let index = key.intValue {
-            text += "[\(index)]"
-        } else {
-            text += (text.isEmpty ? "" : ".") + key.stringValue
-        }
-    }
-    return text
-}
+private func renderedPath(_ path: [any CodingKey]) -> String { TierList.render(path) }
