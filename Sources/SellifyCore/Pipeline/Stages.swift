@@ -194,8 +194,7 @@ struct ResponseStage: PipelineStage {
         switch verdict.action {
         case .respondText:
             guard let template = verdict.template else { throw WordingError("no template") }
-            request.answer.text = try wording.word(
-                WordingRequest(template: template, language: language, product: verdict.product))
+            request.answer.text = try wording.word(request.wordingRequest(template: template, language: language))
             return .worded(by: wording.name)
         case .escalate where verdict.acknowledge && acknowledgement != nil:
             request.answer.text = try wording.word(

@@ -1,13 +1,25 @@
 /// What a wording provider is asked: a template of the rules, in a
-/// language, about a product of the catalog (or none).
+/// language, about a product of the catalog (or none) — with the products
+/// the message names and the quantity it states, for the templates that
+/// list several products (`{products.prices}`) or repeat a quantity
+/// (`{quantity}`).
 public struct WordingRequest: Sendable, Equatable {
     public var template: String
     public var language: String
     public var product: Product?
-    public init(template: String, language: String, product: Product?) {
+    /// The products the message names, in order of first mention; empty:
+    /// the request's `product` alone.
+    public var products: [Product]
+    /// How many of the product the message states (`quiero 3 tazas`), if it does.
+    public var quantity: Int?
+    public init(
+        template: String, language: String, product: Product?, products: [Product] = [], quantity: Int? = nil
+    ) {
         self.template = template
         self.language = language
         self.product = product
+        self.products = products
+        self.quantity = quantity
     }
 }
 
