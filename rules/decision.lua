@@ -7,7 +7,8 @@
 --   action   "RespondText" | "RespondImage" | "RespondVideo" | "Escalate" | "Ignore"
 --   rule     snake_case id of the rule that fired (shown in logs, metrics, audit, tests)
 --   reason   one short human sentence (shown to operators, never to the customer)
---   template name of a text in rules/templates.yaml (RespondText only, required there)
+--   template name of a text in rules/templates.yaml (RespondText only, required there),
+--            or "faq.<id>": the answer of an entry of rules/faq.yaml
 --   product  catalog product id (required for RespondImage/RespondVideo; for RespondText
 --            it is the product the template's {product.*} placeholders talk about)
 --   state    proposed next conversation state (optional; config decides which
@@ -48,6 +49,8 @@
 --
 -- CTX FIELDS THIS POLICY READS (a missing sub-table reads as empty, never an error)
 --   ctx.event.type, ctx.event.normalized, ctx.intent, ctx.media_request,
+--   ctx.faq (id of the rules/faq.yaml entry the message asks, or nil),
+--   ctx.quantity (how many of ctx.products[1] the message states, 1-12, or nil),
 --   ctx.products[i].{id, in_stock, images, videos}, ctx.conversation.{state, opted_out},
 --   ctx.conversation.product (the product talked about before: follow-ups such as
 --   "send me a photo" or "I'll take it" name none), ctx.conversation.products,
@@ -166,6 +169,8 @@ function decide(ctx)
   local named    = ctx.products or NONE     -- the products this message names
   local intent   = ctx.intent
   local media    = ctx.media_request        -- "image" | "video" | nil
+  local faq      = ctx.faq                  -- a rules/faq.yaml id | nil
+  local quantity = ctx.quantity             -- 1..12 | nil
   local state    = conv.state or "new"
   -- The products this message is about: those it names, else (a follow-up such as
   -- "send me a photo", "I'll take it") those the conversation was about.
@@ -266,12 +271,45 @@ function decide(ctx)
                    "no " .. media .. " available to send for this product now")
   end
 
-  -- 5. Sales questions ───────────────────────────────────────────────────────────────
+  -- 5. Common questions (rules/faq.yaml) ────────────────────────────────────────────
+
+  -- faq: shipping, payment methods, hours, returns… answered from rules/faq.yaml
+  -- (template "faq.<id>"), when no product is in play (none named, none talked about
+  -- before): "¿hacen envíos?", "¿cuánto cuesta el envío?", "¿cómo pago?" get the
+  -- answer, not "which product?". With a product in play the sales rules below answer
+  -- first ("lo quiero, ¿cómo pago?" after talking about the mug is a purchase), and
+  -- faq_about_product answers what they leave ("¿la taza tiene envío gratis?" asks no
+  -- price and wants nothing yet). Accepted trade-off: "¿cuánto cuesta el envío de la
+  -- taza?" is a price question about the mug and gets its price.
+  if faq ~= nil and product == nil then
+    return respond("faq", "faq." .. faq, nil, nil, "a common question answered from rules/faq.yaml")
+  end
+
+  -- 6. Sales questions ───────────────────────────────────────────────────────────────
+
+  -- price_multiple: the price of several products named at once ("precio de la
+  -- libreta y de la taza"): one answer listing each with its price
+  -- ({products.prices}, which says which are out of stock). Before out_of_stock, which
+  -- looks at the first product only.
+  if intent == "price_question" and #named >= 2 then
+    return respond("price_multiple", "price_multiple", named[1], advance(state, "interested"),
+                   "price question about several catalog products")
+  end
 
   -- out_of_stock: asking about, pricing or buying a product we cannot deliver now.
   if product and not product.in_stock and COMMERCIAL[intent] then
     return respond("out_of_stock", "out_of_stock", product, advance(state, "browsing"),
                    "the product asked about is out of stock")
+  end
+
+  -- purchase_quantity: the message says how many it wants of the product it names
+  -- ("quiero 3 tazas", "2 mugs please", "dos libretas"): an order even without a
+  -- purchase phrase. The answer repeats the quantity and the unit price, never a total
+  -- (the validator lets only catalog prices through). A product out of stock falls
+  -- through to product_mentioned, which says so.
+  if quantity and named[1] and named[1].in_stock and (intent == "purchase_intent" or intent == "other") then
+    return respond("purchase_quantity", "purchase_quantity", named[1], advance(state, "closing"),
+                   "the customer ordered a quantity of a catalog product")
   end
 
   if intent == "price_question" then
@@ -308,7 +346,15 @@ function decide(ctx)
                    "the customer wants to buy but named no product: ask which one")
   end
 
-  -- 6. Everything else ───────────────────────────────────────────────────────────────
+  -- faq_about_product: a common question about a product in play that no sales rule
+  -- took ("¿la taza tiene envío gratis?", "¿puedo devolver la libreta?", or "¿hacen
+  -- envíos?" after talking about the mug): the FAQ answer, the product kept in focus.
+  if faq ~= nil then
+    return respond("faq_about_product", "faq." .. faq, product, advance(state, "browsing"),
+                   "a common question about a product, answered from rules/faq.yaml")
+  end
+
+  -- 7. Everything else ───────────────────────────────────────────────────────────────
 
   -- greeting: "hola", "hi".
   if intent == "greeting" then

@@ -32,7 +32,9 @@
 --     rules/decision.lua branches on these names.
 --
 -- Catalog products mentioned in the message (names and aliases from catalog.yaml) are
--- found separately by the host; they are not listed here.
+-- found separately by the host; they are not listed here. Nor are common questions
+-- (shipping, payment methods, hours, returns): their phrases are in rules/faq.yaml,
+-- matched the same way and reported beside the intent (ctx.faq).
 
 intents = {
   -- ── 1. opt_out ────────────────────────────────────────────────────────────────────

@@ -78,6 +78,9 @@ func installedLuacheck() throws -> Luacheck {
 struct RuleLintTests {
     static let states =
         "conversation.states: new, greeting, browsing, interested, negotiating, closing, escalated, opted_out"
+    /// The answers of rules/faq.yaml, which are templates too.
+    static let faqTemplates =
+        "faq.business_hours, faq.digital_delivery, faq.payment_methods, faq.returns, faq.shipping"
 
     /// The typo that went live: an untested branch proposing state "browsng".
     @Test func aMisspelledStateInAnUntestedBranchFailsTheCheck() throws {
@@ -105,9 +108,15 @@ struct RuleLintTests {
     @Test(arguments: [
         Typo(
             anchor: #"respond("price_question", "price""#, old: #""price""#, new: #""prise""#, offset: 0,
-            message: "unknown template 'prise' (did you mean 'price'? rules/templates.yaml: ask_which_product, "
-                + "fallback_help, greeting, handoff, handoff_closed, media_unavailable, opt_in_confirmation, opt_out_confirmation, "
-                + "out_of_stock, price, product_info, purchase)"),
+            message: "unknown template 'prise' (did you mean 'price'? rules/templates.yaml and rules/faq.yaml: "
+                + "ask_which_product, fallback_help, \(faqTemplates), greeting, handoff, handoff_closed, media_unavailable, "
+                + "opt_in_confirmation, opt_out_confirmation, out_of_stock, price, price_multiple, product_info, purchase, "
+                + "purchase_quantity)"),
+        // ctx.faq holds an id of rules/faq.yaml.
+        Typo(
+            anchor: "if faq ~= nil and product == nil then", old: "faq ~= nil", new: #"faq == "shiping""#, offset: 7,
+            message: "unknown FAQ entry 'shiping' (did you mean 'shipping'? ids in rules/faq.yaml: returns, "
+                + "digital_delivery, shipping, payment_methods, business_hours)"),
         Typo(
             anchor: #"if intent == "complaint" then"#, old: #""complaint""#, new: #""complain""#, offset: 0,
             message: "unknown intent 'complain' (did you mean 'complaint'? intents: greeting, price_question, "
@@ -184,9 +193,9 @@ struct RuleLintTests {
         #expect(
             rules.staticErrors() == [
                 "rules/decision.lua:\(at.line):\(at.column + #"return text.reply("acknowledgement", "#.count): error: "
-                    + "unknown template 'thanks_reply' (rules/templates.yaml: ask_which_product, fallback_help, greeting, "
-                    + "handoff, handoff_closed, media_unavailable, opt_in_confirmation, opt_out_confirmation, out_of_stock, "
-                    + "price, product_info, purchase)"
+                    + "unknown template 'thanks_reply' (rules/templates.yaml and rules/faq.yaml: ask_which_product, "
+                    + "fallback_help, \(Self.faqTemplates), greeting, handoff, handoff_closed, media_unavailable, opt_in_confirmation, "
+                    + "opt_out_confirmation, out_of_stock, price, price_multiple, product_info, purchase, purchase_quantity)"
             ])
     }
 

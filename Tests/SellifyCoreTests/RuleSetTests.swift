@@ -130,7 +130,7 @@ struct RuleContractTests {
         ),
         (
             "function decide(ctx)\n\n  return { action = \"RespondText\", rule = \"r\", reason = \"x\", template = \"prices\" }\nend\n",
-            "rules/decision.lua:3: error: decide() returned unknown template 'prices' (rule 'r'; templates.yaml defines ask_which_product, fallback_help, greeting, handoff, handoff_closed, media_unavailable, opt_in_confirmation, opt_out_confirmation, out_of_stock, price, product_info, purchase)"
+            "rules/decision.lua:3: error: decide() returned unknown template 'prices' (rule 'r'; templates.yaml defines ask_which_product, fallback_help, greeting, handoff, handoff_closed, media_unavailable, opt_in_confirmation, opt_out_confirmation, out_of_stock, price, price_multiple, product_info, purchase, purchase_quantity; faq.yaml answers faq.business_hours, faq.digital_delivery, faq.payment_methods, faq.returns, faq.shipping)"
         ),
         (
             "function decide(ctx)\n  return { action = \"Ignore\", rule = \"r\", reason = \"x\", state = \"vip\" }\nend\n",
@@ -157,7 +157,7 @@ struct CheckerTests {
             .check(configPath: repositoryRoot.appendingPathComponent("config.yaml").path)
         #expect(report.diagnostics.map(\.description) == [])
         #expect(report.isClean)
-        #expect(report.summary.contains("decide(ctx): 14 samples returned valid decisions"))
+        #expect(report.summary.contains("decide(ctx): 17 samples returned valid decisions"))
     }
 
     struct Breakage: Sendable, CustomTestStringConvertible {
@@ -185,7 +185,7 @@ struct CheckerTests {
         Breakage(
             file: "rules/templates.yaml", replace: "{product.price}", with: "{product.cost}",
             expected: [
-                "rules/templates.yaml:LINE:7: error: price.en: unknown placeholder '{product.cost}' (expected one of {account.name}, {business.next_open}, {product.currency}, {product.fact}, {product.name}, {product.price})"
+                "rules/templates.yaml:LINE:7: error: price.en: unknown placeholder '{product.cost}' (expected one of {account.name}, {business.next_open}, {product.currency}, {product.fact}, {product.name}, {product.price}, {products.prices}, {quantity})"
             ]),
         Breakage(
             file: "rules/lib/text.lua", replace: "local M = {}", with: "local M = {}\nundefined_call()",

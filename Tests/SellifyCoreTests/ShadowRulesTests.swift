@@ -309,7 +309,7 @@ struct ShadowRulesTests {
             .check(configPath: directory.url.appendingPathComponent("config.yaml").path)
         #expect(report.diagnostics.filter { $0.severity == .error }.map(\.description) == [])
         let line = try #require(report.summary.first { $0.contains("rules/shadow/decision.lua (shadow rules") })
-        #expect(line.hasSuffix("14 samples returned valid decisions, 1 unlike the enforced rules' (greeting)"))
+        #expect(line.hasSuffix("16 samples returned valid decisions, 1 unlike the enforced rules' (greeting)"))
     }
 
     /// No folder, or one a promotion by `mv` left empty: no shadow at all.

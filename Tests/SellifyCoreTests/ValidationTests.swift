@@ -285,6 +285,12 @@ struct ValidationTests {
         for name in shipped.rules.templates.names {
             for (language, template) in shipped.rules.templates.texts[name]!.sorted(by: { $0.key < $1.key }) {
                 for product in shipped.catalog.products {
+                    // {products.prices} lists this product and the next one.
+                    let products = shipped.catalog.products
+                    let other = products[(products.firstIndex(of: product)! + 1) % products.count]
+                    let list =
+                        "\(product.name): \(product.price) \(product.currency.code), "
+                        + "\(other.name): \(other.price) \(other.currency.code)"
                     for fact in product.facts {
                         let text =
                             template
@@ -293,7 +299,13 @@ struct ValidationTests {
                             .replacingOccurrences(of: "{product.currency}", with: product.currency.code)
                             .replacingOccurrences(of: "{product.fact}", with: fact)
                             .replacingOccurrences(of: "{account.name}", with: account.name)
-                        let result = try validate(text, [product])
+                            .replacingOccurrences(of: "{products.prices}", with: list)
+                            .replacingOccurrences(of: "{quantity}", with: "3")
+                            .replacingOccurrences(
+                                of: "{business.next_open}",
+                                with: language == "es" ? "mañana a las 09:00" : "tomorrow at 09:00")
+                        #expect(!text.contains("{"), "\(name).\(language): a placeholder is not replaced")
+                        let result = try validate(text, [product, other])
                         #expect(
                             result.violations.isEmpty, "\(name).\(language) for \(product.id): \(result.violations)")
                     }

@@ -112,7 +112,8 @@ struct EndpointTests {
         #expect(rules.json?["version"] as? String == decision.json?["rules_version"] as? String)
         #expect(
             (rules.json?["files"] as? [[String: Any]])?.compactMap { $0["path"] as? String } == [
-                "decision.lua", "intents.lua", "forbidden_words.lua", "templates.yaml", "channels.yaml", "lib/text.lua",
+                "decision.lua", "intents.lua", "forbidden_words.lua", "templates.yaml", "channels.yaml", "faq.yaml",
+                "lib/text.lua",
             ])
         #expect(rules.json?["hits"] as? [String: Int] == ["price_question": 1, "greeting": 1])
 

@@ -110,10 +110,14 @@ struct PluginConformanceTests {
             rules: deployment.rules, catalog: deployment.catalog, validation: deployment.configuration.validation,
             account: deployment.configuration.account)
         let product = try #require(deployment.catalog.products.first)
+        // Two products named and a quantity, for {products.prices} and {quantity}.
+        let named = [product, try #require(deployment.catalog.products.last)]
         for (template, variants) in deployment.rules.templates.texts.sorted(by: { $0.key < $1.key }) {
             for language in variants.keys.sorted() {
-                let text = try provider.word(WordingRequest(template: template, language: language, product: product))
-                let result = try validator.validate(text, products: [product], context: nil)
+                let text = try provider.word(
+                    WordingRequest(
+                        template: template, language: language, product: product, products: named, quantity: 2))
+                let result = try validator.validate(text, products: named, context: nil)
                 #expect(result.valid, "\(id) \(template).\(language): \(text) → \(result.violations.map(\.code))")
             }
         }

@@ -48,7 +48,8 @@ public struct Checker: Sendable {
         report.summary.append(
             "\(rulesDirectory ?? deployment.loaded.display(configuration.rules.directory)) (\(rules.version.prefix(19))…): "
                 + "\(rules.intents.intents.count) intents, \(rules.forbidden.entries.count) forbidden entries, "
-                + "\(rules.templates.texts.count) templates, \(rules.sources.libraries.count) libraries")
+                + "\(rules.templates.texts.count - rules.faq.entries.count) templates, "
+                + "\(rules.faq.entries.count) FAQ entries, \(rules.sources.libraries.count) libraries")
         report.summary.append(
             deployment.channels.checkSummary(
                 tier: configuration.channels.whatsapp.portfolioTier,
@@ -56,7 +57,9 @@ public struct Checker: Sendable {
 
         let failures = deployment.sampleDiagnostics()
         report.diagnostics += failures
-        let passed = SampleContexts.all(catalog: catalog, configuration: configuration).count - failures.count
+        let passed =
+            SampleContexts.all(catalog: catalog, configuration: configuration, faq: rules.faq.ids).count
+            - failures.count
         report.summary.append("decide(ctx): \(passed) samples returned valid decisions")
         staticChecks(rules, configuration: configuration, into: &report)
         checkShadow(deployment, into: &report)
@@ -103,7 +106,7 @@ extension Deployment {
     /// sample that fails (what `sellify check` and a reload both require).
     public func sampleDiagnostics() -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        for sample in SampleContexts.all(catalog: catalog, configuration: configuration) {
+        for sample in SampleContexts.all(catalog: catalog, configuration: configuration, faq: rules.faq.ids) {
             do {
                 _ = try rules.decide(sample.context)
             } catch {

@@ -9,21 +9,27 @@ public enum SampleContexts {
         public var context: LuaValue
     }
 
-    public static func all(catalog: Catalog, configuration: SellifyConfiguration) -> [Sample] {
+    /// `faq`: the ids of `rules/faq.yaml`; the first is asked about in a sample.
+    public static func all(catalog: Catalog, configuration: SellifyConfiguration, faq: [String] = []) -> [Sample] {
         let limits = configuration.quotas.limits
         let product = catalog.products.first { $0.inStock && !$0.images.isEmpty } ?? catalog.products.first
         let products: [Product] = product.map { [$0] } ?? []
         func sample(
             _ name: String, text: String, intent: IntentName, language: String = "en", type: String = "text",
             media: MediaKind? = nil, products: [Product] = products, state: String = "new",
-            used: Int = 0, cooldown: Bool = false
+            used: Int = 0, cooldown: Bool = false, faq: String? = nil, quantity: Int? = nil
         ) -> Sample {
-            Sample(
+            var classification = Classification(
+                intent: intent, mediaRequest: media, language: language, products: products)
+            classification.faq = faq
+            classification.quantity = quantity
+            return Sample(
                 name: name,
                 context: context(
-                    text: text, intent: intent, language: language, type: type, media: media, products: products,
-                    state: state, limits: limits, used: used, cooldown: cooldown, configuration: configuration))
+                    text: text, type: type, classification: classification, state: state, limits: limits, used: used,
+                    cooldown: cooldown, configuration: configuration))
         }
+        let inStock = catalog.products.filter(\.inStock)
         return [
             sample("greeting", text: "hola", intent: .greeting, language: "es", products: []),
             sample("price question", text: "how much is it?", intent: .priceQuestion),
@@ -39,15 +45,22 @@ public enum SampleContexts {
             sample("other", text: "asdf", intent: .other, products: []),
             sample("quota exhausted", text: "how much is it?", intent: .priceQuestion, used: limits.messagesPerDay),
             sample("cooldown", text: "how much is it?", intent: .priceQuestion, cooldown: true),
+            sample(
+                "price of several products", text: "how much are they?", intent: .priceQuestion,
+                products: Array(inStock.prefix(2))),
+            sample("quantity", text: "3 of them please", intent: .other, quantity: 3),
         ]
+            + faq.prefix(1).map { id in
+                sample("faq question", text: "a common question", intent: .other, products: [], faq: id)
+            }
     }
 
     /// The ctx the pipeline would build for such a message: the same
     /// `DecisionRequest.luaContext` the decision stage uses, so the samples
     /// can never drift from the real shape.
     static func context(
-        text: String, intent: IntentName, language: String, type: String, media: MediaKind?, products: [Product],
-        state: String, limits: QuotaLimits, used: Int, cooldown: Bool, configuration: SellifyConfiguration
+        text: String, type: String, classification: Classification, state: String, limits: QuotaLimits, used: Int,
+        cooldown: Bool, configuration: SellifyConfiguration
     ) -> LuaValue {
         let calendar = configuration.quotaCalendar
         let quota = QuotaEngine(limits: limits, calendar: calendar, warnRatio: configuration.quotas.warnRatio)
@@ -67,8 +80,7 @@ public enum SampleContexts {
             stored: StoredState(conversation: conversation, usage: usage),
             conversation: conversation)
         request.normalized = TextNormalizer.normalize(text)
-        request.classification = Classification(
-            intent: intent, mediaRequest: media, language: language, products: products)
+        request.classification = classification
         request.quota = quota.status(usage: usage, windows)
         request.cooldown = RateLimitEngine(configuration: configuration.conversation.cooldown).status(
             of: conversation, at: at)

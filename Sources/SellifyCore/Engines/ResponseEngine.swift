@@ -16,9 +16,7 @@ public struct ResponseEngine: WordingProvider {
     public typealias RenderError = WordingError
 
     public func word(_ request: WordingRequest) throws(WordingError) -> String {
-        try render(
-            template: request.template, language: request.language, product: request.product,
-            nextOpen: Self.nextOpen(request))
+        try render(request)
     }
 
     /// `{business.next_open}`: when a person is next in, on the local clock —
@@ -46,16 +44,19 @@ public struct ResponseEngine: WordingProvider {
 
     /// The template's text in `language` (else the default language, else the
     /// first language in name order) with its placeholders filled.
-    public func render(
-        template name: String, language: String, product: Product?, nextOpen: String? = nil
-    )
-        throws(RenderError) -> String
-    {
+    public func render(template name: String, language: String, product: Product?) throws(RenderError) -> String {
+        try render(WordingRequest(template: name, language: language, product: product))
+    }
+
+    /// The request's template in its language (else the default language,
+    /// else the first language in name order) with its placeholders filled.
+    public func render(_ request: WordingRequest) throws(RenderError) -> String {
+        let name = request.template
         guard let variants = templates.texts[name] else {
             throw RenderError("unknown template '\(name)'")
         }
         guard
-            let text = variants[language] ?? variants[defaultLanguage]
+            let text = variants[request.language] ?? variants[defaultLanguage]
                 ?? variants.keys.sorted().first.flatMap({ variants[$0] })
         else {
             throw RenderError("template '\(name)' has no text")
@@ -65,27 +66,33 @@ public struct ResponseEngine: WordingProvider {
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             output += rest[..<open]
             let placeholder = String(rest[rest.index(after: open)..<close])
-            if placeholder == "business.next_open" {
-                guard let nextOpen else {
-                    throw RenderError("template '\(name)' uses {business.next_open} but no opening is known")
-                }
-                output += nextOpen
-            } else {
-                output += try value(of: placeholder, template: name, language: language, product: product)
-            }
+            output += try value(of: placeholder, request)
             rest = rest[rest.index(after: close)...]
         }
         output += rest
         return output
     }
 
-    private func value(
-        of placeholder: String, template: String, language: String, product: Product?
-    )
-        throws(RenderError) -> String
-    {
-        if placeholder == "account.name" { return account.name }
-        guard let product else {
+    private func value(of placeholder: String, _ request: WordingRequest) throws(RenderError) -> String {
+        let template = request.template
+        let language = request.language
+        switch placeholder {
+        case "account.name": return account.name
+        case "business.next_open": return Self.nextOpen(request) ?? ""
+        case "quantity":
+            guard let quantity = request.quantity else {
+                throw RenderError("template '\(template)' uses {quantity} but the message states no quantity")
+            }
+            return String(quantity)
+        case "products.prices":
+            let products = request.products.isEmpty ? request.product.map { [$0] } ?? [] : request.products
+            guard !products.isEmpty else {
+                throw RenderError("template '\(template)' uses {products.prices} but the message names no product")
+            }
+            return Self.priceList(products, language: language)
+        default: break
+        }
+        guard let product = request.product else {
             throw RenderError("template '\(template)' uses {\(placeholder)} but the decision names no product")
         }
         switch placeholder {

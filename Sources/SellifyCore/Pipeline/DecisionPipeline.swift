@@ -74,7 +74,7 @@ public final class DecisionPipeline: Sendable {
             stages: [
                 NormalizerStage(),
                 IntentStage(
-                    classifier: IntentClassifier(intents: components.rules.intents, catalog: components.catalog)),
+                    classifier: IntentClassifier(rules: components.rules, catalog: components.catalog)),
                 ConversationStage(engine: components.conversations, catalog: components.catalog),
                 QuotaStage(engine: components.quota),
                 RateLimitStage(

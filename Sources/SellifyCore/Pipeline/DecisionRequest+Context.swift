@@ -47,6 +47,8 @@ extension DecisionRequest {
             "language": language.map { .string($0) } ?? .nil,
             "media_request": classification?.mediaRequest.map { .string($0.rawValue) } ?? .nil,
             "products": .array((classification?.products ?? []).map(table)),
+            "faq": classification?.faq.map { .string($0) } ?? .nil,
+            "quantity": classification?.quantity.map { .integer($0) } ?? .nil,
             "conversation": .fields([
                 "state": .string(conversation.state),
                 "opted_out": .bool(conversation.optedOut),

@@ -200,7 +200,7 @@ struct ResponseStage: PipelineStage {
             request.decided, from: .decision, in: name)
         let language = request.language ?? request.classification?.language ?? wording.defaultLanguage
         func word(_ template: String) throws(WordingError) -> String {
-            var wordingRequest = WordingRequest(template: template, language: language, product: verdict.product)
+            var wordingRequest = request.wordingRequest(template: template, language: language)
             wordingRequest.business = request.business
             wordingRequest.now = request.local
             return try wording.word(wordingRequest)

@@ -1,5 +1,8 @@
 /// What a wording provider is asked: a template of the rules, in a
-/// language, about a product of the catalog (or none).
+/// language, about a product of the catalog (or none) — with the products
+/// the message names and the quantity it states, for the templates that
+/// list several products (`{products.prices}`) or repeat a quantity
+/// (`{quantity}`).
 public struct WordingRequest: Sendable, Equatable {
     public var template: String
     public var language: String
@@ -8,10 +11,19 @@ public struct WordingRequest: Sendable, Equatable {
     public var business: BusinessHours.Status?
     /// The decision's local time (to say "today" or "tomorrow").
     public var now: QuotaCalendar.LocalTime?
-    public init(template: String, language: String, product: Product?) {
+    /// The products the message names, in order of first mention; empty:
+    /// the request's `product` alone.
+    public var products: [Product]
+    /// How many of the product the message states (`quiero 3 tazas`), if it does.
+    public var quantity: Int?
+    public init(
+        template: String, language: String, product: Product?, products: [Product] = [], quantity: Int? = nil
+    ) {
         self.template = template
         self.language = language
         self.product = product
+        self.products = products
+        self.quantity = quantity
     }
 }
 

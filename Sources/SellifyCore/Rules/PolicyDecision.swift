@@ -96,9 +96,12 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
             throw fail("decide() returned RespondText without a 'template' (rule '\(rule)')", near: rule)
         }
         if let template, !contract.templates.contains(template) {
-            throw fail(
-                "decide() returned unknown template '\(template)' (rule '\(rule)'; templates.yaml defines \(contract.templates.sorted().joined(separator: ", ")))",
-                near: template)
+            let names = contract.templates.sorted()
+            let answers = names.filter { $0.hasPrefix(FAQ.templatePrefix) }
+            let defined =
+                "templates.yaml defines \(names.filter { !$0.hasPrefix(FAQ.templatePrefix) }.joined(separator: ", "))"
+                + (answers.isEmpty ? "" : "; faq.yaml answers \(answers.joined(separator: ", "))")
+            throw fail("decide() returned unknown template '\(template)' (rule '\(rule)'; \(defined))", near: template)
         }
         if let state, !contract.states.contains(state) {
             throw fail(

@@ -57,6 +57,8 @@ public struct ForbiddenRules: Sendable, Equatable {
 public struct Templates: Sendable, Equatable {
     public static let placeholders: Set<String> = [
         "product.name", "product.price", "product.currency", "product.fact", "account.name", "business.next_open",
+        // Every product the message names with its price; how many of the product it states.
+        "products.prices", "quantity",
     ]
     public var texts: [String: [String: String]]
 

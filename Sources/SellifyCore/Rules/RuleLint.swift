@@ -2,7 +2,7 @@ public import SellifyYAML
 
 /// The built-in static checks of `sellify check`: every string literal the
 /// rules use as a conversation state, template, intent, action, message type,
-/// media request or language is checked against what the deployment defines,
+/// media request, language or FAQ entry is checked against what the deployment defines,
 /// so `advance(state, "browsng")` in a branch no test takes fails the check
 /// instead of going live:
 ///
@@ -25,6 +25,7 @@ public struct RuleLint: Sendable {
         case messageType = "message type"
         case mediaRequest = "media request"
         case language
+        case faq = "FAQ entry"
     }
 
     /// The values each kind may take in this deployment, in the order messages list them.
@@ -48,15 +49,19 @@ public struct RuleLint: Sendable {
                     .messageType: MessageType.allCases.map(\.rawValue),
                     .mediaRequest: MediaKind.allCases.map(\.rawValue),
                     .language: rules.intents.languages.map { $0.code },
+                    .faq: rules.faq.ids,
                 ],
                 sources: [
                     .state: "conversation.states",
-                    .template: rules.sources.templates.displayPath,
+                    .template: rules.sources.templates.displayPath
+                        + (rules.faq.entries.isEmpty
+                            ? "" : " and \(rules.sources.faq?.displayPath ?? RuleSources.faqFile)"),
                     .intent: "intents",
                     .action: "actions",
                     .messageType: "message types",
                     .mediaRequest: "media requests",
                     .language: "languages in \(rules.sources.intents.displayPath)",
+                    .faq: "ids in \(rules.sources.faq?.displayPath ?? RuleSources.faqFile)",
                 ])
         }
     }
@@ -70,7 +75,7 @@ public struct RuleLint: Sendable {
     /// The ctx fields whose values have a kind.
     static let contextKinds: [[String]: Kind] = [
         ["conversation", "state"]: .state, ["intent"]: .intent, ["media_request"]: .mediaRequest,
-        ["event", "type"]: .messageType, ["language"]: .language,
+        ["event", "type"]: .messageType, ["language"]: .language, ["faq"]: .faq,
     ]
     /// Fields of a decision table (decision.lua, rules/lib).
     static let decisionFields: [String: Kind] = ["action": .action, "template": .template, "state": .state]

@@ -10,7 +10,10 @@ public final class RuleSet: Sendable {
     public let version: String
     public let intents: IntentRules
     public let forbidden: ForbiddenRules
+    /// `templates.yaml`, and the answers of `faq.yaml` as templates `faq.<id>`.
     public let templates: Templates
+    /// `faq.yaml` (empty without one).
+    public let faq: FAQ
     public let limits: LuaLimits
     let contract: PolicyDecision.Contract
     let pool: LuaStatePool<CompiledState>
@@ -33,7 +36,7 @@ public final class RuleSet: Sendable {
     public var poolSize: Int { pool.size }
 
     init(
-        sources: RuleSources, intents: IntentRules, forbidden: ForbiddenRules, templates: Templates,
+        sources: RuleSources, intents: IntentRules, forbidden: ForbiddenRules, templates: Templates, faq: FAQ,
         limits: LuaLimits, contract: PolicyDecision.Contract, pool: LuaStatePool<CompiledState>
     ) {
         self.sources = sources
@@ -41,6 +44,7 @@ public final class RuleSet: Sendable {
         self.intents = intents
         self.forbidden = forbidden
         self.templates = templates
+        self.faq = faq
         self.limits = limits
         self.contract = contract
         self.pool = pool
@@ -59,7 +63,7 @@ public final class RuleSet: Sendable {
         let catalogValue = catalog.luaValue
         var diagnostics: [Diagnostic] = []
 
-        let templates: Templates
+        var templates: Templates
         do {
             templates = try Templates.load(sources.templates)
         } catch {
@@ -126,6 +130,16 @@ public final class RuleSet: Sendable {
             diagnostics.append(Diagnostic(error))
         }
         diagnostics += intentReader.diagnostics + forbiddenReader.diagnostics
+        // The FAQ needs the languages intents.lua declares.
+        var faq = FAQ.empty
+        if let file = sources.faq {
+            do {
+                faq = try FAQ.load(file, languages: intents.languages.map(\.code) + [intents.defaultLanguage])
+            } catch {
+                diagnostics += error.diagnostics
+            }
+        }
+        templates.texts.merge(faq.templates) { template, _ in template }
         guard diagnostics.isEmpty else { throw DiagnosticList(diagnostics) }
 
         let size = poolSize ?? (rules.poolSize > 0 ? rules.poolSize : ProcessInfo.processInfo.activeProcessorCount)
@@ -142,9 +156,12 @@ public final class RuleSet: Sendable {
         for product in catalog.products { media[product.id] = (!product.images.isEmpty, !product.videos.isEmpty) }
         let contract = PolicyDecision.Contract(
             templates: Set(templates.texts.keys), states: Set(configuration.conversation.states), media: media)
-        return RuleSet(
-            sources: sources, intents: intents, forbidden: forbidden, templates: templates, limits: limits,
+        let ruleSet = RuleSet(
+            sources: sources, intents: intents, forbidden: forbidden, templates: templates, faq: faq, limits: limits,
             contract: contract, pool: pool)
+        let invalid = ruleSet.faqAnswerDiagnostics(catalog: catalog, configuration: configuration)
+        guard invalid.isEmpty else { throw DiagnosticList(invalid) }
+        return ruleSet
     }
 
     /// Runs `body` on a free state; any error arrives as a `LuaError`.

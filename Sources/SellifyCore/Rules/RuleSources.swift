@@ -48,6 +48,8 @@ public struct RuleSources: Sendable {
     public static let templatesFile = "templates.yaml"
     /// Optional: without it the built-in channel limits apply (`ChannelPolicy.builtIn`).
     public static let channelsFile = "channels.yaml"
+    /// Optional: without it no message matches an FAQ entry (`ctx.faq` is nil).
+    public static let faqFile = "faq.yaml"
     public static let libraryFolder = "lib"
 
     /// The folder as configured (absolute or relative to the working directory).
@@ -58,6 +60,8 @@ public struct RuleSources: Sendable {
     public var templates: File
     /// `channels.yaml`, when the folder has one.
     public var channels: File?
+    /// `faq.yaml`, when the folder has one.
+    public var faq: File?
     /// `rules/lib/*.lua`, sorted by path; `require "name"` loads `lib/name.lua`.
     public var libraries: [File]
 
@@ -75,7 +79,8 @@ public struct RuleSources: Sendable {
     }
 
     public var allFiles: [File] {
-        [decision, intents, forbiddenWords, templates] + (channels.map { [$0] } ?? []) + libraries
+        [decision, intents, forbiddenWords, templates] + (channels.map { [$0] } ?? []) + (faq.map { [$0] } ?? [])
+            + libraries
     }
 
     /// Reads the folder. `displayDirectory` is how paths appear in errors
@@ -120,11 +125,15 @@ public struct RuleSources: Sendable {
         let templates = read(templatesFile)
         // Optional, but a link by that name that points nowhere or outside the
         // folder is reported by read(), not taken for an absent file.
-        let channelsPath = (directory as NSString).appendingPathComponent(channelsFile)
-        let channelsPresent =
-            FileManager.default.fileExists(atPath: channelsPath)
-            || (try? FileManager.default.destinationOfSymbolicLink(atPath: channelsPath)) != nil
-        let channels = channelsPresent ? read(channelsFile) : nil
+        func readIfPresent(_ relative: String) -> File? {
+            let path = (directory as NSString).appendingPathComponent(relative)
+            let present =
+                FileManager.default.fileExists(atPath: path)
+                || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil
+            return present ? read(relative) : nil
+        }
+        let channels = readIfPresent(channelsFile)
+        let faq = readIfPresent(faqFile)
         var libraries: [File] = []
         let libraryPath = (directory as NSString).appendingPathComponent(libraryFolder)
         if let names = try? FileManager.default.contentsOfDirectory(atPath: libraryPath) {
@@ -137,7 +146,7 @@ public struct RuleSources: Sendable {
         }
         return RuleSources(
             directory: directory, decision: decision, intents: intents, forbiddenWords: forbidden,
-            templates: templates, channels: channels, libraries: libraries)
+            templates: templates, channels: channels, faq: faq, libraries: libraries)
     }
 
     /// The module name `require` uses for a library file: `lib/text.lua` → `text`.

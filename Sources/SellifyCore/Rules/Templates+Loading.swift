@@ -20,6 +20,13 @@ extension Templates {
         var diagnostics: [Diagnostic] = []
         var texts: [String: [String: String]] = [:]
         for name in decoded.keys.sorted() {
+            if name.hasPrefix(FAQ.templatePrefix) {
+                diagnostics.append(
+                    Diagnostic(
+                        "template name '\(name)': names starting with '\(FAQ.templatePrefix)' are the answers of \(RuleSources.faqFile)",
+                        at: decoded[name]!.values.compactMap(\.location).min { $0.line < $1.line },
+                        hint: "rename the template, or move the answer to \(RuleSources.faqFile)"))
+            }
             for (language, text) in decoded[name]!.sorted(by: { $0.key < $1.key }) {
                 for placeholder in placeholders(in: text.text) where !Self.placeholders.contains(placeholder) {
                     diagnostics.append(

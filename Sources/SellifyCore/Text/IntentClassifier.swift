@@ -13,16 +13,24 @@ public struct Classification: Sendable, Equatable {
     /// Catalog products named in the message (by name or alias), in order of
     /// first mention, each once.
     public var products: [Product]
+    /// The id of the first entry of `rules/faq.yaml`, in file order, with a
+    /// phrase in the message (independent of the intent), or nil.
+    public var faq: String?
+    /// How many of the first product named the message states, 1…12
+    /// (`quiero 3 tazas`, `two mugs`), or nil.
+    public var quantity: Int?
 
     public init(
         intent: IntentName, mediaRequest: MediaKind?, language: String, products: [Product],
-        languageShown: String? = nil
+        languageShown: String? = nil, faq: String? = nil, quantity: Int? = nil
     ) {
         self.intent = intent
         self.mediaRequest = mediaRequest
         self.language = language
         self.products = products
         self.languageShown = languageShown
+        self.faq = faq
+        self.quantity = quantity
     }
 }
 
@@ -36,19 +44,25 @@ public struct Classification: Sendable, Equatable {
 ///   video phrase matches (a message asking for both gets `.image`: it is
 ///   checked first, as `rules/intents.lua` documents).
 /// - **Language**: the language with the most marker-word matches (every
-///   occurrence counts); with no marker, the language of the product names
-///   and aliases used (when they agree); a tie for first place, or nothing,
+///   occurrence counts); with no marker, the language of the product names,
+///   aliases and FAQ phrases used (when they agree); a tie for first place, or nothing,
 ///   shows no language and gives `defaultLanguage`. Languages are considered
 ///   in code order.
 /// - **Products**: names and aliases at word boundaries; where two product
 ///   phrases overlap the longer wins (then the earlier), so
 ///   `plan premium anual` beats `plan premium` when both exist.
+/// - **FAQ**: the first entry of `rules/faq.yaml` (file order) with any
+///   matching phrase. Its phrases' language counts like a product alias's
+///   when the message has no marker word.
+/// - **Quantity**: a number next to a mention of the first product named
+///   (see `IntentClassifier+Quantity.swift`).
 public struct IntentClassifier: Sendable {
     enum Tag: Sendable, Equatable {
         case intent(Int)
         case media(MediaKind)
         case language(Int)
         case product(Int, language: String?)
+        case faq(Int, language: String)
     }
 
     let matcher: PhraseMatcher<Tag>
@@ -56,8 +70,18 @@ public struct IntentClassifier: Sendable {
     let languageCodes: [String]
     let defaultLanguage: String
     let products: [Product]
+    let faqIDs: [String]
 
     public init(intents: IntentRules, catalog: Catalog) {
+        self.init(intents: intents, faq: .empty, catalog: catalog)
+    }
+
+    /// The classifier of a compiled rules folder: its intents and FAQ, with the catalog.
+    public init(rules: RuleSet, catalog: Catalog) {
+        self.init(intents: rules.intents, faq: rules.faq, catalog: catalog)
+    }
+
+    public init(intents: IntentRules, faq: FAQ, catalog: Catalog) {
         var phrases: [(phrase: String, value: Tag)] = []
         for (index, intent) in intents.intents.enumerated() {
             phrases += intent.phrases.map { ($0, .intent(index)) }
@@ -75,7 +99,13 @@ public struct IntentClassifier: Sendable {
             }
             phrases += product.aliases.map { ($0, .product(index, language: product.language(ofPhrase: $0))) }
         }
+        for (index, entry) in faq.entries.enumerated() {
+            for language in entry.phrases.keys.sorted() {
+                phrases += entry.phrases[language]!.map { ($0, .faq(index, language: language)) }
+            }
+        }
         matcher = PhraseMatcher(phrases)
+        faqIDs = faq.ids
         intentNames = intents.intents.map(\.name)
         languageCodes = languages.map(\.code)
         defaultLanguage = intents.defaultLanguage
@@ -92,7 +122,8 @@ public struct IntentClassifier: Sendable {
         var video = false
         var languageCounts = [Int](repeating: 0, count: languageCodes.count)
         var productMatches: [(product: Int, range: Range<Int>)] = []
-        var productLanguages: Set<String> = []
+        var phraseLanguages: Set<String> = []
+        var bestFAQ = Int.max
 
         for match in matcher.matches(in: message.text) {
             switch match.value {
@@ -102,7 +133,10 @@ public struct IntentClassifier: Sendable {
             case .language(let index): languageCounts[index] += 1
             case .product(let index, let phraseLanguage):
                 productMatches.append((index, match.range))
-                if let phraseLanguage { productLanguages.insert(phraseLanguage) }
+                if let phraseLanguage { phraseLanguages.insert(phraseLanguage) }
+            case .faq(let index, let phraseLanguage):
+                bestFAQ = min(bestFAQ, index)
+                phraseLanguages.insert(phraseLanguage)
             }
         }
 
@@ -111,19 +145,32 @@ public struct IntentClassifier: Sendable {
             let index = languageCounts.firstIndex(of: top)
         {
             shown = languageCodes[index]
-        } else if languageCounts.allSatisfy({ $0 == 0 }), productLanguages.count == 1 {
-            shown = productLanguages.first
+        } else if languageCounts.allSatisfy({ $0 == 0 }), phraseLanguages.count == 1 {
+            shown = phraseLanguages.first
         }
 
+        let mentions = selectMentions(productMatches)
+        let named = Self.firstMentioned(mentions)
         return Classification(
             intent: bestIntent < intentNames.count ? intentNames[bestIntent] : .other,
             mediaRequest: image ? .image : (video ? .video : nil),
             language: shown ?? defaultLanguage,
-            products: selectProducts(productMatches), languageShown: shown)
+            products: named.map { products[$0] }, languageShown: shown,
+            faq: bestFAQ < faqIDs.count ? faqIDs[bestFAQ] : nil,
+            quantity: named.first.flatMap { first in
+                Self.quantity(of: mentions.filter { $0.product == first }.map(\.range), in: message.text)
+            })
     }
 
-    /// Longest non-overlapping product mentions, then in order of mention, each product once.
-    func selectProducts(_ matches: [(product: Int, range: Range<Int>)]) -> [Product] {
+    /// Product indices in order of first mention, each once.
+    static func firstMentioned(_ mentions: [(product: Int, range: Range<Int>)]) -> [Int] {
+        var seen: [Int] = []
+        for mention in mentions where !seen.contains(mention.product) { seen.append(mention.product) }
+        return seen
+    }
+
+    /// The longest non-overlapping product mentions (then the earlier), in order of mention.
+    func selectMentions(_ matches: [(product: Int, range: Range<Int>)]) -> [(product: Int, range: Range<Int>)] {
         guard !matches.isEmpty else { return [] }
         let byLength = matches.sorted {
             ($1.range.count, $0.range.lowerBound, $0.product) < ($0.range.count, $1.range.lowerBound, $1.product)
@@ -133,8 +180,6 @@ public struct IntentClassifier: Sendable {
             chosen.append(candidate)
         }
         chosen.sort { ($0.range.lowerBound, $0.product) < ($1.range.lowerBound, $1.product) }
-        var seen: [Int] = []
-        for mention in chosen where !seen.contains(mention.product) { seen.append(mention.product) }
-        return seen.map { products[$0] }
+        return chosen
     }
 }
