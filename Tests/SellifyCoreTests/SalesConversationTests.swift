@@ -144,6 +144,19 @@ struct SalesConversationTests {
         // Two messages not understood, then a person takes over.
         #expect(turn(25)["rule"] as? String == "fallback" && turn(26)["rule"] as? String == "fallback")
         #expect(turn(27)["rule"] as? String == "repeated_fallback" && turn(27)["action"] as? String == "Escalate")
+        // Variants: "¿y en azul?" after the mug's price is the blue mug; its photo
+        // is its own; the green one is out of stock.
+        #expect(turn(29)["product"] as? String == "aurora-mug-blue" && text(29).contains("Taza Aurora Azul"))
+        #expect(text(29).contains("259.00 MXN"))
+        #expect(
+            (turn(30)["media"] as? [String: Any])?["url"] as? String
+                == "https://cdn.sellify.example/img/aurora-mug-blue.jpg")
+        #expect(turn(31)["rule"] as? String == "out_of_stock" && text(31).contains("Taza Aurora Verde"))
+        // Several products in one question, the operator's FAQ, a quantity of a variant.
+        #expect(turn(32)["rule"] as? String == "price_multiple")
+        #expect(text(32).contains("Libreta Punteada: 219.00 MXN") && text(32).contains("Taza Aurora: 259.00 MXN"))
+        #expect(turn(33)["rule"] as? String == "faq_about_product" && text(33).contains("todo México"))
+        #expect(turn(34)["rule"] as? String == "purchase_quantity" && text(34).contains("3 × Taza Aurora Azul"))
         for step in steps where step.json["language"] != nil {
             #expect(step.json["language"] as? String == "es", "\(step.line)")
         }
@@ -174,6 +187,14 @@ struct SalesConversationTests {
         #expect(turn(17)["rule"] as? String == "acknowledgement")
         // Saturday afternoon: the next person is in on Monday.
         #expect(text(18).contains("Monday at 09:00"))
+        // Variants, the FAQ, several products, a quantity — in English.
+        #expect(turn(20)["product"] as? String == "aurora-mug-blue" && text(20).contains("Blue Aurora Mug"))
+        #expect(
+            (turn(21)["media"] as? [String: Any])?["url"] as? String
+                == "https://cdn.sellify.example/img/aurora-mug-blue.jpg")
+        #expect(turn(22)["rule"] as? String == "faq_about_product" && text(22).contains("outside Mexico"))
+        #expect(turn(23)["rule"] as? String == "price_multiple" && text(23).contains("Canvas Tote Bag: 299.00 MXN"))
+        #expect(turn(24)["rule"] as? String == "purchase_quantity" && text(24).contains("2 × Blue Aurora Mug"))
         for step in steps where step.json["language"] != nil {
             #expect(step.json["language"] as? String == "en", "\(step.line)")
         }

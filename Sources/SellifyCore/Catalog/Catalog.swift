@@ -1,28 +1,45 @@
 public import SellifyYAML
 
 /// The product catalog (`catalog.yaml`): the only source of truth for
-/// prices, product names and facts. Products keep their file order.
+/// prices, product names and facts. Products keep their file order, each
+/// followed by its variants (`ProductVariant`), which are products too.
 public struct Catalog: Sendable, Decodable {
     public var products: [Product]
     /// The language of names, aliases and facts written without one
     /// (`name: Aurora Mug` rather than `name: { en: Aurora Mug, es: Taza Aurora }`).
     public var language: String
-    /// Location of each product's mapping, for errors found after decoding.
-    var locations: [SourceLocation?] = []
+    /// Where each product is written, for errors found after decoding:
+    /// `products[8]`, or `products[8].variants[0]` for a variant.
+    var paths: [String] = []
 
     public init(products: [Product], language: String = "en") {
         self.language = language
-        self.products = products.map { $0.resolved(defaultLanguage: language) }
-        self.locations = Array(repeating: nil, count: products.count)
+        self.products = []
+        for (index, product) in products.enumerated() { append(product, at: "products[\(index)]") }
     }
 
     enum CodingKeys: String, CodingKey { case language, products }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         language = try c.decode(.language, default: LanguageCode(code: "en")).code
-        let language = language
-        products = try c.decode([Product].self, forKey: .products).map { $0.resolved(defaultLanguage: language) }
-        locations = products.map(\.location)
+        products = []
+        for (index, product) in try c.decode([Product].self, forKey: .products).enumerated() {
+            append(product, at: "products[\(index)]")
+        }
+    }
+
+    /// Appends `product` with its variants expanded into products of their own.
+    private mutating func append(_ product: Product, at path: String) {
+        var parent = product.resolved(defaultLanguage: language)
+        let variants = parent.variantSpecs
+        parent.variantSpecs = []
+        parent.variants = variants.map { "\(parent.id)-\($0.id)" }
+        products.append(parent)
+        paths.append(path)
+        for (index, variant) in variants.enumerated() {
+            products.append(variant.product(of: parent).resolved(defaultLanguage: language))
+            paths.append("\(path).variants[\(index)]")
+        }
     }
 
     public func product(id: String) -> Product? {
@@ -38,10 +55,29 @@ public struct Catalog: Sendable, Decodable {
             if let line = firstLine[product.id] {
                 diagnostics.append(
                     Diagnostic(
-                        "products[\(index)].id: duplicate product id '\(product.id)' (first defined at line \(line))",
+                        "\(paths[index]).id: duplicate product id '\(product.id)' (first defined at line \(line))",
                         at: location))
             } else {
                 firstLine[product.id] = location?.line ?? 0
+            }
+        }
+        var optionOwner: [String: String] = [:]  // "<parent> <word>" → the variant it picks
+        for (index, product) in products.enumerated() {
+            guard let parent = product.variantOf else { continue }
+            for option in product.options {
+                let word = TextNormalizer.normalize(option).text
+                if !word.contains(where: { $0.isLetter || $0.isNumber }) {
+                    diagnostics.append(
+                        Diagnostic(
+                            "\(paths[index]).options: '\(option)' has no letter or digit", at: product.location))
+                } else if let owner = optionOwner["\(parent) \(word)"] {
+                    diagnostics.append(
+                        Diagnostic(
+                            "\(paths[index]).options: '\(option)' already picks '\(owner)'; an option word "
+                                + "picks one variant of '\(parent)'", at: product.location))
+                } else {
+                    optionOwner["\(parent) \(word)"] = product.id
+                }
             }
         }
         if products.isEmpty {
@@ -72,6 +108,18 @@ public struct Product: Sendable, Decodable, Equatable, YAMLRecoverable {
     public var videos: [String]
     /// Short true statements the templates may use.
     public var facts: [String]
+    /// The id of the product this one is a variant of (`aurora-mug` for
+    /// `aurora-mug-blue`), or nil.
+    public var variantOf: String?
+    /// The ids of this product's variants, in file order.
+    public var variants: [String] = []
+    /// A variant's option words (`azul`, `blue`): they name the variant only
+    /// beside its parent's name or when the parent is in the conversation's focus.
+    public var options: [String] = []
+    /// The language of each option word written under one.
+    public var optionLanguages: [String: String] = [:]
+    /// The variants as written, until the catalog expands them into products.
+    var variantSpecs: [ProductVariant] = []
     public var location: SourceLocation?
 
     public static var yamlPlaceholder: Self {
@@ -96,40 +144,21 @@ public struct Product: Sendable, Decodable, Equatable, YAMLRecoverable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, aliases, price, currency, inStock = "in_stock", images, videos, facts
+        case id, name, aliases, price, currency, inStock = "in_stock", images, videos, facts, variants
     }
     public init(from decoder: any Decoder) throws {
         location = decoder.yamlLocation
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(ProductID.self, forKey: .id).value
-        switch try c.decode(Localized<String>.self, forKey: .name) {
-        case .plain(let plain): name = plain
-        case .perLanguage(let map):
-            names = map
-            name = ""
-        }
-        switch try c.decode(.aliases, default: Localized<[String]>.plain([])) {
-        case .plain(let plain): aliases = plain
-        case .perLanguage(let map):
-            aliases = []
-            for language in map.keys.sorted() {
-                for alias in map[language]! where !aliases.contains(alias) {
-                    aliases.append(alias)
-                    aliasLanguages[alias] = language
-                }
-            }
-        }
+        (name, names) = try c.decode(Localized<String>.self, forKey: .name).nameAndNames
+        (aliases, aliasLanguages) = try c.decode(.aliases, default: Localized<[String]>.plain([])).phrases
         price = try c.decode(Money.self, forKey: .price)
         currency = try c.decode(CurrencyCode.self, forKey: .currency)
         inStock = try c.decode(.inStock, default: true)
         images = try c.decode(.images, default: [])
         videos = try c.decode(.videos, default: [])
-        switch try c.decode(.facts, default: Localized<[String]>.plain([])) {
-        case .plain(let plain): facts = plain
-        case .perLanguage(let map):
-            localizedFacts = map
-            facts = []
-        }
+        (facts, localizedFacts) = try c.decode(.facts, default: Localized<[String]>.plain([])).factsAndLocalized
+        variantSpecs = try c.decode(.variants, default: [])
     }
 
     /// Fills the catalog-language name and facts of a product written per
@@ -166,9 +195,9 @@ public struct Product: Sendable, Decodable, Equatable, YAMLRecoverable {
         return all
     }
 
-    /// The language a name or alias of this product is written in, if known.
+    /// The language a name, alias or option word of this product is written in, if known.
     public func language(ofPhrase phrase: String) -> String? {
-        if let language = aliasLanguages[phrase] { return language }
+        if let language = aliasLanguages[phrase] ?? optionLanguages[phrase] { return language }
         let languages = names.keys.sorted().filter { names[$0] == phrase }
         return languages.count == 1 ? languages[0] : nil
     }
@@ -177,7 +206,8 @@ public struct Product: Sendable, Decodable, Equatable, YAMLRecoverable {
         a.id == b.id && a.name == b.name && a.names == b.names && a.aliases == b.aliases
             && a.aliasLanguages == b.aliasLanguages && a.price == b.price && a.currency == b.currency
             && a.inStock == b.inStock && a.images == b.images && a.videos == b.videos && a.facts == b.facts
-            && a.localizedFacts == b.localizedFacts
+            && a.localizedFacts == b.localizedFacts && a.variantOf == b.variantOf && a.variants == b.variants
+            && a.options == b.options && a.optionLanguages == b.optionLanguages
     }
 }
 
@@ -209,6 +239,46 @@ enum Localized<Value: Decodable & Sendable>: Decodable, Sendable {
                     codingPath: decoder.codingPath, debugDescription: "expected at least one language"))
         }
         self = .perLanguage(map)
+    }
+}
+
+extension Localized<String> {
+    /// A name: the plain one (`names` empty), or the per-language ones (the
+    /// plain name is filled in by `Product.resolved`).
+    var nameAndNames: (String, [String: String]) {
+        switch self {
+        case .plain(let plain): (plain, [:])
+        case .perLanguage(let map): ("", map)
+        }
+    }
+}
+
+extension Localized<[String]> {
+    /// Phrases (aliases, option words) in every language, each once, with the
+    /// language of those written under one.
+    var phrases: ([String], [String: String]) {
+        switch self {
+        case .plain(let plain): return (plain, [:])
+        case .perLanguage(let map):
+            var phrases: [String] = []
+            var languages: [String: String] = [:]
+            for language in map.keys.sorted() {
+                for phrase in map[language]! where !phrases.contains(phrase) {
+                    phrases.append(phrase)
+                    languages[phrase] = language
+                }
+            }
+            return (phrases, languages)
+        }
+    }
+
+    /// Facts: the plain ones, or the per-language ones (the plain list is
+    /// filled in by `Product.resolved`).
+    var factsAndLocalized: ([String], [String: [String]]) {
+        switch self {
+        case .plain(let plain): (plain, [:])
+        case .perLanguage(let map): ([], map)
+        }
     }
 }
 

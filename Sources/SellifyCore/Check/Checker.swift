@@ -28,6 +28,12 @@ public struct Checker: Sendable {
         self.luacheck = luacheck
     }
 
+    /// ` (2 of them variants)`, or nothing for a catalog without variants.
+    static func variantCount(_ catalog: Catalog) -> String {
+        let variants = catalog.products.filter { $0.variantOf != nil }.count
+        return variants == 0 ? "" : " (\(variants) of them variants)"
+    }
+
     public func check(configPath: String, rulesDirectory: String? = nil) -> Report {
         var report = Report()
         let deployment: Deployment
@@ -44,7 +50,8 @@ public struct Checker: Sendable {
         let rules = deployment.rules
         report.summary.append("\(configPath): ok")
         report.summary.append(
-            "\(deployment.loaded.display(configuration.catalog.path)): \(catalog.products.count) products")
+            "\(deployment.loaded.display(configuration.catalog.path)): \(catalog.products.count) products"
+                + Self.variantCount(catalog))
         report.summary.append(
             "\(rulesDirectory ?? deployment.loaded.display(configuration.rules.directory)) (\(rules.version.prefix(19))…): "
                 + "\(rules.intents.intents.count) intents, \(rules.forbidden.entries.count) forbidden entries, "

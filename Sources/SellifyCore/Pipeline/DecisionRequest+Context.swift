@@ -23,6 +23,7 @@ extension DecisionRequest {
                 "price": .number(product.price.doubleValue), "currency": .string(product.currency.code),
                 "in_stock": .bool(product.inStock), "images": .integer(product.images.count),
                 "videos": .integer(product.videos.count),
+                "variant_of": product.variantOf.map(LuaValue.string) ?? .nil,
             ])
         }
         let memory = conversation.memory

@@ -29,7 +29,9 @@ struct IntentStage: PipelineStage {
 
 /// 3. The conversation as this message finds it, with what it remembers:
 /// the products in focus and the language (the message's own, else the
-/// conversation's, else the default). A handoff idle too long ends here.
+/// conversation's, else the default). A message that names no product but a
+/// variant's option word (`¿y en azul?`) names the variants of the most
+/// recent product in focus they belong to. A handoff idle too long ends here.
 struct ConversationStage: PipelineStage {
     enum Outcome: String, StageOutcome { case new, existing, resumed }
     let name = StageName.conversation
@@ -44,6 +46,15 @@ struct ConversationStage: PipelineStage {
         request.previousState = request.conversation.state
         let memory = request.conversation.memory
         request.focus = memory.products.compactMap { catalog.product(id: $0) }
+        if classification.products.isEmpty, !classification.options.isEmpty {
+            for product in request.focus {
+                let family = product.variantOf ?? product.id
+                let picked = classification.options.filter { $0.variantOf == family }
+                guard !picked.isEmpty else { continue }
+                request.classification?.products = picked
+                break
+            }
+        }
         request.language = classification.languageShown ?? memory.language ?? classification.language
         if let handoff = stored?.memory.handoff, request.conversation.memory.handoff == nil {
             request.resumedFromHandoff = handoff

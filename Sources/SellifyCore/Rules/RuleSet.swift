@@ -325,7 +325,8 @@ extension Product {
             "id": .string(id), "name": .string(name), "aliases": .array(aliases.map(LuaValue.string)),
             "price": .number(price.doubleValue), "currency": .string(currency.code), "in_stock": .bool(inStock),
             "images": .array(images.map(LuaValue.string)), "videos": .array(videos.map(LuaValue.string)),
-            "facts": .array(facts.map(LuaValue.string)),
+            "facts": .array(facts.map(LuaValue.string)), "variant_of": variantOf.map(LuaValue.string) ?? .nil,
+            "variants": .array(variants.map(LuaValue.string)),
         ])
     }
 }

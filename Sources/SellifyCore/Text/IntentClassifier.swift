@@ -19,6 +19,10 @@ public struct Classification: Sendable, Equatable {
     /// How many of the first product named the message states, 1…12
     /// (`quiero 3 tazas`, `two mugs`), or nil.
     public var quantity: Int?
+    /// Variants whose option word the message used (`azul`) without naming
+    /// their parent or any product (`¿y en azul?`), in order of mention: the
+    /// conversation stage picks those of the product in focus.
+    public var options: [Product] = []
 
     public init(
         intent: IntentName, mediaRequest: MediaKind?, language: String, products: [Product],
@@ -50,7 +54,11 @@ public struct Classification: Sendable, Equatable {
 ///   in code order.
 /// - **Products**: names and aliases at word boundaries; where two product
 ///   phrases overlap the longer wins (then the earlier), so
-///   `plan premium anual` beats `plan premium` when both exist.
+///   `plan premium anual` beats `plan premium` when both exist. A variant's
+///   option word (`azul`) next to a mention of its parent or a sibling
+///   (`la taza azul`, `Taza Aurora en azul y verde`) turns that mention into
+///   the variants picked; option words of products not named are kept in
+///   `options`.
 /// - **FAQ**: the first entry of `rules/faq.yaml` (file order) with any
 ///   matching phrase. Its phrases' language counts like a product alias's
 ///   when the message has no marker word.
@@ -63,6 +71,7 @@ public struct IntentClassifier: Sendable {
         case language(Int)
         case product(Int, language: String?)
         case faq(Int, language: String)
+        case option(Int, language: String?)
     }
 
     let matcher: PhraseMatcher<Tag>
@@ -98,6 +107,7 @@ public struct IntentClassifier: Sendable {
                 phrases.append((name, .product(index, language: product.language(ofPhrase: name))))
             }
             phrases += product.aliases.map { ($0, .product(index, language: product.language(ofPhrase: $0))) }
+            phrases += product.options.map { ($0, .option(index, language: product.language(ofPhrase: $0))) }
         }
         for (index, entry) in faq.entries.enumerated() {
             for language in entry.phrases.keys.sorted() {
@@ -122,6 +132,7 @@ public struct IntentClassifier: Sendable {
         var video = false
         var languageCounts = [Int](repeating: 0, count: languageCodes.count)
         var productMatches: [(product: Int, range: Range<Int>)] = []
+        var optionMatches: [(product: Int, range: Range<Int>)] = []
         var phraseLanguages: Set<String> = []
         var bestFAQ = Int.max
 
@@ -137,6 +148,9 @@ public struct IntentClassifier: Sendable {
             case .faq(let index, let phraseLanguage):
                 bestFAQ = min(bestFAQ, index)
                 phraseLanguages.insert(phraseLanguage)
+            case .option(let index, let phraseLanguage):
+                optionMatches.append((index, match.range))
+                if let phraseLanguage { phraseLanguages.insert(phraseLanguage) }
             }
         }
 
@@ -149,9 +163,10 @@ public struct IntentClassifier: Sendable {
             shown = phraseLanguages.first
         }
 
-        let mentions = selectMentions(productMatches)
+        var mentions = selectMentions(productMatches)
+        let unpicked = pickVariants(&mentions, options: optionMatches, in: message.text)
         let named = Self.firstMentioned(mentions)
-        return Classification(
+        var classification = Classification(
             intent: bestIntent < intentNames.count ? intentNames[bestIntent] : .other,
             mediaRequest: image ? .image : (video ? .video : nil),
             language: shown ?? defaultLanguage,
@@ -160,6 +175,56 @@ public struct IntentClassifier: Sendable {
             quantity: named.first.flatMap { first in
                 Self.quantity(of: mentions.filter { $0.product == first }.map(\.range), in: message.text)
             })
+        classification.options = unpicked.map { products[$0] }
+        return classification
+    }
+
+    /// Turns each mention of a product into the variants of it whose option
+    /// words the message uses (not inside a product mention), in order of
+    /// mention; a mention of a variant keeps it, followed by the siblings
+    /// picked. Returns the variants of option words no mention took, each once.
+    func pickVariants(
+        _ mentions: inout [(product: Int, range: Range<Int>)], options: [(product: Int, range: Range<Int>)],
+        in text: String
+    ) -> [Int] {
+        let free = options.filter { option in !mentions.contains { $0.range.overlaps(option.range) } }
+        guard !free.isEmpty else { return [] }
+        var taken: Set<Int> = []
+        var picked: [(product: Int, range: Range<Int>)] = []
+        for mention in mentions {
+            let product = products[mention.product]
+            let family = product.variantOf ?? product.id
+            var chosen = product.variantOf == nil ? [] : [mention.product]
+            var range = mention.range
+            for option in free where products[option.product].variantOf == family && !chosen.contains(option.product) {
+                chosen.append(option.product)
+                taken.insert(option.product)
+                // `dos tazas azules`, `two blue mugs`: the option word is part
+                // of the mention, so a quantity before either counts.
+                if Self.onlySpaces(between: range, and: option.range, in: text) {
+                    range =
+                        min(range.lowerBound, option.range.lowerBound)..<max(range.upperBound, option.range.upperBound)
+                }
+            }
+            picked += (chosen.isEmpty ? [mention.product] : chosen).map { ($0, range) }
+        }
+        mentions = picked
+        var unpicked: [Int] = []
+        for option in free where !taken.contains(option.product) && !unpicked.contains(option.product) {
+            unpicked.append(option.product)
+        }
+        return unpicked
+    }
+
+    /// Whether the two ranges of the UTF-8 `text`, which do not overlap, are
+    /// separated by spaces only.
+    static func onlySpaces(between a: Range<Int>, and b: Range<Int>, in text: String) -> Bool {
+        let (first, second) = a.upperBound <= b.lowerBound ? (a, b) : (b, a)
+        guard first.upperBound < second.lowerBound else { return false }
+        let gap = first.upperBound..<second.lowerBound
+        let utf8 = text.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: gap.lowerBound)
+        return utf8[start..<utf8.index(start, offsetBy: gap.count)].allSatisfy { $0 == 0x20 }
     }
 
     /// Product indices in order of first mention, each once.
