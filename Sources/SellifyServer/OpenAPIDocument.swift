@@ -104,8 +104,10 @@ paths:
         to the rules, and refused (400, field `received_at`) when further ahead of the server's
         clock than `server.max_clock_skew`.
 
-        **Deferral (202).** An answer that falls inside the conversation's cooldown is not dropped:
-        the answer is `202 Accepted` with `action: Ignore`, `rule: cooldown_deferred`,
+        **Deferral (202).** An answer that falls inside the conversation's cooldown, or past the
+        channel's messages per second (WhatsApp: 80 per number), is not dropped:
+        the answer is `202 Accepted` with `action: Ignore`, `rule: cooldown_deferred` (or
+        `throughput_deferred`),
         `deferred_until` and a `Retry-After` header (seconds). Nothing is sent; post the same event
         again at that time. The messages deferred in a row (a burst) are answered together by the
         first of them posted after the cooldown, or by the next new message: that decision lists
@@ -132,7 +134,7 @@ paths:
         "202":
           description: Deferred by the cooldown (not final) — post the same event again at `deferred_until`.
           headers:
-            Retry-After: { schema: { type: integer }, description: Seconds until the cooldown allows the answer. }
+            Retry-After: { schema: { type: integer }, description: Seconds until the cooldown (or the channel's rate) allows the answer. }
           content:
             application/json:
               schema: { $ref: "#/components/schemas/Decision" }

@@ -128,4 +128,48 @@ struct ChannelEnforcementTests {
             #expect(decision.rule == "opted_out_enforced", "\(text)")
         }
     }
+
+    /// WhatsApp's 80 messages a second per number, across conversations:
+    /// in one second 80 answers (decisions and messages recorded as sent)
+    /// go out, the 81st waits for the next second; other channels are not
+    /// counted; the next second has room again.
+    @Test func whatsAppsMessagesPerSecondHoldAcrossConversations() throws {
+        let (service, directory) = try Self.service([
+            ("messages_per_day: 200", "messages_per_day: 100000"),
+            ("messages_per_week: 1000", "messages_per_week: 1000000"),
+        ])
+        _ = directory
+        let second = Timestamp(rfc3339: "2026-11-30T18:00:07Z")!
+        func ask(_ conversation: String, _ id: String, at time: Timestamp) throws -> Decision {
+            try #require(
+                try service.decide(
+                    MessageEvent(
+                        conversationID: conversation, messageID: id, text: "¿cuánto cuesta la taza?", receivedAt: time),
+                    at: time
+                ).decision)
+        }
+        // 70 decisions and 10 agents' messages within the second, in order.
+        for n in 0..<70 {
+            let at = Timestamp(milliseconds: second.milliseconds + Int64(n) * 10)
+            #expect(try ask("wa:52155\(n)", "q\(n)", at: at).action == .respondText, "decision \(n)")
+        }
+        for n in 0..<10 {
+            let at = Timestamp(milliseconds: second.milliseconds + 800 + Int64(n))
+            _ = try service.recordOutbound(
+                OutboundMessage(
+                    conversationID: "wa:52155\(n)", messageID: "agent-\(n)", kind: .text, sentAt: at, sender: .agent),
+                at: at)
+        }
+        let late = Timestamp(milliseconds: second.milliseconds + 900)
+        let deferred = try ask("wa:5215599", "q99", at: late)
+        #expect(deferred.action == .ignore && deferred.rule == "throughput_deferred")
+        #expect(deferred.deferredUntil == Timestamp(rfc3339: "2026-11-30T18:00:08Z"))
+        #expect(deferred.reason.contains("80 of 80 messages a second sent on whatsapp"))
+        // Not WhatsApp: not counted.
+        #expect(try ask("ig:someone", "ig1", at: late).action == .respondText)
+        // The connector posts the deferred message again when told: answered.
+        let next = Timestamp(rfc3339: "2026-11-30T18:00:08Z")!
+        let answered = try ask("wa:5215599", "q99", at: next)
+        #expect(answered.action == .respondText && answered.rule == "price_question")
+    }
 }

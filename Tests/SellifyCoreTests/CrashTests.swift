@@ -13,7 +13,7 @@ struct CrashTests {
         let database = directory.url.appendingPathComponent("data/crash.db").path
         let count = 400
         let events: [String] = (0..<count).map { i in
-            #"{"conversation_id":"wa:\#(i)","message_id":"crash-\#(i)","type":"text","text":"How much is the Premium Plan?","received_at":"2026-11-30T18:00:00Z"}"#
+            #"{"conversation_id":"c\#(i)","message_id":"crash-\#(i)","type":"text","text":"How much is the Premium Plan?","received_at":"2026-11-30T18:00:00Z"}"#
         }
 
         // A decider that reads events on stdin and prints each decision once committed.

@@ -135,7 +135,7 @@ struct ReloadTests {
             var i = 0
             while !done.load(ordering: .relaxed) {
                 let response = try HTTPTestClient(port: port).json(
-                    "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:load\(i)", "load-\(i)", "hola"))
+                    "POST", "/api/v1/decisions", key: TestKey.decide, event("load\(i)", "load-\(i)", "hola"))
                 results.withLock { $0.append(response) }
                 i += 1
             }

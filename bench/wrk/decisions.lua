@@ -5,7 +5,8 @@
 --
 -- Every request carries a distinct message_id (<run-tag>-t<thread>-<n>), so no request is an
 -- idempotent replay; the run tag keeps ids distinct across runs on one store. Conversations:
--- 2,000 per wrk thread ("wa:<tag>-t<thread>-c<k>"), visited round robin, so a conversation
+-- 2,000 per wrk thread ("bench:<tag>-t<thread>-c<k>"; not "wa:": one WhatsApp number may send
+-- only 80 messages a second, and the rest would be deferred), visited round robin, so a conversation
 -- gets its next message ~2,000 requests later (no two in flight at once, no commit conflicts)
 -- and the same conversation sees different texts over the run. Texts: greetings, prices,
 -- product info, purchases, image and video requests, human requests, complaints and small
@@ -81,7 +82,7 @@ function request()
   else
     text = texts[(c * 7 + round * 3) % #texts + 1]
   end
-  local body = '{"conversation_id":"wa:' .. prefix .. '-c' .. c .. '","message_id":"' .. prefix .. '-' .. n ..
+  local body = '{"conversation_id":"bench:' .. prefix .. '-c' .. c .. '","message_id":"' .. prefix .. '-' .. n ..
       '","type":"text","text":"' .. text .. '","received_at":"' .. stamp .. '"}'
   return wrk.format(nil, nil, nil, body)
 end

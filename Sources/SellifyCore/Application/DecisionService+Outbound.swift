@@ -154,7 +154,7 @@ extension DecisionService {
                 summary["sender"] = .string(message.sender.rawValue)
                 if let template = message.template { summary["template"] = .string(template) }
                 if portfolioHour != nil { summary["business_initiated"] = .bool(true) }
-                let commit = DecisionCommit(
+                var commit = DecisionCommit(
                     messageID: key, decidedAt: recordedAt, conversation: conversation,
                     expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
                     consumption: consumption, decision: bytes,
@@ -163,6 +163,8 @@ extension DecisionService {
                             kind: "outbound_message", at: recordedAt, conversationID: message.conversationID,
                             messageID: message.messageID, summary: summary.string)
                     ])
+                // Sent on the number: it counts toward the channel's messages per second.
+                if channels.messagesPerSecond(for: channel) != nil { commit.sendsInSecond = recordedAt.second }
                 return .commit(commit, .recorded(bytes, status))
             }
         } catch {

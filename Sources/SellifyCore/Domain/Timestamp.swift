@@ -60,6 +60,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     }
 
     public var seconds: Double { Double(milliseconds) / 1000 }
+    /// Whole seconds since 1970 (rounded down).
+    public var second: Int64 { milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000 }
     public var date: Date { Date(timeIntervalSince1970: seconds) }
 
     /// `2026-11-29T20:15:00Z` (milliseconds shown only when non-zero).

@@ -120,10 +120,12 @@ public final class DecisionPipeline: Sendable {
         let outcome = try sequencer.commit(
             on: store, conversationID: event.conversationID, counters: quota.counters(windows),
             what: "commit decision for message '\(event.messageID)'"
-        ) { state throws(StoreError) in
+        ) { read throws(StoreError) in
+            var state = read
+            state.sentThisSecond = sequencer.sent(inSecond: decidedAt.second)
             let (request, decision, raised) = evaluate(event, at: decidedAt, state: state, trace: trace)
             // A deferral is not final: no idempotency record, the message is posted again.
-            let commit = DecisionCommit(
+            var commit = DecisionCommit(
                 messageID: event.messageID, decidedAt: decidedAt, conversation: request.conversation,
                 expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
                 consumption: request.consumption,
@@ -131,6 +133,9 @@ public final class DecisionPipeline: Sendable {
                 settled: decision.deferredUntil != nil
                     ? [] : request.merged.map { ($0.messageID, Self.merged($0, into: decision).jsonBytes()) },
                 audit: request.audit)
+            if request.sends, components.channels.messagesPerSecond(for: request.channel) != nil {
+                commit.sendsInSecond = decidedAt.second
+            }
             return .commit(commit, (state, request, decision, raised))
         }
         switch outcome {
@@ -179,6 +184,7 @@ public final class DecisionPipeline: Sendable {
         let sends: Action? =
             verdict.action.isResponse ? verdict.action : (request.answer.text != nil ? .respondText : nil)
         if let sends {
+            request.sends = true
             request.consumption = quota.consumption(for: sends, request.windows)
             conversations.recordReply(to: &request.conversation, at: decidedAt)
         }

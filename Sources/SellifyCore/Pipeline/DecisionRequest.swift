@@ -54,6 +54,8 @@ public struct DecisionRequest: Sendable {
     public var validation: ValidationResult?
     /// Quota the final action consumes (Respond* only).
     public var consumption: [QuotaCounterKey: Int] = [:]
+    /// The decision sends a message (a reply or a handoff acknowledgement).
+    public var sends = false
     /// 9. The audit records this decision writes.
     public var audit: [AuditEntry] = []
     /// 10. The alerts it raises.
@@ -67,6 +69,9 @@ public struct DecisionRequest: Sendable {
     public struct Limits: Sendable {
         public var quota: [QuotaEngine.Quota: Decision.QuotaStatus] = [:]
         public var cooldown: RateLimitEngine.Status?
+        /// The channel's messages-per-second limit, when it has one, and the
+        /// messages already sent in the decision's second.
+        public var throughput: (limit: Int, sent: Int)?
     }
 
     /// The decision itself: what to do, which rule said so and why.

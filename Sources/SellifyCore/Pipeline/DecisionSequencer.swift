@@ -24,6 +24,9 @@ public final class DecisionSequencer: Sendable {
 
     private let order = Mutex(())
     private let pending = Mutex(Pending())
+    /// Messages sent per second (since 1970), for the last few seconds
+    /// commits sent in: WhatsApp limits messages per second per number.
+    private let sent = Mutex([Int64: Int]())
 
     public init() {}
 
@@ -44,9 +47,23 @@ public final class DecisionSequencer: Sendable {
         }
     }
 
-    /// Records a queued commit's effects; call inside `sequence`.
+    /// Messages queued to be sent in `second` (since 1970); call inside `sequence`.
+    public func sent(inSecond second: Int64) -> Int {
+        sent.withLock { $0[second] ?? 0 }
+    }
+
+    /// Records a queued commit's effects; call inside `sequence`. A message it
+    /// sends counts in its second even when the commit then fails: counted
+    /// high, never low.
     public func pend(_ commit: DecisionCommit) -> Token {
-        pending.withLock { pending in
+        if let second = commit.sendsInSecond {
+            sent.withLock { sent in
+                sent[second, default: 0] += 1
+                // Decisions are timed before they are sequenced: keep a few seconds.
+                if sent.count > 4, let newest = sent.keys.max() { sent = sent.filter { $0.key > newest - 4 } }
+            }
+        }
+        return pending.withLock { pending in
             let id = pending.next
             pending.next += 1
             pending.conversations[commit.conversation.id] = (commit.conversation, id)

@@ -80,9 +80,11 @@ struct QuotaStage: PipelineStage {
 }
 
 /// 5. Per-conversation cooldown: the operator's, or the platform's per-chat
-/// interval (Telegram: one message a second) when it is stricter.
+/// interval (Telegram: one message a second) when it is stricter; and the
+/// channel's messages per second per number (WhatsApp: 80), counted across
+/// conversations.
 struct RateLimitStage: PipelineStage {
-    enum Outcome: String, StageOutcome { case ok, cooldown }
+    enum Outcome: String, StageOutcome { case ok, cooldown, throughput }
     let name = StageName.rateLimit
     let engine: RateLimitEngine
     let channels: ChannelPolicyEngine
@@ -91,7 +93,12 @@ struct RateLimitStage: PipelineStage {
             for: request.channel, operatorMinimum: engine.configuration.minInterval)
         let status = engine.status(of: request.stored.conversation, at: request.decidedAt, minInterval: interval)
         request.limits.cooldown = status
-        return status.active ? .cooldown : .ok
+        if let limit = channels.messagesPerSecond(for: request.channel) {
+            request.limits.throughput = (limit, request.stored.sentThisSecond)
+        }
+        if status.active { return .cooldown }
+        if let throughput = request.limits.throughput, throughput.sent >= throughput.limit { return .throughput }
+        return .ok
     }
 }
 
@@ -150,26 +157,37 @@ struct DecisionStage: PipelineStage {
                 handoff.acknowledge
                 && quota.exceeded(by: .respondText, usage: request.stored.usage, request.windows) == nil
         }
-        if verdict.action.isResponse {
+        // A message that cannot go out yet waits (`<limit>_deferred`) to be
+        // answered with the messages after it; past a full burst it is dropped
+        // (`<limit>_enforced`).
+        func deferMessage(until: Timestamp, _ limit: String, _ why: String) {
+            if found.pending.count < PendingMessage.maxPerConversation
+                || found.pending.contains(where: { $0.messageID == request.event.messageID })
+            {
+                silence("\(limit)_deferred", "\(why): answered with the messages after it at \(until)")
+                verdict.deferredUntil = until
+            } else {
+                silence("\(limit)_enforced", why)
+            }
+            verdict.handsOver = false
+            verdict.acknowledge = false
+        }
+        if verdict.action.isResponse || (verdict.action == .escalate && verdict.acknowledge) {
             // An opt-out's confirmation is the one message the cooldown lets through.
             let confirmsOptOut = policy.state == "opted_out"
-            if let blocked = quota.exceeded(by: verdict.action, usage: request.stored.usage, request.windows) {
+            let replies = verdict.action.isResponse
+            if replies, let blocked = quota.exceeded(by: verdict.action, usage: request.stored.usage, request.windows) {
                 silence("quota_enforced", "\(blocked.rawValue) quota reached")
-            } else if let cooldown = request.limits.cooldown, cooldown.active, !confirmsOptOut {
-                if found.pending.count < PendingMessage.maxPerConversation
-                    || found.pending.contains(where: { $0.messageID == request.event.messageID })
-                {
-                    let until =
-                        cooldown.endsAt
-                        ?? Timestamp(milliseconds: request.decidedAt.milliseconds + Int64(cooldown.secondsLeft) * 1000)
-                    silence(
-                        "cooldown_deferred",
-                        "conversation cooling down for \(cooldown.secondsLeft)s: answered with the messages after it at \(until)"
-                    )
-                    verdict.deferredUntil = until
-                } else {
-                    silence("cooldown_enforced", "conversation cooling down for \(cooldown.secondsLeft)s")
-                }
+            } else if replies, let cooldown = request.limits.cooldown, cooldown.active, !confirmsOptOut {
+                let until =
+                    cooldown.endsAt
+                    ?? Timestamp(milliseconds: request.decidedAt.milliseconds + Int64(cooldown.secondsLeft) * 1000)
+                deferMessage(until: until, "cooldown", "conversation cooling down for \(cooldown.secondsLeft)s")
+            } else if let throughput = request.limits.throughput, throughput.sent >= throughput.limit {
+                // The channel's messages per second per number (WhatsApp): the next second.
+                deferMessage(
+                    until: Timestamp(milliseconds: (request.decidedAt.second + 1) * 1000), "throughput",
+                    "\(throughput.sent) of \(throughput.limit) messages a second sent on \(request.channel.rawValue)")
             }
         }
         if verdict.action.isResponse && handoff.afterIntents.contains(classification.intent) {

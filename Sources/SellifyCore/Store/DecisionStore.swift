@@ -60,9 +60,14 @@ public struct StoredState: Sendable, Equatable {
     public var conversation: ConversationRecord?
     /// Used amount of each requested counter (0 when absent).
     public var usage: [QuotaCounterKey: Int]
-    public init(conversation: ConversationRecord?, usage: [QuotaCounterKey: Int]) {
+    /// Messages this process sent on the conversation's channel in the
+    /// decision's second (WhatsApp's messages per second per number), set by
+    /// the sequencer: not stored (a restart takes longer than a second).
+    public var sentThisSecond = 0
+    public init(conversation: ConversationRecord?, usage: [QuotaCounterKey: Int], sentThisSecond: Int = 0) {
         self.conversation = conversation
         self.usage = usage
+        self.sentThisSecond = sentThisSecond
     }
 }
 
@@ -121,6 +126,10 @@ public struct DecisionCommit: Sendable {
     /// already decided keeps its first answer.
     public var settled: [(messageID: String, decision: [UInt8])] = []
     public var audit: [AuditEntry]
+    /// The second (since 1970) in which the commit sends a message on a
+    /// channel with a per-second limit, for the sequencer to count; the store
+    /// ignores it.
+    public var sendsInSecond: Int64?
 
     public init(
         messageID: String, decidedAt: Timestamp, conversation: ConversationRecord, expectedConversationVersion: Int?,
