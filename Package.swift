@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // The generative providers' HTTP client (plugins/ai-openai).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // System libraries, linked through pkg-config; nothing is vendored.
@@ -139,6 +141,23 @@ let package = Package(
         .target(
             name: "SellifyAITemplate", dependencies: ["SellifyCore"], path: "plugins/ai-template",
             swiftSettings: swiftSettings),
+        // What the HTTP generative providers share: one exchange, its failures.
+        .target(
+            name: "SellifyAIHTTP",
+            dependencies: [
+                "SellifyCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ], swiftSettings: swiftSettings),
+        .target(
+            name: "SellifyAIOpenAI",
+            dependencies: [
+                "SellifyCore", "SellifyAIHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ], path: "plugins/ai-openai", swiftSettings: swiftSettings),
 
         // The one list of plugins this build ships.
         .target(
@@ -146,7 +165,7 @@ let package = Package(
             dependencies: [
                 "SellifyCore", "SellifyStore",
                 "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
-                "SellifyAlertLog", "SellifyAlertWebhook", "SellifyAITemplate",
+                "SellifyAlertLog", "SellifyAlertWebhook", "SellifyAITemplate", "SellifyAIOpenAI",
             ],
             swiftSettings: swiftSettings
         ),

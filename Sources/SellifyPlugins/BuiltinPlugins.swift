@@ -1,3 +1,4 @@
+import SellifyAIOpenAI
 import SellifyAITemplate
 import SellifyAlertLog
 import SellifyAlertWebhook
@@ -17,6 +18,7 @@ extension PluginCatalog {
         LogAlertSink.self,
         WebhookAlertSink.self,
         TemplateProvider.self,
+        OpenAIProviderPlugin.self,
         SQLiteStorePlugin.self,
     ])
 }

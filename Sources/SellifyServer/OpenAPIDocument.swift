@@ -237,7 +237,9 @@ paths:
         outside the window. Such a business-initiated message counts toward the WhatsApp
         portfolio's unique users per rolling 24 h (`channels.whatsapp.portfolio_tier`); a new
         user over that ceiling is refused with 409 `portfolio_limit_reached`. Refusals name the
-        limit, its value, source and as-of date in `details`, and record nothing.
+        limit, its value, source and as-of date in `details`, and record nothing. The
+        assistant (`sender: assistant`) sends nothing to a conversation that opted out: 409
+        `opted_out` until the customer opts back in.
         Post before sending: a refusal means do not send. Idempotent by `message_id`. It is counted even over a limit (the channel saw
         it; `over_limit` names the quotas now exceeded). To ask before sending, set
         `check_quota: true`: then 409 `quota_exhausted` when it would exceed a quota, and nothing

@@ -172,4 +172,53 @@ struct ChannelEnforcementTests {
         let answered = try ask("wa:5215599", "q99", at: next)
         #expect(answered.action == .respondText && answered.rule == "price_question")
     }
+
+    /// Past a full burst (10 messages waiting for the cooldown) one more
+    /// message is dropped alone: the burst stays pending and is answered
+    /// whole when the cooldown allows.
+    @Test func aFullBurstDropsOnlyTheMessageOverIt() throws {
+        let (service, directory) = try Self.service([])
+        _ = directory
+        let start = Timestamp(rfc3339: "2026-11-30T18:00:00Z")!
+        func post(_ id: String, _ text: String, at offset: Int64) throws -> Decision {
+            let at = Timestamp(milliseconds: start.milliseconds + offset)
+            return try #require(
+                try service.decide(
+                    MessageEvent(conversationID: "wa:burst", messageID: id, text: text, receivedAt: at), at: at
+                ).decision)
+        }
+        #expect(try post("b0", "hola", at: 0).action == .respondText)
+        for n in 1...PendingMessage.maxPerConversation {
+            #expect(try post("b\(n)", "¿cuánto cuesta la taza?", at: Int64(n) * 100).rule == "cooldown_deferred")
+        }
+        let over = try post("b-over", "¿y la libreta?", at: 1_500)
+        #expect(over.rule == "cooldown_enforced" && over.merged == nil)
+        let answered = try post("b1", "¿cuánto cuesta la taza?", at: 4_000)
+        #expect(answered.action == .respondText)
+        #expect(answered.merged == (2...PendingMessage.maxPerConversation).map { "b\($0)" })
+    }
+
+    /// Consent holds for messages recorded through the outbound route too:
+    /// the assistant sends nothing to a conversation that opted out; a
+    /// person may still write.
+    @Test func theAssistantSendsNothingToAnOptedOutConversation() throws {
+        let (service, directory) = try Self.service([])
+        _ = directory
+        let at = Timestamp(rfc3339: "2026-11-30T18:00:00Z")!
+        let stop = try service.decide(
+            MessageEvent(conversationID: "wa:gone", messageID: "s1", text: "STOP", receivedAt: at), at: at)
+        #expect(stop.decision?.conversation.state == "opted_out")
+        let later = Timestamp(rfc3339: "2026-11-30T18:05:00Z")!
+        do {
+            _ = try service.recordOutbound(Self.template("wa:gone", "promo-1", at: later), at: later)
+            Issue.record("a template to an opted-out conversation was recorded")
+        } catch {
+            #expect(error.code == "opted_out" && error.message.contains("wa:gone"))
+        }
+        let agent = try service.recordOutbound(
+            OutboundMessage(
+                conversationID: "wa:gone", messageID: "agent-1", kind: .text, sentAt: later, sender: .agent),
+            at: later)
+        #expect(!agent.replayed)
+    }
 }

@@ -26,7 +26,7 @@ struct PluginConformanceTests {
         "alert.webhook": "url: http://127.0.0.1:1/hook\nmax_retries: 0\ntimeout: 1s",
         "exporter.textfile": "directory: \(FileManager.default.temporaryDirectory.path)",
         "exporter.test": "tag: \(log)", "alert.test": "tag: \(log)", "ai.test": "tag: \(log)",
-        "store.test": "tag: \(log)",
+        "store.test": "tag: \(log)", "ai.openai": "base_url: http://127.0.0.1:1/v1\nmodel: smollm2",
     ]
 
     static func selection(_ id: PluginID, extra: String = "") throws -> PluginSelection {
@@ -44,7 +44,7 @@ struct PluginConformanceTests {
         switch id.kind {
         case "exporter": #expect(plugin is any ExporterPlugin.Type)
         case "alert": #expect(plugin is any AlertSinkPlugin.Type)
-        case "ai": #expect(plugin is any WordingProviderPlugin.Type)
+        case "ai": #expect(plugin is any WordingProviderPlugin.Type || plugin is any GenerativeProviderPlugin.Type)
         case "store": #expect(plugin is any StorePlugin.Type)
         default: Issue.record("\(id): unknown plugin kind '\(id.kind)' (exporter, alert, ai, store)")
         }
@@ -96,7 +96,7 @@ struct PluginConformanceTests {
 
     /// Providers word every template of the shipped rules for a product, in
     /// each of its languages, and the text passes the validator.
-    @Test(arguments: ids("ai"))
+    @Test(arguments: ids("ai").filter { registry.plugin(kind: "ai", name: $0.name) is any WordingProviderPlugin.Type })
     func providersWordEveryTemplateValidly(_ id: PluginID) throws {
         var deployment = try Deployment.load(
             configPath: repositoryRoot.appendingPathComponent("config.yaml").path, plugins: Self.registry,
@@ -162,5 +162,37 @@ struct PluginConformanceTests {
             encoding: .utf8)
         let code = file.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)[2]
         #expect(String(sample) == String(code))
+    }
+
+    /// Generative providers build from their minimal options, under their own
+    /// name; a key named by an environment variable that is not set is an
+    /// error naming the option and the variable (and no value).
+    @Test(
+        arguments: ids("ai").filter { registry.plugin(kind: "ai", name: $0.name) is any GenerativeProviderPlugin.Type })
+    func generativeProvidersBuildAndNameAMissingKey(_ id: PluginID) throws {
+        var deployment = try Deployment.load(
+            configPath: repositoryRoot.appendingPathComponent("config.yaml").path, plugins: Self.registry,
+            environment: [:], poolSize: 1)
+        deployment.loaded.configuration.ai.providers = [
+            try YAMLDecoder().decode(
+                AIProviderEntry.self, from: "type: \(id.name)\n" + (Self.minimalOptions[id.description] ?? ""),
+                file: "\(id).yaml", environment: [:])
+        ]
+        let gateway = try #require(try deployment.makeAIGateway(environment: [:]))
+        #expect(gateway.members.map(\.provider.name) == [id.name])
+        deployment.loaded.configuration.ai.providers = [
+            try YAMLDecoder().decode(
+                AIProviderEntry.self,
+                from: "type: \(id.name)\n" + (Self.minimalOptions[id.description] ?? "")
+                    + "\napi_key_env: SELLIFY_TEST_UNSET_KEY",
+                file: "\(id).yaml", environment: [:])
+        ]
+        #expect {
+            _ = try deployment.makeAIGateway(environment: ["OTHER": "sk-secret-value"])
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("ai.providers[0].api_key_env") && text.contains("SELLIFY_TEST_UNSET_KEY")
+                && !text.contains("sk-secret-value")
+        }
     }
 }

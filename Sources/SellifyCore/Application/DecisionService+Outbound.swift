@@ -94,6 +94,7 @@ extension DecisionService {
             case replayed([UInt8])
             case exhausted(QuotaEngine.Quota, Decision.QuotaStatus)
             case refused(ChannelRefusal)
+            case optedOut
         }
         let outcome: DecisionSequencer.Sequenced<Planned>
         do {
@@ -105,6 +106,12 @@ extension DecisionService {
                 func decline(_ planned: Planned) throws(StoreError) -> DecisionSequencer.Plan<Planned> {
                     if let stored = try store.storedDecision(messageID: key) { return .decline(.replayed(stored)) }
                     return .decline(planned)
+                }
+                // Consent: the assistant sends nothing to a customer who opted out.
+                if message.sender == .assistant, let found = state.conversation,
+                    found.optedOut || found.state == "opted_out"
+                {
+                    return try decline(.optedOut)
                 }
                 // The platform's windows: free-form only within the
                 // customer-service window (a person's reply on Instagram:
@@ -190,6 +197,11 @@ extension DecisionService {
                 let code =
                     refusal.reason == .portfolioLimitReached ? "portfolio_limit_reached" : "outside_service_window"
                 throw ServiceError(.conflict, code, refusal.description, details: details)
+            case .optedOut:
+                throw ServiceError(
+                    .conflict, "opted_out",
+                    "conversation '\(message.conversationID)' opted out: the assistant sends it nothing until "
+                        + "the customer opts back in")
             case .exhausted(let name, let status):
                 notify(.outboundRefused(name, status))
                 var details = JSONObjectWriter()

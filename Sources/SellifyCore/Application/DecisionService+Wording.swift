@@ -99,7 +99,7 @@ extension DecisionService {
                 "template '\(request.template)' has no '\(language)' text (it has \(variants.keys.sorted().joined(separator: ", ")))"
             )
         }
-        let attempts = snapshot.deployment.configuration.ai.maxRetries + 1
+        let attempts = snapshot.deployment.configuration.ai.maxReasks + 1
         var last: ValidationResult?
         for attempt in 1...attempts {
             let started = ContinuousClock.now

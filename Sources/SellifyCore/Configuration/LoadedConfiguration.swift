@@ -183,8 +183,33 @@ extension SellifyConfiguration {
                 Diagnostic(
                     "ai.provider: unknown provider '\(ai.provider)'", at: ai.location ?? at,
                     hint: "known: " + plugins.names(kind: "ai").map { "'\($0)'" }.joined(separator: ", ")))
+        } else if plugins.plugin(kind: "ai", name: ai.provider) is any GenerativeProviderPlugin.Type {
+            diagnostics.append(
+                Diagnostic(
+                    "ai.provider: '\(ai.provider)' is a generative provider; list it under ai.providers "
+                        + "(ai.provider names who words the templates: 'template')", at: ai.location ?? at))
         } else {
             diagnostics += plugins.diagnose(ai.selection, kind: "ai", path: "ai.options", file: file)
+        }
+        for (index, entry) in ai.providers.enumerated() {
+            let path = "ai.providers[\(index)]"
+            let type = entry.selection.type
+            if type == "template" {
+                if index != ai.providers.count - 1 {
+                    diagnostics.append(
+                        Diagnostic(
+                            "\(path): 'template' is the last resort and comes last", at: entry.selection.location))
+                }
+                continue
+            }
+            if let plugin = plugins.plugin(kind: "ai", name: type), !(plugin is any GenerativeProviderPlugin.Type) {
+                diagnostics.append(
+                    Diagnostic(
+                        "\(path).type: '\(type)' is not a generative provider", at: entry.selection.location,
+                        hint: "generative: " + plugins.generativeNames.map { "'\($0)'" }.joined(separator: ", ")))
+                continue
+            }
+            diagnostics += plugins.diagnose(entry.selection, kind: "ai", path: path, file: file)
         }
         return diagnostics
     }

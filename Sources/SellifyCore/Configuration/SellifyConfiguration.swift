@@ -433,28 +433,45 @@ public struct CatalogConfiguration: Sendable, Decodable, YAMLRecoverable {
 // MARK: - ai
 
 public struct AIConfiguration: Sendable, Decodable, YAMLRecoverable {
-    /// The wording provider plugin: `template` (built in, no network) or a provider plugin's name.
+    /// The wording provider plugin of the template answers: `template`
+    /// (built in, no network) or a wording plugin's name.
     public var provider = "template"
-    /// How long a network provider may take per request (providers that
-    /// call no network, like `template`, have nothing to time out).
+    /// How long a network provider may take per request, unless its entry of
+    /// `providers` says otherwise.
     public var timeout = ConfigDuration.seconds(10)
-    /// How many times a provider is re-asked after its text fails validation.
-    public var maxRetries = 2
+    /// How many times a generative provider is re-asked after its text fails
+    /// validation (also read as `max_retries`, its earlier name).
+    public var maxReasks = 2
     /// The provider's own options (e.g. `model`), decoded strictly by the
     /// provider plugin: an option it does not know is an error.
     public var options: YAMLNode?
+    /// The generative providers AI-worded answers are asked of, in order
+    /// (`template` last, always the last resort, implied when absent).
+    public var providers: [AIProviderEntry] = []
+    /// The most an AI-worded answer may wait for its text, re-asks included;
+    /// then the fallback answers.
+    public var deadline = ConfigDuration.seconds(15)
+    /// What answers when no provider gives a text that passes validation.
+    public var fallback = AIFallback.template
     public var location: SourceLocation?
 
     public init() {}
     public static var yamlPlaceholder: Self { Self() }
-    enum CodingKeys: String, CodingKey { case provider, timeout, maxRetries = "max_retries", options }
+    enum CodingKeys: String, CodingKey {
+        case provider, timeout, maxRetries = "max_retries", maxReasks = "max_reasks", options, providers, deadline
+        case fallback
+    }
     public init(from decoder: any Decoder) throws {
         location = decoder.yamlLocation
         let c = try decoder.container(keyedBy: CodingKeys.self)
         provider = try c.decode(.provider, default: provider)
         timeout = try c.decode(.timeout, default: timeout)
-        maxRetries = try c.decode(NonNegativeInt.self, .maxRetries, default: maxRetries)
+        maxReasks = try c.decode(
+            NonNegativeInt.self, .maxReasks, default: c.decode(NonNegativeInt.self, .maxRetries, default: maxReasks))
         options = try c.decodeIfPresent(YAMLNode.self, forKey: .options)
+        providers = try c.decode(.providers, default: [])
+        deadline = try c.decode(.deadline, default: deadline)
+        fallback = try c.decode(.fallback, default: fallback)
     }
 
     /// `provider` with `options`, as a plugin selection.
@@ -462,6 +479,91 @@ public struct AIConfiguration: Sendable, Decodable, YAMLRecoverable {
         var selection = PluginSelection(type: provider, options: options)
         selection.location = options?.location ?? location
         return selection
+    }
+
+    /// The generative providers, without the closing `template` entry.
+    public var generative: [AIProviderEntry] { providers.filter { $0.selection.type != "template" } }
+}
+
+/// What answers an AI-worded decision when no provider gives a valid text.
+public enum AIFallback: String, ConfigEnum {
+    /// The rule's template (the decision stays what the rules chose).
+    case template
+    /// A person: the answer becomes `Escalate` (with the handoff acknowledgement).
+    case escalate
+}
+
+/// One entry of `ai.providers`: `type` names the plugin; the host reads the
+/// keys every provider shares, the plugin decodes the rest strictly.
+public struct AIProviderEntry: Sendable, Decodable, YAMLRecoverable, YAMLAllowsUnknownKeys {
+    public var selection: PluginSelection
+    /// nil: `ai.timeout`.
+    public var timeout: ConfigDuration?
+    public var retries = 2
+    public var backoff = ConfigDuration(milliseconds: 200)
+    public var maxBackoff = ConfigDuration.seconds(5)
+    public var maxConcurrency = 4
+    public var circuit = CircuitConfiguration()
+
+    public static var yamlPlaceholder: Self { Self(selection: PluginSelection(type: "")) }
+    init(selection: PluginSelection) { self.selection = selection }
+
+    static let hostKeys: Set<String> = [
+        "type", "timeout", "retries", "backoff", "max_backoff", "max_concurrency", "circuit",
+    ]
+    enum CodingKeys: String, CodingKey {
+        case type, timeout, retries, backoff, maxBackoff = "max_backoff", maxConcurrency = "max_concurrency", circuit
+    }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        selection = PluginSelection(type: try c.decode(String.self, forKey: .type))
+        selection.location = decoder.yamlLocation
+        if let node = decoder.yamlNode, let pairs = node.pairs {
+            let rest = pairs.filter { !Self.hostKeys.contains($0.key.scalar ?? "") }
+            selection.options = YAMLNode(kind: .mapping(rest), location: node.location, tag: node.tag)
+        }
+        timeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .timeout)
+        retries = try c.decode(NonNegativeInt.self, .retries, default: retries)
+        backoff = try c.decode(.backoff, default: backoff)
+        maxBackoff = try c.decode(.maxBackoff, default: maxBackoff)
+        maxConcurrency = try c.decode(PositiveInt.self, .maxConcurrency, default: maxConcurrency)
+        circuit = try c.decode(.circuit, default: circuit)
+    }
+
+    /// The gateway's policy for this provider.
+    public func policy(defaultTimeout: ConfigDuration) -> ProviderPolicy {
+        ProviderPolicy(
+            retries: retries, backoff: backoff.duration, maxBackoff: maxBackoff.duration,
+            maxConcurrency: maxConcurrency, timeout: (timeout ?? defaultTimeout).duration,
+            breaker: CircuitBreaker.Configuration(
+                failures: circuit.failures, failureRatio: circuit.failureRatio, window: circuit.window,
+                minimumCalls: circuit.minimumCalls, coolDown: circuit.coolDown.duration))
+    }
+}
+
+/// `ai.providers[i].circuit`: when a provider counts as dead.
+public struct CircuitConfiguration: Sendable, Decodable, YAMLRecoverable {
+    /// Consecutive failures that open the circuit.
+    public var failures = 5
+    /// Or this share of failures among the last `window` calls (at least `min_calls` of them).
+    public var failureRatio = 0.5
+    public var window = 20
+    public var minimumCalls = 10
+    /// How long the circuit stays open before one probe call.
+    public var coolDown = ConfigDuration.seconds(30)
+
+    public init() {}
+    public static var yamlPlaceholder: Self { Self() }
+    enum CodingKeys: String, CodingKey {
+        case failures, failureRatio = "failure_ratio", window, minimumCalls = "min_calls", coolDown = "cool_down"
+    }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        failures = try c.decode(PositiveInt.self, .failures, default: failures)
+        failureRatio = try c.decode(.failureRatio, default: failureRatio)
+        window = try c.decode(PositiveInt.self, .window, default: window)
+        minimumCalls = try c.decode(PositiveInt.self, .minimumCalls, default: minimumCalls)
+        coolDown = try c.decode(.coolDown, default: coolDown)
     }
 }
 

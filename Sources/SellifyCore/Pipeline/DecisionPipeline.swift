@@ -130,7 +130,7 @@ public final class DecisionPipeline: Sendable {
                 expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
                 consumption: request.consumption,
                 decision: decision.deferredUntil == nil ? decision.jsonBytes(includeTrace: false) : nil,
-                settled: decision.deferredUntil != nil
+                settled: decision.deferredUntil != nil || request.verdict.dropsAlone
                     ? [] : request.merged.map { ($0.messageID, Self.merged($0, into: decision).jsonBytes()) },
                 audit: request.audit)
             if request.sends, components.channels.messagesPerSecond(for: request.channel) != nil {
@@ -204,7 +204,9 @@ public final class DecisionPipeline: Sendable {
             conversation: .init(state: request.conversation.state, previousState: request.previousState),
             quota: quotaOut, rulesVersion: rules.version, fallback: verdict.fallback ? true : nil, trace: trace)
         decision.deferredUntil = verdict.deferredUntil
-        decision.merged = request.merged.isEmpty || verdict.deferredUntil != nil ? nil : request.merged.map(\.messageID)
+        decision.merged =
+            request.merged.isEmpty || verdict.deferredUntil != nil || verdict.dropsAlone
+            ? nil : request.merged.map(\.messageID)
         decision.handoff = request.startedHandoff == nil ? nil : true
         if alerts.conditions.handoff, let notice = request.handoffNotice(decision) { raised.append(notice) }
         return (request, decision, raised)

@@ -14,6 +14,8 @@ extension DecisionRequest {
             }
             return
         }
+        // A message dropped past a full burst leaves the burst to its own answer.
+        if verdict.dropsAlone { return }
         conversation.pending = []
         var memory = conversation.memory
         if conversation.state == "opted_out" { memory.handoff = nil }

@@ -96,6 +96,9 @@ public struct DecisionRequest: Sendable {
         /// Deferred by the cooldown until this time: not final, the connector
         /// posts the message again then (it is answered with the burst).
         public var deferredUntil: Timestamp?
+        /// Dropped past a full burst (`<limit>_enforced`): the burst waiting
+        /// before it stays pending, unanswered by this Ignore.
+        public var dropsAlone = false
 
         public init() {}
     }

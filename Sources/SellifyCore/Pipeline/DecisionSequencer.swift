@@ -25,8 +25,9 @@ public final class DecisionSequencer: Sendable {
     private let order = Mutex(())
     private let pending = Mutex(Pending())
     /// Messages sent per second (since 1970), for the last few seconds
-    /// commits sent in: WhatsApp limits messages per second per number.
-    private let sent = Mutex([Int64: Int]())
+    /// commits sent in (WhatsApp limits messages per second per number), and
+    /// the second of each pending commit that sends.
+    private let sent = Mutex((perSecond: [Int64: Int](), pending: [UInt64: Int64]()))
 
     public init() {}
 
@@ -49,21 +50,14 @@ public final class DecisionSequencer: Sendable {
 
     /// Messages queued to be sent in `second` (since 1970); call inside `sequence`.
     public func sent(inSecond second: Int64) -> Int {
-        sent.withLock { $0[second] ?? 0 }
+        sent.withLock { $0.perSecond[second] ?? 0 }
     }
 
     /// Records a queued commit's effects; call inside `sequence`. A message it
-    /// sends counts in its second even when the commit then fails: counted
-    /// high, never low.
+    /// sends counts in its second from now on (until `settle` says the commit
+    /// was not made).
     public func pend(_ commit: DecisionCommit) -> Token {
-        if let second = commit.sendsInSecond {
-            sent.withLock { sent in
-                sent[second, default: 0] += 1
-                // Decisions are timed before they are sequenced: keep a few seconds.
-                if sent.count > 4, let newest = sent.keys.max() { sent = sent.filter { $0.key > newest - 4 } }
-            }
-        }
-        return pending.withLock { pending in
+        let token = pending.withLock { pending in
             let id = pending.next
             pending.next += 1
             pending.conversations[commit.conversation.id] = (commit.conversation, id)
@@ -72,11 +66,26 @@ public final class DecisionSequencer: Sendable {
             }
             return Token(id: id)
         }
+        if let second = commit.sendsInSecond {
+            sent.withLock { sent in
+                sent.perSecond[second, default: 0] += 1
+                sent.pending[token.id] = second
+                // Decisions are timed before they are sequenced: keep a few seconds.
+                if sent.perSecond.count > 4, let newest = sent.perSecond.keys.max() {
+                    sent.perSecond = sent.perSecond.filter { $0.key > newest - 4 }
+                }
+            }
+        }
+        return token
     }
 
-    /// The commit is durable, refused or failed: the store is the truth again
-    /// for what it was the last to write.
-    public func settle(_ token: Token) {
+    /// The commit is durable (`made`), or refused or failed: the store is the
+    /// truth again for what it was the last to write; a send not made stops counting.
+    public func settle(_ token: Token, made: Bool) {
+        sent.withLock { sent in
+            guard let second = sent.pending.removeValue(forKey: token.id), !made else { return }
+            if let count = sent.perSecond[second] { sent.perSecond[second] = max(0, count - 1) }
+        }
         pending.withLock { pending in
             pending.conversations = pending.conversations.filter { $0.value.owner != token.id }
             pending.usage = pending.usage.filter { $0.value.owner != token.id }
@@ -128,10 +137,10 @@ extension DecisionSequencer {
             do {
                 outcome = try ticket.outcome()
             } catch {
-                settle(token)
+                settle(token, made: false)
                 throw error
             }
-            settle(token)
+            settle(token, made: outcome == .committed)
             switch outcome {
             case .committed: return .committed(value)
             case .duplicate(let bytes): return .duplicate(bytes)

@@ -143,12 +143,14 @@ struct DecisionStage: PipelineStage {
         let optsIn =
             classification.intent == .optIn
             && policy.state.map { $0 != "opted_out" && conversation.allows(from: found.state, to: $0) } == true
+        // The rules confirm an opt-out they may make (the transition is allowed).
+        let optsOut = policy.state == "opted_out" && conversation.allows(from: found.state, to: "opted_out")
         if optedOut && !optsIn && policy.action != .ignore {
             silence("opted_out_enforced", "the customer opted out; nothing is sent until they opt back in")
         }
         // A person has the conversation: the assistant stays silent — except
         // to confirm an opt-out, which ends the handoff (consent comes first).
-        if conversation.humanActive(found) && policy.state != "opted_out" {
+        if conversation.humanActive(found) && !optsOut {
             silence("human_active", "a person is handling this conversation")
         }
         if verdict.action == .escalate {
@@ -168,13 +170,14 @@ struct DecisionStage: PipelineStage {
                 verdict.deferredUntil = until
             } else {
                 silence("\(limit)_enforced", why)
+                verdict.dropsAlone = true
             }
             verdict.handsOver = false
             verdict.acknowledge = false
         }
         if verdict.action.isResponse || (verdict.action == .escalate && verdict.acknowledge) {
             // An opt-out's confirmation is the one message the cooldown lets through.
-            let confirmsOptOut = policy.state == "opted_out"
+            let confirmsOptOut = optsOut
             let replies = verdict.action.isResponse
             if replies, let blocked = quota.exceeded(by: verdict.action, usage: request.stored.usage, request.windows) {
                 silence("quota_enforced", "\(blocked.rawValue) quota reached")
@@ -193,8 +196,9 @@ struct DecisionStage: PipelineStage {
         if verdict.action.isResponse && handoff.afterIntents.contains(classification.intent) {
             verdict.handsOver = true
         }
-        // A deferred message changes nothing yet: its burst is decided later.
-        if verdict.deferredUntil == nil, !conversation.propose(policy.state, to: &request.conversation),
+        // A deferred message changes nothing yet: its burst is decided later —
+        // except an opt-out, which holds at once (only its confirmation waits).
+        if verdict.deferredUntil == nil || optsOut, !conversation.propose(policy.state, to: &request.conversation),
             let state = policy.state
         {
             verdict.reason += " (transition \(request.conversation.state) → \(state) not allowed; state kept)"
