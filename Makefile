@@ -61,8 +61,10 @@ lint:
 deps:
 	@scripts/install-deps.sh
 
+# The AI-gateway tests' local LLM (llama.cpp server + SmolLM2), cached outside .build.
 deps-test:
 	@scripts/install-deps.sh --test
+	@scripts/install-llm.sh
 
 build: deps
 	$(SWIFT) build --product sellify

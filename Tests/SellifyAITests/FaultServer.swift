@@ -1,0 +1,126 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// A Chat Completions server of the tests' own, for what a real provider
+/// does on a bad day: each request takes the next scripted behaviour (the
+/// last one repeats). It records the requests it saw.
+final class FaultServer: Sendable {
+    enum Behaviour: Sendable, Equatable {
+        case answer(String)
+        case status(Int, retryAfter: Int? = nil)
+        /// The connection is closed without an answer.
+        case reset
+        /// No answer at all (the client's timeout ends it).
+        case hang
+        case malformedJSON
+        case emptyChoices
+    }
+
+    struct Seen: Sendable {
+        var headers: [(String, String)]
+        var body: String
+    }
+
+    private let script: Mutex<[Behaviour]>
+    private let seen = Mutex<[Seen]>([])
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+    let port: Int
+
+    init(_ script: [Behaviour]) throws {
+        self.script = Mutex(script)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let box = Handler.Box()
+        channel = try ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                    channel.pipeline.addHandler(Handler(server: box))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).wait()
+        port = channel.localAddress?.port ?? 0
+        box.server = self
+    }
+
+    deinit {
+        try? channel.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+    var requests: [Seen] { seen.withLock { $0 } }
+
+    func replace(_ script: [Behaviour]) { self.script.withLock { $0 = script } }
+
+    fileprivate func next(_ request: Seen) -> Behaviour {
+        seen.withLock { $0.append(request) }
+        return script.withLock { script in script.count > 1 ? script.removeFirst() : script[0] }
+    }
+
+    final class Handler: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+        final class Box: @unchecked Sendable { weak var server: FaultServer? }
+        let box: Box
+        var headers: [(String, String)] = []
+        var body = ""
+        init(server: Box) { box = server }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head):
+                headers = head.headers.map { ($0.name, $0.value) }
+                body = ""
+            case .body(var buffer):
+                body += buffer.readString(length: buffer.readableBytes) ?? ""
+            case .end:
+                guard let server = box.server else { return }
+                respond(server.next(Seen(headers: headers, body: body)), context: context)
+            }
+        }
+
+        func respond(_ behaviour: Behaviour, context: ChannelHandlerContext) {
+            func send(_ status: Int, _ text: String, extra: [(String, String)] = []) {
+                var headers = HTTPHeaders([
+                    ("Content-Type", "application/json"), ("Content-Length", "\(text.utf8.count)"),
+                ])
+                for (name, value) in extra { headers.add(name: name, value: value) }
+                let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: headers)
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            }
+            switch behaviour {
+            case .answer(let text):
+                let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                    of: "\"", with: "\\\"")
+                send(
+                    200,
+                    #"{"model":"fault-model","choices":[{"message":{"role":"assistant","content":"\#(escaped)"}}],"usage":{"prompt_tokens":42,"completion_tokens":7}}"#
+                )
+            case .status(let status, let retryAfter):
+                send(
+                    status, #"{"error":{"message":"scripted \#(status)"}}"#,
+                    extra: retryAfter.map { [("Retry-After", "\($0)")] } ?? [])
+            case .reset:
+                context.close(promise: nil)
+            case .hang:
+                break
+            case .malformedJSON:
+                send(200, "{not json")
+            case .emptyChoices:
+                send(200, #"{"model":"fault-model","choices":[]}"#)
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
