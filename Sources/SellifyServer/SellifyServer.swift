@@ -91,9 +91,16 @@ public final class SellifyServer: Sendable {
         alerts = try AlertCenter(
             configuration: configuration, loaded: deployment.loaded, plugins: deployment.plugins, metrics: metrics,
             logger: logger, clock: clock)
+        let gateway: AIGateway?
+        do {
+            gateway = try deployment.makeAIGateway(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ExporterError(error.diagnostics.map(\.description).joined(separator: "\n"))
+        }
         service = DecisionService(
             snapshot: engine.initial, store: store, clock: clock, rollovers: rollovers, auditKeys: auditKeys,
-            observers: [MetricsObserver(metrics: metrics), alerts, hits, shadowTally, LogObserver(logger: logger)])
+            observers: [MetricsObserver(metrics: metrics), alerts, hits, shadowTally, LogObserver(logger: logger)],
+            gateway: gateway)
         body = BodyReader(limit: configuration.server.bodyLimit.bytes, maxDepth: configuration.server.maxJSONDepth)
         exporters = try ExporterSet.build(
             configuration.metrics.exporters, loaded: deployment.loaded, plugins: deployment.plugins, metrics: metrics,

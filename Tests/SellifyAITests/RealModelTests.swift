@@ -1,78 +1,8 @@
 import Foundation
-import NIOCore
-import NIOPosix
 import SellifyCore
 import SellifyPlugins
 import SellifyTestSupport
 import Testing
-
-/// llama.cpp's OpenAI-compatible server with SmolLM2-135M-Instruct,
-/// installed by `scripts/install-llm.sh` (make test runs it) and started here
-/// on a free loopback port; stopped when the last test is done with it.
-final class LocalModelServer: Sendable {
-    let process: Process
-    let port: Int
-    let log: URL
-
-    static let shared = Result { try LocalModelServer() }
-
-    init() throws {
-        let install = Process()
-        install.executableURL = URL(fileURLWithPath: "/bin/bash")
-        install.arguments = [repositoryRoot.appendingPathComponent("scripts/install-llm.sh").path, "--print"]
-        let output = Pipe()
-        install.standardOutput = output
-        try install.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        install.waitUntilExit()
-        let parts = printed.split(whereSeparator: \.isWhitespace).map(String.init)
-        guard install.terminationStatus == 0, parts.count == 2 else {
-            throw TestFailure("scripts/install-llm.sh failed (\(install.terminationStatus)): \(printed)")
-        }
-        port = try Self.freePort()
-        log = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-llm-\(port).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: parts[0])
-        process.arguments = [
-            "-m", "llama_cpp.server", "--model", parts[1], "--host", "127.0.0.1", "--port", "\(port)",
-            "--n_ctx", "2048", "--model_alias", "smollm2",
-        ]
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        // Ready when it answers its model list (loading takes a second or two).
-        let ready = URL(string: "http://127.0.0.1:\(port)/v1/models")!
-        for _ in 0..<6000 {
-            guard process.isRunning else { break }
-            if let data = try? Data(contentsOf: ready), !data.isEmpty { return }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        process.terminate()
-        throw TestFailure(
-            "the llama.cpp server did not start: \(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self).suffix(2000))"
-        )
-    }
-
-    deinit { process.terminate() }
-
-    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
-
-    static func freePort() throws -> Int {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
-        let channel = try ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()
-        let port = channel.localAddress?.port ?? 0
-        try channel.close().wait()
-        return port
-    }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// The gateway with a real (tiny) model: what it writes goes through the
 /// validator; a text that passes is returned, one that fails is re-asked,

@@ -17,12 +17,15 @@ public final class DecisionService: Sendable {
     /// Opens sealed audit text (`include=sensitive`); nil when no key is configured.
     public let auditKeys: AuditKeyring?
     let observers: [any ServiceObserver]
+    /// The generative providers of `ai.providers` (nil: templates only).
+    public let gateway: AIGateway?
     private let current: Mutex<EngineSnapshot>
 
     public init(
         snapshot: EngineSnapshot, store: any DecisionStore, clock: any WallClock, rollovers: RolloverTracker,
-        auditKeys: AuditKeyring? = nil, observers: [any ServiceObserver] = []
+        auditKeys: AuditKeyring? = nil, observers: [any ServiceObserver] = [], gateway: AIGateway? = nil
     ) {
+        self.gateway = gateway
         current = Mutex(snapshot)
         self.store = store
         self.clock = clock
@@ -51,7 +54,8 @@ public final class DecisionService: Sendable {
     /// even when `received_at` is further ahead than `server.max_clock_skew`
     /// (the rule tests pin what the rules do with any claim).
     public func decide(
-        _ event: MessageEvent, at decidedAt: Timestamp, trace: Bool = false, checkingClaims: Bool = true
+        _ event: MessageEvent, at decidedAt: Timestamp, trace: Bool = false, checkingClaims: Bool = true,
+        prepared: PreparedWording? = nil
     )
         throws(ServiceError) -> DecisionPipeline.Result
     {
@@ -67,7 +71,7 @@ public final class DecisionService: Sendable {
         }
         let result: DecisionPipeline.Result
         do {
-            result = try snapshot.pipeline.decide(event, at: decidedAt, trace: trace)
+            result = try snapshot.pipeline.decide(event, at: decidedAt, trace: trace, prepared: prepared)
         } catch {
             notify(.storeFailed(error))
             throw .store(error)

@@ -111,8 +111,9 @@ public final class DecisionPipeline: Sendable {
     /// decision for a message id decided before. Never throws for rule or stage
     /// failures (the fallback decides); throws only when the store cannot
     /// record anything at all.
-    public func decide(_ event: MessageEvent, at decidedAt: Timestamp, trace: Bool = false) throws(StoreError) -> Result
-    {
+    public func decide(
+        _ event: MessageEvent, at decidedAt: Timestamp, trace: Bool = false, prepared: PreparedWording? = nil
+    ) throws(StoreError) -> Result {
         // A repeated message id is found by the commit itself (`.duplicate`),
         // which saves a read on every new message; evaluating first is
         // harmless because evaluation writes nothing.
@@ -123,7 +124,8 @@ public final class DecisionPipeline: Sendable {
         ) { read throws(StoreError) in
             var state = read
             state.sentThisSecond = sequencer.sent(inSecond: decidedAt.second)
-            let (request, decision, raised) = evaluate(event, at: decidedAt, state: state, trace: trace)
+            let (request, decision, raised) = evaluate(
+                event, at: decidedAt, state: state, trace: trace, prepared: prepared)
             // A deferral is not final: no idempotency record, the message is posted again.
             var commit = DecisionCommit(
                 messageID: event.messageID, decidedAt: decidedAt, conversation: request.conversation,
@@ -156,7 +158,8 @@ public final class DecisionPipeline: Sendable {
     /// benchmarks use it). Returns the request with what a commit would
     /// write, the decision and the alerts raised.
     public func evaluate(
-        _ event: MessageEvent, at decidedAt: Timestamp, state: StoredState, trace wantTrace: Bool = false
+        _ event: MessageEvent, at decidedAt: Timestamp, state: StoredState, trace wantTrace: Bool = false,
+        prepared: PreparedWording? = nil
     )
         -> (DecisionRequest, Decision, [AlertEvent])
     {
@@ -165,6 +168,7 @@ public final class DecisionPipeline: Sendable {
         var request = DecisionRequest(
             event: event, decidedAt: decidedAt, calendar: calendar, stored: state, conversation: initial)
         request.business = components.businessHours.status(at: decidedAt)
+        request.prepared = prepared
         var trace: [Decision.TraceEntry]? = wantTrace ? [] : nil
         var raised: [AlertEvent] = []
         // Before: the request as the message finds the conversation.

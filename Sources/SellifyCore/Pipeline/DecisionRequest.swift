@@ -56,6 +56,8 @@ public struct DecisionRequest: Sendable {
     public var consumption: [QuotaCounterKey: Int] = [:]
     /// The decision sends a message (a reply or a handoff acknowledgement).
     public var sends = false
+    /// The AI wording prepared for this message before it was sequenced, if any.
+    public var prepared: PreparedWording?
     /// 9. The audit records this decision writes.
     public var audit: [AuditEntry] = []
     /// 10. The alerts it raises.

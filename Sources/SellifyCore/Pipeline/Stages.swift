@@ -241,6 +241,18 @@ struct ResponseStage: PipelineStage {
         switch verdict.action {
         case .respondText:
             guard let template = verdict.template else { throw WordingError("no template") }
+            // AI wording prepared for this very decision: its text, or (it fell
+            // back) the template. Every generation is audited, used or not.
+            if verdict.policy?.wantsAI == true, let prepared = request.prepared {
+                let used = prepared.matches(verdict, language: language)
+                request.audit.append(
+                    prepared.auditEntry(event: request.event, at: request.decidedAt, used: used && prepared.text != nil)
+                )
+                if used, let text = prepared.text, let provider = prepared.provider {
+                    request.answer.text = text
+                    return .worded(by: provider)
+                }
+            }
             request.answer.text = try word(template)
             return .worded(by: wording.name)
         case .escalate where verdict.acknowledge && acknowledgement != nil:

@@ -12,6 +12,11 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
     public var product: String?
     /// The state the policy proposes; the conversation engine enforces transitions.
     public var state: String?
+    /// `ai`: word the answer with the generative providers (`ai.providers`),
+    /// following `brief`; `template` is the fallback. nil or `template`: the template.
+    public var wording: String?
+    /// What the AI-worded answer should do ("answer the price question warmly").
+    public var brief: String?
 
     public init(
         action: Action, rule: String, reason: String, template: String? = nil, product: String? = nil,
@@ -26,7 +31,12 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
     }
 
     /// In the order `init(_:contract:file:)` reads them.
-    static let fields = ["action", "rule", "reason", "template", "product", "state"]
+    static let fields = ["action", "rule", "reason", "template", "product", "state", "wording", "brief"]
+    /// The longest `brief`, in characters.
+    static let maxBrief = 500
+
+    /// The rules asked for AI wording.
+    public var wantsAI: Bool { wording == "ai" }
     static let actionList = Action.allCases.map(\.rawValue).joined(separator: ", ")
 
     /// What the decoder checks names against.
@@ -60,6 +70,7 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
             try result.field(staticKey: "action"), try result.field(staticKey: "rule"),
             try result.field(staticKey: "reason"), try result.field(staticKey: "template"),
             try result.field(staticKey: "product"), try result.field(staticKey: "state"),
+            try result.field(staticKey: "wording"), try result.field(staticKey: "brief"),
         ]
         let present = values.reduce(0) { $1.isNil ? $0 : $0 + 1 }
         if result.keyCount() != present {
@@ -91,6 +102,28 @@ public struct PolicyDecision: Sendable, Equatable, Codable {
         template = try string(3, required: false)
         product = try string(4, required: false)
         state = try string(5, required: false)
+        wording = try string(6, required: false)
+        brief = try string(7, required: false)
+
+        if let wording, wording != "ai" && wording != "template" {
+            throw fail("decide() returned wording '\(wording)' (expected 'ai' or 'template')", near: wording)
+        }
+        if wording == "ai" {
+            guard action == .respondText else {
+                throw fail(
+                    "decide() asked for AI wording with \(rawAction) (rule '\(rule)'): only RespondText is worded",
+                    near: rule)
+            }
+            guard let brief else {
+                throw fail("decide() asked for AI wording without a 'brief' (rule '\(rule)')", near: rule)
+            }
+            if brief.count > Self.maxBrief {
+                throw fail(
+                    "decide() returned a 'brief' of \(brief.count) characters (at most \(Self.maxBrief))", near: rule)
+            }
+        } else if brief != nil {
+            throw fail("decide() returned a 'brief' without wording = \"ai\" (rule '\(rule)')", near: rule)
+        }
 
         if action == .respondText && template == nil {
             throw fail("decide() returned RespondText without a 'template' (rule '\(rule)')", near: rule)

@@ -14,6 +14,10 @@ public final class RuleSet: Sendable {
     public let templates: Templates
     /// `faq.yaml` (empty without one).
     public let faq: FAQ
+    /// The system prompt of AI-worded answers (`ai_prompt.md`), nil without one.
+    public var aiPrompt: String? {
+        sources.aiPrompt.map(\.source).flatMap { $0.trimmingWhitespace.isEmpty ? nil : $0 }
+    }
     public let limits: LuaLimits
     let contract: PolicyDecision.Contract
     let pool: LuaStatePool<CompiledState>

@@ -50,6 +50,8 @@ public struct RuleSources: Sendable {
     public static let channelsFile = "channels.yaml"
     /// Optional: without it no message matches an FAQ entry (`ctx.faq` is nil).
     public static let faqFile = "faq.yaml"
+    /// Optional: the system prompt of AI-worded answers (without it, a built-in one).
+    public static let aiPromptFile = "ai_prompt.md"
     public static let libraryFolder = "lib"
 
     /// The folder as configured (absolute or relative to the working directory).
@@ -62,6 +64,8 @@ public struct RuleSources: Sendable {
     public var channels: File?
     /// `faq.yaml`, when the folder has one.
     public var faq: File?
+    /// `ai_prompt.md`, when the folder has one.
+    public var aiPrompt: File? = nil
     /// `rules/lib/*.lua`, sorted by path; `require "name"` loads `lib/name.lua`.
     public var libraries: [File]
 
@@ -80,7 +84,7 @@ public struct RuleSources: Sendable {
 
     public var allFiles: [File] {
         [decision, intents, forbiddenWords, templates] + (channels.map { [$0] } ?? []) + (faq.map { [$0] } ?? [])
-            + libraries
+            + (aiPrompt.map { [$0] } ?? []) + libraries
     }
 
     /// Reads the folder. `displayDirectory` is how paths appear in errors
@@ -144,9 +148,11 @@ public struct RuleSources: Sendable {
         guard let decision, let intents, let forbidden, let templates, diagnostics.isEmpty else {
             throw DiagnosticList(diagnostics)
         }
-        return RuleSources(
+        var sources = RuleSources(
             directory: directory, decision: decision, intents: intents, forbiddenWords: forbidden,
             templates: templates, channels: channels, faq: faq, libraries: libraries)
+        sources.aiPrompt = readIfPresent(aiPromptFile)
+        return sources
     }
 
     /// The module name `require` uses for a library file: `lib/text.lua` → `text`.

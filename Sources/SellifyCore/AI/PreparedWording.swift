@@ -1,0 +1,83 @@
+import Crypto
+
+/// The AI wording of a decision, prepared before the decision is sequenced
+/// (the model is asked outside the serial section, so a slow provider
+/// delays only its own conversation): what the gateway gave for one rule,
+/// template, product and language. The decision records it as an input —
+/// the text, or that it fell back, with every attempt audited — and uses it
+/// only when it decides the same way again; otherwise the template answers.
+public struct PreparedWording: Sendable, Equatable {
+    public var rule: String
+    public var template: String
+    public var product: String?
+    public var language: String
+    /// The text that passed validation, or nil: the fallback answers.
+    public var text: String?
+    public var provider: String?
+    public var fallback: AIGeneration.Fallback?
+    public var attempts: [GenerationAttempt]
+    /// SHA-256 (hex) of the prompt's messages: which facts the model saw.
+    public var promptDigest: String
+
+    public init(
+        rule: String, template: String, product: String?, language: String, generation: AIGeneration,
+        prompt: ChatPrompt
+    ) {
+        self.rule = rule
+        self.template = template
+        self.product = product
+        self.language = language
+        text = generation.text
+        provider = generation.provider
+        fallback = generation.fallback
+        attempts = generation.attempts
+        var hasher = SHA256()
+        for message in prompt.messages {
+            hasher.update(data: Array("\(message.role.rawValue)\n\(message.content)\n".utf8))
+        }
+        promptDigest = hasher.finalize().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// Whether it was prepared for what `verdict` decided.
+    func matches(_ verdict: DecisionRequest.Verdict, language: String) -> Bool {
+        verdict.rule == rule && verdict.template == template && verdict.product?.id == product
+            && self.language == language
+    }
+
+    /// The audit record of the generation (texts sealed with the customer's).
+    func auditEntry(event: MessageEvent, at: Timestamp, used: Bool) -> AuditEntry {
+        var summary = JSONObjectWriter()
+        summary["rule"] = .string(rule)
+        summary["template"] = .string(template)
+        summary["language"] = .string(language)
+        if let product { summary["product"] = .string(product) }
+        summary["prompt_digest"] = .string(promptDigest)
+        summary["used"] = .bool(used)
+        if let provider { summary["provider"] = .string(provider) }
+        if let fallback { summary["fallback"] = .string(fallback.rawValue) }
+        var list: [JSONFragment] = []
+        var texts: [JSONFragment] = []
+        for attempt in attempts {
+            var o = JSONObjectWriter()
+            o["provider"] = .string(attempt.provider)
+            o["model"] = .string(attempt.model)
+            o["status"] = .string(attempt.status)
+            o["latency_us"] = .int(Int(attempt.latencyMicros))
+            if let tokens = attempt.promptTokens { o["prompt_tokens"] = .int(tokens) }
+            if let tokens = attempt.completionTokens { o["completion_tokens"] = .int(tokens) }
+            if let error = attempt.error { o["error"] = .string(error) }
+            o["violations"] = .array(attempt.violations.map { JSONFragment.string($0.code) })
+            list.append(.object(o))
+            texts.append(attempt.text.map { .string($0) } ?? .null)
+        }
+        summary["attempts"] = .array(list)
+        var sensitive = JSONObjectWriter()
+        sensitive["texts"] = .array(texts)
+        return AuditEntry(
+            kind: "generation", at: at, conversationID: event.conversationID, messageID: event.messageID,
+            summary: summary.string, sensitive: sensitive.string)
+    }
+}
