@@ -30,12 +30,12 @@ struct RealModelTests {
         let prompt = GroundedPrompt.build(
             system: "You are the sales assistant of Demo Store. Use only the catalog facts given.",
             brief: "answer the price question warmly", message: message, language: "en",
-            products: [product], settings: ChatPrompt(messages: [], maxTokens: 60, temperature: 0, seed: 1))
+            products: [product])
         #expect(prompt.messages[1].content.contains("Basic Plan: 19.00 USD, in stock"))
         let gateway = AIGateway(
             members: [
                 .init(
-                    try openAI(baseURL: server.baseURL, model: "smollm2"),
+                    try openAI(baseURL: server.baseURL, model: "smollm2", extra: "max_tokens: 60\nseed: 1"),
                     policy: ProviderPolicy(retries: 1, timeout: .seconds(120)))
             ], maxReasks: 2)
         let result = await gateway.generate(prompt, deadline: .seconds(600)) { text in

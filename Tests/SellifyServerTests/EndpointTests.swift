@@ -113,7 +113,7 @@ struct EndpointTests {
         #expect(
             (rules.json?["files"] as? [[String: Any]])?.compactMap { $0["path"] as? String } == [
                 "decision.lua", "intents.lua", "forbidden_words.lua", "templates.yaml", "channels.yaml", "faq.yaml",
-                "lib/text.lua",
+                "ai_prompt.md", "lib/text.lua",
             ])
         #expect(rules.json?["hits"] as? [String: Int] == ["price_question": 1, "greeting": 1])
 

@@ -86,6 +86,9 @@ public struct OpenAIProvider: GenerativeProvider {
     let endpoint: String
     let apiKey: String?
     let headers: [(String, String)]
+    let maxTokens: Int
+    let temperature: Double
+    let seed: Int?
     let client: HTTPClient
     init(_ configuration: OpenAIProviderPlugin.Configuration, apiKey: String?, client: HTTPClient = .shared) {
         var base = configuration.baseURL
@@ -94,6 +97,9 @@ public struct OpenAIProvider: GenerativeProvider {
         model = configuration.model
         self.apiKey = apiKey
         headers = configuration.headers.keys.sorted().map { ($0, configuration.headers[$0]!) }
+        maxTokens = configuration.maxTokens
+        temperature = configuration.temperature
+        seed = configuration.seed
         self.client = client
     }
 
@@ -132,7 +138,7 @@ public struct OpenAIProvider: GenerativeProvider {
     public func complete(_ prompt: ChatPrompt, timeout: Duration) async throws(ProviderFailure) -> Completion {
         let body = Body(
             model: model, messages: prompt.messages.map { Body.Message(role: $0.role.rawValue, content: $0.content) },
-            max_tokens: prompt.maxTokens, temperature: prompt.temperature, seed: prompt.seed)
+            max_tokens: maxTokens, temperature: temperature, seed: seed)
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -9,20 +9,12 @@ public struct ChatMessage: Sendable, Equatable, Codable {
     }
 }
 
-/// What a generative provider is asked: the messages and the sampling
-/// settings (temperature 0 and a seed where the server supports one, so the
-/// same prompt tends to the same text; the decision never depends on it).
+/// What a generative provider is asked: the messages. The sampling
+/// settings (`max_tokens`, `temperature` 0, a `seed` where the server
+/// supports one) are each provider's own configuration.
 public struct ChatPrompt: Sendable, Equatable {
     public var messages: [ChatMessage]
-    public var maxTokens: Int
-    public var temperature: Double
-    public var seed: Int?
-    public init(messages: [ChatMessage], maxTokens: Int = 200, temperature: Double = 0, seed: Int? = nil) {
-        self.messages = messages
-        self.maxTokens = maxTokens
-        self.temperature = temperature
-        self.seed = seed
-    }
+    public init(messages: [ChatMessage]) { self.messages = messages }
 }
 
 /// What a provider answered.

@@ -8,8 +8,7 @@ public enum GroundedPrompt {
     static let languageNames = ["es": "Spanish", "en": "English", "pt": "Portuguese", "fr": "French"]
 
     public static func build(
-        system: String, brief: String, message: String, language: String, products: [Product],
-        settings: ChatPrompt = ChatPrompt(messages: [])
+        system: String, brief: String, message: String, language: String, products: [Product]
     ) -> ChatPrompt {
         var facts = ""
         for product in products {
@@ -29,9 +28,7 @@ public enum GroundedPrompt {
             Task: \(brief)
             Answer in \(languageName), in at most three short sentences, as the shop's assistant.
             """
-        var prompt = settings
-        prompt.messages = [ChatMessage(.system, system), ChatMessage(.user, user)]
-        return prompt
+        return ChatPrompt(messages: [ChatMessage(.system, system), ChatMessage(.user, user)])
     }
 
     /// The follow-up after a text the validator refused: every violation
