@@ -77,9 +77,25 @@ public enum MetricCatalog {
     // AI gateway
     public static let aiGenerationDuration = MetricDefinition(
         "sellify_ai_generation_duration_seconds", .histogram(buckets: aiBuckets),
-        "Time the AI provider took to word an answer.")
+        "Time a wording provider took to answer a request, by provider.", labels: ["provider"])
     public static let aiRequests = MetricDefinition(
-        "sellify_ai_requests_total", .counter, "Requests to the AI provider, by status.", labels: ["status"])
+        "sellify_ai_requests_total", .counter,
+        "Requests to the wording providers, by provider and status (ok, error for templates; ok, rate_limited, unavailable, rejected, transport_error, timeout, malformed, circuit_open, busy for generative ones).",
+        labels: ["provider", "status"])
+    public static let aiReasks = MetricDefinition(
+        "sellify_ai_reasks_total", .counter, "Generated texts refused by the validator and asked again, by provider.",
+        labels: ["provider"])
+    public static let aiFallbacks = MetricDefinition(
+        "sellify_ai_fallbacks_total", .counter,
+        "AI-worded answers that fell back to the template, by reason (validation, providers_failed, deadline).",
+        labels: ["reason"])
+    public static let aiTokens = MetricDefinition(
+        "sellify_ai_tokens_total", .counter, "Tokens the generative providers reported, by provider and kind.",
+        labels: ["provider", "kind"])
+    public static let aiCircuitState = MetricDefinition(
+        "sellify_ai_circuit_state", .gauge,
+        "Circuit breaker of each generative provider: 0 closed, 1 open, 2 half-open.",
+        labels: ["provider"])
 
     // Anti-hallucination
     public static let validationResults = MetricDefinition(
@@ -165,7 +181,8 @@ public enum MetricCatalog {
     public static let all: [MetricDefinition] = [
         decisions, conversationState, quotaMessagesToday, quotaMessagesWeek, quotaImagesToday, quotaVideosWeek,
         quotaLimit,
-        quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, validationResults,
+        quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, aiReasks, aiFallbacks,
+        aiTokens, aiCircuitState, validationResults,
         forbiddenWords,
         httpRequests, httpDuration, httpInFlight, auditLogs, alertsSent, alertFailures, alertsDropped, ruleHits,
         stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo, shadowDecisions, shadowDisagreements,

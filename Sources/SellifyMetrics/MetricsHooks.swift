@@ -151,8 +151,10 @@ public struct MetricsObserver: ServiceObserver {
         case .validated(let result, _):
             metrics.record(result)
         case .worded(let attempt):
-            metrics.counter(MetricCatalog.aiRequests, attempt.ok ? "ok" : "error").increment()
-            if attempt.ok { metrics.histogram(MetricCatalog.aiGenerationDuration).record(attempt.seconds) }
+            metrics.counter(MetricCatalog.aiRequests, attempt.provider, attempt.ok ? "ok" : "error").increment()
+            if attempt.ok {
+                metrics.histogram(MetricCatalog.aiGenerationDuration, attempt.provider).record(attempt.seconds)
+            }
         case .audited(let count):
             metrics.counter(MetricCatalog.auditLogs).increment(by: Int64(count))
         case .storeFailed, .rulesReloaded, .rulesReloadFailed:

@@ -184,8 +184,17 @@ public final class SellifyMetrics: Sendable {
         for reset in QuotaScheduler.ResetType.allCases { _ = counter(MetricCatalog.quotaResets, reset.rawValue) }
         for severity in AlertEvent.Severity.allCases { _ = counter(MetricCatalog.alertsSent, severity.rawValue) }
         for result in ["ok", "error"] { _ = counter(MetricCatalog.rulesReloads, result) }
-        for status in ["ok", "error"] { _ = counter(MetricCatalog.aiRequests, status) }
-        _ = histogram(MetricCatalog.aiGenerationDuration)
+        let ai = configuration.ai
+        for status in ["ok", "error"] { _ = counter(MetricCatalog.aiRequests, ai.provider, status) }
+        _ = histogram(MetricCatalog.aiGenerationDuration, ai.provider)
+        for provider in Set(ai.generative.map(\.selection.type)).sorted() {
+            for status in AIGeneration.statuses { _ = counter(MetricCatalog.aiRequests, provider, status) }
+            _ = histogram(MetricCatalog.aiGenerationDuration, provider)
+            _ = counter(MetricCatalog.aiReasks, provider)
+            for kind in ["prompt", "completion"] { _ = counter(MetricCatalog.aiTokens, provider, kind) }
+            gauge(MetricCatalog.aiCircuitState, provider).set(to: 0)
+        }
+        for reason in AIGeneration.Fallback.allCases { _ = counter(MetricCatalog.aiFallbacks, reason.rawValue) }
         _ = counter(MetricCatalog.forbiddenWords)
         for reason in ["undeclared", "labels", "series_limit"] { _ = counter(MetricCatalog.customDropped, reason) }
         _ = counter(MetricCatalog.auditLogs)

@@ -93,7 +93,8 @@ public final class SellifyServer: Sendable {
             logger: logger, clock: clock)
         let gateway: AIGateway?
         do {
-            gateway = try deployment.makeAIGateway(environment: ProcessInfo.processInfo.environment)
+            gateway = try deployment.makeAIGateway(
+                environment: ProcessInfo.processInfo.environment, observer: GatewayMetrics(metrics: metrics))
         } catch {
             throw ExporterError(error.diagnostics.map(\.description).joined(separator: "\n"))
         }

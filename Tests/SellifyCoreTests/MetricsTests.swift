@@ -147,12 +147,36 @@ struct MetricsTests {
         let metrics = SellifyMetrics()
         metrics.prepare(configuration: SellifyConfiguration(), rulesVersion: "sha256:x")
         let lines = Set(metrics.exposition().split(separator: "\n").map(String.init))
-        #expect(lines.contains(#"sellify_ai_requests_total{status="ok"} 0"#))
-        #expect(lines.contains(#"sellify_ai_requests_total{status="error"} 0"#))
-        #expect(lines.contains("sellify_ai_generation_duration_seconds_count 0"))
+        #expect(lines.contains(#"sellify_ai_requests_total{provider="template",status="ok"} 0"#))
+        #expect(lines.contains(#"sellify_ai_requests_total{provider="template",status="error"} 0"#))
+        #expect(lines.contains(#"sellify_ai_generation_duration_seconds_count{provider="template"} 0"#))
         #expect(lines.contains(#"sellify_quota_resets_total{reset_type="daily"} 0"#))
         // No reset seen yet: a time of 0 would be a lie, so the family has no series.
         #expect(!lines.contains { $0.hasPrefix("sellify_quota_last_reset_timestamp_seconds{") })
+    }
+
+    /// With generative providers configured, each has every series of the
+    /// gateway at zero before its first call (and the fallbacks by reason).
+    @Test func generativeProvidersHaveTheirSeriesBeforeTheFirstCall() throws {
+        var configuration = SellifyConfiguration()
+        configuration.ai.providers = [
+            try YAMLDecoder().decode(
+                AIProviderEntry.self, from: "{ type: openai, base_url: http://127.0.0.1:1/v1, model: m }",
+                file: "config.yaml")
+        ]
+        let metrics = SellifyMetrics()
+        metrics.prepare(configuration: configuration, rulesVersion: "sha256:x")
+        let lines = Set(metrics.exposition().split(separator: "\n").map(String.init))
+        for status in AIGeneration.statuses {
+            #expect(lines.contains(#"sellify_ai_requests_total{provider="openai",status="\#(status)"} 0"#), "\(status)")
+        }
+        #expect(lines.contains(#"sellify_ai_generation_duration_seconds_count{provider="openai"} 0"#))
+        #expect(lines.contains(#"sellify_ai_reasks_total{provider="openai"} 0"#))
+        #expect(lines.contains(#"sellify_ai_tokens_total{provider="openai",kind="completion"} 0"#))
+        #expect(lines.contains(#"sellify_ai_circuit_state{provider="openai"} 0.0"#))
+        for reason in ["validation", "providers_failed", "deadline"] {
+            #expect(lines.contains(#"sellify_ai_fallbacks_total{reason="\#(reason)"} 0"#), "\(reason)")
+        }
     }
 
     /// `sellify_rules_info` has one series, the running version's: switching

@@ -87,5 +87,15 @@ struct AIWordingServerTests {
         // SmolLM2-135M answers some of these with a checked text and invents
         // for others: both paths are taken by a real model.
         #expect(used >= 1 && fellBack >= 1, "used \(used), fell back \(fellBack)")
+        // The gateway's metrics count the same requests, re-asks and fallbacks.
+        let metrics = ApplicationLayerTests.Exposition(try c.request("GET", "/metrics").text)
+        let requests = records.reduce(0) {
+            $0 + ((($1["summary"] as? [String: Any])?["attempts"] as? [Any])?.count ?? 0)
+        }
+        #expect(metrics.values[#"sellify_ai_requests_total{provider="openai",status="ok"}"#] == Double(requests))
+        #expect(metrics.values[#"sellify_ai_fallbacks_total{reason="validation"}"#] == Double(fellBack))
+        #expect(metrics.values[#"sellify_ai_reasks_total{provider="openai"}"#] ?? 0 >= Double(2 * fellBack))
+        #expect(metrics.values[#"sellify_ai_tokens_total{provider="openai",kind="completion"}"#] ?? 0 > 0)
+        #expect(metrics.values[#"sellify_ai_circuit_state{provider="openai"}"#] == 0)
     }
 }

@@ -30,7 +30,7 @@ public final class LocalModelServer: Sendable {
         }
         port = try Self.freePort()
         log = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-llm-\(port).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: parts[0])
         process.arguments = [

@@ -49,6 +49,8 @@ public protocol AIGatewayObserver: Sendable {
     func circuitChanged(provider: String, to state: CircuitBreaker.State)
     /// A text failed validation and the provider is asked again.
     func reasked(provider: String)
+    /// A generation gave no text (`AIGeneration.Fallback`'s raw value).
+    func fellBack(reason: String)
 }
 
 /// One attempt of a generation, as the audit records it.
@@ -77,7 +79,7 @@ public struct GenerationAttempt: Sendable, Equatable, Codable {
 
 /// What a generation gave: a validated text, or none and why.
 public struct AIGeneration: Sendable, Equatable {
-    public enum Fallback: String, Sendable, Equatable, Codable {
+    public enum Fallback: String, Sendable, Equatable, Codable, CaseIterable {
         /// Every text a provider gave failed validation, re-asks included.
         case validation
         /// No provider gave a text (errors, open circuits, busy).
@@ -89,6 +91,12 @@ public struct AIGeneration: Sendable, Equatable {
     public var provider: String?
     public var attempts: [GenerationAttempt]
     public var fallback: Fallback?
+
+    /// Every status an attempt may have (metric labels).
+    public static let statuses = [
+        "ok", "rate_limited", "unavailable", "rejected", "transport_error", "timeout", "malformed", "circuit_open",
+        "busy",
+    ]
 }
 
 /// The chain of generative providers (`ai.providers`), tried in order: per
@@ -142,18 +150,23 @@ public final class AIGateway: Sendable {
             attempt: while true {
                 let now = clock.now
                 guard now < end else {
+                    observer?.fellBack(reason: AIGeneration.Fallback.deadline.rawValue)
                     return AIGeneration(text: nil, provider: nil, attempts: attempts, fallback: .deadline)
                 }
                 let (admission, changed) = member.breaker.admit(at: now)
                 if let changed { observer?.circuitChanged(provider: member.provider.name, to: changed) }
                 guard admission != .refused else {
                     attempts.append(member.skipped("circuit_open", "the circuit is open after recent failures"))
+                    observer?.requested(
+                        provider: member.provider.name, status: "circuit_open", duration: .zero, completion: nil)
                     break attempt
                 }
                 guard member.acquire() else {
                     if admission == .probe { member.breaker.abandonProbe() }
                     attempts.append(
                         member.skipped("busy", "\(member.policy.maxConcurrency) requests already in flight"))
+                    observer?.requested(
+                        provider: member.provider.name, status: "busy", duration: .zero, completion: nil)
                     break attempt
                 }
                 let timeout = min(member.policy.timeout, end - now)
@@ -201,8 +214,9 @@ public final class AIGateway: Sendable {
                 }
             }
         }
-        return AIGeneration(
-            text: nil, provider: nil, attempts: attempts, fallback: refusedText ? .validation : .providersFailed)
+        let fallback: AIGeneration.Fallback = refusedText ? .validation : .providersFailed
+        observer?.fellBack(reason: fallback.rawValue)
+        return AIGeneration(text: nil, provider: nil, attempts: attempts, fallback: fallback)
     }
 }
 
