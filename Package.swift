@@ -226,7 +226,13 @@ let package = Package(
             path: "Tests/SellifyTestPluginsCommand", swiftSettings: swiftSettings),
 
         // Helpers shared by the test targets (a seeded generator for fuzz and property tests).
-        .target(name: "SellifyTestSupport", path: "Tests/SellifyTestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "SellifyTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ], path: "Tests/SellifyTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "SellifyYAMLTests",
             dependencies: ["SellifyYAML"],

@@ -1,5 +1,6 @@
 import SellifyAIOpenAI
 import SellifyCore
+import SellifyTestSupport
 import SellifyYAML
 import Synchronization
 import Testing

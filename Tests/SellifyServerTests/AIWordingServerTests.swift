@@ -1,5 +1,6 @@
 import Foundation
 import SellifyTestSupport
+import Synchronization
 import Testing
 
 /// AI wording end to end: `sellify serve` with `ai.providers` pointing at a
@@ -97,5 +98,60 @@ struct AIWordingServerTests {
         #expect(metrics.values[#"sellify_ai_reasks_total{provider="openai"}"#] ?? 0 >= Double(2 * fellBack))
         #expect(metrics.values[#"sellify_ai_tokens_total{provider="openai",kind="completion"}"#] ?? 0 > 0)
         #expect(metrics.values[#"sellify_ai_circuit_state{provider="openai"}"#] == 0)
+    }
+}
+
+/// A provider that does not answer delays only its own conversation: other
+/// conversations' decisions are answered meanwhile, and the held one is
+/// answered with the model's text once the provider answers.
+struct AIProviderIsolationTests {
+    @Test func aHungProviderDelaysOnlyItsOwnConversation() throws {
+        let model = try FaultServer([.held("The Basic Plan costs 19.00 USD per month.")])
+        let deployment = try ServerDeployment(edits: [
+            (
+                "  options: {}",
+                """
+                  options: {}
+                  deadline: 300s
+                  providers:
+                    - { type: openai, base_url: "\(model.baseURL)", model: held, timeout: 300s }
+                 
+                """
+            )
+        ])
+        try deployment.edit(
+            [
+                (
+                    "state = state, product = product and product.id }",
+                    """
+                    state = state, product = product and product.id,
+                               wording = rule == "price_question" and "ai" or nil,
+                               brief = rule == "price_question" and "answer the price question warmly" or nil }
+                    """
+                )
+            ], file: "rules/decision.lua")
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        let c = server.client
+        let slow = Mutex<(status: Int, text: String?)?>(nil)
+        let thread = Thread {
+            let answer = try? c.json(
+                "POST", "/api/v1/decisions", key: TestKey.decide,
+                event("wa:slow", "slow-1", "How much is the Basic Plan?"))
+            slow.withLock { $0 = (answer?.status ?? 0, answer?.json?["text"] as? String) }
+        }
+        thread.start()
+        #expect(eventually { model.held == 1 })
+        // Meanwhile: other conversations are decided, and nothing waits on the held one.
+        for n in 0..<5 {
+            let fast = try c.json(
+                "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:fast\(n)", "fast-\(n)", "hola"))
+            #expect(fast.status == 200 && fast.json?["rule"] as? String == "greeting")
+        }
+        #expect(slow.withLock { $0 } == nil)
+        model.release()
+        #expect(eventually { slow.withLock { $0 } != nil })
+        let answered = try #require(slow.withLock { $0 })
+        #expect(answered.status == 200 && answered.text == "The Basic Plan costs 19.00 USD per month.")
     }
 }

@@ -6,30 +6,39 @@ import Synchronization
 /// A Chat Completions server of the tests' own, for what a real provider
 /// does on a bad day: each request takes the next scripted behaviour (the
 /// last one repeats). It records the requests it saw.
-final class FaultServer: Sendable {
-    enum Behaviour: Sendable, Equatable {
+public final class FaultServer: Sendable {
+    public enum Behaviour: Sendable, Equatable {
         case answer(String)
         case status(Int, retryAfter: Int? = nil)
         /// The connection is closed without an answer.
         case reset
         /// No answer at all (the client's timeout ends it).
         case hang
+        /// This answer, once the test calls `release()`.
+        case held(String)
         case malformedJSON
         case emptyChoices
     }
 
-    struct Seen: Sendable {
-        var headers: [(String, String)]
-        var body: String
+    public struct Seen: Sendable {
+        public var headers: [(String, String)]
+        public var body: String
     }
 
     private let script: Mutex<[Behaviour]>
     private let seen = Mutex<[Seen]>([])
+    /// A request whose answer waits for `release()` (used on its channel's event loop only).
+    struct Held: @unchecked Sendable {
+        var handler: Handler
+        var context: ChannelHandlerContext
+        var text: String
+    }
+    private let waiting = Mutex<[Held]>([])
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
-    let port: Int
+    public let port: Int
 
-    init(_ script: [Behaviour]) throws {
+    public init(_ script: [Behaviour]) throws {
         self.script = Mutex(script)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let box = Handler.Box()
@@ -51,10 +60,31 @@ final class FaultServer: Sendable {
         try? group.syncShutdownGracefully()
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
-    var requests: [Seen] { seen.withLock { $0 } }
+    public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+    public var requests: [Seen] { seen.withLock { $0 } }
 
-    func replace(_ script: [Behaviour]) { self.script.withLock { $0 = script } }
+    public func replace(_ script: [Behaviour]) { self.script.withLock { $0 = script } }
+
+    /// Requests waiting on `held` behaviours.
+    public var held: Int { waiting.withLock { $0.count } }
+
+    /// Answers every request held so far.
+    public func release() {
+        let held = waiting.withLock { list in
+            defer { list = [] }
+            return list
+        }
+        for request in held {
+            request.context.eventLoop.execute {
+                request.handler.respond(.answer(request.text), context: request.context)
+            }
+        }
+    }
+
+    fileprivate func hold(_ handler: Handler, _ context: ChannelHandlerContext, _ text: String) {
+        let request = Held(handler: handler, context: context, text: text)
+        waiting.withLock { $0.append(request) }
+    }
 
     fileprivate func next(_ request: Seen) -> Behaviour {
         seen.withLock { $0.append(request) }
@@ -110,6 +140,8 @@ final class FaultServer: Sendable {
                 context.close(promise: nil)
             case .hang:
                 break
+            case .held(let text):
+                box.server?.hold(self, context, text)
             case .malformedJSON:
                 send(200, "{not json")
             case .emptyChoices:
