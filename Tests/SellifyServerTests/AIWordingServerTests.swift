@@ -19,30 +19,9 @@ struct AIWordingServerTests {
 
     @Test func aiWordedAnswersAreValidatedReaskedFallenBackAndAudited() throws {
         let model = try LocalModelServer.shared.get()
-        let deployment = try ServerDeployment(edits: [
-            (
-                "  options: {}",
-                """
-                  options: {}
-                  deadline: 300s
-                  providers:
-                    - { type: openai, base_url: "\(model.baseURL)", model: smollm2, timeout: 120s, max_tokens: 60 }
-                    - type: template
-                 
-                """
-            )
-        ])
-        try deployment.edit(
-            [
-                (
-                    "state = state, product = product and product.id }",
-                    """
-                    state = state, product = product and product.id,
-                               wording = rule == "price_question" and "ai" or nil,
-                               brief = rule == "price_question" and "answer the price question warmly" or nil }
-                    """
-                )
-            ], file: "rules/decision.lua")
+        let deployment = try aiDeployment(
+            provider: "type: openai, base_url: \"\(model.baseURL)\", model: smollm2, timeout: 120s, max_tokens: 60",
+            template: true)
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         let c = server.client
@@ -107,29 +86,8 @@ struct AIWordingServerTests {
 struct AIProviderIsolationTests {
     @Test func aHungProviderDelaysOnlyItsOwnConversation() throws {
         let model = try FaultServer([.held("The Basic Plan costs 19.00 USD per month.")])
-        let deployment = try ServerDeployment(edits: [
-            (
-                "  options: {}",
-                """
-                  options: {}
-                  deadline: 300s
-                  providers:
-                    - { type: openai, base_url: "\(model.baseURL)", model: held, timeout: 300s }
-                 
-                """
-            )
-        ])
-        try deployment.edit(
-            [
-                (
-                    "state = state, product = product and product.id }",
-                    """
-                    state = state, product = product and product.id,
-                               wording = rule == "price_question" and "ai" or nil,
-                               brief = rule == "price_question" and "answer the price question warmly" or nil }
-                    """
-                )
-            ], file: "rules/decision.lua")
+        let deployment = try aiDeployment(
+            provider: "type: openai, base_url: \"\(model.baseURL)\", model: held, timeout: 300s", template: false)
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         let c = server.client
@@ -154,4 +112,33 @@ struct AIProviderIsolationTests {
         let answered = try #require(slow.withLock { $0 })
         #expect(answered.status == 200 && answered.text == "The Basic Plan costs 19.00 USD per month.")
     }
+}
+
+/// The shipped deployment with one generative provider (`provider`: the
+/// entry's flow mapping body) and the price question worded by it.
+func aiDeployment(provider: String, template: Bool) throws -> ServerDeployment {
+    let deployment = try ServerDeployment(edits: [
+        (
+            "  options: {}",
+            """
+              options: {}
+              deadline: 300s
+              providers:
+                - { \(provider) }
+            \(template ? "    - type: template\n" : "")\u{20}
+            """
+        )
+    ])
+    try deployment.edit(
+        [
+            (
+                "state = state, product = product and product.id }",
+                """
+                state = state, product = product and product.id,
+                           wording = rule == "price_question" and "ai" or nil,
+                           brief = rule == "price_question" and "answer the price question warmly" or nil }
+                """
+            )
+        ], file: "rules/decision.lua")
+    return deployment
 }
