@@ -41,10 +41,12 @@ public final class LocalModelServer: Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        // Ready when it answers its model list (loading takes a second or two).
+        // Ready when it answers its model list, polled as `eventually` does;
+        // a server that exits is a failure at once. The 10-minute bound only
+        // stops a server that neither answers nor exits from hanging the run.
         let ready = URL(string: "http://127.0.0.1:\(port)/v1/models")!
-        for _ in 0..<6000 {
-            guard process.isRunning else { break }
+        let hangGuard = Date().addingTimeInterval(600)
+        while process.isRunning && Date() < hangGuard {
             if let data = try? Data(contentsOf: ready), !data.isEmpty { return }
             Thread.sleep(forTimeInterval: 0.02)
         }
