@@ -158,6 +158,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ], path: "plugins/ai-openai", swiftSettings: swiftSettings),
+        .target(
+            name: "SellifyAIAnthropic",
+            dependencies: [
+                "SellifyCore", "SellifyAIHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ], path: "plugins/ai-anthropic", swiftSettings: swiftSettings),
 
         // The one list of plugins this build ships.
         .target(
@@ -166,6 +172,7 @@ let package = Package(
                 "SellifyCore", "SellifyStore",
                 "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
                 "SellifyAlertLog", "SellifyAlertWebhook", "SellifyAITemplate", "SellifyAIOpenAI",
+                "SellifyAIAnthropic",
             ],
             swiftSettings: swiftSettings
         ),
@@ -262,7 +269,8 @@ let package = Package(
         .testTarget(
             name: "SellifyAITests",
             dependencies: [
-                "SellifyCore", "SellifyYAML", "SellifyAIOpenAI", "SellifyPlugins", "SellifyTestSupport",
+                "SellifyCore", "SellifyYAML", "SellifyAIOpenAI", "SellifyAIAnthropic", "SellifyPlugins",
+                "SellifyTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

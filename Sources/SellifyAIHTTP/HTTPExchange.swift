@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import FoundationEssentials
 import NIOCore
 public import NIOHTTP1
 public import SellifyCore
@@ -41,6 +42,43 @@ public enum HTTPExchange {
         }
     }
 
+    /// POSTs `body` as JSON to `url` with `headers` (the credential among
+    /// them) and returns the 2xx answer's body; any other status is the
+    /// failure it stands for, with the API's own `error.message` (both
+    /// Chat Completions and Messages put it there).
+    public static func postJSON(
+        _ body: some Encodable, to url: String, headers: [(String, String)], client: HTTPClient, timeout: Duration
+    ) async throws(ProviderFailure) -> [UInt8] {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let encoded: Data
+        do { encoded = try JSONEncoder().encode(body) } catch { throw .malformed("cannot encode the request") }
+        request.body = .bytes(ByteBuffer(bytes: encoded))
+        let (status, responseHeaders, bytes) = try await send(request, client: client, timeout: timeout)
+        guard (200..<300).contains(status) else {
+            throw failure(status: status, headers: responseHeaders, message: errorMessage(bytes))
+        }
+        return bytes
+    }
+
+    struct ErrorAnswer: Decodable {
+        struct Detail: Decodable { var message: String? }
+        var error: Detail?
+    }
+
+    /// The API's `error.message`, or the body's start (200 characters at most).
+    static func errorMessage(_ bytes: [UInt8]) -> String {
+        if let error = try? JSONDecoder().decode(ErrorAnswer.self, from: Data(bytes)),
+            let message = error.error?.message
+        {
+            return String(message.prefix(200))
+        }
+        return String(String(decoding: bytes.prefix(200), as: UTF8.self))
+    }
+
     /// The failure of a non-2xx answer.
     public static func failure(status: Int, headers: HTTPHeaders, message: String) -> ProviderFailure {
         switch status {
@@ -65,5 +103,39 @@ extension String {
         while s.first == set { s.removeFirst() }
         while s.last == set { s.removeLast() }
         return String(s)
+    }
+}
+
+/// The checks every HTTP provider's options share, in `sellify check`'s
+/// words: a URL, a model, one way to the key, bounded sampling, and no
+/// credential among the extra headers.
+public enum HTTPProviderOptions {
+    public static func problems(
+        baseURL: String, model: String, apiKeyEnv: String?, apiKeyFile: String?, maxTokens: Int,
+        temperature: Double, maxTemperature: Double, headers: [String: String], credentialHeaders: Set<String>
+    ) -> [String] {
+        var problems: [String] = []
+        if !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
+            problems.append("base_url: expected an http:// or https:// URL, got '\(baseURL)'")
+        }
+        if model.isEmpty { problems.append("model: expected a model name") }
+        if apiKeyEnv != nil && apiKeyFile != nil {
+            problems.append("api_key_env: give the key by api_key_env or by api_key_file, not both")
+        }
+        if !(1...8192).contains(maxTokens) { problems.append("max_tokens: expected 1…8192") }
+        if !(0...maxTemperature).contains(temperature) {
+            problems.append("temperature: expected 0…\(Int(maxTemperature))")
+        }
+        for name in headers.keys.sorted() where credentialHeaders.contains(name.lowercased()) {
+            problems.append("headers.\(name): a credential goes in api_key_env or api_key_file, never in config")
+        }
+        return problems
+    }
+
+    /// `base_url` without its trailing slashes, then `path`.
+    public static func endpoint(_ baseURL: String, _ path: String) -> String {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + path
     }
 }

@@ -187,7 +187,7 @@ public final class SellifyMetrics: Sendable {
         let ai = configuration.ai
         for status in ["ok", "error"] { _ = counter(MetricCatalog.aiRequests, ai.provider, status) }
         _ = histogram(MetricCatalog.aiGenerationDuration, ai.provider)
-        for provider in Set(ai.generative.map(\.selection.type)).sorted() {
+        for provider in Set(ai.generative.map(\.label)).sorted() {
             for status in AIGeneration.statuses { _ = counter(MetricCatalog.aiRequests, provider, status) }
             _ = histogram(MetricCatalog.aiGenerationDuration, provider)
             _ = counter(MetricCatalog.aiReasks, provider)

@@ -1,3 +1,4 @@
+import SellifyAIAnthropic
 import SellifyAIOpenAI
 import SellifyAITemplate
 import SellifyAlertLog
@@ -19,6 +20,7 @@ extension PluginCatalog {
         WebhookAlertSink.self,
         TemplateProvider.self,
         OpenAIProviderPlugin.self,
+        AnthropicProviderPlugin.self,
         SQLiteStorePlugin.self,
     ])
 }

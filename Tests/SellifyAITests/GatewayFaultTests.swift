@@ -1,5 +1,6 @@
 import SellifyAIOpenAI
 import SellifyCore
+import SellifyPlugins
 import SellifyTestSupport
 import SellifyYAML
 import Synchronization
@@ -178,5 +179,29 @@ struct GatewayFaultTests {
         let headers = try #require(server.requests.first?.headers)
         #expect(headers.contains { $0.0.lowercased() == "authorization" && $0.1 == "Bearer sk-test-123" })
         #expect(!result.attempts.contains { ($0.error ?? "").contains("sk-test-123") })
+    }
+
+    /// Two entries of one type, each under its own `name`: the audit's
+    /// attempts (and the metrics) tell them apart.
+    @Test func entriesOfOneTypeAreToldApartByName() async throws {
+        let text = """
+            ai:
+              providers:
+                - { type: openai, name: openai_main, base_url: "http://127.0.0.1:1/v1", model: a }
+                - { type: openai, name: openai_local, base_url: "http://127.0.0.1:2/v1", model: b }
+            """
+        let loaded = try LoadedConfiguration.decode(
+            text, path: "config.yaml", directory: "/srv", environment: [:], plugins: .builtin)
+        #expect(loaded.configuration.ai.generative.map(\.label) == ["openai_main", "openai_local"])
+        let down = try FaultServer([.status(503)])
+        let up = try FaultServer([.answer("Hola")])
+        let gateway = AIGateway(
+            members: [
+                .init(try openAI(down), name: "openai_main", policy: ProviderPolicy(retries: 0)),
+                .init(try openAI(up), name: "openai_local", policy: ProviderPolicy()),
+            ], maxReasks: 0, clock: TestClock())
+        let result = await gateway.generate(prompt, deadline: .seconds(10)) { _ in [] }
+        #expect(result.attempts.map(\.provider) == ["openai_main", "openai_local"])
+        #expect(result.provider == "openai_local")
     }
 }

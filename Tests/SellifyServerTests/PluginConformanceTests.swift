@@ -27,6 +27,7 @@ struct PluginConformanceTests {
         "exporter.textfile": "directory: \(FileManager.default.temporaryDirectory.path)",
         "exporter.test": "tag: \(log)", "alert.test": "tag: \(log)", "ai.test": "tag: \(log)",
         "store.test": "tag: \(log)", "ai.openai": "base_url: http://127.0.0.1:1/v1\nmodel: smollm2",
+        "ai.anthropic": "base_url: http://127.0.0.1:1/v1\nmodel: claude-test",
     ]
 
     static func selection(_ id: PluginID, extra: String = "") throws -> PluginSelection {

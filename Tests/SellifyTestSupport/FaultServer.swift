@@ -3,10 +3,13 @@ import NIOHTTP1
 import NIOPosix
 import Synchronization
 
-/// A Chat Completions server of the tests' own, for what a real provider
-/// does on a bad day: each request takes the next scripted behaviour (the
-/// last one repeats). It records the requests it saw.
+/// A provider's server of the tests' own, for what a real provider does on
+/// a bad day: each request takes the next scripted behaviour (the last one
+/// repeats). It answers in the dialect of Chat Completions (OpenAI) or of
+/// Messages (Anthropic) and records the requests it saw.
 public final class FaultServer: Sendable {
+    public enum Dialect: Sendable { case chatCompletions, messages }
+
     public enum Behaviour: Sendable, Equatable {
         case answer(String)
         case status(Int, retryAfter: Int? = nil)
@@ -17,6 +20,8 @@ public final class FaultServer: Sendable {
         /// This answer, once the test calls `release()`.
         case held(String)
         case malformedJSON
+        /// A well-formed answer without text: no choice (Chat Completions),
+        /// no content block (Messages).
         case emptyChoices
     }
 
@@ -37,9 +42,11 @@ public final class FaultServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     public let port: Int
+    public let dialect: Dialect
 
-    public init(_ script: [Behaviour]) throws {
+    public init(_ script: [Behaviour], dialect: Dialect = .chatCompletions) throws {
         self.script = Mutex(script)
+        self.dialect = dialect
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let box = Handler.Box()
         channel = try ServerBootstrap(group: group)
@@ -124,17 +131,23 @@ public final class FaultServer: Sendable {
                 context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             }
+            let messages = box.server?.dialect == .messages
             switch behaviour {
             case .answer(let text):
                 let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
                     of: "\"", with: "\\\"")
                 send(
                     200,
-                    #"{"model":"fault-model","choices":[{"message":{"role":"assistant","content":"\#(escaped)"}}],"usage":{"prompt_tokens":42,"completion_tokens":7}}"#
+                    messages
+                        ? #"{"type":"message","role":"assistant","model":"fault-model","content":[{"type":"text","text":"\#(escaped)"}],"stop_reason":"end_turn","usage":{"input_tokens":42,"output_tokens":7}}"#
+                        : #"{"model":"fault-model","choices":[{"message":{"role":"assistant","content":"\#(escaped)"}}],"usage":{"prompt_tokens":42,"completion_tokens":7}}"#
                 )
             case .status(let status, let retryAfter):
                 send(
-                    status, #"{"error":{"message":"scripted \#(status)"}}"#,
+                    status,
+                    messages
+                        ? #"{"type":"error","error":{"type":"scripted_error","message":"scripted \#(status)"}}"#
+                        : #"{"error":{"message":"scripted \#(status)"}}"#,
                     extra: retryAfter.map { [("Retry-After", "\($0)")] } ?? [])
             case .reset:
                 context.close(promise: nil)
@@ -145,7 +158,11 @@ public final class FaultServer: Sendable {
             case .malformedJSON:
                 send(200, "{not json")
             case .emptyChoices:
-                send(200, #"{"model":"fault-model","choices":[]}"#)
+                send(
+                    200,
+                    messages
+                        ? #"{"type":"message","model":"fault-model","content":[]}"#
+                        : #"{"model":"fault-model","choices":[]}"#)
             }
         }
     }

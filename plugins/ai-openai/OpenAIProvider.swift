@@ -1,7 +1,5 @@
 import AsyncHTTPClient
 import FoundationEssentials
-import NIOCore
-import NIOHTTP1
 import SellifyAIHTTP
 public import SellifyCore
 
@@ -52,20 +50,11 @@ public enum OpenAIProviderPlugin: GenerativeProviderPlugin {
     }
 
     public static func validate(_ configuration: Configuration) -> [String] {
-        var problems: [String] = []
-        if !(configuration.baseURL.hasPrefix("http://") || configuration.baseURL.hasPrefix("https://")) {
-            problems.append("base_url: expected an http:// or https:// URL, got '\(configuration.baseURL)'")
-        }
-        if configuration.model.isEmpty { problems.append("model: expected a model name") }
-        if configuration.apiKeyEnv != nil && configuration.apiKeyFile != nil {
-            problems.append("api_key_env: give the key by api_key_env or by api_key_file, not both")
-        }
-        if !(1...8192).contains(configuration.maxTokens) { problems.append("max_tokens: expected 1…8192") }
-        if !(0...2).contains(configuration.temperature) { problems.append("temperature: expected 0…2") }
-        for name in configuration.headers.keys.sorted() where ["authorization", "api-key"].contains(name.lowercased()) {
-            problems.append("headers.\(name): a credential goes in api_key_env or api_key_file, never in config")
-        }
-        return problems
+        HTTPProviderOptions.problems(
+            baseURL: configuration.baseURL, model: configuration.model, apiKeyEnv: configuration.apiKeyEnv,
+            apiKeyFile: configuration.apiKeyFile, maxTokens: configuration.maxTokens,
+            temperature: configuration.temperature, maxTemperature: 2, headers: configuration.headers,
+            credentialHeaders: ["authorization", "api-key"])
     }
 
     public static func makeProvider(
@@ -91,9 +80,7 @@ public struct OpenAIProvider: GenerativeProvider {
     let seed: Int?
     let client: HTTPClient
     init(_ configuration: OpenAIProviderPlugin.Configuration, apiKey: String?, client: HTTPClient = .shared) {
-        var base = configuration.baseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        endpoint = base + "/chat/completions"
+        endpoint = HTTPProviderOptions.endpoint(configuration.baseURL, "/chat/completions")
         model = configuration.model
         self.apiKey = apiKey
         headers = configuration.headers.keys.sorted().map { ($0, configuration.headers[$0]!) }
@@ -130,31 +117,17 @@ public struct OpenAIProvider: GenerativeProvider {
         var usage: Usage?
     }
 
-    struct ErrorAnswer: Decodable {
-        struct Detail: Decodable { var message: String? }
-        var error: Detail?
-    }
-
     public func complete(_ prompt: ChatPrompt, timeout: Duration) async throws(ProviderFailure) -> Completion {
         let body = Body(
             model: model, messages: prompt.messages.map { Body.Message(role: $0.role.rawValue, content: $0.content) },
             max_tokens: maxTokens, temperature: temperature, seed: seed)
-        var request = HTTPClientRequest(url: endpoint)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json")
+        var sent = headers
         if let apiKey {
-            request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
-            request.headers.add(name: "api-key", value: apiKey)  // Azure-style endpoints
+            sent.append(("Authorization", "Bearer \(apiKey)"))
+            sent.append(("api-key", apiKey))  // Azure-style endpoints
         }
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        let encoded: Data
-        do { encoded = try JSONEncoder().encode(body) } catch { throw .malformed("cannot encode the request") }
-        request.body = .bytes(ByteBuffer(bytes: encoded))
-        let (status, responseHeaders, bytes) = try await HTTPExchange.send(request, client: client, timeout: timeout)
-        guard (200..<300).contains(status) else {
-            throw HTTPExchange.failure(status: status, headers: responseHeaders, message: Self.errorMessage(bytes))
-        }
+        let bytes = try await HTTPExchange.postJSON(
+            body, to: endpoint, headers: sent, client: client, timeout: timeout)
         let answer: Answer
         do { answer = try JSONDecoder().decode(Answer.self, from: Data(bytes)) } catch {
             throw .malformed("the answer is not Chat Completions JSON")
@@ -166,14 +139,5 @@ public struct OpenAIProvider: GenerativeProvider {
         return Completion(
             text: content, model: answer.model ?? model, promptTokens: answer.usage?.prompt_tokens,
             completionTokens: answer.usage?.completion_tokens)
-    }
-
-    static func errorMessage(_ bytes: [UInt8]) -> String {
-        if let error = try? JSONDecoder().decode(ErrorAnswer.self, from: Data(bytes)),
-            let message = error.error?.message
-        {
-            return String(message.prefix(200))
-        }
-        return String(String(decoding: bytes.prefix(200), as: UTF8.self))
     }
 }

@@ -108,11 +108,14 @@ public struct AIGeneration: Sendable, Equatable {
 public final class AIGateway: Sendable {
     public final class Member: Sendable {
         public let provider: any GenerativeProvider
+        /// How metrics and the audit name it (`ai.providers[i].name`, else the provider's name).
+        public let name: String
         public let policy: ProviderPolicy
         let breaker: CircuitBreaker
         let inFlight = Mutex(0)
-        public init(_ provider: any GenerativeProvider, policy: ProviderPolicy) {
+        public init(_ provider: any GenerativeProvider, name: String? = nil, policy: ProviderPolicy) {
             self.provider = provider
+            self.name = name ?? provider.name
             self.policy = policy
             self.breaker = CircuitBreaker(policy.breaker)
         }
@@ -154,11 +157,11 @@ public final class AIGateway: Sendable {
                     return AIGeneration(text: nil, provider: nil, attempts: attempts, fallback: .deadline)
                 }
                 let (admission, changed) = member.breaker.admit(at: now)
-                if let changed { observer?.circuitChanged(provider: member.provider.name, to: changed) }
+                if let changed { observer?.circuitChanged(provider: member.name, to: changed) }
                 guard admission != .refused else {
                     attempts.append(member.skipped("circuit_open", "the circuit is open after recent failures"))
                     observer?.requested(
-                        provider: member.provider.name, status: "circuit_open", duration: .zero, completion: nil)
+                        provider: member.name, status: "circuit_open", duration: .zero, completion: nil)
                     break attempt
                 }
                 guard member.acquire() else {
@@ -166,7 +169,7 @@ public final class AIGateway: Sendable {
                     attempts.append(
                         member.skipped("busy", "\(member.policy.maxConcurrency) requests already in flight"))
                     observer?.requested(
-                        provider: member.provider.name, status: "busy", duration: .zero, completion: nil)
+                        provider: member.name, status: "busy", duration: .zero, completion: nil)
                     break attempt
                 }
                 let timeout = min(member.policy.timeout, end - now)
@@ -182,9 +185,9 @@ public final class AIGateway: Sendable {
                 switch result {
                 case .failure(let failure):
                     observer?.requested(
-                        provider: member.provider.name, status: failure.status, duration: latency, completion: nil)
+                        provider: member.name, status: failure.status, duration: latency, completion: nil)
                     if let state = member.breaker.record(failed: true, at: finished) {
-                        observer?.circuitChanged(provider: member.provider.name, to: state)
+                        observer?.circuitChanged(provider: member.name, to: state)
                     }
                     attempts.append(member.failed(failure, latency: latency))
                     guard failure.isRetriable, retry < member.policy.retries, admission == .call else { break attempt }
@@ -194,21 +197,21 @@ public final class AIGateway: Sendable {
                     do { try await clock.sleep(for: wait) } catch { break attempt }
                 case .success(let completion):
                     observer?.requested(
-                        provider: member.provider.name, status: "ok", duration: latency, completion: completion)
+                        provider: member.name, status: "ok", duration: latency, completion: completion)
                     if let state = member.breaker.record(failed: false, at: finished) {
-                        observer?.circuitChanged(provider: member.provider.name, to: state)
+                        observer?.circuitChanged(provider: member.name, to: state)
                     }
                     let text = completion.text.trimmingWhitespace
                     let violations = check(text)
                     attempts.append(member.answered(completion, text: text, violations: violations, latency: latency))
                     if violations.isEmpty {
                         return AIGeneration(
-                            text: text, provider: member.provider.name, attempts: attempts, fallback: nil)
+                            text: text, provider: member.name, attempts: attempts, fallback: nil)
                     }
                     refusedText = true
                     guard reasks < maxReasks else { break attempt }
                     reasks += 1
-                    observer?.reasked(provider: member.provider.name)
+                    observer?.reasked(provider: member.name)
                     prompt.messages.append(ChatMessage(.assistant, text))
                     prompt.messages.append(ChatMessage(.user, GroundedPrompt.reask(violations)))
                 }
@@ -232,12 +235,12 @@ extension AIGateway.Member {
 
     func skipped(_ status: String, _ why: String) -> GenerationAttempt {
         GenerationAttempt(
-            provider: provider.name, model: provider.model, status: status, latencyMicros: 0, text: nil,
+            provider: name, model: provider.model, status: status, latencyMicros: 0, text: nil,
             violations: [], error: why)
     }
     func failed(_ failure: ProviderFailure, latency: Duration) -> GenerationAttempt {
         GenerationAttempt(
-            provider: provider.name, model: provider.model, status: failure.status, latencyMicros: latency.micros,
+            provider: name, model: provider.model, status: failure.status, latencyMicros: latency.micros,
             text: nil, violations: [], error: failure.description)
     }
     func answered(
@@ -246,7 +249,7 @@ extension AIGateway.Member {
         -> GenerationAttempt
     {
         GenerationAttempt(
-            provider: provider.name, model: completion.model, status: "ok", latencyMicros: latency.micros,
+            provider: name, model: completion.model, status: "ok", latencyMicros: latency.micros,
             promptTokens: completion.promptTokens, completionTokens: completion.completionTokens, text: text,
             violations: violations, error: nil)
     }

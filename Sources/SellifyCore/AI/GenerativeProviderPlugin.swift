@@ -87,7 +87,8 @@ extension Deployment {
                 ])
             }
             let provider = try Self.make(plugin, entry.selection, context: context, file: loaded.path, path: path)
-            members.append(AIGateway.Member(provider, policy: entry.policy(defaultTimeout: ai.timeout)))
+            members.append(
+                AIGateway.Member(provider, name: entry.label, policy: entry.policy(defaultTimeout: ai.timeout)))
         }
         return AIGateway(members: members, maxReasks: ai.maxReasks, clock: clock, observer: observer)
     }

@@ -191,9 +191,23 @@ extension SellifyConfiguration {
         } else {
             diagnostics += plugins.diagnose(ai.selection, kind: "ai", path: "ai.options", file: file)
         }
+        var named: [String: Int] = [:]
         for (index, entry) in ai.providers.enumerated() {
             let path = "ai.providers[\(index)]"
             let type = entry.selection.type
+            if let name = entry.name, !name.isPrometheusName || name.count > 40 {
+                diagnostics.append(
+                    Diagnostic(
+                        "\(path).name: '\(name)' is not a name (a–z, 0–9, _; 40 at most)",
+                        at: entry.selection.location))
+            } else if let first = named[entry.label] {
+                diagnostics.append(
+                    Diagnostic(
+                        "\(path).name: ai.providers[\(first)] is already named '\(entry.label)'",
+                        at: entry.selection.location, hint: "give entries of one type each a name: name: openai_local"))
+            } else {
+                named[entry.label] = index
+            }
             if type == "template" {
                 if index != ai.providers.count - 1 {
                     diagnostics.append(

@@ -497,6 +497,9 @@ public enum AIFallback: String, ConfigEnum {
 /// keys every provider shares, the plugin decodes the rest strictly.
 public struct AIProviderEntry: Sendable, Decodable, YAMLRecoverable, YAMLAllowsUnknownKeys {
     public var selection: PluginSelection
+    /// How metrics, the audit and alerts name this entry (default: its
+    /// `type`); two entries of one type (OpenAI and a local server) need two.
+    public var name: String?
     /// nil: `ai.timeout`.
     public var timeout: ConfigDuration?
     public var retries = 2
@@ -509,15 +512,17 @@ public struct AIProviderEntry: Sendable, Decodable, YAMLRecoverable, YAMLAllowsU
     init(selection: PluginSelection) { self.selection = selection }
 
     static let hostKeys: Set<String> = [
-        "type", "timeout", "retries", "backoff", "max_backoff", "max_concurrency", "circuit",
+        "type", "name", "timeout", "retries", "backoff", "max_backoff", "max_concurrency", "circuit",
     ]
     enum CodingKeys: String, CodingKey {
-        case type, timeout, retries, backoff, maxBackoff = "max_backoff", maxConcurrency = "max_concurrency", circuit
+        case type, name, timeout, retries, backoff, maxBackoff = "max_backoff", maxConcurrency = "max_concurrency",
+            circuit
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         selection = PluginSelection(type: try c.decode(String.self, forKey: .type))
         selection.location = decoder.yamlLocation
+        name = try c.decodeIfPresent(String.self, forKey: .name)
         if let node = decoder.yamlNode, let pairs = node.pairs {
             let rest = pairs.filter { !Self.hostKeys.contains($0.key.scalar ?? "") }
             selection.options = YAMLNode(kind: .mapping(rest), location: node.location, tag: node.tag)
@@ -529,6 +534,9 @@ public struct AIProviderEntry: Sendable, Decodable, YAMLRecoverable, YAMLAllowsU
         maxConcurrency = try c.decode(PositiveInt.self, .maxConcurrency, default: maxConcurrency)
         circuit = try c.decode(.circuit, default: circuit)
     }
+
+    /// The entry's name: `name`, else its `type`.
+    public var label: String { name ?? selection.type }
 
     /// The gateway's policy for this provider.
     public func policy(defaultTimeout: ConfigDuration) -> ProviderPolicy {
@@ -560,7 +568,7 @@ public struct CircuitConfiguration: Sendable, Decodable, YAMLRecoverable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         failures = try c.decode(PositiveInt.self, .failures, default: failures)
-        failureRatio = try c.decode(.failureRatio, default: failureRatio)
+        failureRatio = try c.decodeIfPresent(Ratio.self, forKey: .failureRatio)?.value ?? failureRatio
         window = try c.decode(PositiveInt.self, .window, default: window)
         minimumCalls = try c.decode(PositiveInt.self, .minimumCalls, default: minimumCalls)
         coolDown = try c.decode(.coolDown, default: coolDown)
