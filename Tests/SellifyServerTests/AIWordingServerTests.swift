@@ -114,21 +114,16 @@ struct AIProviderIsolationTests {
     }
 }
 
-/// The shipped deployment with one generative provider (`provider`: the
-/// entry's flow mapping body) and the price question worded by it.
-func aiDeployment(provider: String, template: Bool) throws -> ServerDeployment {
-    let deployment = try ServerDeployment(edits: [
-        (
-            "  options: {}",
-            """
-              options: {}
-              deadline: 300s
-              providers:
-                - { \(provider) }
-            \(template ? "    - type: template\n" : "")\u{20}
-            """
-        )
-    ])
+/// The shipped deployment with generative providers (`providers`: each
+/// entry's flow mapping body), `ai` keys of `extra` (`fallback: escalate`),
+/// and the price question worded by them.
+func aiDeployment(providers: [String], template: Bool, extra: [String] = []) throws -> ServerDeployment {
+    var ai = "  options: {}\n  deadline: 300s\n"
+    for line in extra { ai += "  \(line)\n" }
+    ai += "  providers:\n"
+    for provider in providers { ai += "    - { \(provider) }\n" }
+    if template { ai += "    - type: template\n" }
+    let deployment = try ServerDeployment(edits: [("  options: {}", ai)])
     try deployment.edit(
         [
             (
@@ -141,4 +136,8 @@ func aiDeployment(provider: String, template: Bool) throws -> ServerDeployment {
             )
         ], file: "rules/decision.lua")
     return deployment
+}
+
+func aiDeployment(provider: String, template: Bool) throws -> ServerDeployment {
+    try aiDeployment(providers: [provider], template: template)
 }

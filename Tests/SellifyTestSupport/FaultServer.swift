@@ -28,6 +28,8 @@ public final class FaultServer: Sendable {
     public struct Seen: Sendable {
         public var headers: [(String, String)]
         public var body: String
+        /// When the request's end arrived.
+        public var at: ContinuousClock.Instant
     }
 
     private let script: Mutex<[Behaviour]>
@@ -116,7 +118,7 @@ public final class FaultServer: Sendable {
                 body += buffer.readString(length: buffer.readableBytes) ?? ""
             case .end:
                 guard let server = box.server else { return }
-                respond(server.next(Seen(headers: headers, body: body)), context: context)
+                respond(server.next(Seen(headers: headers, body: body, at: .now)), context: context)
             }
         }
 

@@ -82,7 +82,8 @@ public final class DecisionPipeline: Sendable {
                     channels: components.channels),
                 DecisionStage(
                     rules: components.rules, catalog: components.catalog, account: configuration.account,
-                    quota: components.quota, conversation: components.conversations),
+                    quota: components.quota, conversation: components.conversations,
+                    aiFallback: configuration.ai.fallback, defaultLanguage: components.wording.defaultLanguage),
                 ResponseStage(
                     wording: components.wording,
                     acknowledgement: components.rules.templates.texts["handoff"] == nil ? nil : "handoff",

@@ -111,6 +111,10 @@ struct DecisionStage: PipelineStage {
     let account: AccountConfiguration
     let quota: QuotaEngine
     let conversation: ConversationEngine
+    /// What answers when the AI wording the rules asked for did not come (`ai.fallback`).
+    let aiFallback: AIFallback
+    /// The language of an answer whose message and conversation name none.
+    let defaultLanguage: String
 
     func run(_ request: inout DecisionRequest) throws -> Action {
         let classification = try request.require(request.classification, from: .intent, in: name)
@@ -132,6 +136,19 @@ struct DecisionStage: PipelineStage {
             verdict.rule = rule
             verdict.reason = "\(reason) (\(chose))"
             verdict.template = nil
+        }
+        // AI wording the rules asked for that no provider gave (every text
+        // failed validation, or no provider answered): with `ai.fallback:
+        // escalate` a person answers instead of the template.
+        if aiFallback == .escalate, policy.action == .respondText, policy.wantsAI, let prepared = request.prepared,
+            prepared.text == nil,
+            prepared.matches(
+                verdict, language: request.language ?? classification.language ?? defaultLanguage)
+        {
+            verdict.action = .escalate
+            verdict.template = nil
+            verdict.reason +=
+                " (no AI wording: \(prepared.fallback?.rawValue ?? "none"); ai.fallback is escalate)"
         }
         let found = request.conversation
         let handoff = conversation.configuration.handoff
@@ -238,20 +255,23 @@ struct ResponseStage: PipelineStage {
             wordingRequest.now = request.local
             return try wording.word(wordingRequest)
         }
+        // Every generation is audited, used or not (the decision may have
+        // been silenced, or escalated by `ai.fallback: escalate`).
+        var prepared = false
+        if verdict.policy?.wantsAI == true, let generation = request.prepared {
+            prepared = verdict.action == .respondText && generation.matches(verdict, language: language)
+            request.audit.append(
+                generation.auditEntry(
+                    event: request.event, at: request.decidedAt, used: prepared && generation.text != nil))
+        }
         switch verdict.action {
         case .respondText:
             guard let template = verdict.template else { throw WordingError("no template") }
             // AI wording prepared for this very decision: its text, or (it fell
-            // back) the template. Every generation is audited, used or not.
-            if verdict.policy?.wantsAI == true, let prepared = request.prepared {
-                let used = prepared.matches(verdict, language: language)
-                request.audit.append(
-                    prepared.auditEntry(event: request.event, at: request.decidedAt, used: used && prepared.text != nil)
-                )
-                if used, let text = prepared.text, let provider = prepared.provider {
-                    request.answer.text = text
-                    return .worded(by: provider)
-                }
+            // back) the template.
+            if prepared, let text = request.prepared?.text, let provider = request.prepared?.provider {
+                request.answer.text = text
+                return .worded(by: provider)
             }
             request.answer.text = try word(template)
             return .worded(by: wording.name)

@@ -1,0 +1,115 @@
+import Foundation
+import SellifyTestSupport
+import Testing
+
+/// The gateway's behaviour on a provider's bad day, end to end through
+/// `POST /api/v1/decisions` against the tests' fault server: `Retry-After`
+/// honoured, the circuit breaker opening (the next decisions go straight to
+/// the next provider) and closing after a good probe, and
+/// `ai.fallback: escalate` handing the conversation to a person.
+struct AIGatewayServerTests {
+    static let question = "How much is the Basic Plan?"
+    static let good = "The Basic Plan costs 19.00 USD per month."
+
+    /// The generation record of `message`.
+    static func generation(_ c: HTTPTestClient, _ message: String) throws -> [String: Any]? {
+        let audit = try c.request("GET", "/api/v1/audit?kind=generation", key: TestKey.auditor)
+        let records = audit.json?["records"] as? [[String: Any]] ?? []
+        return records.first { $0["message_id"] as? String == message }?["summary"] as? [String: Any]
+    }
+
+    static func statuses(_ summary: [String: Any]?) -> [String] {
+        (summary?["attempts"] as? [[String: Any]] ?? []).map { "\($0["provider"] ?? "")/\($0["status"] ?? "")" }
+    }
+
+    @Test func retriesHonourRetryAfter() throws {
+        let model = try FaultServer([.status(429, retryAfter: 1), .answer(Self.good)])
+        let deployment = try aiDeployment(
+            providers: ["type: openai, base_url: \"\(model.baseURL)\", model: m, retries: 1, backoff: 10ms"],
+            template: true)
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        let answer = try server.client.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:ra", "ra-1", Self.question))
+        #expect(answer.status == 200 && answer.json?["text"] as? String == Self.good, "\(answer.text)")
+        #expect(Self.statuses(try Self.generation(server.client, "ra-1")) == ["openai/rate_limited", "openai/ok"])
+        // The second request waited the second the provider asked for, not the 10 ms back-off.
+        let seen = model.requests
+        #expect(seen.count == 2)
+        if seen.count == 2 { #expect(seen[1].at - seen[0].at >= .seconds(1)) }
+    }
+
+    @Test func theBreakerOpensSkipsTheProviderAndClosesAfterAGoodProbe() throws {
+        let primary = try FaultServer([.status(500)])
+        let backup = try FaultServer([.answer(Self.good)])
+        let deployment = try aiDeployment(
+            providers: [
+                "type: openai, name: primary, base_url: \"\(primary.baseURL)\", model: p, retries: 0, "
+                    + "circuit: { failures: 2, cool_down: 1s }",
+                "type: openai, name: backup, base_url: \"\(backup.baseURL)\", model: b",
+            ], template: true)
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        let c = server.client
+        func decide(_ n: Int) throws -> String? {
+            let answer = try c.json(
+                "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:cb\(n)", "cb-\(n)", Self.question))
+            #expect(answer.status == 200, "\(answer.text)")
+            return answer.json?["text"] as? String
+        }
+        func circuit() throws -> Double? {
+            ApplicationLayerTests.Exposition(try c.request("GET", "/metrics").text)
+                .values[#"sellify_ai_circuit_state{provider="primary"}"#]
+        }
+        #expect(try circuit() == 0)
+        for n in 0..<2 {
+            #expect(try decide(n) == Self.good)
+            #expect(Self.statuses(try Self.generation(c, "cb-\(n)")) == ["primary/unavailable", "backup/ok"])
+        }
+        #expect(try circuit() == 1)
+        // Open: the next decision goes straight to the backup; the primary sees nothing.
+        #expect(try decide(2) == Self.good)
+        #expect(Self.statuses(try Self.generation(c, "cb-2")) == ["primary/circuit_open", "backup/ok"])
+        #expect(primary.requests.count == 2)
+        // The primary recovers; after the cool-down one probe reaches it and closes the circuit.
+        primary.replace([.answer("The Basic Plan costs 19.00 USD per month, from the primary.")])
+        var n = 3
+        #expect(
+            try eventually(30) {
+                n += 1
+                _ = try decide(n)
+                return primary.requests.count == 3
+            })
+        #expect(Self.statuses(try Self.generation(c, "cb-\(n)")) == ["primary/ok"])
+        #expect(try circuit() == 0)
+        #expect(try decide(n + 1)?.hasSuffix("from the primary.") == true)
+    }
+
+    /// No text passes validation and `ai.fallback` is `escalate`: the
+    /// answer is the handoff's acknowledgement, the conversation is a
+    /// person's, and the generation's attempts are audited.
+    @Test func fallbackEscalateHandsTheConversationOver() throws {
+        let model = try FaultServer([.answer("The Basic Plan costs 25.00 USD.")])
+        let deployment = try aiDeployment(
+            providers: ["type: openai, base_url: \"\(model.baseURL)\", model: m"], template: true,
+            extra: ["fallback: escalate", "max_reasks: 1"])
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        let c = server.client
+        let answer = try c.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:esc", "esc-1", Self.question))
+        #expect(answer.status == 200, "\(answer.text)")
+        #expect(answer.json?["action"] as? String == "Escalate" && answer.json?["rule"] as? String == "price_question")
+        #expect((answer.json?["reason"] as? String)?.contains("ai.fallback is escalate") == true)
+        let text = try #require(answer.json?["text"] as? String)
+        #expect(!text.contains("25.00"))
+        let summary = try Self.generation(c, "esc-1")
+        #expect(Self.statuses(summary) == ["openai/ok", "openai/ok"])
+        #expect(summary?["used"] as? Bool == false && summary?["fallback"] as? String == "validation")
+        // A person has it now: the next message is not answered by the assistant.
+        let next = try c.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide,
+            event("wa:esc", "esc-2", "hola", at: "2026-11-30T18:05:00Z"))
+        #expect(next.json?["rule"] as? String == "human_active", "\(next.text)")
+    }
+}
