@@ -257,3 +257,34 @@ extension AlertCenter: ServiceObserver {
         }
     }
 }
+
+/// The AI gateway's alerts: each request a provider answered or failed
+/// feeds `ai_errors` (a skipped one — circuit open, cap reached — is no
+/// request); a circuit that opens raises `ai_circuit_open` for its provider,
+/// resolved when a good probe closes it.
+extension AlertCenter: AIGatewayObserver {
+    func requested(provider: String, status: String, duration: Duration, completion: Completion?) {
+        guard status != "circuit_open" && status != "busy" else { return }
+        recordAI(ok: status == "ok")
+    }
+
+    func circuitChanged(provider: String, to state: CircuitBreaker.State) {
+        switch state {
+        case .open where conditions.aiCircuitOpen:
+            raise([
+                AlertEvent(
+                    condition: "ai_circuit_open", key: provider, severity: .warning,
+                    message:
+                        "AI provider '\(provider)' failed too often: its circuit is open and the next provider answers"
+                        + " until a probe after the cool-down succeeds")
+            ])
+        case .closed:
+            resolve(condition: "ai_circuit_open", key: provider)
+        case .open, .halfOpen:
+            break
+        }
+    }
+
+    func reasked(provider: String) {}
+    func fellBack(reason: String) {}
+}

@@ -94,7 +94,8 @@ public final class SellifyServer: Sendable {
         let gateway: AIGateway?
         do {
             gateway = try deployment.makeAIGateway(
-                environment: ProcessInfo.processInfo.environment, observer: GatewayMetrics(metrics: metrics))
+                environment: ProcessInfo.processInfo.environment,
+                observer: AIGatewayObservers([GatewayMetrics(metrics: metrics), alerts]))
         } catch {
             throw ExporterError(error.diagnostics.map(\.description).joined(separator: "\n"))
         }

@@ -39,15 +39,31 @@ struct AIGatewayServerTests {
         if seen.count == 2 { #expect(seen[1].at - seen[0].at >= .seconds(1)) }
     }
 
+    /// Also the alerts: `ai_circuit_open` fires for the primary and resolves
+    /// when it closes; `ai_errors` fires once failures pass the ratio (2 of
+    /// the 5 requests that reached a provider).
     @Test func theBreakerOpensSkipsTheProviderAndClosesAfterAGoodProbe() throws {
+        let receiver = try TestReceiver()
+        defer { receiver.stop() }
         let primary = try FaultServer([.status(500)])
         let backup = try FaultServer([.answer(Self.good)])
         let deployment = try aiDeployment(
             providers: [
                 "type: openai, name: primary, base_url: \"\(primary.baseURL)\", model: p, retries: 0, "
-                    + "circuit: { failures: 2, cool_down: 1s }",
+                    + "circuit: { failures: 2, cool_down: 3s }",
                 "type: openai, name: backup, base_url: \"\(backup.baseURL)\", model: b",
             ], template: true)
+        try deployment.edit(
+            [
+                (
+                    "    ai_errors: { threshold: 0.2, window: 5m, min_events: 20 }",
+                    "    ai_errors: { threshold: 0.3, window: 5m, min_events: 4 }"
+                ),
+                (
+                    "    - type: log                     # alerts go to the service log\n",
+                    "    - { type: webhook, url: \"http://127.0.0.1:\(receiver.port)/hooks\", format: json }\n"
+                ),
+            ], file: "config.yaml")
         let server = try ServerProcess(deployment)
         defer { server.stop() }
         let c = server.client
@@ -67,10 +83,16 @@ struct AIGatewayServerTests {
             #expect(Self.statuses(try Self.generation(c, "cb-\(n)")) == ["primary/unavailable", "backup/ok"])
         }
         #expect(try circuit() == 1)
+        func alerts(_ condition: String, _ status: String) -> [[String: Any]] {
+            receiver.bodies.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .filter { $0["condition"] as? String == condition && $0["status"] as? String == status }
+        }
         // Open: the next decision goes straight to the backup; the primary sees nothing.
         #expect(try decide(2) == Self.good)
         #expect(Self.statuses(try Self.generation(c, "cb-2")) == ["primary/circuit_open", "backup/ok"])
         #expect(primary.requests.count == 2)
+        #expect(eventually { alerts("ai_circuit_open", "firing").first?["key"] as? String == "primary" })
+        #expect(eventually { !alerts("ai_errors", "firing").isEmpty })
         // The primary recovers; after the cool-down one probe reaches it and closes the circuit.
         primary.replace([.answer("The Basic Plan costs 19.00 USD per month, from the primary.")])
         var n = 3
@@ -83,6 +105,7 @@ struct AIGatewayServerTests {
         #expect(Self.statuses(try Self.generation(c, "cb-\(n)")) == ["primary/ok"])
         #expect(try circuit() == 0)
         #expect(try decide(n + 1)?.hasSuffix("from the primary.") == true)
+        #expect(eventually { alerts("ai_circuit_open", "resolved").first?["key"] as? String == "primary" })
     }
 
     /// No text passes validation and `ai.fallback` is `escalate`: the

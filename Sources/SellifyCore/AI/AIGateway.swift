@@ -53,6 +53,22 @@ public protocol AIGatewayObserver: Sendable {
     func fellBack(reason: String)
 }
 
+/// Several observers as one (metrics and alerts), called in order.
+public struct AIGatewayObservers: AIGatewayObserver {
+    public let observers: [any AIGatewayObserver]
+    public init(_ observers: [any AIGatewayObserver]) { self.observers = observers }
+    public func requested(provider: String, status: String, duration: Duration, completion: Completion?) {
+        for o in observers {
+            o.requested(provider: provider, status: status, duration: duration, completion: completion)
+        }
+    }
+    public func circuitChanged(provider: String, to state: CircuitBreaker.State) {
+        for o in observers { o.circuitChanged(provider: provider, to: state) }
+    }
+    public func reasked(provider: String) { for o in observers { o.reasked(provider: provider) } }
+    public func fellBack(reason: String) { for o in observers { o.fellBack(reason: reason) } }
+}
+
 /// One attempt of a generation, as the audit records it.
 public struct GenerationAttempt: Sendable, Equatable, Codable {
     public var provider: String

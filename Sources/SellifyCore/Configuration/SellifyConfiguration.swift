@@ -671,7 +671,10 @@ public struct AlertConditionsConfiguration: Sendable, Decodable, YAMLRecoverable
     public var validationFailures = RatioConditionConfiguration()
     public var ruleErrors = true
     public var reloadFailures = true
+    /// The failure ratio of the generative providers' requests.
     public var aiErrors = RatioConditionConfiguration()
+    /// A generative provider's circuit breaker opened (resolved when it closes).
+    public var aiCircuitOpen = true
     public var storeErrors = true
     /// A conversation handed to a person: the team gets the handoff packet.
     public var handoff = true
@@ -680,7 +683,7 @@ public struct AlertConditionsConfiguration: Sendable, Decodable, YAMLRecoverable
     enum CodingKeys: String, CodingKey {
         case quotaWarning = "quota_warning", quotaReached = "quota_reached", validationFailures = "validation_failures"
         case ruleErrors = "rule_errors", reloadFailures = "reload_failures", aiErrors = "ai_errors"
-        case storeErrors = "store_errors", handoff
+        case aiCircuitOpen = "ai_circuit_open", storeErrors = "store_errors", handoff
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -690,6 +693,7 @@ public struct AlertConditionsConfiguration: Sendable, Decodable, YAMLRecoverable
         ruleErrors = try c.decode(.ruleErrors, default: ruleErrors)
         reloadFailures = try c.decode(.reloadFailures, default: reloadFailures)
         aiErrors = try c.decode(.aiErrors, default: aiErrors)
+        aiCircuitOpen = try c.decode(.aiCircuitOpen, default: aiCircuitOpen)
         storeErrors = try c.decode(.storeErrors, default: storeErrors)
         handoff = try c.decode(.handoff, default: handoff)
     }
