@@ -9,7 +9,9 @@ import SellifyYAML
 /// `sellify replay`: the shadow test before a reload. The decisions recorded
 /// in the audit log are decided again — by the running rules and by the
 /// candidate — each on a scratch in-memory store (the real store is only
-/// read), and every decision whose action or rule differs is reported.
+/// read), and every decision whose action or rule differs is reported. An
+/// AI-worded decision is given the wording its `generation` record holds
+/// (the text, or that it fell back): no provider is ever asked.
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
@@ -17,8 +19,9 @@ struct ReplayCommand: ParsableCommand {
         discussion: """
             Reads the decision records of the audit log (opening the sealed customer text with the \
             audit keys), replays them in order twice on scratch stores — with the current rules and \
-            with --rules DIR (and --candidate-config FILE) — and compares. Prints a JSON report on \
-            stdout and a summary on stderr:
+            with --rules DIR (and --candidate-config FILE) — and compares. An AI-worded decision is \
+            given its recorded wording; no AI provider is called. Prints a JSON report on stdout and \
+            a summary on stderr:
               sellify replay --rules rules.next --last 5000
               sellify replay --rules rules.next --since 2026-11-01T00:00:00Z --fail-on-change
             Exit 0; 1 with --fail-on-change when a decision changes; 2 on an error.
@@ -65,23 +68,8 @@ struct ReplayCommand: ParsableCommand {
         let store = opened.store
         let keys = opened.auditKeys
 
-        // The recorded decisions, oldest first.
-        var records: [AuditRecord] = []
-        var after: Int64?
-        while true {
-            let page: [AuditRecord]
-            do {
-                page = try store.auditRecords(
-                    try AuditCommand.Filters.query(
-                        since: since, until: until, conversation: nil, kind: "decision", limit: 1000, after: after))
-            } catch let error as StoreError {
-                printError("error: \(error)")
-                throw ExitCode(Runtime.setupFailure)
-            }
-            if page.isEmpty { break }
-            records += page
-            after = page.last!.sequence
-        }
+        // The recorded decisions, oldest first, and the AI wording they were given.
+        var records = try Self.records(kind: "decision", since: since, until: until, in: store)
         if let last, records.count > last { records = Array(records.suffix(last)) }
 
         // Each decision is replayed at its recorded time (the record's `at` is
@@ -96,13 +84,27 @@ struct ReplayCommand: ParsableCommand {
             events.append((event, record.entry.at, Self.field("action", in: record.entry.summary)))
         }
 
+        // A decision that was AI-worded is given its recorded wording (its
+        // text, or that it fell back): replay never asks a provider.
+        var wording: [String: PreparedWording] = [:]
+        for record in try Self.records(kind: "generation", since: since, until: until, in: store) {
+            guard let conversation = record.entry.conversationID, let message = record.entry.messageID,
+                let prepared = PreparedWording(
+                    recordedSummary: record.entry.summary, sensitive: Self.opened(record, keys: keys))
+            else { continue }
+            wording[conversation + "\u{1F}" + message] = prepared
+        }
+        var reused = 0
+
         let baselinePipeline = try Self.pipeline(current)
         let candidatePipeline = try Self.pipeline(candidate)
         var replayed: [Replayed] = []
         do {
             for (event, decidedAt, recorded) in events {
-                guard let base = try baselinePipeline.decide(event, at: decidedAt).decision,
-                    let next = try candidatePipeline.decide(event, at: decidedAt).decision
+                let prepared = wording[event.conversationID + "\u{1F}" + event.messageID]
+                if prepared != nil { reused += 1 }
+                guard let base = try baselinePipeline.decide(event, at: decidedAt, prepared: prepared).decision,
+                    let next = try candidatePipeline.decide(event, at: decidedAt, prepared: prepared).decision
                 else { continue }
                 replayed.append(Replayed(event: event, recordedAction: recorded, baseline: base, candidate: next))
             }
@@ -126,6 +128,7 @@ struct ReplayCommand: ParsableCommand {
         report["decisions"] = .int(replayed.count)
         report["changed"] = .int(changed.count)
         report["unreadable"] = .int(unreadable)
+        report["recorded_wording_reused"] = .int(reused)
         report["baseline_differs_from_log"] = .int(drift)
         report["rules_version"] = .string(current.rules.version)
         report["candidate_rules_version"] = .string(candidate.rules.version)
@@ -149,6 +152,7 @@ struct ReplayCommand: ParsableCommand {
 
         var summary = "replay: \(replayed.count) decisions, \(changed.count) would change"
         if unreadable > 0 { summary += ", \(unreadable) skipped (no sealed text or no key to open it)" }
+        if reused > 0 { summary += ", \(reused) with their recorded AI wording" }
         summary += "\n"
         for (name, items) in transitions.sorted(by: {
             $0.value.count > $1.value.count || ($0.value.count == $1.value.count && $0.key < $1.key)
@@ -169,6 +173,34 @@ struct ReplayCommand: ParsableCommand {
         if failOnChange && !changed.isEmpty { throw ExitCode(1) }
     }
 
+    /// The audit records of `kind` in the time range, oldest first.
+    static func records(
+        kind: String, since: String?, until: String?, in store: any DecisionStore
+    ) throws -> [AuditRecord] {
+        var records: [AuditRecord] = []
+        var after: Int64?
+        while true {
+            let page: [AuditRecord]
+            do {
+                page = try store.auditRecords(
+                    try AuditCommand.Filters.query(
+                        since: since, until: until, conversation: nil, kind: kind, limit: 1000, after: after))
+            } catch let error as StoreError {
+                printError("error: \(error)")
+                throw ExitCode(Runtime.setupFailure)
+            }
+            if page.isEmpty { return records }
+            records += page
+            after = page.last!.sequence
+        }
+    }
+
+    /// A record's sealed part, opened (nil without one or its key).
+    static func opened(_ record: AuditRecord, keys: AuditKeyring?) -> String? {
+        guard let sealed = record.sealed, let keyID = record.keyID, let keys else { return nil }
+        return try? keys.open(sealed, keyID: keyID, sequence: record.sequence)
+    }
+
     static func pipeline(_ deployment: Deployment) throws -> DecisionPipeline {
         let store: SQLiteStore
         do { store = try SQLiteStore.inMemory() } catch {
@@ -182,8 +214,7 @@ struct ReplayCommand: ParsableCommand {
     /// The event a decision record describes (its text is in the sealed part).
     static func event(from record: AuditRecord, keys: AuditKeyring?) -> MessageEvent? {
         guard let conversation = record.entry.conversationID, let message = record.entry.messageID,
-            let sealed = record.sealed, let keyID = record.keyID, let keys,
-            let opened = try? keys.open(sealed, keyID: keyID, sequence: record.sequence),
+            let opened = opened(record, keys: keys),
             case .object(let fields)? = try? JSONValue.parse(Array(opened.utf8))
         else { return nil }
         guard case .string(let text)? = fields["text"] else { return nil }

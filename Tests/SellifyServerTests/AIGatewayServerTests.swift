@@ -135,4 +135,35 @@ struct AIGatewayServerTests {
             event("wa:esc", "esc-2", "hola", at: "2026-11-30T18:05:00Z"))
         #expect(next.json?["rule"] as? String == "human_active", "\(next.text)")
     }
+
+    /// `sellify replay` gives each AI-worded decision its recorded wording
+    /// and never asks a provider: the escalation that followed the model's
+    /// failed texts is decided again without a model, and the provider sees
+    /// no request.
+    @Test func replayReusesTheRecordedWordingAndCallsNoProvider() throws {
+        let model = try FaultServer([.answer(Self.good), .answer("The Basic Plan costs 25.00 USD.")])
+        let deployment = try aiDeployment(
+            providers: ["type: openai, base_url: \"\(model.baseURL)\", model: m"], template: true,
+            extra: ["fallback: escalate", "max_reasks: 1"])
+        let server = try ServerProcess(deployment)
+        let c = server.client
+        let worded = try c.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:rp1", "rp-1", Self.question))
+        let escalated = try c.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:rp2", "rp-2", Self.question))
+        server.stop()
+        #expect(worded.json?["text"] as? String == Self.good)
+        #expect(escalated.json?["action"] as? String == "Escalate")
+        let asked = model.requests.count
+        #expect(asked == 3)
+        model.replace([.status(500)])
+
+        let report = try run(try sellifyExecutable().path, ["replay", "--config", deployment.configPath])
+        #expect(report.status == 0, "\(report.output)")
+        let json = try #require(report.output.split(separator: "\n").first { $0.hasPrefix("{") })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["decisions"] as? Int == 2 && object["recorded_wording_reused"] as? Int == 2)
+        #expect(object["baseline_differs_from_log"] as? Int == 0 && object["changed"] as? Int == 0)
+        #expect(model.requests.count == asked)
+    }
 }

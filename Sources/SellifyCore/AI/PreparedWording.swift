@@ -80,4 +80,55 @@ public struct PreparedWording: Sendable, Equatable {
             kind: "generation", at: at, conversationID: event.conversationID, messageID: event.messageID,
             summary: summary.string, sensitive: sensitive.string)
     }
+
+    /// The wording a `generation` audit record describes (`summary`, and its
+    /// opened sealed part: the texts), as it was prepared: what `sellify
+    /// replay` gives the decision instead of asking a provider again. Nil
+    /// when the record is not a generation of a decision.
+    public init?(recordedSummary summary: String, sensitive: String?) {
+        guard case .object(let fields)? = try? JSONValue.parse(Array(summary.utf8)),
+            case .string(let rule)? = fields["rule"], case .string(let template)? = fields["template"],
+            case .string(let language)? = fields["language"], case .string(let digest)? = fields["prompt_digest"],
+            case .array(let list)? = fields["attempts"]
+        else { return nil }
+        var texts: [JSONValue] = []
+        if let sensitive, case .object(let sealed)? = try? JSONValue.parse(Array(sensitive.utf8)),
+            case .array(let values)? = sealed["texts"]
+        {
+            texts = values
+        }
+        func string(_ value: JSONValue?) -> String? {
+            if case .string(let text)? = value { return text }
+            return nil
+        }
+        func int(_ value: JSONValue?) -> Int? {
+            if case .number(let number)? = value { return Int(number) }
+            return nil
+        }
+        self.rule = rule
+        self.template = template
+        self.language = language
+        product = string(fields["product"])
+        provider = string(fields["provider"])
+        fallback = string(fields["fallback"]).flatMap(AIGeneration.Fallback.init(rawValue:))
+        promptDigest = digest
+        attempts = list.enumerated().map { index, value in
+            var o: [String: JSONValue] = [:]
+            if case .object(let object) = value { o = object }
+            var codes: [JSONValue] = []
+            if case .array(let list)? = o["violations"] { codes = list }
+            return GenerationAttempt(
+                provider: string(o["provider"]) ?? "", model: string(o["model"]) ?? "",
+                status: string(o["status"]) ?? "", latencyMicros: Int64(int(o["latency_us"]) ?? 0),
+                promptTokens: int(o["prompt_tokens"]), completionTokens: int(o["completion_tokens"]),
+                text: index < texts.count ? string(texts[index]) : nil,
+                violations: codes.compactMap { string($0) }.map {
+                    Violation(code: $0, message: $0, start: 0, end: 0)
+                },
+                error: string(o["error"]))
+        }
+        // The text that passed is the last attempt's (a generation ends on it).
+        text = fallback == nil ? attempts.last?.text : nil
+        if fallback == nil && text == nil { return nil }
+    }
 }
