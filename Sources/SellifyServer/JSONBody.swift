@@ -78,6 +78,16 @@ struct Fields {
         }
     }
 
+    /// An optional string that, when given, is not empty and has at most `maxLength` characters.
+    func string(_ key: String, maxLength: Int) throws -> String? {
+        guard let value = try string(key) else { return nil }
+        guard !value.isEmpty else { throw APIError.invalidField(key, "must not be empty") }
+        guard value.count <= maxLength else {
+            throw APIError.invalidField(key, "at most \(maxLength) characters, got \(value.count)")
+        }
+        return value
+    }
+
     func requiredString(_ key: String) throws -> String {
         guard let value = try string(key) else { throw APIError.invalidField(key, "missing") }
         guard !value.isEmpty else { throw APIError.invalidField(key, "must not be empty") }

@@ -114,6 +114,14 @@ paths:
         the others in `merged_message_ids`, and posting one of those afterwards returns
         `Ignore`, rule `burst_merged` (stored, idempotent). A deferral is not an idempotency
         record: only the final decision is.
+
+        **AI wording.** When the rule asks for it (`wording = "ai"` with a `brief`), the
+        `text` of a `RespondText` is written by the generative providers of `ai.providers`
+        before the decision is sequenced — grounded in the catalog facts, validated, re-asked
+        with its violations — and is the rule's template when none passes (or, with
+        `ai.fallback: escalate`, the answer becomes `Escalate`). Such an answer may take up to
+        `ai.deadline`; the action, rule, state and quota never depend on the model. Every
+        attempt is audited in a record of kind `generation`.
       operationId: decide
       parameters:
         - { name: trace, in: query, required: false, schema: { type: boolean } }
@@ -179,11 +187,17 @@ paths:
   /api/v1/generate:
     post:
       tags: [decisions]
-      summary: Word an answer with the AI provider, validate it, re-ask on failure (scope `decide`)
+      summary: Word an answer (a template, or the AI providers with a brief), validate it, re-ask on failure (scope `decide`)
       description: |
-        The provider (`ai.provider`; `template` renders `rules/templates.yaml`) words the
-        template; the validator checks it; an invalid text is re-asked up to `ai.max_retries`
-        times. Still invalid: 422 `validation_failed` with the violations.
+        Without `brief`: the provider (`ai.provider`; `template` renders `rules/templates.yaml`)
+        words the template; the validator checks it; a provider that gives a new text is asked
+        again up to `ai.max_reasks` times. With `brief`: the generative providers of
+        `ai.providers` write the text from the system prompt (`rules/ai_prompt.md`), the brief,
+        the `message` and the product's catalog facts only; each refused text is re-asked with
+        its violations; when none passes the template answers (`wording: template` and
+        `fallback`). Every text asked for is audited (kind `generation`). Still invalid: 422
+        `validation_failed` with the violations; a brief without a generative provider: 422
+        `no_generative_provider`.
       operationId: generate
       requestBody:
         required: true
@@ -194,9 +208,11 @@ paths:
               additionalProperties: false
               required: [template]
               properties:
-                template: { type: string }
+                template: { type: string, description: "Also the fallback of an AI-worded text." }
                 product_id: { type: string }
                 language: { type: string, description: "Default: the rules' default language." }
+                brief: { type: string, minLength: 1, maxLength: 500, description: "The task for the AI providers (AI wording)." }
+                message: { type: string, minLength: 1, maxLength: 4096, description: "The customer's message the text answers." }
       responses:
         "200":
           description: A validated text.
@@ -204,15 +220,17 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [text, template, language, provider, attempts, valid]
+                required: [text, template, language, provider, attempts, valid, wording]
                 properties:
                   text: { type: string }
                   template: { type: string }
                   language: { type: string }
                   provider: { type: string }
-                  attempts: { type: integer, minimum: 1 }
+                  attempts: { type: integer, minimum: 1, description: "Texts asked for: the AI providers' and the template's." }
                   valid: { type: boolean, const: true }
                   product_id: { type: string }
+                  wording: { type: string, enum: [ai, template] }
+                  fallback: { type: string, enum: [validation, providers_failed, deadline], description: "Why the template answered a request with a brief." }
         "400": { $ref: "#/components/responses/BadRequest" }
         "401": { $ref: "#/components/responses/Unauthorized" }
         "403": { $ref: "#/components/responses/Forbidden" }
@@ -415,7 +433,7 @@ paths:
         - { name: since, in: query, schema: { type: string, format: date-time }, description: "Records at or after this time." }
         - { name: until, in: query, schema: { type: string, format: date-time }, description: "Records before this time." }
         - { name: conversation, in: query, schema: { type: string } }
-        - { name: kind, in: query, schema: { type: string, examples: [decision, outbound_message, quota_reset] } }
+        - { name: kind, in: query, schema: { type: string, examples: [decision, generation, outbound_message, quota_reset] } }
         - { name: after, in: query, schema: { type: integer, minimum: 0 }, description: "Records after this sequence number (the previous page's next_after)." }
         - { name: include, in: query, schema: { type: string, enum: [sensitive] }, description: "Open the sealed customer text with the server's audit keys: needs the `sensitive` scope (403 without), 422 `no_audit_key` with no key configured; each use is audited (`sensitive_read`)." }
         - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
@@ -723,7 +741,7 @@ components:
       required: [seq, kind, at, conversation_id, message_id, summary, prev_hash, hash, sealed]
       properties:
         seq: { type: integer }
-        kind: { type: string, examples: [decision, shadow, outbound_message, quota_reset, quota_rollover, rules_reload, audit_purge] }
+        kind: { type: string, examples: [decision, generation, shadow, outbound_message, quota_reset, quota_rollover, rules_reload, audit_purge] }
         at: { type: string, format: date-time }
         conversation_id: { type: [string, "null"] }
         message_id: { type: [string, "null"] }

@@ -194,13 +194,18 @@ extension SellifyServer {
     }
 
     func generate(_ request: Request, _ context: SellifyRequestContext) async throws -> Response {
-        let fields = try Fields(try await body.object(request), allowed: ["template", "product_id", "language"])
+        let fields = try Fields(
+            try await body.object(request), allowed: ["template", "product_id", "language", "brief", "message"])
         let asked = GenerationRequest(
             template: try fields.requiredString("template"), productID: try fields.string("product_id"),
-            language: try fields.string("language"))
+            language: try fields.string("language"), brief: try fields.string("brief", maxLength: 500),
+            message: try fields.string("message", maxLength: 4096))
         let caller = context.apiKey?.name ?? ""
         let service = self.service
-        let generation = try await call { try service.generate(asked, by: caller) }
+        // The model is asked first, outside the blocking executor (it waits on the network).
+        let prepared: PreparedWording?
+        do { prepared = try await service.prepareGeneration(asked) } catch { throw APIError(error) }
+        let generation = try await call { try service.generate(asked, prepared: prepared, by: caller) }
         var body = JSONObjectWriter()
         body["text"] = .string(generation.text)
         body["template"] = .string(generation.template)
@@ -208,6 +213,8 @@ extension SellifyServer {
         body["provider"] = .string(generation.provider)
         body["attempts"] = .int(generation.attempts)
         body["valid"] = .bool(true)
+        body["wording"] = .string(generation.wording)
+        if let fallback = generation.fallback { body["fallback"] = .string(fallback.rawValue) }
         if let product = generation.product { body["product_id"] = .string(product.id) }
         return JSONResponse.make(.ok, body)
     }

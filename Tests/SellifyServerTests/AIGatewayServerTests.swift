@@ -166,4 +166,41 @@ struct AIGatewayServerTests {
         #expect(object["baseline_differs_from_log"] as? Int == 0 && object["changed"] as? Int == 0)
         #expect(model.requests.count == asked)
     }
+
+    /// `POST /api/v1/generate` with a brief asks the generative providers:
+    /// a text that passes is returned (`wording: ai`), one that keeps failing
+    /// is replaced by the template (`fallback: validation`); each is audited
+    /// with its caller.
+    @Test func generateWithABriefAsksTheProviders() throws {
+        let model = try FaultServer([.answer(Self.good)])
+        let deployment = try aiDeployment(
+            providers: ["type: openai, base_url: \"\(model.baseURL)\", model: m"], template: true,
+            extra: ["max_reasks: 1"])
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        let c = server.client
+        let body =
+            #"{"template":"price","product_id":"basic-plan","language":"en","brief":"answer the price question warmly","message":"How much is the Basic Plan?"}"#
+        let worded = try c.json("POST", "/api/v1/generate", key: TestKey.decide, body)
+        #expect(worded.status == 200, "\(worded.text)")
+        #expect(worded.json?["text"] as? String == Self.good && worded.json?["wording"] as? String == "ai")
+        #expect(worded.json?["provider"] as? String == "openai" && worded.json?["attempts"] as? Int == 1)
+        let prompt = try #require(model.requests.last?.body)
+        #expect(prompt.contains("answer the price question warmly") && prompt.contains("Basic Plan: 19.00 USD"))
+
+        model.replace([.answer("The Basic Plan costs 25.00 USD.")])
+        let fallen = try c.json("POST", "/api/v1/generate", key: TestKey.decide, body)
+        #expect(fallen.status == 200, "\(fallen.text)")
+        #expect(fallen.json?["wording"] as? String == "template" && fallen.json?["fallback"] as? String == "validation")
+        #expect((fallen.json?["text"] as? String)?.contains("19.00") == true)
+        #expect(fallen.json?["attempts"] as? Int == 3)
+
+        let audit = try c.request("GET", "/api/v1/audit?kind=generation", key: TestKey.auditor)
+        let summaries = (audit.json?["records"] as? [[String: Any]] ?? []).compactMap {
+            $0["summary"] as? [String: Any]
+        }
+        let ai = summaries.filter { $0["prompt_digest"] != nil }
+        #expect(ai.map { $0["used"] as? Bool } == [true, false])
+        #expect(ai.allSatisfy { $0["by"] as? String != nil && $0["template"] as? String == "price" })
+    }
 }

@@ -197,6 +197,17 @@ struct EndpointTests {
             name: "unknown template", path: "/api/v1/generate", body: #"{"template":"nope"}"#, status: 400,
             code: "invalid_field"),
         ErrorCase(
+            name: "brief without a generative provider", path: "/api/v1/generate",
+            body: #"{"template":"price","product_id":"premium-plan","brief":"answer warmly"}"#, status: 422,
+            code: "no_generative_provider"),
+        ErrorCase(
+            name: "brief too long", path: "/api/v1/generate",
+            body: #"{"template":"price","brief":""# + String(repeating: "b", count: 501) + #""}"#, status: 400,
+            code: "invalid_field"),
+        ErrorCase(
+            name: "empty message", path: "/api/v1/generate", body: #"{"template":"price","brief":"x","message":""}"#,
+            status: 400, code: "invalid_field"),
+        ErrorCase(
             name: "bad reset window", path: "/api/v1/quota/reset", key: TestKey.admin, body: #"{"window":"monthly"}"#,
             status: 400, code: "invalid_field"),
     ]

@@ -49,8 +49,16 @@ public struct PreparedWording: Sendable, Equatable {
 
     /// The audit record of the generation (texts sealed with the customer's).
     func auditEntry(event: MessageEvent, at: Timestamp, used: Bool) -> AuditEntry {
+        auditEntry(conversationID: event.conversationID, messageID: event.messageID, at: at, used: used)
+    }
+
+    /// The same for a generation outside a decision (`POST /api/v1/generate`, `by` the caller).
+    func auditEntry(
+        conversationID: String?, messageID: String?, at: Timestamp, used: Bool, by caller: String? = nil
+    ) -> AuditEntry {
         var summary = JSONObjectWriter()
-        summary["rule"] = .string(rule)
+        if !rule.isEmpty { summary["rule"] = .string(rule) }
+        if let caller { summary["by"] = .string(caller) }
         summary["template"] = .string(template)
         summary["language"] = .string(language)
         if let product { summary["product"] = .string(product) }
@@ -77,7 +85,7 @@ public struct PreparedWording: Sendable, Equatable {
         var sensitive = JSONObjectWriter()
         sensitive["texts"] = .array(texts)
         return AuditEntry(
-            kind: "generation", at: at, conversationID: event.conversationID, messageID: event.messageID,
+            kind: "generation", at: at, conversationID: conversationID, messageID: messageID,
             summary: summary.string, sensitive: sensitive.string)
     }
 

@@ -4,10 +4,21 @@ public struct GenerationRequest: Sendable {
     public var productID: String?
     /// nil: the rules' default language.
     public var language: String?
-    public init(template: String, productID: String? = nil, language: String? = nil) {
+    /// With a brief the generative providers (`ai.providers`) word the text,
+    /// grounded in the product's catalog facts; the template answers when
+    /// no text of theirs passes. Without one, the template is the text.
+    public var brief: String?
+    /// The customer's message the text answers (part of the prompt).
+    public var message: String?
+    public init(
+        template: String, productID: String? = nil, language: String? = nil, brief: String? = nil,
+        message: String? = nil
+    ) {
         self.template = template
         self.productID = productID
         self.language = language
+        self.brief = brief
+        self.message = message
     }
 }
 
@@ -16,8 +27,13 @@ public struct Generation: Sendable {
     public var template: String
     public var language: String
     public var provider: String
+    /// Texts asked for: the providers' (re-asks included) and the template's.
     public var attempts: Int
     public var product: Product?
+    /// `ai` (a generative provider's text) or `template`.
+    public var wording = "template"
+    /// Why the template answered a request with a brief.
+    public var fallback: AIGeneration.Fallback?
 }
 
 extension DecisionService {
@@ -80,16 +96,15 @@ extension DecisionService {
         return result
     }
 
-    /// The provider words `request.template`, the validator checks it, and
-    /// an invalid text is asked again up to `ai.max_retries` times; every
-    /// attempt is audited. Still invalid: 422 `validation_failed`.
-    public func generate(_ request: GenerationRequest, by caller: String) throws(ServiceError) -> Generation {
-        let snapshot = self.snapshot
-        let wording = snapshot.wording
+    /// The template, product and language a generation request names,
+    /// checked against the snapshot (unknown ones are 400s naming the field).
+    func resolve(
+        _ request: GenerationRequest, snapshot: EngineSnapshot
+    ) throws(ServiceError) -> (product: Product?, language: String) {
         let product = try request.productID.map { id throws(ServiceError) in
             try products([id], field: "product_id", snapshot: snapshot)[0]
         }
-        let language = request.language ?? wording.defaultLanguage
+        let language = request.language ?? snapshot.wording.defaultLanguage
         guard let variants = snapshot.deployment.rules.templates.texts[request.template] else {
             throw .invalidField("template", "unknown template '\(request.template)' (see rules/templates.yaml)")
         }
@@ -99,8 +114,70 @@ extension DecisionService {
                 "template '\(request.template)' has no '\(language)' text (it has \(variants.keys.sorted().joined(separator: ", ")))"
             )
         }
+        return (product, language)
+    }
+
+    /// Asks the generative providers for the text of a request with a
+    /// brief: the prompt holds the system prompt (`rules/ai_prompt.md`), the
+    /// brief, the customer's message and the product's catalog facts; every
+    /// text goes through the validator and is re-asked with its violations.
+    /// Nil without a brief. Waits on the network (bounded by `ai.deadline`):
+    /// call it outside any lock, then `generate(_:prepared:by:)`.
+    public func prepareGeneration(_ request: GenerationRequest) async throws(ServiceError) -> PreparedWording? {
+        guard let brief = request.brief else { return nil }
+        let snapshot = self.snapshot
+        let (product, language) = try resolve(request, snapshot: snapshot)
+        guard let gateway else {
+            throw ServiceError(
+                .unprocessable, "no_generative_provider",
+                "a brief asks a generative provider for the text, and ai.providers lists none")
+        }
+        let products = product.map { [$0] } ?? []
+        let prompt = GroundedPrompt.build(
+            system: snapshot.deployment.rules.aiPrompt ?? Self.defaultSystemPrompt, brief: brief,
+            message: request.message ?? "(none: write the text for the shop to send)", language: language,
+            products: products)
+        let validator = snapshot.validator
+        let generation = await gateway.generate(
+            prompt, deadline: snapshot.deployment.configuration.ai.deadline.duration
+        ) { text in
+            let result = try? validator.validate(text, products: products, context: nil)
+            return
+                (result?.violations ?? [
+                    Violation(code: "validator_failed", message: "the validator failed", start: 0, end: 0)
+                ]).filter { $0.severity == Violation.block }
+        }
+        return PreparedWording(
+            rule: "", template: request.template, product: product?.id, language: language, generation: generation,
+            prompt: prompt)
+    }
+
+    /// The text of `request`: the generative providers' when `prepared`
+    /// holds one that passed (`prepareGeneration`), else the template
+    /// (`ai.provider`) checked by the validator — asked again up to
+    /// `ai.max_reasks` times while it gives a new text. Every attempt is
+    /// audited. Still invalid: 422 `validation_failed`.
+    public func generate(
+        _ request: GenerationRequest, prepared: PreparedWording? = nil, by caller: String
+    ) throws(ServiceError) -> Generation {
+        let snapshot = self.snapshot
+        let wording = snapshot.wording
+        let (product, language) = try resolve(request, snapshot: snapshot)
+        var asked = 0
+        if let prepared {
+            try appendAudit([
+                prepared.auditEntry(
+                    conversationID: nil, messageID: nil, at: clock.now(), used: prepared.text != nil, by: caller)
+            ])
+            asked = prepared.attempts.filter { $0.status == "ok" }.count
+            if let text = prepared.text, let provider = prepared.provider {
+                return Generation(
+                    text: text, template: request.template, language: language, provider: provider,
+                    attempts: asked, product: product, wording: "ai")
+            }
+        }
         let attempts = snapshot.deployment.configuration.ai.maxReasks + 1
-        var last: ValidationResult?
+        var last: (text: String, result: ValidationResult)?
         for attempt in 1...attempts {
             let started = ContinuousClock.now
             let text: String
@@ -118,6 +195,10 @@ extension DecisionService {
                             provider: wording.name, ok: false, seconds: (ContinuousClock.now - started).seconds)))
                 throw ServiceError(.unprocessable, "generation_failed", error.description)
             }
+            // The same text again would fail the same way: a deterministic
+            // provider (the templates) is asked once.
+            if let last, last.text == text { break }
+            asked += 1
             let result = try check(text, products: product.map { [$0] } ?? [], snapshot: snapshot, source: .generation)
             var summary = JSONObjectWriter()
             summary["template"] = .string(request.template)
@@ -137,15 +218,14 @@ extension DecisionService {
             if result.valid {
                 return Generation(
                     text: text, template: request.template, language: language, provider: wording.name,
-                    attempts: attempt,
-                    product: product)
+                    attempts: asked, product: product, fallback: prepared?.fallback)
             }
-            last = result
+            last = (text, result)
         }
-        var details = last?.jsonObject ?? JSONObjectWriter()
-        details["attempts"] = .int(attempts)
+        var details = last?.result.jsonObject ?? JSONObjectWriter()
+        details["attempts"] = .int(asked)
         throw ServiceError(
-            .unprocessable, "validation_failed", "the generated text failed validation after \(attempts) attempt(s)",
+            .unprocessable, "validation_failed", "the generated text failed validation after \(asked) attempt(s)",
             details: details)
     }
 }
