@@ -9,6 +9,13 @@
 #   (b) POST /api/v1/decisions            varied events (bench/wrk/decisions.lua), full
 #   (c) POST /api/v1/decisions            the same with store.synchronous: normal (new server)
 #
+#   SCENARIO=ai-hang bench/http.sh [duration] [rounds]
+#       A hung AI provider: price questions marked "#ai" are AI-worded by an OpenAI-compatible
+#       provider that accepts connections and never answers. wrk's template-worded decisions
+#       (CONNECTIONS, default 50) run once with no AI request waiting, then again while
+#       HANG_HELD (default 4 = the provider's max_concurrency) AI-worded decisions wait on it;
+#       the summary compares the p50/p99 of the two runs.
+#
 # Each round starts a fresh server per synchronous mode on a fresh store, runs wrk
 # (-t2 -c64 --latency by default), accounts the CPU of sellify (/proc) and of wrk
 # (/usr/bin/time) over the run, snapshots `top` half-way, checks the server log, the
@@ -26,7 +33,7 @@ DURATION=${1:-15}
 ROUNDS=${2:-1}
 SCRATCH=${SCRATCH:-.build-release}
 THREADS=${THREADS:-2}
-CONNECTIONS=${CONNECTIONS:-64}
+CONNECTIONS=${CONNECTIONS:-$([[ ${SCENARIO:-} == ai-hang ]] && echo 50 || echo 64)}
 BIN=$ROOT/$SCRATCH/release/sellify
 CLK_TCK=$(getconf CLK_TCK)
 seconds=$(awk -v d="$DURATION" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; if (d ~ /h$/) n *= 3600; print n }')
@@ -235,6 +242,94 @@ server_report() { # metrics and log after a server's runs
         PROBLEMS+=("$name: $(wc -l <<<"$noisy") warning/error log lines (first: $(head -n 1 <<<"$noisy" | cut -c1-300))")
     fi
 }
+
+# ── a hung AI provider ───────────────────────────────────────────────────────────────────
+# make_ai_config <config>: the config with a generative provider at $HANG_PORT that never
+# answers, and rules that ask it to word price questions whose text holds "#ai".
+make_ai_config() {
+    local config=$1 file=${1%.yaml}-ai.yaml
+    awk -v port="$HANG_PORT" '
+        /^  options: \{\}/ { print "  options: {}"; print "  deadline: 300s";
+                              print "  providers:";
+                              print "    - { type: openai, base_url: \"http://127.0.0.1:" port "/v1\", model: hang, timeout: 300s }";
+                              print "    - type: template"; next }
+        { print }
+    ' "$config" >"$file"
+    grep -q "model: hang" "$file" || { echo "error: the ai.providers edit did not apply to $file" >&2; exit 1; }
+    mkdir -p "$WORK/rules-ai"
+    cp -R "$WORK/rules/." "$WORK/rules-ai/"
+    python3 - "$WORK/rules-ai/decision.lua" <<'PY'
+import sys
+path = sys.argv[1]
+s = open(path).read()
+old = "           state = state, product = product and product.id }"
+assert old in s, "respond() changed: update bench/http.sh"
+s = s.replace(old, "           state = state, product = product and product.id,\n"
+              "           wording = rule == \"price_question\" and ai_wording or nil,\n"
+              "           brief = rule == \"price_question\" and ai_wording and \"answer the price question\" or nil }", 1)
+s = s.replace("local function respond(", "local ai_wording = nil\nlocal function respond(", 1)
+old = "  local event    = ctx.event or NONE\n"
+assert old in s, "decide() changed: update bench/http.sh"
+s = s.replace(old, old + "  ai_wording = string.find(event.text or \"\", \"#ai\", 1, true) and \"ai\" or nil\n", 1)
+open(path, "w").write(s)
+PY
+    sed -i "s|^  directory: rules|  directory: rules-ai|" "$file"
+    grep -q "^  directory: rules-ai" "$file" || { echo "error: the rules.directory edit did not apply to $file" >&2; exit 1; }
+    "$BIN" check --config "$file" >"$WORK/check-ai.txt" 2>&1 || {
+        echo "error: sellify check --config $file failed:" >&2; cat "$WORK/check-ai.txt" >&2; exit 1; }
+    echo "$file"
+}
+
+if [[ ${SCENARIO:-} == ai-hang ]]; then
+    HANG_HELD=${HANG_HELD:-4}
+    # The provider: accepts every connection, reads nothing, answers nothing; counts them.
+    python3 -u -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(256)
+print(s.getsockname()[1], flush=True)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+    open(sys.argv[1], "w").write(str(len(held)))
+' "$WORK/hang-count" >"$WORK/hang-port" &
+    HANG_PID=$!
+    trap 'kill $HANG_PID 2>/dev/null || true; cleanup' EXIT
+    for _ in $(seq 1 100); do [[ -s $WORK/hang-port ]] && break; sleep 0.1; done
+    HANG_PORT=$(head -n 1 "$WORK/hang-port")
+    [[ -n $HANG_PORT ]] || { echo "error: the hanging provider did not start" >&2; exit 1; }
+    config=$(make_ai_config "$(make_config full 1)")
+    echo
+    echo "════ a hung AI provider (127.0.0.1:$HANG_PORT), store.synchronous: full ════"
+    start_server "$config" "ai-hang"
+    run_wrk "no AI request waiting" "$URL/api/v1/decisions" "$ROOT/bench/wrk/decisions.lua" "quiet-$$"
+    CURLS=()
+    for i in $(seq 1 "$HANG_HELD"); do
+        curl -sS -o "$WORK/held-$i.json" -w '%{http_code}' -H "Authorization: Bearer $BENCH_API_KEY" \
+            -H 'Content-Type: application/json' \
+            -d '{"conversation_id":"bench:held-'"$i-$$"'","message_id":"held-'"$i-$$"'","type":"text","text":"How much is the Basic Plan? #ai","received_at":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}' \
+            "$URL/api/v1/decisions" >"$WORK/held-$i.status" 2>&1 &
+        CURLS+=($!)
+    done
+    for _ in $(seq 1 600); do [[ $(cat "$WORK/hang-count" 2>/dev/null || echo 0) -ge $HANG_HELD ]] && break; sleep 0.1; done
+    echo "hung:    $(cat "$WORK/hang-count" 2>/dev/null || echo 0) AI requests held by the provider"
+    [[ $(cat "$WORK/hang-count" 2>/dev/null || echo 0) -ge $HANG_HELD ]] || PROBLEMS+=("the provider never held $HANG_HELD requests")
+    run_wrk "$HANG_HELD AI requests hung" "$URL/api/v1/decisions" "$ROOT/bench/wrk/decisions.lua" "hung-$$"
+    still=0
+    for pid in "${CURLS[@]}"; do kill -0 "$pid" 2>/dev/null && still=$((still + 1)); done
+    echo "hung:    $still of $HANG_HELD AI-worded decisions still waiting after the run (they wait for ai.deadline)"
+    [[ $still == "$HANG_HELD" ]] || PROBLEMS+=("only $still of $HANG_HELD held decisions were still waiting: the hang did not last the run")
+    server_report "ai-hang"
+    stop_server "ai-hang"
+    for pid in "${CURLS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    echo "held:    statuses after the shutdown: $(cat "$WORK"/held-*.status | tr '\n' ' ')"
+    echo
+    echo "summary (ms; CPU = share of one core over the run, 200% = both; load = 1/5/15-min load average before the run)"
+    printf '%-26s %8s %8s %8s %9s %8s  %-15s %-7s %-5s %s\n' "run" "req/s" "p50" "p99" "requests" "non-2xx" "load" "sellify" "wrk" "socket errors"
+    printf '%s\n' "${SUMMARY[@]}"
+    if ((${#PROBLEMS[@]})); then printf 'PROBLEM: %s\n' "${PROBLEMS[@]}"; exit 1; fi
+    exit 0
+fi
 
 for round in $(seq 1 "$ROUNDS"); do
     for sync in full normal; do
