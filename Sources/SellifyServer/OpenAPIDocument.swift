@@ -117,7 +117,7 @@ paths:
 
         **AI wording.** When the rule asks for it (`wording = "ai"` with a `brief`), the
         `text` of a `RespondText` is written by the generative providers of `ai.providers`
-        before the decision is sequenced — grounded in the catalog facts, validated, re-asked
+        outside the decision's serial section — grounded in the catalog facts, validated, re-asked
         with its violations — and is the rule's template when none passes (or, with
         `ai.fallback: escalate`, the answer becomes `Escalate`). Such an answer may take up to
         `ai.deadline`; the action, rule, state and quota never depend on the model. Every

@@ -158,10 +158,16 @@ extension SellifyServer {
         }
         let trace = request.uri.queryParameters["trace"].map { $0 == "true" || $0 == "1" } ?? false
         let service = self.service
-        // AI wording (when the rules ask for it) is prepared first, outside the
-        // decision's serial section: a slow provider delays only this answer.
-        let prepared = await service.prepareWording(event, at: decidedAt)
-        let result = try await call { try service.decide(event, at: decidedAt, trace: trace, prepared: prepared) }
+        var result = try await call {
+            try service.decide(event, at: decidedAt, trace: trace, deferringAIWording: true)
+        }
+        if let need = result.wording {
+            // The rule wants AI wording: the providers are asked here, outside
+            // the decision's serial section (a slow one delays only this
+            // answer), then the message is decided with what they gave.
+            let prepared = await service.word(need)
+            result = try await call { try service.decide(event, at: decidedAt, trace: trace, prepared: prepared) }
+        }
         if let until = result.decision?.deferredUntil {
             // Not final: post the same event again at `deferred_until`
             // (Retry-After says in how many seconds); it is answered then.

@@ -129,6 +129,12 @@ struct AIGatewayServerTests {
         let summary = try Self.generation(c, "esc-1")
         #expect(Self.statuses(summary) == ["openai/ok", "openai/ok"])
         #expect(summary?["used"] as? Bool == false && summary?["fallback"] as? String == "validation")
+        // The connector retries the message: the stored decision, and the model is not asked again.
+        let asked = model.requests.count
+        let retried = try c.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:esc", "esc-1", Self.question))
+        #expect(retried.text == answer.text && retried.header("Idempotent-Replayed") == "true")
+        #expect(model.requests.count == asked)
         // A person has it now: the next message is not answered by the assistant.
         let next = try c.json(
             "POST", "/api/v1/decisions", key: TestKey.decide,

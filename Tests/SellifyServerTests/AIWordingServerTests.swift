@@ -64,6 +64,11 @@ struct AIWordingServerTests {
                 #expect(decided.contains("19.00 USD") && !sealed.contains { $0 as? String == decided })
             }
         }
+        // One quota unit per answer, however many texts the model was asked for.
+        let quota = try c.request("GET", "/api/v1/quota", key: TestKey.readOnly)
+        #expect(
+            (quota.json?["quotas"] as? [String: [String: Any]])?["messages_today"]?["used"] as? Int
+                == Self.messages.count)
         // SmolLM2-135M answers some of these with a checked text and invents
         // for others: both paths are taken by a real model.
         #expect(used >= 1 && fellBack >= 1, "used \(used), fell back \(fellBack)")

@@ -4,6 +4,14 @@
 /// the decision's context (name, price, currency, stock, facts) in the
 /// conversation's language. No other source of truth reaches the model.
 public enum GroundedPrompt {
+    /// The system prompt when `rules/ai_prompt.md` is absent.
+    public static let defaultSystemPrompt = """
+        You are the sales assistant of an online shop, writing in a chat. Be warm, brief and exact.
+        Use only the catalog facts you are given: their exact product names and prices. Never invent a
+        product, a price, a discount, a delivery date or a promise. If you do not know, say a person
+        will confirm it in this chat.
+        """
+
     /// The languages' names the prompt asks for (others are named by code).
     static let languageNames = ["es": "Spanish", "en": "English", "pt": "Portuguese", "fr": "French"]
 

@@ -1,8 +1,22 @@
 import Crypto
+public import SellifyLua
 
-/// The AI wording of a decision, prepared before the decision is sequenced
-/// (the model is asked outside the serial section, so a slow provider
-/// delays only its own conversation): what the gateway gave for one rule,
+/// What a decision waits for from the generative providers: the prompt, and
+/// what its text is checked against (the products in context, the rules'
+/// context for `check()`), for one rule, template, product and language.
+public struct WordingNeed: Sendable {
+    public var rule: String
+    public var template: String
+    public var product: String?
+    public var language: String
+    public var prompt: ChatPrompt
+    public var products: [Product]
+    public var context: LuaValue?
+}
+
+/// The AI wording of a decision, prepared after a first decision deferred
+/// for it (the model is asked outside the serial section, so a slow
+/// provider delays only its own conversation): what the gateway gave for one rule,
 /// template, product and language. The decision records it as an input —
 /// the text, or that it fell back, with every attempt audited — and uses it
 /// only when it decides the same way again; otherwise the template answers.

@@ -134,7 +134,7 @@ extension DecisionService {
         }
         let products = product.map { [$0] } ?? []
         let prompt = GroundedPrompt.build(
-            system: snapshot.deployment.rules.aiPrompt ?? Self.defaultSystemPrompt, brief: brief,
+            system: snapshot.deployment.rules.aiPrompt ?? GroundedPrompt.defaultSystemPrompt, brief: brief,
             message: request.message ?? "(none: write the text for the shop to send)", language: language,
             products: products)
         let validator = snapshot.validator

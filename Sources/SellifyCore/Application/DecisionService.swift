@@ -55,7 +55,7 @@ public final class DecisionService: Sendable {
     /// (the rule tests pin what the rules do with any claim).
     public func decide(
         _ event: MessageEvent, at decidedAt: Timestamp, trace: Bool = false, checkingClaims: Bool = true,
-        prepared: PreparedWording? = nil
+        prepared: PreparedWording? = nil, deferringAIWording: Bool = false
     )
         throws(ServiceError) -> DecisionPipeline.Result
     {
@@ -71,11 +71,14 @@ public final class DecisionService: Sendable {
         }
         let result: DecisionPipeline.Result
         do {
-            result = try snapshot.pipeline.decide(event, at: decidedAt, trace: trace, prepared: prepared)
+            result = try snapshot.pipeline.decide(
+                event, at: decidedAt, trace: trace, prepared: prepared,
+                deferringAIWording: deferringAIWording && gateway != nil)
         } catch {
             notify(.storeFailed(error))
             throw .store(error)
         }
+        if result.wording != nil { return result }
         if result.replayed {
             // The same message id from another conversation is a connector bug, not a retry.
             if case .object(let stored)? = try? JSONValue.parse(result.bytes),

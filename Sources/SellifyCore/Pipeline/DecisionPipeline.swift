@@ -55,6 +55,10 @@ public final class DecisionPipeline: Sendable {
         public var newConversation = false
         /// The shadow comparison, when the rules have a shadow and `decide` ran.
         public var shadow: ShadowComparison? = nil
+        /// Set instead of a decision when it waits on AI wording
+        /// (`deferringAIWording`): nothing was written; ask the providers,
+        /// then decide again with what they gave.
+        public var wording: WordingNeed? = nil
     }
 
     /// The stages in order. What runs instead of them when one fails (the
@@ -112,8 +116,15 @@ public final class DecisionPipeline: Sendable {
     /// decision for a message id decided before. Never throws for rule or stage
     /// failures (the fallback decides); throws only when the store cannot
     /// record anything at all.
+    ///
+    /// `deferringAIWording`: a decision whose rule asks for AI wording, made
+    /// without `prepared`, is not committed: the result's `wording` says what
+    /// to ask the generative providers (the caller asks them outside the
+    /// serial section, then decides again with `prepared`). A message id
+    /// decided before is its stored decision, as always.
     public func decide(
-        _ event: MessageEvent, at decidedAt: Timestamp, trace: Bool = false, prepared: PreparedWording? = nil
+        _ event: MessageEvent, at decidedAt: Timestamp, trace: Bool = false, prepared: PreparedWording? = nil,
+        deferringAIWording: Bool = false
     ) throws(StoreError) -> Result {
         // A repeated message id is found by the commit itself (`.duplicate`),
         // which saves a read on every new message; evaluating first is
@@ -127,6 +138,9 @@ public final class DecisionPipeline: Sendable {
             state.sentThisSecond = sequencer.sent(inSecond: decidedAt.second)
             let (request, decision, raised) = evaluate(
                 event, at: decidedAt, state: state, trace: trace, prepared: prepared)
+            if deferringAIWording && prepared == nil, let need = wordingNeed(request, decision) {
+                return .decline((state, request, decision, raised, Optional(need)))
+            }
             // A deferral is not final: no idempotency record, the message is posted again.
             var commit = DecisionCommit(
                 messageID: event.messageID, decidedAt: decidedAt, conversation: request.conversation,
@@ -139,19 +153,45 @@ public final class DecisionPipeline: Sendable {
             if request.sends, components.channels.messagesPerSecond(for: request.channel) != nil {
                 commit.sendsInSecond = decidedAt.second
             }
-            return .commit(commit, (state, request, decision, raised))
+            return .commit(commit, (state, request, decision, raised, WordingNeed?.none))
         }
         switch outcome {
-        case .committed(let (state, request, decision, raised)):
+        case .committed(let (state, request, decision, raised, _)):
             return Result(
                 bytes: decision.jsonBytes(includeTrace: trace), decision: decision, replayed: false, alerts: raised,
                 effects: request.ruleEffects, resets: scheduler.observe(request.windows), windows: request.windows,
                 validation: request.validation, newConversation: state.conversation == nil, shadow: request.shadow)
         case .duplicate(let bytes):
             return Result(bytes: bytes, decision: nil, replayed: true, alerts: [], effects: .init(), resets: [])
-        case .declined:
-            preconditionFailure("a decision's plan always commits")
+        case .declined(let (_, _, _, _, need)):
+            // A retried message that was decided before is its stored
+            // decision: the model is not asked again.
+            if let bytes = try store.storedDecision(messageID: event.messageID) {
+                return Result(bytes: bytes, decision: nil, replayed: true, alerts: [], effects: .init(), resets: [])
+            }
+            return Result(
+                bytes: [], decision: nil, replayed: false, alerts: [], effects: .init(), resets: [], wording: need)
         }
+    }
+
+    /// What the generative providers are asked for when `decision` is a
+    /// text the rule wants AI-worded (`wording = "ai"` with a brief): a
+    /// prompt of the system prompt (`rules/ai_prompt.md`), the brief, the
+    /// customer's message and the catalog facts of the products in context,
+    /// in the conversation's language — nothing else.
+    func wordingNeed(_ request: DecisionRequest, _ decision: Decision) -> WordingNeed? {
+        guard decision.action == .respondText, let policy = request.verdict.policy, policy.wantsAI,
+            let template = request.verdict.template, let brief = policy.brief
+        else { return nil }
+        let language =
+            request.language ?? request.classification?.language ?? components.wording.defaultLanguage
+        let products = request.contextProducts
+        let prompt = GroundedPrompt.build(
+            system: components.rules.aiPrompt ?? GroundedPrompt.defaultSystemPrompt, brief: brief,
+            message: request.messageText, language: language, products: products)
+        return WordingNeed(
+            rule: request.verdict.rule, template: template, product: request.verdict.product?.id,
+            language: language, prompt: prompt, products: products, context: request.verdict.context)
     }
 
     /// What would be decided for `event` at `decidedAt` given `state`, without
