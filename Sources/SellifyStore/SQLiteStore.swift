@@ -313,7 +313,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                 "\(Self.operation(commit)): the conversation version must grow "
                     + "(read \(expected), writing \(commit.conversation.version))")
         }
-        let pending = PendingCommit(commit, createdAt: commit.decidedAt.milliseconds)
+        let pending = PendingCommit(.decision(commit), createdAt: commit.decidedAt.milliseconds)
         let leads = committer.enqueue(pending)
         return Ticket(store: self, pending: pending, leads: leads)
     }
@@ -336,7 +336,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                 store.lead()
             }
             guard let result = pending.result else {
-                throw StoreError("\(SQLiteStore.operation(pending.commit)): internal error: the commit was not run")
+                throw StoreError("\(SQLiteStore.operation(pending.work)): internal error: the commit was not run")
             }
             return try result.get()
         }
@@ -374,7 +374,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                     // Alone: the transaction is the unit; nothing written for duplicate/conflict.
                     var outcome = CommitOutcome.conflict
                     try db.inTransaction(.immediate) {
-                        outcome = try Self.apply(batch[0].commit, createdAt: batch[0].createdAt, keys: auditKeys, db)
+                        outcome = try Self.apply(batch[0].work, createdAt: batch[0].createdAt, keys: auditKeys, db)
                         return outcome == .committed ? .commit : .rollback
                     }
                     results[0] = .success(outcome)
@@ -386,12 +386,12 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                             var outcome = CommitOutcome.conflict
                             try db.inSavepoint {
                                 outcome = try Self.apply(
-                                    pending.commit, createdAt: pending.createdAt, keys: auditKeys, db)
+                                    pending.work, createdAt: pending.createdAt, keys: auditKeys, db)
                                 return outcome == .committed ? .commit : .rollback
                             }
                             results[index] = .success(outcome)
                         } catch {
-                            results[index] = .failure(Self.storeError(Self.operation(pending.commit), error))
+                            results[index] = .failure(Self.storeError(Self.operation(pending.work), error))
                             // SQLITE_FULL, IOERR… may roll back the whole transaction.
                             if !db.isInsideTransaction { throw error }
                         }
@@ -404,9 +404,9 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
             // on rows that were rolled back): fail every commit in it.
             for (index, pending) in batch.enumerated() {
                 if case .success = results[index] {
-                    results[index] = .failure(Self.storeError(Self.operation(pending.commit), error))
+                    results[index] = .failure(Self.storeError(Self.operation(pending.work), error))
                 } else if batch.count == 1 {
-                    results[index] = .failure(Self.storeError(Self.operation(pending.commit), error))
+                    results[index] = .failure(Self.storeError(Self.operation(pending.work), error))
                 }
             }
         }
@@ -415,6 +415,25 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     static func operation(_ commit: DecisionCommit) -> String {
         "commit decision for message '\(commit.messageID)'"
+    }
+
+    static func operation(_ work: PendingCommit.Work) -> String {
+        switch work {
+        case .decision(let commit): operation(commit)
+        case .audit(let entries): "append \(entries.count) audit record(s)"
+        }
+    }
+
+    private static func apply(
+        _ work: PendingCommit.Work, createdAt: Int64, keys: AuditKeyring?, _ db: Database
+    ) throws -> CommitOutcome {
+        switch work {
+        case .decision(let commit):
+            return try apply(commit, createdAt: createdAt, keys: keys, db)
+        case .audit(let entries):
+            try appendAudit(entries, keys: keys, db)
+            return .committed
+        }
     }
 
     public func usage(of counters: [QuotaCounterKey]) throws(StoreError) -> [QuotaCounterKey: Int] {
@@ -540,12 +559,10 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     public func appendAudit(_ entries: [AuditEntry]) throws(StoreError) {
         guard !entries.isEmpty else { return }
-        let auditKeys = self.auditKeys
-        do {
-            try writer.write { db in try Self.appendAudit(entries, keys: auditKeys, db) }
-        } catch {
-            throw Self.storeError("append \(entries.count) audit record(s)", error)
-        }
+        // Through the group commit: concurrent validations and generations
+        // (and decisions) share one transaction and one fsync.
+        let pending = PendingCommit(.audit(entries), createdAt: 0)
+        _ = try Ticket(store: self, pending: pending, leads: committer.enqueue(pending)).outcome()
     }
 
     public func verifyAudit(batchSize: Int = 10_000) throws(StoreError) -> AuditVerification {
@@ -1082,15 +1099,22 @@ final class StoreWriterLock: @unchecked Sendable {
 
 /// One caller's commit, waiting for a leader to run it.
 final class PendingCommit: @unchecked Sendable {
-    let commit: DecisionCommit
+    /// What the batch writes for it: a decision's commit, or audit records
+    /// alone (a validation's, a generation's), which share the batch's
+    /// transaction and fsync.
+    enum Work {
+        case decision(DecisionCommit)
+        case audit([AuditEntry])
+    }
+    let work: Work
     let createdAt: Int64
     /// Written by the leader before `wakeUp` is signaled (or by the caller
     /// itself when it leads); read by the caller after that.
     var result: Result<CommitOutcome, StoreError>?
     let wakeUp = DispatchSemaphore(value: 0)
 
-    init(_ commit: DecisionCommit, createdAt: Int64) {
-        self.commit = commit
+    init(_ work: Work, createdAt: Int64) {
+        self.work = work
         self.createdAt = createdAt
     }
 }
