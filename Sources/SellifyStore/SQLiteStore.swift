@@ -32,14 +32,24 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         /// (`audit verify`, `quota status`…) do not, and can run beside a server.
         public var exclusive: Bool
 
+        /// How many conversations an exclusive store keeps in memory (with
+        /// the quota counters) so a decision reads its state without a read
+        /// transaction; 0 turns the cache off. A store that is not exclusive
+        /// never caches: another process may write it.
+        public var cachedConversations: Int
+
         public init(
-            path: String, synchronous: SynchronousMode = .full, auditKeys: AuditKeyring? = nil, exclusive: Bool = false
+            path: String, synchronous: SynchronousMode = .full, auditKeys: AuditKeyring? = nil, exclusive: Bool = false,
+            cachedConversations: Int = Configuration.defaultCachedConversations
         ) {
             self.path = path
             self.synchronous = synchronous
             self.auditKeys = auditKeys
             self.exclusive = exclusive
+            self.cachedConversations = cachedConversations
         }
+
+        public static let defaultCachedConversations = 50_000
     }
 
     /// The file path, or `:memory:`.
@@ -47,6 +57,8 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     public let auditKeys: AuditKeyring?
     private let writer: any DatabaseWriter
     private let committer = GroupCommitter()
+    /// The hot state in memory (exclusive and in-memory stores only).
+    private let hot: HotState?
     private let writerLock: StoreWriterLock?
     /// The last commit's failure while it stands (a full disk, an I/O error):
     /// `ping` reports it, so readiness reflects whether the store can be written.
@@ -63,6 +75,9 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         auditKeys = configuration.auditKeys
         try Self.prepareFile(at: path)
         writerLock = configuration.exclusive ? try StoreWriterLock(storePath: path) : nil
+        hot =
+            configuration.exclusive && configuration.cachedConversations > 0
+            ? HotState(capacity: configuration.cachedConversations) : nil
 
         var grdb = GRDB.Configuration()
         grdb.label = "sellify-store"
@@ -115,6 +130,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     private init(writer: any DatabaseWriter, path: String, auditKeys: AuditKeyring?) {
         self.writer = writer
         self.writerLock = nil
+        hot = HotState(capacity: Configuration.defaultCachedConversations)
         self.path = path
         self.auditKeys = auditKeys
     }
@@ -287,15 +303,19 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     }
 
     public func state(conversationID: String, counters: [QuotaCounterKey]) throws(StoreError) -> StoredState {
+        let epoch = hot?.state(conversationID: conversationID, counters: counters)
+        if let cached = epoch?.0 { return cached }
         do {
             // One read = one transaction = one consistent snapshot.
-            return try writer.read { db in
+            let state = try writer.read { db in
                 let conversation = try Self.fetchConversation(db, id: conversationID, keys: auditKeys)
                 var usage: [QuotaCounterKey: Int] = [:]
                 usage.reserveCapacity(counters.count)
                 for key in counters { usage[key] = try Self.fetchUsed(db, key) }
                 return StoredState(conversation: conversation, usage: usage)
             }
+            if let epoch { hot?.fill(state, conversationID: conversationID, readAt: epoch.epoch) }
+            return state
         } catch {
             throw Self.storeError("read state of conversation '\(conversationID)'", error)
         }
@@ -348,9 +368,23 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     /// effects of those before it in the batch: the outcome is the one a
     /// serial execution in queue order gives. Nobody is answered before the
     /// transaction committed.
+    /// Conversations the hot state holds now (0 when the store does not cache).
+    public var cachedConversationCount: Int { hot?.count ?? 0 }
+
+    /// Transactions the group commit ran and the commits they carried since
+    /// the store was opened (commits / transactions = the mean batch).
+    public var groupCommitStatistics: (transactions: Int, commits: Int) {
+        (batchCount.load(ordering: .relaxed), batchedCommits.load(ordering: .relaxed))
+    }
+    private let batchCount = Atomic<Int>(0)
+    private let batchedCommits = Atomic<Int>(0)
+
     fileprivate func lead() {
         let batch = committer.takeBatch()
+        batchCount.add(1, ordering: .relaxed)
+        batchedCommits.add(batch.count, ordering: .relaxed)
         let results = run(batch)
+        if let hot { Self.update(hot, batch, results) }
         let failure = results.lazy.compactMap { result -> StoreError? in
             if case .failure(let error) = result { return error } else { return nil }
         }.first
@@ -411,6 +445,29 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
             }
         }
         return results
+    }
+
+    /// What the batch's transaction made true, into the hot state (before
+    /// anyone is answered, so the next read sees it).
+    private static func update(
+        _ hot: HotState, _ batch: [PendingCommit], _ results: [Result<CommitOutcome, StoreError>]
+    ) {
+        var committed: [DecisionCommit] = []
+        committed.reserveCapacity(batch.count)
+        for (pending, result) in zip(batch, results) {
+            guard case .decision(let commit) = pending.work else { continue }
+            switch result {
+            case .success(.committed): committed.append(commit)
+            case .success(.duplicate): continue
+            case .success(.conflict):
+                hot.invalidate(conversationID: commit.conversation.id, counters: commit.expectedUsage.keys)
+            case .failure:
+                // Perhaps the whole transaction was rolled back: trust nothing.
+                hot.clear()
+                return
+            }
+        }
+        if !committed.isEmpty { hot.committed(committed) }
     }
 
     static func operation(_ commit: DecisionCommit) -> String {
@@ -541,7 +598,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     ) throws(StoreError) -> [QuotaCounterKey: Int] {
         do {
             let auditKeys = self.auditKeys
-            return try writer.write { db in
+            let previous = try writer.write { db in
                 var previous: [QuotaCounterKey: Int] = [:]
                 let reset = try db.cachedStatement(
                     sql: "UPDATE quota_counters SET used = 0 WHERE window = ? AND counter = ?")
@@ -552,7 +609,10 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                 try Self.appendAudit([audit], keys: auditKeys, db)
                 return previous
             }
+            hot?.reset(counters)
+            return previous
         } catch {
+            hot?.clear()
             throw Self.storeError("reset quota counters", error)
         }
     }
@@ -838,7 +898,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
             conversation.id, conversation.state, conversation.optedOut, conversation.inboundCount,
             conversation.replyCount, conversation.lastInboundAt?.milliseconds,
             conversation.lastOutboundAt?.milliseconds,
-            encodeTimestamps(conversation.recentReplies), try encodeMemory(conversation.memory), pendingKeyID,
+            encodeTimestamps(conversation.recentReplies), encodeMemory(conversation.memory), pendingKeyID,
             pending.map { Data($0) }, conversation.version,
         ])
         if let decision = commit.decision {
@@ -903,9 +963,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     // MARK: - memory (JSON object) and pending messages (JSON array, sealed)
 
-    static func encodeMemory(_ memory: ConversationMemory) throws -> String {
-        String(decoding: try memoryEncoder.encode(memory), as: UTF8.self)
-    }
+    static func encodeMemory(_ memory: ConversationMemory) -> String { memory.jsonString }
 
     static func decodeMemory(_ text: String, conversation id: String) throws -> ConversationMemory {
         do {

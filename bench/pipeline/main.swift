@@ -10,7 +10,11 @@
 //
 //   swift build -c release --scratch-path .build-release --product sellify-bench-pipeline
 //   .build-release/release/sellify-bench-pipeline [events] [--threads N] [--rounds N]
-//       [--metrics-only] [--skip-metrics] [--skip-durable]
+//       [--metrics-only] [--skip-metrics] [--skip-durable] [--cache N]
+//
+// (a) opens the store as the server does (exclusive, the hot state cached in
+// memory: at most N conversations, default 50,000); `--cache 0` turns the
+// cache off, so every decision reads its state in a read transaction.
 //
 // Run from the repository root (it loads config.yaml, catalog.yaml, rules/).
 // Quota limits are raised so that every generated message is decided on its
@@ -30,6 +34,7 @@ var rounds = 5
 var runBreakdown = true
 var runMetrics = true
 var runDurable = true
+var cachedConversations = SQLiteStore.Configuration.defaultCachedConversations
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     if argument == "--threads", let value = arguments.popFirst().flatMap(Int.init) {
@@ -43,11 +48,13 @@ while let argument = arguments.popFirst() {
         runMetrics = false
     } else if argument == "--skip-durable" {
         runDurable = false
+    } else if argument == "--cache", let value = arguments.popFirst().flatMap(Int.init) {
+        cachedConversations = value
     } else if let value = Int(argument) {
         events = value
     } else {
         print(
-            "usage: sellify-bench-pipeline [events] [--threads N] [--rounds N] [--metrics-only] [--skip-metrics] [--skip-durable]"
+            "usage: sellify-bench-pipeline [events] [--threads N] [--rounds N] [--metrics-only] [--skip-metrics] [--skip-durable] [--cache N]"
         )
         exit(2)
     }
@@ -193,7 +200,8 @@ for threadCount in runDurable ? [1, threads] : [] {
     do {
         store = try SQLiteStore(
             configuration: .init(
-                path: folder.appendingPathComponent("bench.db").path, synchronous: configuration.store.synchronous))
+                path: folder.appendingPathComponent("bench.db").path, synchronous: configuration.store.synchronous,
+                exclusive: true, cachedConversations: cachedConversations))
     } catch {
         print(error)
         exit(2)
@@ -208,21 +216,34 @@ for threadCount in runDurable ? [1, threads] : [] {
     let failures = Mutex(0)
     let wall0 = wallSeconds()
     let cpu0 = cpuSeconds()
-    DispatchQueue.concurrentPerform(iterations: threadCount) { worker in
-        // Each worker takes whole conversations, so per-conversation order holds.
-        for event in batch where Int(event.conversationID.dropFirst(3))! % threadCount == worker {
-            do { _ = try pipeline.decide(event, at: event.receivedAt) } catch { failures.withLock { $0 += 1 } }
-        }
+    // Real threads (concurrentPerform would run at most one per core): as
+    // many deciders at once as the server has requests in flight.
+    let done = DispatchGroup()
+    for worker in 0..<threadCount {
+        done.enter()
+        Thread {
+            // Each worker takes whole conversations, so per-conversation order holds.
+            for event in batch where Int(event.conversationID.dropFirst(3))! % threadCount == worker {
+                do { _ = try pipeline.decide(event, at: event.receivedAt) } catch { failures.withLock { $0 += 1 } }
+            }
+            done.leave()
+        }.start()
     }
+    done.wait()
     let wall = wallSeconds() - wall0
     let cpu = cpuSeconds() - cpu0
     print(
         String(
             format:
-                "(a) SQLite (WAL, synchronous %@), %d thread%@: %6.0f durable decisions/s  (wall %.2f s, CPU %.2f s, failures %d, %.2f evaluations/decision)",
-            configuration.store.synchronous.rawValue, threadCount, threadCount == 1 ? "" : "s",
+                "(a) SQLite (WAL, synchronous %@, cache %d), %d thread%@: %6.0f durable decisions/s  (wall %.2f s, CPU %.2f s, failures %d, %.2f evaluations/decision)",
+            configuration.store.synchronous.rawValue, cachedConversations, threadCount, threadCount == 1 ? "" : "s",
             Double(events) / wall, wall, cpu, failures.withLock { $0 },
             Double(evaluations.count.load(ordering: .relaxed)) / Double(events)))
+    let (transactions, commits) = store.groupCommitStatistics
+    print(
+        String(
+            format: "    group commit: %d transactions, %.2f commits each", transactions,
+            Double(commits) / Double(max(1, transactions))))
 }
 
 // MARK: - (m) metrics on vs off
