@@ -6,30 +6,67 @@ import Synchronization
 /// loop, and gives up waiting after the request timeout: the caller gets
 /// `503 timeout` while the work finishes in the background (a decision still
 /// commits; retrying the same message id then returns it).
+///
+/// The timeout costs no timer per request: each call registers its deadline
+/// in a table that one repeating task sweeps (every `timeout / 8`, at most
+/// 50 ms), so a request gives up between `timeout` and `timeout` + one sweep.
 final class BlockingExecutor: Sendable {
     let pool: NIOThreadPool
     let timeout: Duration
+    private let waiting = Mutex(Waiting())
+    private let sweeper = Mutex<RepeatedTask?>(nil)
+
+    private struct Waiting {
+        var next: UInt64 = 0
+        var deadlines: [UInt64: (deadline: NIODeadline, expire: @Sendable () -> Void)] = [:]
+    }
 
     init(threads: Int, timeout: Duration) {
         pool = NIOThreadPool(numberOfThreads: threads)
         self.timeout = timeout
     }
 
-    func start() { pool.start() }
+    private var timeAmount: TimeAmount {
+        let (seconds, attoseconds) = timeout.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
 
-    func shutdown() async throws { try await pool.shutdownGracefully() }
+    func start() {
+        pool.start()
+        let sweep = TimeAmount.nanoseconds(max(1_000_000, min(timeAmount.nanoseconds / 8, 50_000_000)))
+        let task = MultiThreadedEventLoopGroup.singleton.any().scheduleRepeatedTask(
+            initialDelay: sweep, delay: sweep
+        ) { [weak self] _ in self?.expire(now: .now()) }
+        sweeper.withLock { $0 = task }
+    }
+
+    func shutdown() async throws {
+        sweeper.withLock { $0.take() }?.cancel()
+        try await pool.shutdownGracefully()
+    }
+
+    /// Fails every call whose deadline has passed with `APIError.timeout`.
+    private func expire(now: NIODeadline) {
+        let expired = waiting.withLock { waiting in
+            let due = waiting.deadlines.filter { $0.value.deadline <= now }
+            for id in due.keys { waiting.deadlines.removeValue(forKey: id) }
+            return due.values.map(\.expire)
+        }
+        for expire in expired { expire() }
+    }
 
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        let (seconds, attoseconds) = timeout.components
-        let deadline = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let deadline = NIODeadline.now() + timeAmount
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let once = ResumeOnce(continuation)
-            // A timer on an event loop: cheap to arm and cancel on every request.
-            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: deadline) {
-                once.resume(with: .failure(APIError.timeout))
+            let id = waiting.withLock { waiting in
+                let id = waiting.next
+                waiting.next &+= 1
+                waiting.deadlines[id] = (deadline, { once.resume(with: .failure(APIError.timeout)) })
+                return id
             }
             pool.submit { state in
-                defer { timer.cancel() }
+                defer { _ = self.waiting.withLock { $0.deadlines.removeValue(forKey: id) } }
                 guard case .active = state else {
                     once.resume(with: .failure(APIError.shuttingDown))
                     return
