@@ -16,6 +16,8 @@
 # with the limits raised (bench/lib.sh). "Per core" divides req/s by the server's CPU over
 # the run (all its processes), so servers that use the cores differently compare.
 #
+# PERF=validate|decisions|rspamd profiles that server during its runs (perf record, DWARF call
+# graphs; the children-sorted report goes to bench/peer/perf-<name>-<connections>.txt).
 # Environment: SCRATCH (build folder, default .build-release), SKIP_BUILD=1, THREADS (wrk
 # threads, 2; never more than connections), KEEP=1 (keep the temp folder).
 set -euo pipefail
@@ -121,9 +123,19 @@ measure() {
         threads=$THREADS; ((threads > c)) && threads=$c
         out=$WORK/wrk-$name-$c.txt
         local cpu0 cpu1 wall0 wall1
+        local perf=
+        if [[ ${PERF:-} == "$name" ]]; then
+            perf record -q -F 499 --call-graph dwarf,16384 -p "${pids// /,}" -o "$WORK/perf-$name-$c.data" -- sleep "$DURATION" >/dev/null 2>&1 &
+            perf=$!
+        fi
         cpu0=$(cpu_of "$pids"); wall0=$(date +%s.%N)
         wrk -t"$threads" -c"$c" -d"$DURATION" --latency -s "$ROOT/bench/wrk/peer.lua" "$url" -- "$target" "$name-$c-$$" "$WORD" >"$out" 2>&1 || true
         wall1=$(date +%s.%N); cpu1=$(cpu_of "$pids")
+        if [[ -n $perf ]]; then
+            wait "$perf" || true
+            perf report -i "$WORK/perf-$name-$c.data" --children --sort symbol -g none 2>/dev/null | grep -v '^#' | head -n 150 >"$ROOT/bench/peer/perf-$name-$c.txt"
+            echo "perf:    bench/peer/perf-$name-$c.txt (perf record --call-graph dwarf of the server over the run)"
+        fi
         local rps p50 p99 non2xx cpu percore
         rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
         p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")

@@ -85,8 +85,9 @@ public final class SellifyServer: Sendable {
         limiter = RateLimiter(
             requestsPerSecond: configuration.rateLimit.requestsPerSecond, burst: configuration.rateLimit.burst)
         let timeout = Duration.milliseconds(configuration.server.requestTimeout.milliseconds)
-        // Threads: one per Lua state plus as many again to wait on fsync (group commit).
-        blocking = BlockingExecutor(threads: max(2, deployment.rules.poolSize * 2), timeout: timeout)
+        // Threads: one per Lua state plus 64 that may wait on a group commit's
+        // fsync at once (more waiting decisions make larger batches, fewer fsyncs).
+        blocking = BlockingExecutor(threads: deployment.rules.poolSize + 64, timeout: timeout)
         reloadExecutor = BlockingExecutor(threads: 1, timeout: .seconds(600))
         alerts = try AlertCenter(
             configuration: configuration, loaded: deployment.loaded, plugins: deployment.plugins, metrics: metrics,
