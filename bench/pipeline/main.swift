@@ -10,11 +10,17 @@
 //
 //   swift build -c release --scratch-path .build-release --product sellify-bench-pipeline
 //   .build-release/release/sellify-bench-pipeline [events] [--threads N] [--rounds N]
-//       [--metrics-only] [--skip-metrics] [--skip-durable] [--cache N]
+//       [--metrics-only] [--skip-metrics] [--skip-durable] [--durable-only] [--cache N]
+//       [--conversations N] [--store PATH]
 //
 // (a) opens the store as the server does (exclusive, the hot state cached in
 // memory: at most N conversations, default 50,000); `--cache 0` turns the
 // cache off, so every decision reads its state in a read transaction.
+// `--conversations N` spreads the events over N conversations (default 4096);
+// `--store PATH` decides on an existing store file (bench/scaling.sh fills one
+// with a million conversations) instead of a fresh one, with `threads` only.
+// Peak RSS is printed at the end; allocations per decision when the process
+// runs with bench/alloc/count.so preloaded (bench/scaling.sh builds it).
 //
 // Run from the repository root (it loads config.yaml, catalog.yaml, rules/).
 // Quota limits are raised so that every generated message is decided on its
@@ -35,6 +41,8 @@ var runBreakdown = true
 var runMetrics = true
 var runDurable = true
 var cachedConversations = SQLiteStore.Configuration.defaultCachedConversations
+var conversationCount = 4096
+var storePath: String?
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     if argument == "--threads", let value = arguments.popFirst().flatMap(Int.init) {
@@ -50,11 +58,18 @@ while let argument = arguments.popFirst() {
         runDurable = false
     } else if argument == "--cache", let value = arguments.popFirst().flatMap(Int.init) {
         cachedConversations = value
+    } else if argument == "--conversations", let value = arguments.popFirst().flatMap(Int.init), value > 0 {
+        conversationCount = value
+    } else if argument == "--store", let value = arguments.popFirst() {
+        storePath = value
+    } else if argument == "--durable-only" {
+        runBreakdown = false
+        runMetrics = false
     } else if let value = Int(argument) {
         events = value
     } else {
         print(
-            "usage: sellify-bench-pipeline [events] [--threads N] [--rounds N] [--metrics-only] [--skip-metrics] [--skip-durable] [--cache N]"
+            "usage: sellify-bench-pipeline [events] [--threads N] [--rounds N] [--metrics-only] [--skip-metrics] [--skip-durable] [--durable-only] [--cache N] [--conversations N] [--store PATH]"
         )
         exit(2)
     }
@@ -64,6 +79,23 @@ func cpuSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+/// malloc-family calls so far, when bench/alloc/count.so is preloaded (else nil).
+func allocationCount() -> Int? {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sellify_alloc_count") else { return nil }
+    let count = unsafeBitCast(symbol, to: (@convention(c) () -> UInt64).self)
+    return Int(count())
+}
+/// Peak and current resident set size (VmHWM, VmRSS) in MiB.
+func residentMiB() -> (peak: Double, now: Double) {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    func field(_ name: String) -> Double {
+        for line in status.split(separator: "\n") where line.hasPrefix(name + ":") {
+            return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
+        }
+        return 0
+    }
+    return (field("VmHWM"), field("VmRSS"))
 }
 func wallSeconds() -> Double {
     var ts = timespec()
@@ -120,14 +152,15 @@ let texts = [
     "muchas gracias",
     "qwerty", "How much is the Aurora Hoodie?", "cuanto cuesta?", "I want to buy the Gel Pen Set", "buenas tardes",
 ]
-func makeEvents(_ count: Int, prefix: String) -> [MessageEvent] {
+@MainActor func makeEvents(_ count: Int, prefix: String) -> [MessageEvent] {
     var time = Timestamp(rfc3339: "2026-11-30T12:00:00Z")!.milliseconds
     return (0..<count).map { i in
         time += 37
         // 10 s between messages of one conversation: no cooldown.
         return MessageEvent(
-            conversationID: "wa:\(i % 4096)", messageID: "\(prefix)\(i)", text: texts[(i * 7 + i / 4096) % texts.count],
-            receivedAt: Timestamp(milliseconds: time + Int64(i / 4096) * 10_000))
+            conversationID: "wa:\(i % conversationCount)", messageID: "\(prefix)\(i)",
+            text: texts[(i * 7 + i / conversationCount) % texts.count],
+            receivedAt: Timestamp(milliseconds: time + Int64(i / conversationCount) * 10_000))
     }
 }
 
@@ -145,7 +178,7 @@ configuration.quotas.limits.imagesPerDay = 100_000_000
 configuration.quotas.limits.videosPerWeek = 100_000_000
 let hook = StageTotals()
 print(
-    "sellify-bench-pipeline: \(events) events over 4096 conversations, shipped rules \(deployment.rules.version.prefix(19))…"
+    "sellify-bench-pipeline: \(events) events over \(conversationCount) conversations, shipped rules \(deployment.rules.version.prefix(19))…"
 )
 
 // (b) No store work: the state lives in a dictionary; evaluate() is the pipeline.
@@ -173,11 +206,17 @@ if runBreakdown {
     hook.reset()
     conversations = [:]
     usage = [:]
+    let allocations0 = allocationCount()
     let cpu0 = cpuSeconds()
     let wall0 = wallSeconds()
     let actions = run(batch[...])
     let cpu = cpuSeconds() - cpu0
     let wall = wallSeconds() - wall0
+    if let allocations0, let allocations1 = allocationCount() {
+        print(
+            String(format: "(b) allocations: %.0f per evaluation", Double(allocations1 - allocations0) / Double(events))
+        )
+    }
     print(
         String(
             format: "(b) store excluded, 1 thread:   %8.0f decisions/s  (%.2f µs CPU each; wall %.2f s)",
@@ -193,14 +232,15 @@ if runMetrics {
 }
 
 // (a) Durable: the SQLite store as configured (WAL, synchronous full), one thread, then N threads.
-for threadCount in runDurable ? [1, threads] : [] {
+for threadCount in runDurable ? (storePath == nil ? [1, threads] : [threads]) : [] {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-bench-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
     let store: SQLiteStore
     do {
         store = try SQLiteStore(
             configuration: .init(
-                path: folder.appendingPathComponent("bench.db").path, synchronous: configuration.store.synchronous,
+                path: storePath ?? folder.appendingPathComponent("bench.db").path,
+                synchronous: configuration.store.synchronous,
                 exclusive: true, cachedConversations: cachedConversations))
     } catch {
         print(error)
@@ -214,6 +254,7 @@ for threadCount in runDurable ? [1, threads] : [] {
         hooks: [evaluations])
     let batch = makeEvents(events, prefix: "a\(threadCount)-")
     let failures = Mutex(0)
+    let allocations0 = allocationCount()
     let wall0 = wallSeconds()
     let cpu0 = cpuSeconds()
     // Real threads (concurrentPerform would run at most one per core): as
@@ -239,6 +280,12 @@ for threadCount in runDurable ? [1, threads] : [] {
             configuration.store.synchronous.rawValue, cachedConversations, threadCount, threadCount == 1 ? "" : "s",
             Double(events) / wall, wall, cpu, failures.withLock { $0 },
             Double(evaluations.count.load(ordering: .relaxed)) / Double(events)))
+    if let allocations0, let allocations1 = allocationCount() {
+        print(
+            String(
+                format: "    allocations: %.0f per durable decision",
+                Double(allocations1 - allocations0) / Double(events)))
+    }
     let (transactions, commits) = store.groupCommitStatistics
     print(
         String(
@@ -444,3 +491,6 @@ func median(_ values: [Double]) -> Double {
     let decided = exposition.split(separator: "\n").filter { $0.hasPrefix("sellify_decisions_total{") }
     print("    metrics after all runs: " + decided.joined(separator: " "))
 }
+
+let resident = residentMiB()
+print(String(format: "resident: peak %.0f MiB, at the end %.0f MiB", resident.peak, resident.now))

@@ -139,31 +139,34 @@ public final class DecisionPipeline: Sendable {
             let (request, decision, raised) = evaluate(
                 event, at: decidedAt, state: state, trace: trace, prepared: prepared)
             if deferringAIWording && prepared == nil, let need = wordingNeed(request, decision) {
-                return .decline((state, request, decision, raised, Optional(need)))
+                return .decline((state, request, decision, raised, Optional(need), [UInt8]()))
             }
             // A deferral is not final: no idempotency record, the message is posted again.
+            // Encoded once: the stored bytes are the answer unless a trace is asked.
+            let bytes = decision.jsonBytes(includeTrace: false)
             var commit = DecisionCommit(
                 messageID: event.messageID, decidedAt: decidedAt, conversation: request.conversation,
                 expectedConversationVersion: state.conversation?.version, expectedUsage: state.usage,
                 consumption: request.consumption,
-                decision: decision.deferredUntil == nil ? decision.jsonBytes(includeTrace: false) : nil,
+                decision: decision.deferredUntil == nil ? bytes : nil,
                 settled: decision.deferredUntil != nil || request.verdict.dropsAlone
                     ? [] : request.merged.map { ($0.messageID, Self.merged($0, into: decision).jsonBytes()) },
                 audit: request.audit)
             if request.sends, components.channels.messagesPerSecond(for: request.channel) != nil {
                 commit.sendsInSecond = decidedAt.second
             }
-            return .commit(commit, (state, request, decision, raised, WordingNeed?.none))
+            return .commit(commit, (state, request, decision, raised, WordingNeed?.none, bytes))
         }
         switch outcome {
-        case .committed(let (state, request, decision, raised, _)):
+        case .committed(let (state, request, decision, raised, _, bytes)):
             return Result(
-                bytes: decision.jsonBytes(includeTrace: trace), decision: decision, replayed: false, alerts: raised,
+                bytes: trace ? decision.jsonBytes(includeTrace: true) : bytes, decision: decision, replayed: false,
+                alerts: raised,
                 effects: request.ruleEffects, resets: scheduler.observe(request.windows), windows: request.windows,
                 validation: request.validation, newConversation: state.conversation == nil, shadow: request.shadow)
         case .duplicate(let bytes):
             return Result(bytes: bytes, decision: nil, replayed: true, alerts: [], effects: .init(), resets: [])
-        case .declined(let (_, _, _, _, need)):
+        case .declined(let (_, _, _, _, need, _)):
             // A retried message that was decided before is its stored
             // decision: the model is not asked again.
             if let bytes = try store.storedDecision(messageID: event.messageID) {
