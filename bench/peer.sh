@@ -151,6 +151,15 @@ measure() {
     done
 }
 
+# The store's group commit over the server's runs: transactions and commits per transaction.
+group_commit() {
+    local metrics transactions commits
+    metrics=$(curl -fsS "$URL/metrics")
+    transactions=$(awk '$1 == "sellify_store_transactions_total" { print $2 }' <<<"$metrics")
+    commits=$(awk '$1 == "sellify_store_commits_total" { print $2 }' <<<"$metrics")
+    echo "store:   ${transactions:-0} transactions, $(awk -v t="${transactions:-0}" -v c="${commits:-0}" 'BEGIN { if (t > 0) printf "%.1f", c / t; else print "-" }') commits each"
+}
+
 echo
 start_rspamd
 measure rspamd "http://127.0.0.1:$RSPAMD_PORT/checkv2" rspamd "$(rspamd_pids)"
@@ -159,10 +168,12 @@ echo
 config=$(make_config full 1)
 start_server "$config" "validate"
 measure validate "$URL/api/v1/validate" validate "$SERVER_PID"
+group_commit
 stop_server validate
 config=$(make_config full 2)
 start_server "$config" "decisions"
 measure decisions "$URL/api/v1/decisions" decisions "$SERVER_PID"
+group_commit
 stop_server decisions
 
 # ── table and chart ──────────────────────────────────────────────────────────────────────

@@ -120,6 +120,12 @@ public enum MetricCatalog {
     // Audit and alerts
     public static let auditLogs = MetricDefinition(
         "sellify_audit_logs_total", .counter, "Audit records written.")
+    public static let storeTransactions = MetricDefinition(
+        "sellify_store_transactions_total", .counter,
+        "Write transactions of the store's group commit (one fsync each with synchronous: full).")
+    public static let storeCommits = MetricDefinition(
+        "sellify_store_commits_total", .counter,
+        "Commits (decisions, outbound messages, audit records) those transactions carried; per transaction: the batch.")
     public static let alertsSent = MetricDefinition(
         "sellify_alerts_sent_total", .counter, "Alerts delivered, by severity.", labels: ["severity"])
     public static let ruleHits = MetricDefinition(
@@ -184,7 +190,8 @@ public enum MetricCatalog {
         quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, aiReasks, aiFallbacks,
         aiTokens, aiCircuitState, validationResults,
         forbiddenWords,
-        httpRequests, httpDuration, httpInFlight, auditLogs, alertsSent, alertFailures, alertsDropped, ruleHits,
+        httpRequests, httpDuration, httpInFlight, auditLogs, storeTransactions, storeCommits, alertsSent, alertFailures,
+        alertsDropped, ruleHits,
         stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo, shadowDecisions, shadowDisagreements,
         buildInfo, customDropped, ruleTests, ruleTestsLastRun, processCPU, processResident, processVirtual,
         processOpenFDs, processMaxFDs, processStart,

@@ -133,6 +133,22 @@ public final class SellifyServer: Sendable {
         metrics.refreshOnExposition { metrics in
             metrics.gauge(MetricCatalog.httpInFlight).set(to: Double(inFlight.current))
         }
+        // The store counts its transactions; the counters catch up at each exposition.
+        let reported = Mutex(CommitStatistics(transactions: 0, commits: 0))
+        metrics.refreshOnExposition { [store] metrics in
+            guard let now = store.commitStatistics else { return }
+            let before = reported.withLock { last in
+                defer { last = now }
+                return last
+            }
+            if now.transactions > before.transactions {
+                metrics.counter(MetricCatalog.storeTransactions).increment(
+                    by: Int64(now.transactions - before.transactions))
+            }
+            if now.commits > before.commits {
+                metrics.counter(MetricCatalog.storeCommits).increment(by: Int64(now.commits - before.commits))
+            }
+        }
         let responder = SellifyResponder(inner: buildRouter().buildResponder(), metrics: metrics, inFlight: inFlight)
         let http = HTTP1Channel.Configuration(idleTimeout: .seconds(75))
         let api = Application(

@@ -373,8 +373,9 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     /// Transactions the group commit ran and the commits they carried since
     /// the store was opened (commits / transactions = the mean batch).
-    public var groupCommitStatistics: (transactions: Int, commits: Int) {
-        (batchCount.load(ordering: .relaxed), batchedCommits.load(ordering: .relaxed))
+    public var commitStatistics: CommitStatistics? {
+        CommitStatistics(
+            transactions: batchCount.load(ordering: .relaxed), commits: batchedCommits.load(ordering: .relaxed))
     }
     private let batchCount = Atomic<Int>(0)
     private let batchedCommits = Atomic<Int>(0)

@@ -35,6 +35,31 @@ struct StoreSafetyTests {
         #expect(next.stop() == 0)
     }
 
+    @Test("the store's group commit is on /metrics: every commit counted, shared transactions")
+    func groupCommitCountersFollowTheWrites() throws {
+        let server = try ServerProcess(try ServerDeployment())
+        defer { server.stop() }
+        let before = server.metric("sellify_store_commits_total") ?? 0
+        // 8 clients × 5 decisions at once, then one validation (its audit record is a commit too).
+        let statuses = try concurrently(8) { client in
+            try (0..<5).map { index in
+                try server.client.json(
+                    "POST", "/api/v1/decisions", key: TestKey.decide,
+                    event("wa:g\(client)", "g\(client).\(index)", "hola")
+                ).status
+            }
+        }.flatMap { $0 }
+        #expect(statuses.allSatisfy { $0 == 200 || $0 == 202 }, "\(statuses)")
+        #expect(
+            try server.client.json("POST", "/api/v1/validate", key: TestKey.decide, #"{"text":"hola"}"#).status == 200)
+        let commits = try #require(server.metric("sellify_store_commits_total"))
+        let transactions = try #require(server.metric("sellify_store_transactions_total"))
+        // Each answered decision and the validation's audit record committed (a
+        // commit that conflicted is planned again and counted again).
+        #expect(commits - before >= 41)
+        #expect(transactions >= 1 && transactions <= commits)
+    }
+
     @Test func secretsCreatedConcurrentlyHaveExactlyOneWinner() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -1,3 +1,4 @@
+import Dispatch
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -65,6 +66,14 @@ public final class FaultServer: Sendable {
     }
 
     deinit {
+        let (channel, group) = (self.channel, self.group)
+        guard !channel.eventLoop.inEventLoop else {
+            // The last reference was a handler's, answering a request: the loop
+            // cannot wait on itself, so it is shut down from another thread.
+            channel.close(promise: nil)
+            DispatchQueue.global().async { try? group.syncShutdownGracefully() }
+            return
+        }
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
     }

@@ -286,11 +286,12 @@ for threadCount in runDurable ? (storePath == nil ? [1, threads] : [threads]) : 
                 format: "    allocations: %.0f per durable decision",
                 Double(allocations1 - allocations0) / Double(events)))
     }
-    let (transactions, commits) = store.groupCommitStatistics
-    print(
-        String(
-            format: "    group commit: %d transactions, %.2f commits each", transactions,
-            Double(commits) / Double(max(1, transactions))))
+    if let statistics = store.commitStatistics {
+        print(
+            String(
+                format: "    group commit: %d transactions, %.2f commits each", statistics.transactions,
+                Double(statistics.commits) / Double(max(1, statistics.transactions))))
+    }
 }
 
 // MARK: - (m) metrics on vs off

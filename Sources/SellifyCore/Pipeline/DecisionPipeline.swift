@@ -87,7 +87,7 @@ public final class DecisionPipeline: Sendable {
                 DecisionStage(
                     rules: components.rules, catalog: components.catalog, account: configuration.account,
                     quota: components.quota, conversation: components.conversations,
-                    aiFallback: configuration.ai.fallback, defaultLanguage: components.wording.defaultLanguage),
+                    aiFallback: configuration.ai.fallback),
                 ResponseStage(
                     wording: components.wording,
                     acknowledgement: components.rules.templates.texts["handoff"] == nil ? nil : "handoff",

@@ -113,8 +113,6 @@ struct DecisionStage: PipelineStage {
     let conversation: ConversationEngine
     /// What answers when the AI wording the rules asked for did not come (`ai.fallback`).
     let aiFallback: AIFallback
-    /// The language of an answer whose message and conversation name none.
-    let defaultLanguage: String
 
     func run(_ request: inout DecisionRequest) throws -> Action {
         let classification = try request.require(request.classification, from: .intent, in: name)
@@ -143,7 +141,7 @@ struct DecisionStage: PipelineStage {
         if aiFallback == .escalate, policy.action == .respondText, policy.wantsAI, let prepared = request.prepared,
             prepared.text == nil,
             prepared.matches(
-                verdict, language: request.language ?? classification.language ?? defaultLanguage)
+                verdict, language: request.language ?? classification.language)
         {
             verdict.action = .escalate
             verdict.template = nil

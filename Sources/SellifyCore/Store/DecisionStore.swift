@@ -169,7 +169,21 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 ///
 /// Every method is synchronous and may block on I/O; the pipeline calls it
 /// off the event loop.
+/// What a store's group commit did since it was opened.
+public struct CommitStatistics: Sendable, Equatable {
+    /// Write transactions run.
+    public var transactions: Int
+    /// Commits they carried (commits / transactions = the mean batch).
+    public var commits: Int
+    public init(transactions: Int, commits: Int) {
+        self.transactions = transactions
+        self.commits = commits
+    }
+}
+
 public protocol DecisionStore: Sendable {
+    /// What the store's group commit did since it was opened (nil: not counted).
+    var commitStatistics: CommitStatistics? { get }
     /// The stored decision bytes for a message id, if it was decided before.
     func storedDecision(messageID: String) throws(StoreError) -> [UInt8]?
     /// The conversation and the usage of `counters`, read consistently.
@@ -299,4 +313,9 @@ public protocol ClosableStore: Sendable {
 /// A queued commit; `outcome()` blocks until it is durable (or refused).
 public protocol CommitTicket: Sendable {
     func outcome() throws(StoreError) -> CommitOutcome
+}
+
+extension DecisionStore {
+    /// nil for a store that does not count its transactions.
+    public var commitStatistics: CommitStatistics? { nil }
 }
