@@ -32,8 +32,20 @@ public final class LocalModelServer: Sendable {
         log = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-llm-\(port).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process = Process()
-        process.executableURL = URL(fileURLWithPath: parts[0])
+        // `shared` is never deinitialized, so the test process never stops the
+        // server itself: a shell beside it stops it when the test process is
+        // gone, instead of leaving it running for good. SIGKILL: the server
+        // inherits Foundation's blocked signal mask, so SIGTERM never arrives.
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [
+            "-c",
+            """
+            parent=$1; shift
+            "$@" & child=$!
+            while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
+            kill -KILL "$child" 2>/dev/null; wait "$child"
+            """,
+            "llm-server", "\(getpid())", parts[0],
             "-m", "llama_cpp.server", "--model", parts[1], "--host", "127.0.0.1", "--port", "\(port)",
             "--n_ctx", "2048", "--model_alias", "smollm2",
         ]
@@ -56,7 +68,8 @@ public final class LocalModelServer: Sendable {
         )
     }
 
-    deinit { process.terminate() }
+    // No deinit: `shared` lives as long as the test process, and the shell
+    // stops the server when that process is gone.
 
     public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
