@@ -9,6 +9,8 @@ import Foundation
 /// on a free loopback port; stopped when the last test is done with it.
 public final class LocalModelServer: Sendable {
     let process: Process
+    /// Open for as long as this process runs (see the shell in `init`).
+    let lifeline = Pipe()
     public let port: Int
     let log: URL
 
@@ -34,21 +36,24 @@ public final class LocalModelServer: Sendable {
         process = Process()
         // `shared` is never deinitialized, so the test process never stops the
         // server itself: a shell beside it stops it when the test process is
-        // gone, instead of leaving it running for good. SIGKILL: the server
+        // gone — its stdin, a pipe only this process writes, reaches end of
+        // file — or when the server exits by itself. SIGKILL: the server
         // inherits Foundation's blocked signal mask, so SIGTERM never arrives.
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [
             "-c",
             """
-            parent=$1; shift
-            "$@" & child=$!
-            while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
-            kill -KILL "$child" 2>/dev/null; wait "$child"
+            exec 3<&0
+            "$@" </dev/null & child=$!
+            cat <&3 >/dev/null & lifeline=$!
+            wait -n "$child" "$lifeline"
+            kill -KILL "$child" "$lifeline" 2>/dev/null; wait
             """,
-            "llm-server", "\(getpid())", parts[0],
+            "llm-server", parts[0],
             "-m", "llama_cpp.server", "--model", parts[1], "--host", "127.0.0.1", "--port", "\(port)",
             "--n_ctx", "2048", "--model_alias", "smollm2",
         ]
+        process.standardInput = lifeline
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
