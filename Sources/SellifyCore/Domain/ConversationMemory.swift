@@ -149,37 +149,27 @@ extension ConversationMemory {
     /// string needs escaping), without its cost: the encoder took a tenth of
     /// a durable decision's CPU. `init(from:)` reads it back.
     public var jsonString: String {
-        var out = "{\"fallbacks\":"
-        out += String(fallbacks)
+        var out = "{"
+        // `"key":"value"`, after a comma unless it opens its object.
+        func string(_ key: String, _ value: String, first: Bool = false) {
+            out += first ? "\"" : ",\""
+            out += key
+            out += "\":"
+            JSONFragment.writeString(value, to: &out)
+        }
+        out += "\"fallbacks\":" + String(fallbacks)
         if let handoff {
             out += ",\"handoff\":{"
-            if let lastAgentAt = handoff.lastAgentAt {
-                out += "\"last_agent_at\":"
-                JSONFragment.writeString(lastAgentAt.description, to: &out)
-                out += ","
-            }
-            out += "\"reason\":"
-            JSONFragment.writeString(handoff.reason, to: &out)
-            out += ",\"return_state\":"
-            JSONFragment.writeString(handoff.returnState, to: &out)
-            out += ",\"rule\":"
-            JSONFragment.writeString(handoff.rule, to: &out)
-            out += ",\"since\":"
-            JSONFragment.writeString(handoff.since.description, to: &out)
+            if let lastAgentAt = handoff.lastAgentAt { string("last_agent_at", lastAgentAt.description, first: true) }
+            string("reason", handoff.reason, first: handoff.lastAgentAt == nil)
+            string("return_state", handoff.returnState)
+            string("rule", handoff.rule)
+            string("since", handoff.since.description)
             out += "}"
         }
-        if let language {
-            out += ",\"language\":"
-            JSONFragment.writeString(language, to: &out)
-        }
-        if let lastIntent {
-            out += ",\"last_intent\":"
-            JSONFragment.writeString(lastIntent, to: &out)
-        }
-        if let portfolioHour {
-            out += ",\"portfolio_hour\":"
-            out += String(portfolioHour)
-        }
+        if let language { string("language", language) }
+        if let lastIntent { string("last_intent", lastIntent) }
+        if let portfolioHour { out += ",\"portfolio_hour\":" + String(portfolioHour) }
         out += ",\"products\":["
         for (index, product) in products.enumerated() {
             if index > 0 { out += "," }
@@ -187,15 +177,11 @@ extension ConversationMemory {
         }
         out += "],\"recent\":["
         for (index, message) in recent.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"at\":"
-            JSONFragment.writeString(message.at.description, to: &out)
-            out += ",\"digest\":"
-            JSONFragment.writeString(message.digest, to: &out)
-            out += ",\"intent\":"
-            JSONFragment.writeString(message.intent, to: &out)
-            out += ",\"message_id\":"
-            JSONFragment.writeString(message.messageID, to: &out)
+            out += index > 0 ? ",{" : "{"
+            string("at", message.at.description, first: true)
+            string("digest", message.digest)
+            string("intent", message.intent)
+            string("message_id", message.messageID)
             out += "}"
         }
         out += "]}"
