@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         // The generative providers' HTTP client (plugins/ai-openai).
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // The PostgreSQL store's driver (plugins/store-postgres).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // System libraries, linked through pkg-config; nothing is vendored.
@@ -165,11 +168,23 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ], path: "plugins/ai-anthropic", swiftSettings: swiftSettings),
 
+        // The shared store: PostgreSQL through PostgresNIO, for several instances.
+        .target(
+            name: "SellifyStorePostgres",
+            dependencies: [
+                "SellifyCore", "SellifyPluginKit", "SellifyStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ], path: "plugins/store-postgres", swiftSettings: swiftSettings),
+
         // The one list of plugins this build ships.
         .target(
             name: "SellifyPlugins",
             dependencies: [
-                "SellifyCore", "SellifyStore",
+                "SellifyCore", "SellifyStore", "SellifyStorePostgres",
                 "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout",
                 "SellifyAlertLog", "SellifyAlertWebhook", "SellifyAITemplate", "SellifyAIOpenAI",
                 "SellifyAIAnthropic",
@@ -252,7 +267,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SellifyStoreTests",
-            dependencies: ["SellifyStore", "SellifyCore"],
+            dependencies: ["SellifyStore", "SellifyStorePostgres", "SellifyCore", "SellifyTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -10,8 +10,9 @@ packages=(pkg-config liblua5.4-dev libyaml-dev libsqlite3-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # lua5.4: the standalone interpreter (benchmarks' floor); sqlite3: the shell the store tests use;
   # prometheus: promtool, which checks the metrics exposition; lua-check: luacheck, which
-  # `sellify check` runs over the rules (the lint tests need it and fail without it)
-  packages+=(lua5.4 sqlite3 prometheus lua-check)
+  # `sellify check` runs over the rules (the lint tests need it and fail without it);
+  # postgresql-15: the server the PostgreSQL store's tests start a throw-away cluster of
+  packages+=(lua5.4 sqlite3 prometheus lua-check postgresql-15)
 fi
 
 missing=()

@@ -52,7 +52,7 @@ extension PluginCatalog {
         }
         let context = StoreContext(
             configuration: configuration, resolvedPath: override ?? loaded.resolve(configuration.path),
-            auditKeys: auditKeys, writer: writer)
+            auditKeys: auditKeys, writer: writer, resolve: { loaded.resolve($0) })
         return try Self.store(plugin, configuration.selection, file: loaded.path, context: context)
     }
 

@@ -10,11 +10,17 @@ public struct StoreContext: Sendable {
     public var auditKeys: AuditKeyring
     /// The caller changes the store: it takes the store's writer lock.
     public var writer: Bool
-    public init(configuration: StoreConfiguration, resolvedPath: String, auditKeys: AuditKeyring, writer: Bool) {
+    /// Resolves a path of the plugin's options against the config file's folder.
+    public var resolve: @Sendable (String) -> String
+    public init(
+        configuration: StoreConfiguration, resolvedPath: String, auditKeys: AuditKeyring, writer: Bool,
+        resolve: @escaping @Sendable (String) -> String = { $0 }
+    ) {
         self.configuration = configuration
         self.resolvedPath = resolvedPath
         self.auditKeys = auditKeys
         self.writer = writer
+        self.resolve = resolve
     }
 }
 

@@ -8,6 +8,7 @@ import SellifyExporterHTTP
 import SellifyExporterStdout
 import SellifyExporterTextfile
 import SellifyStore
+import SellifyStorePostgres
 
 extension PluginCatalog {
     /// Every plugin this build ships — the one list (see plugins/README.md).
@@ -22,5 +23,6 @@ extension PluginCatalog {
         OpenAIProviderPlugin.self,
         AnthropicProviderPlugin.self,
         SQLiteStorePlugin.self,
+        PostgresStorePlugin.self,
     ])
 }

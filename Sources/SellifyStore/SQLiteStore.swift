@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import GRDB
 public import SellifyCore
 import Synchronization
@@ -471,11 +471,11 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         if !committed.isEmpty { hot.committed(committed) }
     }
 
-    static func operation(_ commit: DecisionCommit) -> String {
+    package static func operation(_ commit: DecisionCommit) -> String {
         "commit decision for message '\(commit.messageID)'"
     }
 
-    static func operation(_ work: PendingCommit.Work) -> String {
+    package static func operation(_ work: PendingCommit.Work) -> String {
         switch work {
         case .decision(let commit): operation(commit)
         case .audit(let entries): "append \(entries.count) audit record(s)"
@@ -964,9 +964,9 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     // MARK: - memory (JSON object) and pending messages (JSON array, sealed)
 
-    static func encodeMemory(_ memory: ConversationMemory) -> String { memory.jsonString }
+    package static func encodeMemory(_ memory: ConversationMemory) -> String { memory.jsonString }
 
-    static func decodeMemory(_ text: String, conversation id: String) throws -> ConversationMemory {
+    package static func decodeMemory(_ text: String, conversation id: String) throws -> ConversationMemory {
         do {
             return try JSONDecoder().decode(ConversationMemory.self, from: Data(text.utf8))
         } catch {
@@ -984,7 +984,9 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     /// nil, nil when nothing is pending; the JSON sealed with the current audit
     /// key (or in the clear for a store without keys, as tests use).
-    static func encodePending(_ conversation: ConversationRecord, keys: AuditKeyring?) throws -> (String?, [UInt8]?) {
+    package static func encodePending(
+        _ conversation: ConversationRecord, keys: AuditKeyring?
+    ) throws -> (String?, [UInt8]?) {
         guard !conversation.pending.isEmpty else { return (nil, nil) }
         let json = String(decoding: try memoryEncoder.encode(conversation.pending), as: UTF8.self)
         guard let keys else { return (nil, Array(json.utf8)) }
@@ -992,7 +994,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         return (keyID, sealed)
     }
 
-    static func decodePending(
+    package static func decodePending(
         keyID: String?, _ blob: Data?, conversation id: String, keys: AuditKeyring?
     ) throws
         -> [PendingMessage]
@@ -1014,7 +1016,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     // MARK: - recent_replies: a JSON array of integers (ms), e.g. `[1764447300000,1764447360000]`
 
-    static func encodeTimestamps(_ timestamps: [Timestamp]) -> String {
+    package static func encodeTimestamps(_ timestamps: [Timestamp]) -> String {
         var text = "["
         for (index, timestamp) in timestamps.enumerated() {
             if index > 0 { text += "," }
@@ -1023,7 +1025,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         return text + "]"
     }
 
-    static func decodeTimestamps(_ text: String) -> [Timestamp]? {
+    package static func decodeTimestamps(_ text: String) -> [Timestamp]? {
         var body = Substring(text).drop(while: \.isWhitespace)
         while body.last?.isWhitespace == true { body = body.dropLast() }
         guard body.first == "[", body.last == "]" else { return nil }
@@ -1152,78 +1154,4 @@ final class StoreWriterLock: @unchecked Sendable {
     }
 
     deinit { release() }
-}
-
-// MARK: - Group commit
-
-/// One caller's commit, waiting for a leader to run it.
-final class PendingCommit: @unchecked Sendable {
-    /// What the batch writes for it: a decision's commit, or audit records
-    /// alone (a validation's, a generation's), which share the batch's
-    /// transaction and fsync.
-    enum Work {
-        case decision(DecisionCommit)
-        case audit([AuditEntry])
-    }
-    let work: Work
-    let createdAt: Int64
-    /// Written by the leader before `wakeUp` is signaled (or by the caller
-    /// itself when it leads); read by the caller after that.
-    var result: Result<CommitOutcome, StoreError>?
-    let wakeUp = DispatchSemaphore(value: 0)
-
-    init(_ work: Work, createdAt: Int64) {
-        self.work = work
-        self.createdAt = createdAt
-    }
-}
-
-/// The queue of waiting commits and who leads (leader/follower group commit).
-/// Invariant: no leader ⇒ the queue is empty; the leader's own commit is at
-/// the head of the queue, so it is always in the batch it takes.
-private final class GroupCommitter: @unchecked Sendable {
-    static let maxBatch = 128
-    private let lock = NSLock()
-    private var queue: [PendingCommit] = []
-    private var head = 0
-    private var leaderActive = false
-
-    /// Queues `pending`; true when the caller must lead now.
-    func enqueue(_ pending: PendingCommit) -> Bool {
-        lock.withLock {
-            queue.append(pending)
-            if leaderActive { return false }
-            leaderActive = true
-            return true
-        }
-    }
-
-    /// The oldest waiting commits (the leader's first).
-    func takeBatch() -> [PendingCommit] {
-        lock.withLock {
-            let end = min(queue.count, head + Self.maxBatch)
-            let batch = Array(queue[head..<end])
-            head = end
-            if head == queue.count {
-                queue.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head > 1024 {
-                queue.removeFirst(head)
-                head = 0
-            }
-            return batch
-        }
-    }
-
-    /// After a batch: hands the lead to the oldest waiting commit, if any.
-    func finishBatch() {
-        let next: PendingCommit? = lock.withLock {
-            guard head < queue.count else {
-                leaderActive = false
-                return nil
-            }
-            return queue[head]
-        }
-        next?.wakeUp.signal()
-    }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import SellifyCore
 import SellifyStore
+import SellifyStorePostgres
+import SellifyTestSupport
 import Synchronization
 import Testing
 
@@ -14,6 +16,8 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible {
     /// Exclusive: the hot state (conversations and counters in memory) answers reads.
     case sqliteExclusiveCached
     case sqliteExclusiveUncached
+    /// A database of its own on the test process's PostgreSQL cluster.
+    case postgres
 
     var testDescription: String { rawValue }
 
@@ -21,17 +25,27 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible {
     func withStore<T>(_ body: (any DecisionStore) throws -> T) throws -> T {
         try withTemporaryFolder { folder in
             let path = folder + "/store.db"
-            let store: SQLiteStore =
+            let store: any DecisionStore & ClosableStore =
                 switch self {
                 case .sqliteInMemory: try SQLiteStore.inMemory()
                 case .sqliteFile: try SQLiteStore(configuration: .init(path: path))
                 case .sqliteExclusiveCached: try SQLiteStore(configuration: .init(path: path, exclusive: true))
                 case .sqliteExclusiveUncached:
                     try SQLiteStore(configuration: .init(path: path, exclusive: true, cachedConversations: 0))
+                case .postgres: try PostgresStore.forTesting()
                 }
             defer { try? store.close() }
             return try body(store)
         }
+    }
+}
+
+extension PostgresStore {
+    /// A store on a new, empty database of the shared test cluster.
+    static func forTesting(keys: AuditKeyring? = nil) throws -> PostgresStore {
+        let cluster = try PostgresCluster.shared.get()
+        return try PostgresStorePlugin.open(
+            url: cluster.url(database: try cluster.createDatabase()), options: .init(tls: .disable), auditKeys: keys)
     }
 }
 
