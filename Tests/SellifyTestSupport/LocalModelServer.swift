@@ -79,7 +79,7 @@ public final class LocalModelServer: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
     /// A loopback port nobody listens on now (bound, read, released).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         defer { close(fd) }

@@ -37,7 +37,7 @@ public final class PostgresCluster: Sendable {
         let template = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-pg-XXXXXX").path
         var buffer = Array(template.utf8CString)
         guard mkdtemp(&buffer) != nil else { throw TestFailure("mkdtemp failed: \(String(cString: strerror(errno)))") }
-        folder = String(cString: buffer)
+        folder = String(decoding: buffer.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         port = try LocalModelServer.freePort()
         if getuid() == 0 {
             // The data folder must belong to the server's user.
@@ -97,9 +97,9 @@ public final class PostgresCluster: Sendable {
                 wait -n "$child" "$lifeline"
                 if kill -0 "$child" 2>/dev/null; then
                   kill -INT "$child" 2>/dev/null; wait "$child"
-                  kill -KILL "$lifeline" 2>/dev/null
                   rm -rf "$folder"
                 fi
+                kill -KILL "$lifeline" 2>/dev/null
                 wait
                 """,
                 "postgres-cluster", folder,
@@ -135,7 +135,7 @@ public final class PostgresCluster: Sendable {
         kill(pid, SIGINT)
         let hangGuard = Date().addingTimeInterval(120)
         while kill(pid, 0) == 0 && Date() < hangGuard { Thread.sleep(forTimeInterval: 0.02) }
-        // The shell beside it ends too (its child ended); close the lifeline.
+        // The shell beside it ends too (its child ended).
         server.withLock { $0?.waitUntilExit() }
         lifeline.withLock { $0 = nil }
     }

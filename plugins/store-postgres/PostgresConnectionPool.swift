@@ -68,6 +68,11 @@ final class PostgresConnectionPool: Sendable {
         }
     }
 
+    deinit {
+        // Idle connections close in the background (each kept until it is closed).
+        for connection in state.withLock({ $0.idle }) { Self.close(connection) }
+    }
+
     /// Closes every connection; later callers get a `StoreError`.
     func close() {
         let idle = state.withLock { state in
