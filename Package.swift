@@ -196,7 +196,7 @@ let package = Package(
             name: "sellify",
             dependencies: [
                 "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyPluginKit", "SellifyStore",
-                "SellifyMetrics", "SellifyExporterTextfile", "SellifyServer",
+                "SellifyStorePostgres", "SellifyMetrics", "SellifyExporterTextfile", "SellifyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -49,8 +49,18 @@ extension Deployment {
         announce: (String) -> Void
     ) throws(PluginError) -> OpenedStore {
         let path = override ?? loaded.resolve(configuration.store.path)
+        let keys = try auditKeys(storePath: path, environment: environment, announce: announce)
+        let store = try plugins.openStore(
+            configuration.store, loaded: loaded, auditKeys: keys, writer: writer, path: override)
+        return OpenedStore(store: store, path: path, auditKeys: keys)
+    }
+
+    /// The audit keys: `audit.keys`, or the key file beside the store at
+    /// `storePath` (created on the first start — `announce` is told).
+    public func auditKeys(
+        storePath path: String, environment: [String: String], announce: (String) -> Void
+    ) throws(PluginError) -> AuditKeyring {
         let defaultFile = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("audit.key")
-        let keys: AuditKeyring
         do {
             let (keyring, created) = try AuditKeyring.load(
                 configuration.audit, resolve: loaded.resolve, environment: environment, defaultKeyFile: defaultFile)
@@ -59,12 +69,9 @@ extension Deployment {
                     "no audit key configured — created \(created) (mode 0600) to seal customer text in the "
                         + "audit log; back it up: without it those records cannot be read")
             }
-            keys = keyring
+            return keyring
         } catch {
             throw PluginError("\(loaded.path): \(error)")
         }
-        let store = try plugins.openStore(
-            configuration.store, loaded: loaded, auditKeys: keys, writer: writer, path: override)
-        return OpenedStore(store: store, path: path, auditKeys: keys)
     }
 }

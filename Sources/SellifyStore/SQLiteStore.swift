@@ -796,6 +796,71 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         }
     }
 
+    // MARK: - Export (sellify store copy)
+
+    /// Every row in one read snapshot, `batchSize` rows of a table at a time
+    /// (sealed parts as stored), then where the audit chain starts and ends.
+    package func export(batchSize: Int = 2_000, _ sink: (StoreRows) throws -> Void) throws(StoreError) -> StoreTail {
+        do {
+            return try writer.read { db in
+                func pages(_ sql: String, _ add: (Row, inout StoreRows) -> Void) throws {
+                    var offset = 0
+                    while true {
+                        let rows = try Row.fetchAll(db, sql: sql + " LIMIT ? OFFSET ?", arguments: [batchSize, offset])
+                        if rows.isEmpty { return }
+                        var batch = StoreRows()
+                        for row in rows { add(row, &batch) }
+                        try sink(batch)
+                        offset += rows.count
+                    }
+                }
+                try pages(
+                    """
+                    SELECT id, state, opted_out, inbound_count, reply_count, last_inbound_at_ms, last_outbound_at_ms,
+                        recent_replies, memory, pending_key_id, pending, version FROM conversations ORDER BY id
+                    """
+                ) { row, batch in
+                    let pending: Data? = row[10]
+                    batch.conversations.append(
+                        .init(
+                            id: row[0], state: row[1], optedOut: row[2], inboundCount: row[3], replyCount: row[4],
+                            lastInboundAt: row[5], lastOutboundAt: row[6], recentReplies: row[7], memory: row[8],
+                            pendingKeyID: row[9], pending: pending.map { Array($0) }, version: row[11]))
+                }
+                try pages("SELECT window, counter, used FROM quota_counters ORDER BY window, counter") { row, batch in
+                    batch.counters.append(.init(window: row[0], counter: row[1], used: row[2]))
+                }
+                try pages(
+                    "SELECT message_id, conversation_id, decision, created_at_ms FROM decisions ORDER BY message_id"
+                ) { row, batch in
+                    let decision: Data? = row[2]
+                    batch.decisions.append(
+                        .init(
+                            messageID: row[0], conversationID: row[1], decision: decision.map { Array($0) } ?? [],
+                            createdAt: row[3]))
+                }
+                try pages("SELECT \(Self.auditColumns) FROM audit_log ORDER BY seq") { row, batch in
+                    batch.audit.append(Self.auditRecord(row))
+                }
+                let anchor = try Row.fetchOne(db, sql: "SELECT first_seq, prev_hash FROM audit_anchor WHERE id = 1")
+                let anchorSequence: Int64 = anchor?[0] ?? 1
+                let anchorHash: String = anchor?[1] ?? AuditChain.genesis
+                var head = (sequence: anchorSequence - 1, hash: anchorHash)
+                if let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1") {
+                    head = (last[0], last[1])
+                }
+                let scheduler = try Row.fetchOne(
+                    db, sql: "SELECT day_window, week_window FROM scheduler_state WHERE id = 1"
+                ).map { QuotaCalendar.Windows(day: $0[0], week: $0[1]) }
+                return StoreTail(
+                    anchorSequence: anchorSequence, anchorHash: anchorHash, headSequence: head.sequence,
+                    headHash: head.hash, scheduler: scheduler)
+            }
+        } catch {
+            throw Self.storeError("export the SQLite store at '\(path)'", error)
+        }
+    }
+
     // MARK: - Statements (all cached per connection: prepared once)
 
     static let auditColumns =

@@ -13,7 +13,8 @@ struct Sellify: AsyncParsableCommand {
         version: SellifyVersion.current,
         subcommands: [
             ServeCommand.self, CheckCommand.self, DecideCommand.self, ValidateCommand.self, TestCommand.self,
-            MetricsCommand.self, AuditCommand.self, QuotaCommand.self, ReplayCommand.self, KeysCommand.self,
+            MetricsCommand.self, AuditCommand.self, QuotaCommand.self, StoreCommand.self, ReplayCommand.self,
+            KeysCommand.self,
             VersionCommand.self,
         ]
     )

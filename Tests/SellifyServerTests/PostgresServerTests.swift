@@ -1,5 +1,6 @@
 import Foundation
 import SellifyCore
+import SellifyStore
 import SellifyTestSupport
 import Synchronization
 import Testing
@@ -240,5 +241,98 @@ struct PostgresServerTests {
         #expect(result.status == 2, "\(result.output)")
         #expect(result.output.contains("cannot connect to PostgreSQL at 127.0.0.1:\(port)"), "\(result.output)")
         #expect(result.output.lowercased().contains("connection refused"), "\(result.output)")
+    }
+
+    @Test func storeCopyMovesTenThousandDecisionsAndTheChainVerifiesTheSame() throws {
+        let deployment = try ServerDeployment()
+        // 10,000 decisions in the embedded store, as the pipeline writes them:
+        // sealed customer text, memory, pending messages, three windows.
+        let keys = try AuditKeyring.load(
+            AuditConfiguration(), resolve: { $0 }, environment: [:],
+            defaultKeyFile: deployment.url.appendingPathComponent("data/audit.key").path
+        ).keyring
+        let source = try SQLiteStore(
+            configuration: .init(path: deployment.storePath, synchronous: .normal, auditKeys: keys))
+        // 2026-11-25T06:00:00Z (midnight in Mexico City, the account's zone), one a minute.
+        let start = Timestamp(milliseconds: 1_795_586_400_000)
+        for index in 0..<10_000 {
+            let id = "wa:copy-\(index % 700)"
+            let at = Timestamp(milliseconds: start.milliseconds + Int64(index) * 60_000)
+            let day = QuotaCounterKey(window: "day:2026-11-\(25 + index / 1440)", counter: .messages)
+            let read = try source.state(conversationID: id, counters: [day])
+            var conversation = read.conversation ?? ConversationRecord(id: id, state: "new")
+            conversation.version += 1
+            conversation.state = index % 3 == 0 ? "browsing" : "interested"
+            conversation.inboundCount += 1
+            conversation.memory.language = index % 2 == 0 ? "es" : "en"
+            conversation.pending =
+                index % 5 == 0
+                ? [
+                    PendingMessage(
+                        messageID: "p\(index)", type: .text, text: "y el precio?", receivedAt: at, deferredAt: at)
+                ]
+                : []
+            let commit = DecisionCommit(
+                messageID: "copy-\(index)", decidedAt: at, conversation: conversation,
+                expectedConversationVersion: read.conversation?.version, expectedUsage: read.usage,
+                consumption: [day: 1], decision: Array(#"{"action":"RespondText","n":\#(index)}"#.utf8),
+                audit: [
+                    AuditEntry(
+                        kind: "decision", at: at, conversationID: id, messageID: "copy-\(index)",
+                        summary: #"{"action":"RespondText"}"#, sensitive: #"{"text":"mensaje \#(index)"}"#)
+                ])
+            #expect(try source.commit(commit) == .committed)
+        }
+        try source.saveSchedulerWindows(.init(day: "day:2026-12-01", week: "week:2026-11-30"), audit: [])
+        try source.close()
+
+        let sellify = try sellifyExecutable().path
+        let verifyBefore = try run(sellify, ["audit", "verify", "--config", deployment.configPath])
+        #expect(verifyBefore.status == 0, "\(verifyBefore.output)")
+        let quotaBefore = try run(
+            sellify, ["quota", "show", "--config", deployment.configPath, "--at", "2026-11-30T18:00:00Z"])
+
+        let cluster = try PostgresCluster.shared.get()
+        let database = try cluster.createDatabase("copy")
+        let url = cluster.url(database: database)
+        let copy = try run(
+            sellify, ["store", "copy", "--config", deployment.configPath, "--to", url, "--tls", "disable"])
+        #expect(copy.status == 0, "\(copy.output)")
+        #expect(copy.output.contains(#""identical":true"#), "\(copy.output)")
+        #expect(copy.output.contains(#""decisions":10000"#), "\(copy.output)")
+
+        // The same config on the copy: the same chain head, the same quota state.
+        try deployment.edit([
+            (
+                "  type: sqlite                      # the store plugin",
+                "  type: postgres\n  url: \(url)\n  tls: disable\n  #"
+            )
+        ])
+        let verifyAfter = try run(sellify, ["audit", "verify", "--config", deployment.configPath])
+        #expect(verifyAfter.status == 0, "\(verifyAfter.output)")
+        // The same chain: records, head, sealed texts (all but the time it took).
+        func chain(_ output: String) -> String {
+            output.replacingOccurrences(of: #","seconds":[0-9.]+"#, with: "", options: .regularExpression)
+        }
+        #expect(chain(verifyAfter.output) == chain(verifyBefore.output))
+        #expect(verifyAfter.output.contains(#""records":10000"#), "\(verifyAfter.output)")
+        let quotaAfter = try run(
+            sellify, ["quota", "show", "--config", deployment.configPath, "--at", "2026-11-30T18:00:00Z"])
+        #expect(quotaAfter.status == 0)
+        #expect(quotaAfter.output == quotaBefore.output)
+        #expect(quotaBefore.output.contains(#""used":1440"#), "\(quotaBefore.output)")
+        // A decided message on the copy is its stored bytes.
+        let server = try ServerProcess(deployment)
+        defer { server.stop() }
+        let replay = try server.client.json(
+            "POST", "/api/v1/decisions", key: TestKey.decide, event("wa:copy-7", "copy-7", "hola"))
+        #expect(replay.text.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"action":"RespondText","n":7}"#)
+
+        // A second copy into the same database is refused: it is not empty.
+        let again = try run(
+            sellify, ["store", "copy", "--config", deployment.configPath, "--to", url, "--tls", "disable"])
+        #expect(again.status == 2, "\(again.output)")
+        #expect(again.output.contains("is not empty ("), "\(again.output)")
+        #expect(again.output.contains("10000 decisions"), "\(again.output)")
     }
 }

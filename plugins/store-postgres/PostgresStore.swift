@@ -3,7 +3,7 @@ public import Logging
 import NIOCore
 public import PostgresNIO
 public import SellifyCore
-import SellifyStore
+package import SellifyStore
 import Synchronization
 
 /// The shared store: PostgreSQL, written by several `sellify serve`
@@ -618,6 +618,113 @@ public final class PostgresStore: DecisionStore, ClosableStore {
             try c.query("UPDATE audit_anchor SET first_seq = \(last.0 + 1), prev_hash = \(last.1) WHERE id = 1")
             try Self.appendAudit([record(purged, last.0, last.1)], keys: keys, c)
             return purged
+        }
+    }
+
+    // MARK: - Import (sellify store copy)
+
+    /// Rows already in the database (a copy goes into an empty store only).
+    package func rowCounts() throws(StoreError) -> [String: Int] {
+        try pool.withConnection("count the rows of the PostgreSQL store") { c in
+            var counts: [String: Int] = [:]
+            for table in ["conversations", "quota_counters", "decisions", "audit_log"] {
+                counts[table] =
+                    try c.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)")).rows.first?
+                    .decode(Int.self) ?? 0
+            }
+            return counts
+        }
+    }
+
+    /// Writes rows exported from another store, as they are (sealed parts,
+    /// sequence numbers and hashes unchanged), in one transaction.
+    package func importRows(_ rows: StoreRows) throws(StoreError) {
+        try write("import \(rows.count) rows") { c in
+            try Self.insert(
+                c, "conversations",
+                "id, state, opted_out, inbound_count, reply_count, last_inbound_at_ms, last_outbound_at_ms, "
+                    + "recent_replies, memory, pending_key_id, pending, version", rows.conversations
+            ) { row, binds in
+                binds.append(row.id)
+                binds.append(row.state)
+                binds.append(row.optedOut)
+                binds.append(row.inboundCount)
+                binds.append(row.replyCount)
+                binds.append(row.lastInboundAt)
+                binds.append(row.lastOutboundAt)
+                binds.append(row.recentReplies)
+                binds.append(row.memory)
+                binds.append(row.pendingKeyID)
+                binds.append(row.pending.map { ByteBuffer(bytes: $0) })
+                binds.append(row.version)
+            }
+            try Self.insert(c, "quota_counters", "quota_window, counter, used", rows.counters) { row, binds in
+                binds.append(row.window)
+                binds.append(row.counter)
+                binds.append(row.used)
+            }
+            try Self.insert(
+                c, "decisions", "message_id, conversation_id, decision, created_at_ms", rows.decisions
+            ) { row, binds in
+                binds.append(row.messageID)
+                binds.append(row.conversationID)
+                binds.append(ByteBuffer(bytes: row.decision))
+                binds.append(row.createdAt)
+            }
+            try Self.insert(c, "audit_log", Self.auditColumns, rows.audit) { record, binds in
+                binds.append(record.sequence)
+                binds.append(record.entry.kind)
+                binds.append(record.entry.at.milliseconds)
+                binds.append(record.entry.conversationID)
+                binds.append(record.entry.messageID)
+                binds.append(record.entry.summary)
+                binds.append(record.entry.rulesVersion)
+                binds.append(record.entry.inputDigest)
+                binds.append(record.keyID)
+                binds.append(record.sealed.map { ByteBuffer(bytes: $0) })
+                binds.append(record.prevHash)
+                binds.append(record.hash)
+            }
+        }
+    }
+
+    /// After the rows: the chain's anchor and head, and the scheduler's windows.
+    package func finishImport(_ tail: StoreTail) throws(StoreError) {
+        try write("finish the import") { c in
+            try c.query(
+                "UPDATE audit_anchor SET first_seq = \(tail.anchorSequence), prev_hash = \(tail.anchorHash) WHERE id = 1"
+            )
+            try c.query("UPDATE audit_head SET seq = \(tail.headSequence), hash = \(tail.headHash) WHERE id = 1")
+            if let windows = tail.scheduler {
+                try c.query(
+                    """
+                    INSERT INTO scheduler_state (id, day_window, week_window) VALUES (1, \(windows.day), \(windows.week))
+                    ON CONFLICT (id) DO UPDATE SET day_window = excluded.day_window, week_window = excluded.week_window
+                    """)
+            }
+        }
+    }
+
+    /// `INSERT INTO table (columns) VALUES (…), (…)` in statements of at most 20,000 parameters.
+    private static func insert<Row>(
+        _ c: Connection, _ table: String, _ columns: String, _ rows: [Row],
+        _ bind: (Row, inout PostgresBindings) -> Void
+    ) throws {
+        guard !rows.isEmpty else { return }
+        let width = columns.split(separator: ",").count
+        let perStatement = max(1, 20_000 / width)
+        for start in stride(from: 0, to: rows.count, by: perStatement) {
+            var binds = PostgresBindings()
+            var values: [String] = []
+            for row in rows[start..<min(rows.count, start + perStatement)] {
+                let base = binds.count
+                bind(row, &binds)
+                values.append("(" + (1...width).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+            }
+            try c.query(
+                PostgresQuery(
+                    unsafeSQL: "INSERT INTO \(table) (\(columns)) VALUES \(values.joined(separator: ", "))",
+                    binds: binds))
         }
     }
 

@@ -137,6 +137,9 @@ public enum PostgresStorePlugin: StorePlugin {
         }
     }
 
+    /// `url` with its password replaced by `***`, for messages and reports.
+    public static func redacted(_ url: String) -> String { PostgresURL.redacted(url) }
+
     private static func password(
         _ configuration: Configuration, url: String?, resolve: (String) -> String
     ) throws(PluginError) -> String? {
