@@ -174,6 +174,7 @@ let package = Package(
             dependencies: [
                 "SellifyCore", "SellifyPluginKit", "SellifyStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -267,7 +268,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SellifyStoreTests",
-            dependencies: ["SellifyStore", "SellifyStorePostgres", "SellifyCore", "SellifyTestSupport"],
+            dependencies: [
+                "SellifyStore", "SellifyStorePostgres", "SellifyCore", "SellifyTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

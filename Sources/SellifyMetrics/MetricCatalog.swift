@@ -126,6 +126,13 @@ public enum MetricCatalog {
     public static let storeCommits = MetricDefinition(
         "sellify_store_commits_total", .counter,
         "Commits (decisions, outbound messages, audit records) those transactions carried; per transaction: the batch.")
+    public static let storeInstances = MetricDefinition(
+        "sellify_store_instances", .gauge,
+        "Instances sharing the store that reported in the last 30 s, this one included (1 for the embedded store).")
+    public static let storeInstancesDisagreeing = MetricDefinition(
+        "sellify_store_instances_disagreeing", .gauge,
+        "Of those, the instances running other rules or another catalog than this one (should be 0 outside a rollout)."
+    )
     public static let alertsSent = MetricDefinition(
         "sellify_alerts_sent_total", .counter, "Alerts delivered, by severity.", labels: ["severity"])
     public static let ruleHits = MetricDefinition(
@@ -190,7 +197,8 @@ public enum MetricCatalog {
         quotaResets, quotaLastReset, quotaLimitReached, aiGenerationDuration, aiRequests, aiReasks, aiFallbacks,
         aiTokens, aiCircuitState, validationResults,
         forbiddenWords,
-        httpRequests, httpDuration, httpInFlight, auditLogs, storeTransactions, storeCommits, alertsSent, alertFailures,
+        httpRequests, httpDuration, httpInFlight, auditLogs, storeTransactions, storeCommits, storeInstances,
+        storeInstancesDisagreeing, alertsSent, alertFailures,
         alertsDropped, ruleHits,
         stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo, shadowDecisions, shadowDisagreements,
         buildInfo, customDropped, ruleTests, ruleTestsLastRun, processCPU, processResident, processVirtual,

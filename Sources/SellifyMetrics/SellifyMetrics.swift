@@ -198,6 +198,8 @@ public final class SellifyMetrics: Sendable {
         _ = counter(MetricCatalog.forbiddenWords)
         for reason in ["undeclared", "labels", "series_limit"] { _ = counter(MetricCatalog.customDropped, reason) }
         _ = counter(MetricCatalog.auditLogs)
+        gauge(MetricCatalog.storeInstances).set(to: 1)
+        gauge(MetricCatalog.storeInstancesDisagreeing).set(to: 0)
         prepareShadow()
         for state in configuration.conversation.states { gauge(MetricCatalog.conversationState, state).set(to: 0) }
         let limits = configuration.quotas.limits

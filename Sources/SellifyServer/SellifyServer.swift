@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -168,6 +169,10 @@ public final class SellifyServer: Sendable {
                 store: store, retentionDays: configuration.audit.retentionDays, clock: clock, metrics: metrics,
                 logger: logger))
         services.append(SignalReloader(server: self))
+        if let shared = store as? any SharedStore {
+            let name = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+            services.append(InstanceHeartbeat(server: self, store: shared, name: name))
+        }
         let loaded = snapshot.deployment.loaded
         services.append(
             RulesWatcher(
@@ -289,6 +294,69 @@ struct AuditRetention: Service {
         } catch {
             logger.error("audit retention purge failed", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// On a store shared by several instances: every 10 s, says which rules and
+/// catalog this instance decides with and compares with the others that
+/// reported in the last 30 s — `sellify_store_instances`,
+/// `sellify_store_instances_disagreeing`, and a warning naming them when the
+/// set of disagreeing instances changes. Every instance behind one load
+/// balancer must decide alike: a customer's messages land on any of them.
+struct InstanceHeartbeat: Service {
+    let server: SellifyServer
+    let store: any SharedStore
+    let name: String
+
+    func run() async throws {
+        var reported: [String] = []
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if let disagreeing = await beat(), disagreeing != reported {
+                if !disagreeing.isEmpty {
+                    server.logger.warning(
+                        "instances sharing the store decide with other rules or another catalog",
+                        metadata: ["instances": "\(disagreeing.joined(separator: "; "))"])
+                } else if !reported.isEmpty {
+                    server.logger.notice("every instance sharing the store decides with the same rules and catalog")
+                }
+                reported = disagreeing
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(10)) }
+            } catch {
+                break
+            }
+        }
+    }
+
+    /// The disagreeing instances, described; nil when the store could not be asked.
+    func beat() async -> [String]? {
+        let snapshot = server.service.snapshot
+        let loaded = snapshot.deployment.loaded
+        let catalogPath = loaded.resolve(snapshot.deployment.configuration.catalog.path)
+        let digest =
+            (FileManager.default.contents(atPath: catalogPath)).map {
+                SHA256.hash(data: $0).map { String(format: "%02x", $0) }.joined()
+            } ?? ""
+        let now = server.service.clock.now()
+        let me = InstanceReport(name: name, rulesVersion: snapshot.rulesVersion, catalogDigest: digest, seenAt: now)
+        let store = self.store
+        guard
+            let others = try? await server.blocking.run({
+                try store.heartbeat(me, othersSince: Timestamp(milliseconds: now.milliseconds - 30_000))
+            })
+        else { return nil }
+        let disagreeing = others.filter { $0.rulesVersion != me.rulesVersion || $0.catalogDigest != me.catalogDigest }
+        server.metrics.gauge(MetricCatalog.storeInstances).set(to: Double(others.count + 1))
+        server.metrics.gauge(MetricCatalog.storeInstancesDisagreeing).set(to: Double(disagreeing.count))
+        return disagreeing.map { other in
+            var parts = [other.name]
+            if other.rulesVersion != me.rulesVersion {
+                parts.append("rules \(other.rulesVersion.prefix(19))… (here \(me.rulesVersion.prefix(19))…)")
+            }
+            if other.catalogDigest != me.catalogDigest { parts.append("another catalog") }
+            return parts.joined(separator: " ")
+        }.sorted()
     }
 }
 

@@ -1,5 +1,5 @@
 package import Foundation
-public import SellifyCore
+package import SellifyCore
 
 // MARK: - Group commit
 

@@ -28,6 +28,15 @@ struct PluginConformanceTests {
         "exporter.test": "tag: \(log)", "alert.test": "tag: \(log)", "ai.test": "tag: \(log)",
         "store.test": "tag: \(log)", "ai.openai": "base_url: http://127.0.0.1:1/v1\nmodel: smollm2",
         "ai.anthropic": "base_url: http://127.0.0.1:1/v1\nmodel: claude-test",
+        "store.postgres": "tls: disable",
+    ]
+
+    /// A server store's `store.url`: a new database on the tests' PostgreSQL cluster.
+    static let storeURLs: [String: @Sendable () throws -> String] = [
+        "store.postgres": {
+            let cluster = try PostgresCluster.shared.get()
+            return cluster.url(database: try cluster.createDatabase("conformance"))
+        }
     ]
 
     static func selection(_ id: PluginID, extra: String = "") throws -> PluginSelection {
@@ -131,6 +140,7 @@ struct PluginConformanceTests {
         var configuration = StoreConfiguration()
         configuration.type = id.name
         configuration.options = try Self.selection(id).options
+        configuration.url = try Self.storeURLs[id.description]?()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let loaded = try LoadedConfiguration.load(

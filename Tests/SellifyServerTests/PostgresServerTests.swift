@@ -89,6 +89,27 @@ struct PostgresServerTests {
         #expect(verify.output.contains(#""unreadable":0"#), "\(verify.output)")
     }
 
+    @Test func anInstanceWithOtherRulesShowsUp() throws {
+        let cluster = try PostgresCluster.shared.get()
+        let database = try cluster.createDatabase("rules")
+        let keyFile = try Self.sharedKeyFile()
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        let a = try ServerProcess(try Self.deployment(cluster, database: database, keyFile: keyFile))
+        defer { a.stop() }
+        let other = try Self.deployment(cluster, database: database, keyFile: keyFile)
+        let rules = other.url.appendingPathComponent("rules/decision.lua")
+        let handle = try FileHandle(forWritingTo: rules)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\n-- a different rules version\n".utf8))
+        try handle.close()
+        let b = try ServerProcess(other)
+        defer { b.stop() }
+        // B reports at start and sees A, which runs other rules.
+        #expect(eventually { b.metric("sellify_store_instances_disagreeing") == 1 })
+        #expect(b.metric("sellify_store_instances") == 2)
+        #expect(eventually { b.stderr.contains("instances sharing the store decide with other rules") }, "\(b.stderr)")
+    }
+
     @Test func killingOneInstanceMidLoadLosesNothingItAnswered() throws {
         let cluster = try PostgresCluster.shared.get()
         let database = try cluster.createDatabase("kill")

@@ -114,11 +114,20 @@ final class PostgresConnectionPool: Sendable {
                 throw StoreError("\(operation): the PostgreSQL store is closed")
             case .open:
                 do {
-                    return try PostgresConnection.connect(
+                    let connecting = PostgresConnection.connect(
                         on: group.next(), configuration: settings.connection,
                         id: nextID.add(1, ordering: .relaxed).oldValue,
-                        logger: logger
-                    ).wait()
+                        logger: logger)
+                    // The TCP connect has its own timeout; the handshake after it gets the query deadline.
+                    return try Self.wait(for: connecting, timeout: settings.queryTimeout) {
+                        connecting.whenSuccess { Self.close($0) }
+                    }
+                } catch let error as DeadlineExceeded {
+                    state.withLock { $0.open -= 1 }
+                    returned.signal()
+                    throw StoreError(
+                        "\(operation): cannot connect to PostgreSQL at \(settings.endpoint): no answer within "
+                            + error.timeout.prettyPrint)
                 } catch {
                     state.withLock { $0.open -= 1 }
                     returned.signal()
@@ -185,27 +194,48 @@ final class PostgresConnectionPool: Sendable {
         }
 
         private func wait<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
-            let loop = future.eventLoop
             let timeout = pool.settings.queryTimeout
             let connection = self.connection
-            let timer = loop.scheduleTask(in: timeout) {
-                // Closing the connection fails the query that outlived its deadline.
-                PostgresConnectionPool.close(connection)
-            }
-            defer { timer.cancel() }
             do {
-                return try future.wait()
-            } catch {
-                if PostgresConnectionPool.isConnectionLevel(error) { broken = true }
-                if connection.isClosed {
-                    broken = true
-                    throw StoreError(
-                        "PostgreSQL at \(pool.settings.endpoint) did not answer within \(timeout.prettyPrint) "
-                            + "or closed the connection (\(PostgresConnectionPool.reason(error)))")
+                return try PostgresConnectionPool.wait(for: future, timeout: timeout) {
+                    // The query outlived its deadline: the connection is not trusted again.
+                    PostgresConnectionPool.close(connection)
                 }
+            } catch let error as DeadlineExceeded {
+                broken = true
+                throw StoreError(
+                    "PostgreSQL at \(pool.settings.endpoint) did not answer within \(error.timeout.prettyPrint)")
+            } catch {
+                if PostgresConnectionPool.isConnectionLevel(error) || connection.isClosed { broken = true }
                 throw error
             }
         }
+    }
+
+    struct DeadlineExceeded: Error {
+        var timeout: TimeAmount
+    }
+
+    /// Waits for `future`, or `timeout` — whichever comes first, whatever the
+    /// driver does with a connection it cannot use (a query in flight on a
+    /// connection whose server went away is not always failed by closing it).
+    static func wait<T: Sendable>(
+        for future: EventLoopFuture<T>, timeout: TimeAmount, onTimeout: @escaping @Sendable () -> Void
+    ) throws -> T {
+        let loop = future.eventLoop
+        let promise = loop.makePromise(of: T.self)
+        let done = Atomic<Bool>(false)
+        let timer = loop.scheduleTask(in: timeout) {
+            guard !done.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            promise.fail(DeadlineExceeded(timeout: timeout))
+            onTimeout()
+        }
+        future.whenComplete { result in
+            guard !done.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            timer.cancel()
+            promise.completeWith(result)
+        }
+        return try promise.futureResult.wait()
     }
 
     // MARK: - Errors

@@ -92,6 +92,23 @@ enum PostgresSchema {
                 week_window text NOT NULL
             );
             """
-        )
+        ),
+        (
+            "v2-instances",
+            """
+            -- What each instance decides with (heartbeats every 10 s), to show instances that disagree.
+            CREATE TABLE sellify_instances (
+                name text PRIMARY KEY,
+                rules_version text NOT NULL,
+                catalog_digest text NOT NULL,
+                seen_at_ms bigint NOT NULL
+            );
+            -- One fingerprint per audit key id: an instance whose key of that id differs is refused.
+            CREATE TABLE audit_keys (
+                key_id text PRIMARY KEY,
+                fingerprint text NOT NULL
+            );
+            """
+        ),
     ]
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 public import Logging
 import NIOCore
@@ -21,7 +22,7 @@ import Synchronization
 ///   changed since is refused at commit (`.conflict`) and decided again.
 /// - Every method is synchronous and blocks on the network: call it off the
 ///   event loop (the pipeline does).
-public final class PostgresStore: DecisionStore, ClosableStore {
+public final class PostgresStore: DecisionStore, ClosableStore, SharedStore {
     public struct Configuration: Sendable {
         public var connection: PostgresConnection.Configuration
         /// "host:port" or the socket's path, for errors and `/ready`.
@@ -78,9 +79,40 @@ public final class PostgresStore: DecisionStore, ClosableStore {
             logger: logger)
         do {
             try migrate()
+            if let keys = configuration.auditKeys { try checkAuditKeys(keys) }
         } catch {
             pool.close()
             throw error
+        }
+    }
+
+    /// Every instance must seal with the same keys: records one fingerprint
+    /// per key id and refuses a key whose id is known with another fingerprint
+    /// (say, each instance generated its own key file).
+    private func checkAuditKeys(_ keys: AuditKeyring) throws(StoreError) {
+        let fingerprints = keys.keys.map { key in
+            (
+                key.id,
+                HMAC<SHA256>.authenticationCode(for: Data("sellify-audit-key-fingerprint-v1".utf8), using: key.key)
+                    .prefix(16).map { String(format: "%02x", $0) }.joined()
+            )
+        }
+        let endpoint = self.endpoint
+        try write("check the audit keys against the PostgreSQL store") { c in
+            for (id, fingerprint) in fingerprints {
+                let stored = try c.query(
+                    """
+                    INSERT INTO audit_keys (key_id, fingerprint) VALUES (\(id), \(fingerprint))
+                    ON CONFLICT (key_id) DO UPDATE SET key_id = excluded.key_id RETURNING fingerprint
+                    """
+                ).rows.first?.decode(String.self)
+                if let stored, stored != fingerprint {
+                    throw StoreError(
+                        "audit key '\(id)' is not the key of that id the store's records are sealed with "
+                            + "(fingerprint \(fingerprint) here, \(stored) in the store at \(endpoint)): every instance "
+                            + "sharing the store needs the same audit.keys (a generated data/audit.key is per machine)")
+                }
+            }
         }
     }
 
@@ -798,6 +830,32 @@ public final class PostgresStore: DecisionStore, ClosableStore {
                 ON CONFLICT (id) DO UPDATE SET day_window = excluded.day_window, week_window = excluded.week_window
                 """)
             try Self.appendAudit(audit, keys: keys, c)
+        }
+    }
+
+    public func heartbeat(
+        _ report: InstanceReport, othersSince since: Timestamp
+    ) throws(StoreError) -> [InstanceReport] {
+        try pool.withConnection("report this instance to the PostgreSQL store") { c in
+            try c.query(
+                """
+                INSERT INTO sellify_instances (name, rules_version, catalog_digest, seen_at_ms)
+                VALUES (\(report.name), \(report.rulesVersion), \(report.catalogDigest), \(report.seenAt.milliseconds))
+                ON CONFLICT (name) DO UPDATE SET rules_version = excluded.rules_version,
+                    catalog_digest = excluded.catalog_digest, seen_at_ms = excluded.seen_at_ms
+                """)
+            // Instances gone for a day are forgotten.
+            try c.query("DELETE FROM sellify_instances WHERE seen_at_ms < \(since.milliseconds - 86_400_000)")
+            return try c.query(
+                """
+                SELECT name, rules_version, catalog_digest, seen_at_ms FROM sellify_instances
+                WHERE name <> \(report.name) AND seen_at_ms >= \(since.milliseconds) ORDER BY name
+                """
+            ).rows.map { row in
+                let (name, rules, catalog, seen) = try row.decode((String, String, String, Int64).self)
+                return InstanceReport(
+                    name: name, rulesVersion: rules, catalogDigest: catalog, seenAt: Timestamp(milliseconds: seen))
+            }
         }
     }
 

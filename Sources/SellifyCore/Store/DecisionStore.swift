@@ -305,6 +305,32 @@ public struct AuditQuery: Sendable, Equatable {
     }
 }
 
+/// What one instance decides with, as it tells a store shared by several.
+public struct InstanceReport: Sendable, Equatable {
+    /// The instance: `hostname:pid`.
+    public var name: String
+    /// The rules version it runs (`sha256:…`, as decisions' audit records carry).
+    public var rulesVersion: String
+    /// SHA-256 of its catalog file.
+    public var catalogDigest: String
+    /// When it said so last (the instance's clock).
+    public var seenAt: Timestamp
+    public init(name: String, rulesVersion: String, catalogDigest: String, seenAt: Timestamp) {
+        self.name = name
+        self.rulesVersion = rulesVersion
+        self.catalogDigest = catalogDigest
+        self.seenAt = seenAt
+    }
+}
+
+/// A store several instances write at once (PostgreSQL). Each instance
+/// reports what it decides with and learns what the others do, so an
+/// instance with other rules or another catalog shows up.
+public protocol SharedStore: Sendable {
+    /// Records `report`; returns the other instances that reported since `since`.
+    func heartbeat(_ report: InstanceReport, othersSince since: Timestamp) throws(StoreError) -> [InstanceReport]
+}
+
 /// A store that holds connections to close at shutdown.
 public protocol ClosableStore: Sendable {
     func close() throws(StoreError)
