@@ -68,7 +68,7 @@ chmod 600 "$WORK/audit.key"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PG_PORT=$(free_port)
 mkdir -p "$WORK/pg"
-[[ $(id -u) == 0 ]] && chown postgres:postgres "$WORK/pg"
+if [[ $(id -u) == 0 ]]; then chmod 711 "$WORK"; chown postgres:postgres "$WORK/pg"; fi
 "${as_postgres[@]}" "$PGBIN/initdb" -D "$WORK/pg/data" -U sellify --auth=trust -E UTF8 --locale=C >"$WORK/pg/initdb.log" 2>&1 ||
     { cat "$WORK/pg/initdb.log" >&2; exit 1; }
 "${as_postgres[@]}" "$PGBIN/postgres" -D "$WORK/pg/data" -p "$PG_PORT" -k "$WORK/pg" -c listen_addresses=127.0.0.1 \

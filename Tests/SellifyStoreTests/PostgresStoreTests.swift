@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import SellifyCore
 import SellifyTestSupport
+import Synchronization
 import Testing
 
 @testable import SellifyStorePostgres
@@ -160,6 +161,62 @@ struct PostgresStoreTests {
         var b2 = b
         b2.seenAt = later
         #expect(try store.heartbeat(b2, othersSince: Timestamp(milliseconds: later.milliseconds - 30_000)) == [])
+    }
+
+    @Test func instancesShareACounterUpToItsCeilingWithoutRefusingEachOther() throws {
+        let database = try PostgresCluster.shared.get().createDatabase("ceiling")
+        let a = try Self.open(database)
+        let b = try Self.open(database)
+        defer {
+            try? a.close()
+            try? b.close()
+        }
+        // Both instances read used = 0.
+        let readA = try a.state(conversationID: "ca", counters: [messages])
+        let readB = try b.state(conversationID: "cb", counters: [messages])
+        var first = decisionCommit(message: "m-a", conversation: "ca", read: readA, consume: [messages: 1])
+        first.usageCeilings = [messages: 2]
+        #expect(try a.commit(first) == .committed)
+        // B's read is stale (0, now 1) but the counter has room under the ceiling.
+        var second = decisionCommit(message: "m-b", conversation: "cb", read: readB, consume: [messages: 1])
+        second.usageCeilings = [messages: 2]
+        #expect(try b.commit(second) == .committed)
+        // A third on the same stale read would pass the ceiling: refused, nothing written.
+        var third = decisionCommit(message: "m-c", conversation: "cc", read: readB, consume: [messages: 1])
+        third.usageCeilings = [messages: 2]
+        #expect(try b.commit(third) == .conflict)
+        #expect(try a.usage(of: [messages]) == [messages: 2])
+        // Without ceilings a stale counter is a conflict, as on every store.
+        let stale = decisionCommit(message: "m-d", conversation: "cd", read: readA)
+        #expect(try a.commit(stale) == .conflict)
+    }
+
+    @Test func twoInstancesWithFourDecidersEachStopExactlyAtTheLimit() throws {
+        let database = try PostgresCluster.shared.get().createDatabase("limit")
+        let instances = [try Self.open(database), try Self.open(database)]
+        defer { for store in instances { try? store.close() } }
+        let limit = 40
+        let committed = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            let store = instances[thread % 2]
+            for index in 0..<20 {
+                for _ in 0..<DecisionPipeline.maxAttempts {
+                    guard let read = try? store.state(conversationID: "c\(thread)", counters: [messages]),
+                        let used = read.usage[messages], used < limit
+                    else { return }
+                    var commit = decisionCommit(
+                        message: "t\(thread)-\(index)", conversation: "c\(thread)", read: read, consume: [messages: 1])
+                    commit.usageCeilings = [messages: limit]
+                    if (try? store.commit(commit)) == .committed {
+                        committed.withLock { $0 += 1 }
+                        break
+                    }
+                }
+            }
+        }
+        #expect(try instances[0].usage(of: [messages]) == [messages: limit])
+        #expect(committed.withLock { $0 } == limit)
+        #expect(try instances[1].verifyAudit(batchSize: 1000).records == limit)
     }
 
     /// Opens `count` stores on `count` threads started together.

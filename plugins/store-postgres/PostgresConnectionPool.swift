@@ -176,6 +176,8 @@ final class PostgresConnectionPool: Sendable {
         let connection: PostgresConnection
         unowned let pool: PostgresConnectionPool
         fileprivate(set) var broken = false
+        /// The audit chain's head as the running write transaction locked it.
+        var auditHead: (sequence: Int64, hash: String)?
 
         fileprivate init(connection: PostgresConnection, pool: PostgresConnectionPool) {
             self.connection = connection

@@ -5,14 +5,11 @@ import SellifyCore
 /// order and recorded in `sellify_migrations`. Append new ones at the end;
 /// never edit a released one.
 enum PostgresSchema {
-    /// `pg_advisory_lock` keys (one namespace, "SELL" in ASCII, and a number).
-    /// Migrations take the first for the session; every write transaction
-    /// takes the second for the transaction, so writes from all instances are
-    /// applied one transaction at a time (the audit chain stays one chain, and
-    /// a quota check and its consumption cannot interleave with another's).
+    /// The migrations' `pg_advisory_lock` key (a namespace, "SELL" in ASCII,
+    /// and a number), held for the session while migrating. (Write
+    /// transactions lock the `audit_head` row instead: see `PostgresStore`.)
     static let lockNamespace: Int32 = 0x5345_4C4C
     static let migrationLock: Int32 = 1
-    static let writeLock: Int32 = 2
 
     static let migrations: [(id: String, sql: String)] = [
         (

@@ -11,11 +11,15 @@ import Synchronization
 /// processes at once. The same contract as the embedded SQLite store (the
 /// store conformance suite runs on both).
 ///
-/// - Every write transaction takes one transaction-scoped advisory lock
-///   first, so writes from all instances apply one transaction at a time:
+/// - Every write transaction first locks the audit chain's head row
+///   (`SELECT … FOR UPDATE`, which also reads it), so writes from all instances apply one transaction at a time:
 ///   the idempotency check, the conversation version check, the quota check
 ///   and the consumption happen with nothing interleaved, and the audit log
 ///   stays one hash chain with gap-free sequence numbers.
+/// - The quota check is against the commit's `usageCeilings` (the limits)
+///   where it names them: instances consuming one shared counter do not
+///   refuse each other's commits while it has room; `used` never passes a
+///   ceiling. Counters without one are checked exactly, as on every store.
 /// - Within an instance, concurrent commits share one transaction (group
 ///   commit): one lock, one `COMMIT`, one WAL flush for the batch.
 /// - Reads take no lock; a decision that read a state another instance has
@@ -181,9 +185,16 @@ public final class PostgresStore: DecisionStore, ClosableStore, SharedStore {
     private func write<T>(_ operation: String, _ body: (Connection) throws -> T) throws(StoreError) -> T {
         try pool.withConnection(operation) { c in
             try c.execute("BEGIN")
+            defer { c.auditHead = nil }
             do {
-                try c.query(
-                    "SELECT pg_advisory_xact_lock(\(PostgresSchema.lockNamespace), \(PostgresSchema.writeLock))")
+                // The write lock: the audit head's row, locked for the transaction.
+                // (Read committed: once the lock is granted this returns the head
+                // as the last writer left it, and every later statement sees what
+                // every earlier transaction committed.)
+                guard
+                    let head = try c.query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE").rows.first
+                else { throw StoreError("the audit_head row is missing") }
+                c.auditHead = try head.decode((Int64, String).self)
                 let value = try body(c)
                 try c.execute("COMMIT")
                 return value
@@ -391,7 +402,14 @@ public final class PostgresStore: DecisionStore, ClosableStore, SharedStore {
         let (stored, version, used) = try check.decode((ByteBuffer?, Int?, [Int64]).self)
         if let stored { return .duplicate(Array(stored.readableBytesView)) }
         guard version == commit.expectedConversationVersion else { return .conflict }
-        for ((_, amount), current) in zip(expected, used) where Int(current) != amount { return .conflict }
+        for ((key, amount), current) in zip(expected, used) {
+            if let ceiling = commit.usageCeilings[key] {
+                // Another instance may have consumed since the read: fine while the counter has room.
+                if Int(current) + (commit.consumption[key] ?? 0) > ceiling { return .conflict }
+            } else if Int(current) != amount {
+                return .conflict
+            }
+        }
 
         let consumption = commit.consumption.filter { $0.value != 0 }.sorted { $0.key < $1.key }
         var decided: [(String, ByteBuffer)] = []
@@ -472,10 +490,8 @@ public final class PostgresStore: DecisionStore, ClosableStore, SharedStore {
     /// (which holds the write lock: the head cannot move meanwhile).
     private static func appendAudit(_ entries: [AuditEntry], keys: AuditKeyring?, _ c: Connection) throws {
         guard !entries.isEmpty else { return }
-        guard let head = try c.query("SELECT seq, hash FROM audit_head WHERE id = 1").rows.first else {
-            throw StoreError("the audit_head row is missing")
-        }
-        var (sequence, previous) = try head.decode((Int64, String).self)
+        guard let head = c.auditHead else { throw StoreError("internal error: audit records outside a write") }
+        var (sequence, previous) = head
         // At most 500 records (6,000 parameters) per statement.
         for chunk in stride(from: 0, to: entries.count, by: 500) {
             let slice = entries[chunk..<min(entries.count, chunk + 500)]
@@ -519,6 +535,7 @@ public final class PostgresStore: DecisionStore, ClosableStore, SharedStore {
                 UPDATE audit_head SET seq = $\(headBinds + 1), hash = $\(headBinds + 2) WHERE id = 1
                 """
             try c.query(PostgresQuery(unsafeSQL: sql, binds: binds))
+            c.auditHead = (sequence, previous)
         }
     }
 

@@ -155,6 +155,9 @@ public final class DecisionPipeline: Sendable {
             if request.sends, components.channels.messagesPerSecond(for: request.channel) != nil {
                 commit.sendsInSecond = decidedAt.second
             }
+            for limit in QuotaEngine.Quota.allCases {
+                commit.usageCeilings[quota.key(limit, windows)] = quota.limit(limit)
+            }
             return .commit(commit, (state, request, decision, raised, WordingNeed?.none, bytes))
         }
         switch outcome {

@@ -118,6 +118,14 @@ public struct DecisionCommit: Sendable {
     public var expectedUsage: [QuotaCounterKey: Int]
     /// Amounts to add (Respond* decisions only).
     public var consumption: [QuotaCounterKey: Int]
+    /// The most `used` each counter may hold after this commit (the quota
+    /// limits the decision was checked against). A store written by several
+    /// processes at once (PostgreSQL) checks these instead of `expectedUsage`
+    /// for the counters they name, so instances consuming one shared counter
+    /// do not refuse each other's commits while it has room; a store with one
+    /// writer (SQLite) keeps the exact check, so its commits stay those of a
+    /// serial run.
+    public var usageCeilings: [QuotaCounterKey: Int] = [:]
     /// The decision as returned (sorted-key JSON), kept for idempotent replays;
     /// nil for a deferral, which is not final (the message is posted again).
     public var decision: [UInt8]?
