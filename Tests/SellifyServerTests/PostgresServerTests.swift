@@ -87,6 +87,17 @@ struct PostgresServerTests {
             try sellifyExecutable().path, ["audit", "verify", "--config", a.deployment.configPath])
         #expect(verify.status == 0, "\(verify.output)")
         #expect(verify.output.contains(#""unreadable":0"#), "\(verify.output)")
+        // show and export read the same chain.
+        let show = try run(
+            try sellifyExecutable().path,
+            ["audit", "show", "--config", b.deployment.configPath, "--kind", "decision", "--limit", "3"])
+        #expect(show.status == 0, "\(show.output)")
+        #expect(show.output.contains(#""kind":"decision""#), "\(show.output)")
+        let export = try run(
+            try sellifyExecutable().path,
+            ["audit", "export", "--config", b.deployment.configPath, "--kind", "decision"])
+        #expect(export.status == 0)
+        #expect(export.output.split(separator: "\n").filter { $0.contains(#""kind":"decision""#) }.count == 97)
     }
 
     @Test func anInstanceWithOtherRulesShowsUp() throws {
