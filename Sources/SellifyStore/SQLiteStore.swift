@@ -628,80 +628,22 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
 
     public func verifyAudit(batchSize: Int = 10_000) throws(StoreError) -> AuditVerification {
         let keys = auditKeys
-        var sealed = (checked: 0, unreadable: 0, first: nil as (Int64, String)?)
-        func withSealed(_ v: AuditVerification) -> AuditVerification {
-            var v = v
-            v.sealedChecked = sealed.checked
-            v.sealedUnreadable = sealed.unreadable
-            v.firstUnreadable = sealed.first
-            return v
-        }
         do {
-            return withSealed(
-                try writer.read { db in
-                    guard
-                        let anchor = try Row.fetchOne(
-                            db, sql: "SELECT first_seq, prev_hash FROM audit_anchor WHERE id = 1")
-                    else {
-                        return AuditVerification(
-                            records: 0,
-                            firstBreak: AuditChain.Break(
-                                sequence: 0, expected: "an anchor row", found: "none",
-                                reason: "the audit_anchor row is missing"),
-                            headSequence: 0, headHash: "")
-                    }
-                    var previous: (sequence: Int64, hash: String) = ((anchor[0] as Int64) - 1, anchor[1])
-                    var count = 0
-                    let statement = try db.cachedStatement(
-                        sql: "SELECT \(Self.auditColumns) FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
-                    var after = Int64.min
-                    while true {
-                        let records = try Row.fetchAll(statement, arguments: [after, batchSize]).map(Self.auditRecord)
-                        if records.isEmpty { break }
-                        if count == 0, let first = records.first, first.sequence < previous.sequence + 1 {
-                            return AuditVerification(
-                                records: count,
-                                firstBreak: AuditChain.Break(
-                                    sequence: first.sequence, expected: "sequence \(previous.sequence + 1) or later",
-                                    found: "sequence \(first.sequence)",
-                                    reason: "a record older than the chain's anchor"),
-                                headSequence: previous.sequence, headHash: previous.hash)
-                        }
-                        if let broken = AuditChain.check(records, previous: &previous) {
-                            return AuditVerification(
-                                records: count, firstBreak: broken, headSequence: previous.sequence,
-                                headHash: previous.hash)
-                        }
-                        if let keys {
-                            for record in records {
-                                guard let blob = record.sealed, let keyID = record.keyID else { continue }
-                                sealed.checked += 1
-                                do {
-                                    _ = try keys.open(blob, keyID: keyID, sequence: record.sequence)
-                                } catch {
-                                    sealed.unreadable += 1
-                                    if sealed.first == nil { sealed.first = (record.sequence, "\(error)") }
-                                }
-                            }
-                        }
-                        count += records.count
-                        after = records.last!.sequence
-                    }
-                    // Deleting the newest records leaves no gap to see, but SQLite's
-                    // AUTOINCREMENT counter still remembers the highest sequence used.
-                    let highest =
+            return try writer.read { db in
+                let anchor = try Row.fetchOne(db, sql: "SELECT first_seq, prev_hash FROM audit_anchor WHERE id = 1")
+                let statement = try db.cachedStatement(
+                    sql: "SELECT \(Self.auditColumns) FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
+                return try AuditChain.verify(
+                    anchor: anchor.map { ($0[0], $0[1]) }, batchSize: batchSize, keys: keys,
+                    page: { after, limit in
+                        try Row.fetchAll(statement, arguments: [after, limit]).map(Self.auditRecord)
+                    },
+                    highest: {
+                        // Deleting the newest records leaves no gap to see, but SQLite's
+                        // AUTOINCREMENT counter still remembers the highest sequence used.
                         try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'") ?? 0
-                    if highest > previous.sequence {
-                        return AuditVerification(
-                            records: count,
-                            firstBreak: AuditChain.Break(
-                                sequence: previous.sequence + 1, expected: "records up to sequence \(highest)",
-                                found: "the log ends at \(previous.sequence)", reason: "records are missing at the end"),
-                            headSequence: previous.sequence, headHash: previous.hash)
-                    }
-                    return AuditVerification(
-                        records: count, firstBreak: nil, headSequence: previous.sequence, headHash: previous.hash)
-                })
+                    })
+            }
         } catch {
             throw Self.storeError("verify the audit log", error)
         }

@@ -581,66 +581,22 @@ public final class PostgresStore: DecisionStore, ClosableStore, SharedStore {
     public func verifyAudit(batchSize: Int = 10_000) throws(StoreError) -> AuditVerification {
         let keys = auditKeys
         return try snapshot("verify the audit log") { c in
-            guard let anchorRow = try c.query("SELECT first_seq, prev_hash FROM audit_anchor WHERE id = 1").rows.first
-            else {
-                return AuditVerification(
-                    records: 0,
-                    firstBreak: AuditChain.Break(
-                        sequence: 0, expected: "an anchor row", found: "none",
-                        reason: "the audit_anchor row is missing"),
-                    headSequence: 0, headHash: "")
-            }
-            let anchor = try anchorRow.decode((Int64, String).self)
-            var previous: (sequence: Int64, hash: String) = (anchor.0 - 1, anchor.1)
-            var count = 0
-            var sealed = (checked: 0, unreadable: 0, first: nil as (Int64, String)?)
-            func result(_ broken: AuditChain.Break?) -> AuditVerification {
-                var v = AuditVerification(
-                    records: count, firstBreak: broken, headSequence: previous.sequence, headHash: previous.hash)
-                v.sealedChecked = sealed.checked
-                v.sealedUnreadable = sealed.unreadable
-                v.firstUnreadable = sealed.first
-                return v
-            }
-            var after = Int64.min
-            while true {
-                let records = try c.query(
-                    """
-                    SELECT \(unescaped: Self.auditColumns) FROM audit_log WHERE seq > \(after) ORDER BY seq
-                    LIMIT \(batchSize)
-                    """
-                ).rows.map(Self.auditRecord)
-                guard let last = records.last else { break }
-                if count == 0, let first = records.first, first.sequence < previous.sequence + 1 {
-                    return result(
-                        AuditChain.Break(
-                            sequence: first.sequence, expected: "sequence \(previous.sequence + 1) or later",
-                            found: "sequence \(first.sequence)", reason: "a record older than the chain's anchor"))
-                }
-                if let broken = AuditChain.check(records, previous: &previous) { return result(broken) }
-                if let keys {
-                    for record in records {
-                        guard let blob = record.sealed, let keyID = record.keyID else { continue }
-                        sealed.checked += 1
-                        do {
-                            _ = try keys.open(blob, keyID: keyID, sequence: record.sequence)
-                        } catch {
-                            sealed.unreadable += 1
-                            if sealed.first == nil { sealed.first = (record.sequence, "\(error)") }
-                        }
-                    }
-                }
-                count += records.count
-                after = last.sequence
-            }
-            let highest = try c.query("SELECT seq FROM audit_head WHERE id = 1").rows.first?.decode(Int64.self) ?? 0
-            if highest > previous.sequence {
-                return result(
-                    AuditChain.Break(
-                        sequence: previous.sequence + 1, expected: "records up to sequence \(highest)",
-                        found: "the log ends at \(previous.sequence)", reason: "records are missing at the end"))
-            }
-            return result(nil)
+            let anchor = try c.query("SELECT first_seq, prev_hash FROM audit_anchor WHERE id = 1").rows.first?
+                .decode((Int64, String).self)
+            return try AuditChain.verify(
+                anchor: anchor, batchSize: batchSize, keys: keys,
+                page: { after, limit in
+                    try c.query(
+                        """
+                        SELECT \(unescaped: Self.auditColumns) FROM audit_log WHERE seq > \(after) ORDER BY seq
+                        LIMIT \(limit)
+                        """
+                    ).rows.map(Self.auditRecord)
+                },
+                highest: {
+                    // The head keeps the last sequence appended: deleted newest records show.
+                    try c.query("SELECT seq FROM audit_head WHERE id = 1").rows.first?.decode(Int64.self) ?? 0
+                })
         }
     }
 

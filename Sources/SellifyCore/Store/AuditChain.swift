@@ -303,3 +303,68 @@ extension AuditRecord {
         return o
     }
 }
+
+extension AuditChain {
+    /// Walks a stored chain from its anchor (`firstSequence`, the hash before
+    /// it): `page(after, limit)` gives the records with a sequence above
+    /// `after`, oldest first; `highest()` the last sequence the store ever
+    /// appended (so deleting the newest records shows). With `keys`, every
+    /// sealed text is opened too. The first break ends the walk.
+    public static func verify(
+        anchor: (firstSequence: Int64, prevHash: String)?, batchSize: Int, keys: AuditKeyring?,
+        page: (_ after: Int64, _ limit: Int) throws -> [AuditRecord], highest: () throws -> Int64
+    ) rethrows -> AuditVerification {
+        guard let anchor else {
+            return AuditVerification(
+                records: 0,
+                firstBreak: Break(
+                    sequence: 0, expected: "an anchor row", found: "none", reason: "the audit_anchor row is missing"),
+                headSequence: 0, headHash: "")
+        }
+        var previous: (sequence: Int64, hash: String) = (anchor.firstSequence - 1, anchor.prevHash)
+        var count = 0
+        var sealed = (checked: 0, unreadable: 0, first: nil as (Int64, String)?)
+        func result(_ broken: Break?) -> AuditVerification {
+            var verification = AuditVerification(
+                records: count, firstBreak: broken, headSequence: previous.sequence, headHash: previous.hash)
+            verification.sealedChecked = sealed.checked
+            verification.sealedUnreadable = sealed.unreadable
+            verification.firstUnreadable = sealed.first
+            return verification
+        }
+        var after = Int64.min
+        while true {
+            let records = try page(after, batchSize)
+            guard let last = records.last else { break }
+            if count == 0, let first = records.first, first.sequence < previous.sequence + 1 {
+                return result(
+                    Break(
+                        sequence: first.sequence, expected: "sequence \(previous.sequence + 1) or later",
+                        found: "sequence \(first.sequence)", reason: "a record older than the chain's anchor"))
+            }
+            if let broken = check(records, previous: &previous) { return result(broken) }
+            if let keys {
+                for record in records {
+                    guard let blob = record.sealed, let keyID = record.keyID else { continue }
+                    sealed.checked += 1
+                    do {
+                        _ = try keys.open(blob, keyID: keyID, sequence: record.sequence)
+                    } catch {
+                        sealed.unreadable += 1
+                        if sealed.first == nil { sealed.first = (record.sequence, "\(error)") }
+                    }
+                }
+            }
+            count += records.count
+            after = last.sequence
+        }
+        let highest = try highest()
+        if highest > previous.sequence {
+            return result(
+                Break(
+                    sequence: previous.sequence + 1, expected: "records up to sequence \(highest)",
+                    found: "the log ends at \(previous.sequence)", reason: "records are missing at the end"))
+        }
+        return result(nil)
+    }
+}
