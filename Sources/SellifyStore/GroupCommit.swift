@@ -76,3 +76,60 @@ package final class GroupCommitter: @unchecked Sendable {
         next?.wakeUp.signal()
     }
 }
+
+/// A queued commit: the thread that queued it first (`leads`) runs the
+/// batch; the others wait to be woken with their result (or to be handed
+/// the lead).
+package struct GroupCommitTicket: CommitTicket, @unchecked Sendable {
+    /// The store's leader step: takes a batch, runs it, sets every result,
+    /// wakes the batch and hands the lead on.
+    let lead: @Sendable () -> Void
+    let pending: PendingCommit
+    let leads: Bool
+
+    /// Queues `work` on `committer`.
+    package init(
+        _ work: PendingCommit.Work, createdAt: Int64, on committer: GroupCommitter, lead: @escaping @Sendable () -> Void
+    ) {
+        pending = PendingCommit(work, createdAt: createdAt)
+        leads = committer.enqueue(pending)
+        self.lead = lead
+    }
+
+    /// Queues a decision's commit, refusing one whose version does not grow:
+    /// writing back the version that was read would let a concurrent commit
+    /// that read the same version pass the check (a lost update).
+    package init(
+        decision commit: DecisionCommit, on committer: GroupCommitter, lead: @escaping @Sendable () -> Void
+    ) throws(StoreError) {
+        if let expected = commit.expectedConversationVersion, commit.conversation.version <= expected {
+            throw StoreError(
+                "\(PendingCommit.operation(.decision(commit))): the conversation version must grow "
+                    + "(read \(expected), writing \(commit.conversation.version))")
+        }
+        self.init(.decision(commit), createdAt: commit.decidedAt.milliseconds, on: committer, lead: lead)
+    }
+
+    package func outcome() throws(StoreError) -> CommitOutcome {
+        if !leads {
+            // Another thread is writing: it either commits this one in its
+            // batch (result set) or hands the lead over to it.
+            pending.wakeUp.wait()
+        }
+        if pending.result == nil { lead() }
+        guard let result = pending.result else {
+            throw StoreError("\(PendingCommit.operation(pending.work)): internal error: the commit was not run")
+        }
+        return try result.get()
+    }
+}
+
+extension PendingCommit {
+    /// What the work is, for errors: `commit decision for message 'wamid.X'`.
+    package static func operation(_ work: Work) -> String {
+        switch work {
+        case .decision(let commit): "commit decision for message '\(commit.messageID)'"
+        case .audit(let entries): "append \(entries.count) audit record(s)"
+        }
+    }
+}

@@ -326,40 +326,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     }
 
     public func submit(_ commit: DecisionCommit) throws(StoreError) -> any CommitTicket {
-        if let expected = commit.expectedConversationVersion, commit.conversation.version <= expected {
-            // Writing back the version that was read would let a concurrent
-            // commit that read the same version pass the check (lost update).
-            throw StoreError(
-                "\(Self.operation(commit)): the conversation version must grow "
-                    + "(read \(expected), writing \(commit.conversation.version))")
-        }
-        let pending = PendingCommit(.decision(commit), createdAt: commit.decidedAt.milliseconds)
-        let leads = committer.enqueue(pending)
-        return Ticket(store: self, pending: pending, leads: leads)
-    }
-
-    /// A queued commit: the thread that queued it first (`leads`) runs the
-    /// batch; the others wait to be woken with their result (or to be handed
-    /// the lead).
-    struct Ticket: CommitTicket, @unchecked Sendable {
-        let store: SQLiteStore
-        let pending: PendingCommit
-        let leads: Bool
-
-        func outcome() throws(StoreError) -> CommitOutcome {
-            if !leads {
-                // Another thread is writing: it either commits this one in its
-                // batch (result set) or hands the lead over to it.
-                pending.wakeUp.wait()
-            }
-            if pending.result == nil {
-                store.lead()
-            }
-            guard let result = pending.result else {
-                throw StoreError("\(SQLiteStore.operation(pending.work)): internal error: the commit was not run")
-            }
-            return try result.get()
-        }
+        try GroupCommitTicket(decision: commit, on: committer, lead: lead)
     }
 
     /// Group commit: the leader writes every waiting commit (up to
@@ -380,7 +347,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     private let batchCount = Atomic<Int>(0)
     private let batchedCommits = Atomic<Int>(0)
 
-    fileprivate func lead() {
+    private func lead() {
         let batch = committer.takeBatch()
         batchCount.add(1, ordering: .relaxed)
         batchedCommits.add(batch.count, ordering: .relaxed)
@@ -471,16 +438,9 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         if !committed.isEmpty { hot.committed(committed) }
     }
 
-    package static func operation(_ commit: DecisionCommit) -> String {
-        "commit decision for message '\(commit.messageID)'"
-    }
+    package static func operation(_ commit: DecisionCommit) -> String { PendingCommit.operation(.decision(commit)) }
 
-    package static func operation(_ work: PendingCommit.Work) -> String {
-        switch work {
-        case .decision(let commit): operation(commit)
-        case .audit(let entries): "append \(entries.count) audit record(s)"
-        }
-    }
+    package static func operation(_ work: PendingCommit.Work) -> String { PendingCommit.operation(work) }
 
     private static func apply(
         _ work: PendingCommit.Work, createdAt: Int64, keys: AuditKeyring?, _ db: Database
@@ -622,8 +582,7 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
         guard !entries.isEmpty else { return }
         // Through the group commit: concurrent validations and generations
         // (and decisions) share one transaction and one fsync.
-        let pending = PendingCommit(.audit(entries), createdAt: 0)
-        _ = try Ticket(store: self, pending: pending, leads: committer.enqueue(pending)).outcome()
+        _ = try GroupCommitTicket(.audit(entries), createdAt: 0, on: committer, lead: lead).outcome()
     }
 
     public func verifyAudit(batchSize: Int = 10_000) throws(StoreError) -> AuditVerification {

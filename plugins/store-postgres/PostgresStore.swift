@@ -304,29 +304,7 @@ public final class PostgresStore: DecisionStore, ClosableStore, SharedStore {
     }
 
     public func submit(_ commit: DecisionCommit) throws(StoreError) -> any CommitTicket {
-        if let expected = commit.expectedConversationVersion, commit.conversation.version <= expected {
-            throw StoreError(
-                "\(SQLiteStore.operation(commit)): the conversation version must grow "
-                    + "(read \(expected), writing \(commit.conversation.version))")
-        }
-        let pending = PendingCommit(.decision(commit), createdAt: commit.decidedAt.milliseconds)
-        return Ticket(store: self, pending: pending, leads: committer.enqueue(pending))
-    }
-
-    /// A queued commit (see `GroupCommitter`): the first to queue leads the batch.
-    struct Ticket: CommitTicket, @unchecked Sendable {
-        let store: PostgresStore
-        let pending: PendingCommit
-        let leads: Bool
-
-        func outcome() throws(StoreError) -> CommitOutcome {
-            if !leads { pending.wakeUp.wait() }
-            if pending.result == nil { store.lead() }
-            guard let result = pending.result else {
-                throw StoreError("\(SQLiteStore.operation(pending.work)): internal error: the commit was not run")
-            }
-            return try result.get()
-        }
+        try GroupCommitTicket(decision: commit, on: committer, lead: lead)
     }
 
     public var commitStatistics: CommitStatistics? {
@@ -334,7 +312,7 @@ public final class PostgresStore: DecisionStore, ClosableStore, SharedStore {
             transactions: batchCount.load(ordering: .relaxed), commits: batchedCommits.load(ordering: .relaxed))
     }
 
-    fileprivate func lead() {
+    private func lead() {
         let batch = committer.takeBatch()
         batchCount.add(1, ordering: .relaxed)
         batchedCommits.add(batch.count, ordering: .relaxed)
@@ -355,7 +333,7 @@ public final class PostgresStore: DecisionStore, ClosableStore, SharedStore {
     private func run(_ batch: [PendingCommit]) -> [Result<CommitOutcome, StoreError>] {
         let keys = auditKeys
         let operation =
-            batch.count == 1 ? SQLiteStore.operation(batch[0].work) : "commit a batch of \(batch.count) decisions"
+            batch.count == 1 ? PendingCommit.operation(batch[0].work) : "commit a batch of \(batch.count) decisions"
         do {
             return try write(operation) { c in
                 var outcomes: [Result<CommitOutcome, StoreError>] = []
@@ -542,8 +520,7 @@ public final class PostgresStore: DecisionStore, ClosableStore, SharedStore {
     public func appendAudit(_ entries: [AuditEntry]) throws(StoreError) {
         guard !entries.isEmpty else { return }
         // Through the group commit: shares the decisions' transaction.
-        let pending = PendingCommit(.audit(entries), createdAt: 0)
-        _ = try Ticket(store: self, pending: pending, leads: committer.enqueue(pending)).outcome()
+        _ = try GroupCommitTicket(.audit(entries), createdAt: 0, on: committer, lead: lead).outcome()
     }
 
     public func recentAudit(limit: Int) throws(StoreError) -> [AuditEntry] {
