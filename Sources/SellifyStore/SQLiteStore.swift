@@ -783,8 +783,8 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
     static func appendAudit(_ entries: [AuditEntry], keys: AuditKeyring?, _ db: Database) throws {
         guard !entries.isEmpty else { return }
         let headStatement = try db.cachedStatement(sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        var sequence: Int64
-        var previous: String
+        let sequence: Int64
+        let previous: String
         if let head = try Row.fetchOne(headStatement) {
             sequence = head[0]
             previous = head[1]
@@ -800,21 +800,13 @@ public final class SQLiteStore: DecisionStore, ClosableStore {
                     key_id, sealed, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        for var entry in entries {
-            sequence += 1
-            var keyID: String?
-            var sealed: [UInt8]?
-            if let sensitive = entry.sensitive, let keys {
-                (keyID, sealed) = try keys.seal(sensitive, sequence: sequence)
-            }
-            entry.sensitive = nil
-            let hash = AuditChain.hash(
-                sequence: sequence, entry: entry, keyID: keyID, sealed: sealed, prevHash: previous)
+        for record in try AuditChain.link(entries, after: (sequence, previous), keys: keys) {
+            let entry = record.entry
             try insert.execute(arguments: [
-                sequence, entry.kind, entry.at.milliseconds, entry.conversationID, entry.messageID, entry.summary,
-                entry.rulesVersion, entry.inputDigest, keyID, sealed.map { Data($0) }, previous, hash,
+                record.sequence, entry.kind, entry.at.milliseconds, entry.conversationID, entry.messageID,
+                entry.summary, entry.rulesVersion, entry.inputDigest, record.keyID, record.sealed.map { Data($0) },
+                record.prevHash, record.hash,
             ])
-            previous = hash
         }
     }
 

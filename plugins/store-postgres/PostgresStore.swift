@@ -469,52 +469,46 @@ public final class PostgresStore: DecisionStore, ClosableStore, SharedStore {
     private static func appendAudit(_ entries: [AuditEntry], keys: AuditKeyring?, _ c: Connection) throws {
         guard !entries.isEmpty else { return }
         guard let head = c.auditHead else { throw StoreError("internal error: audit records outside a write") }
-        var (sequence, previous) = head
-        // At most 500 records (6,000 parameters) per statement.
-        for chunk in stride(from: 0, to: entries.count, by: 500) {
-            let slice = entries[chunk..<min(entries.count, chunk + 500)]
+        let records = try AuditChain.link(entries, after: head, keys: keys)
+        // At most 500 records (6,000 parameters) per statement, each with the head's update.
+        for chunk in stride(from: 0, to: records.count, by: 500) {
+            let slice = records[chunk..<min(records.count, chunk + 500)]
             var binds = PostgresBindings(capacity: slice.count * 12 + 2)
             var values: [String] = []
             values.reserveCapacity(slice.count)
-            for var entry in slice {
-                sequence += 1
-                var keyID: String?
-                var sealed: [UInt8]?
-                if let sensitive = entry.sensitive, let keys {
-                    (keyID, sealed) = try keys.seal(sensitive, sequence: sequence)
-                }
-                entry.sensitive = nil
-                let hash = AuditChain.hash(
-                    sequence: sequence, entry: entry, keyID: keyID, sealed: sealed, prevHash: previous)
+            for record in slice {
                 let base = binds.count
-                values.append(
-                    "(" + (1...12).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
-                binds.append(sequence)
-                binds.append(entry.kind)
-                binds.append(entry.at.milliseconds)
-                binds.append(entry.conversationID)
-                binds.append(entry.messageID)
-                binds.append(entry.summary)
-                binds.append(entry.rulesVersion)
-                binds.append(entry.inputDigest)
-                binds.append(keyID)
-                binds.append(sealed.map { ByteBuffer(bytes: $0) })
-                binds.append(previous)
-                binds.append(hash)
-                previous = hash
+                bindAudit(record, &binds)
+                values.append("(" + (1...12).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
             }
-            let headBinds = binds.count
-            binds.append(sequence)
-            binds.append(previous)
+            let last = slice.last!
+            binds.append(last.sequence)
+            binds.append(last.hash)
             let sql = """
                 WITH appended AS (
                     INSERT INTO audit_log (\(auditColumns)) VALUES \(values.joined(separator: ", "))
                 )
-                UPDATE audit_head SET seq = $\(headBinds + 1), hash = $\(headBinds + 2) WHERE id = 1
+                UPDATE audit_head SET seq = $\(binds.count - 1), hash = $\(binds.count) WHERE id = 1
                 """
             try c.query(PostgresQuery(unsafeSQL: sql, binds: binds))
-            c.auditHead = (sequence, previous)
+            c.auditHead = (last.sequence, last.hash)
         }
+    }
+
+    /// The 12 `auditColumns` of `record`, in order.
+    private static func bindAudit(_ record: AuditRecord, _ binds: inout PostgresBindings) {
+        binds.append(record.sequence)
+        binds.append(record.entry.kind)
+        binds.append(record.entry.at.milliseconds)
+        binds.append(record.entry.conversationID)
+        binds.append(record.entry.messageID)
+        binds.append(record.entry.summary)
+        binds.append(record.entry.rulesVersion)
+        binds.append(record.entry.inputDigest)
+        binds.append(record.keyID)
+        binds.append(record.sealed.map { ByteBuffer(bytes: $0) })
+        binds.append(record.prevHash)
+        binds.append(record.hash)
     }
 
     public func appendAudit(_ entries: [AuditEntry]) throws(StoreError) {
@@ -653,20 +647,7 @@ public final class PostgresStore: DecisionStore, ClosableStore, SharedStore {
                 binds.append(ByteBuffer(bytes: row.decision))
                 binds.append(row.createdAt)
             }
-            try Self.insert(c, "audit_log", Self.auditColumns, rows.audit) { record, binds in
-                binds.append(record.sequence)
-                binds.append(record.entry.kind)
-                binds.append(record.entry.at.milliseconds)
-                binds.append(record.entry.conversationID)
-                binds.append(record.entry.messageID)
-                binds.append(record.entry.summary)
-                binds.append(record.entry.rulesVersion)
-                binds.append(record.entry.inputDigest)
-                binds.append(record.keyID)
-                binds.append(record.sealed.map { ByteBuffer(bytes: $0) })
-                binds.append(record.prevHash)
-                binds.append(record.hash)
-            }
+            try Self.insert(c, "audit_log", Self.auditColumns, rows.audit, Self.bindAudit)
         }
     }
 

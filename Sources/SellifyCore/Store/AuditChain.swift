@@ -368,3 +368,32 @@ extension AuditChain {
         return result(nil)
     }
 }
+
+extension AuditChain {
+    /// The records `entries` become when appended after `head`: the next
+    /// sequence numbers, the sensitive part sealed with the current key
+    /// (bound to its sequence; never kept in the clear — dropped without
+    /// keys) and each record's hash linking it to the one before.
+    public static func link(
+        _ entries: [AuditEntry], after head: (sequence: Int64, hash: String), keys: AuditKeyring?
+    ) throws(AuditKeyError) -> [AuditRecord] {
+        var (sequence, previous) = head
+        var records: [AuditRecord] = []
+        records.reserveCapacity(entries.count)
+        for var entry in entries {
+            sequence += 1
+            var keyID: String?
+            var sealed: [UInt8]?
+            if let sensitive = entry.sensitive, let keys {
+                (keyID, sealed) = try keys.seal(sensitive, sequence: sequence)
+            }
+            entry.sensitive = nil
+            let hash = self.hash(sequence: sequence, entry: entry, keyID: keyID, sealed: sealed, prevHash: previous)
+            records.append(
+                AuditRecord(
+                    sequence: sequence, entry: entry, keyID: keyID, sealed: sealed, prevHash: previous, hash: hash))
+            previous = hash
+        }
+        return records
+    }
+}
