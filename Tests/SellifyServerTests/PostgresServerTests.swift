@@ -259,6 +259,25 @@ struct PostgresServerTests {
         #expect(verify.status == 0, "\(verify.output)")
     }
 
+    @Test func storeMigrateAppliesAndListsTheMigrations() throws {
+        let cluster = try PostgresCluster.shared.get()
+        let database = try cluster.createDatabase("cli")
+        let keyFile = try Self.sharedKeyFile()
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        let deployment = try Self.deployment(cluster, database: database, keyFile: keyFile)
+        let sellify = try sellifyExecutable().path
+        let migrate = try run(sellify, ["store", "migrate", "--config", deployment.configPath])
+        #expect(migrate.status == 0, "\(migrate.output)")
+        #expect(migrate.output.contains(#"{"applied":["v1","v2-instances"],"store":"postgres"}"#), "\(migrate.output)")
+        let applied = try cluster.psql("SELECT count(*) FROM sellify_migrations", database: database)
+        #expect(applied.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        // The embedded store answers the same command with its own migrations.
+        let embedded = try ServerDeployment()
+        let sqlite = try run(sellify, ["store", "migrate", "--config", embedded.configPath])
+        #expect(sqlite.status == 0, "\(sqlite.output)")
+        #expect(sqlite.output.contains(#""store":"sqlite""#) && sqlite.output.contains("v4-conversation-memory"))
+    }
+
     @Test func anUnreachableDatabaseAtStartIsAClearErrorAndExit2() throws {
         let port = try LocalModelServer.freePort()
         let keyFile = try Self.sharedKeyFile()
