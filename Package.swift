@@ -199,6 +199,7 @@ let package = Package(
                 "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyPluginKit", "SellifyStore",
                 "SellifyStorePostgres", "SellifyMetrics", "SellifyExporterTextfile", "SellifyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -301,6 +302,7 @@ let package = Package(
             dependencies: [
                 "SellifyCore", "SellifyYAML", "SellifyLua", "SellifyPlugins", "SellifyStore", "SellifyMetrics",
                 "SellifyExporterHTTP", "SellifyExporterTextfile", "SellifyExporterStdout", "SellifyTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

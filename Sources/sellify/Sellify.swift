@@ -14,7 +14,7 @@ struct Sellify: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, CheckCommand.self, DecideCommand.self, ValidateCommand.self, TestCommand.self,
             MetricsCommand.self, AuditCommand.self, QuotaCommand.self, StoreCommand.self, ReplayCommand.self,
-            KeysCommand.self,
+            KeysCommand.self, LicenseCommand.self,
             VersionCommand.self,
         ]
     )

@@ -1,0 +1,164 @@
+import Crypto
+import Foundation
+import SellifyCore
+import Testing
+
+/// Signed licenses: what verifies, and what each kind of bad file says.
+struct LicenseTests {
+    static let key2026 = Curve25519.Signing.PrivateKey()
+    static let key2027 = Curve25519.Signing.PrivateKey()
+    /// A verifier trusting two test keys (as after a rotation).
+    static let verifier = LicenseVerifier(trusted: [
+        "test-2026": key2026.publicKey, "test-2027": key2027.publicKey,
+    ])
+    static let issued = Timestamp(rfc3339: "2026-12-01T00:00:00Z")!
+    static let expires = Timestamp(rfc3339: "2027-12-01T00:00:00Z")!
+    static let now = Timestamp(rfc3339: "2026-12-03T12:00:00Z")!
+    static let license = License(
+        id: "lic-0001", accountID: "acme-mx", licensee: "Acme S.A. de C.V.", issued: issued, expires: expires,
+        limits: ["instances": 4], features: ["postgres", "ai"])
+
+    static func signed(
+        _ license: License = license, keyID: String = "test-2026", key: Curve25519.Signing.PrivateKey = key2026
+    )
+        throws -> [UInt8]
+    {
+        try LicenseSigner.sign(license, keyID: keyID, with: key)
+    }
+
+    static func envelope(_ bytes: [UInt8]) throws -> [String: String] {
+        try #require(JSONSerialization.jsonObject(with: Data(bytes)) as? [String: String])
+    }
+
+    static func file(_ fields: [String: String]) throws -> [UInt8] {
+        Array(try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]))
+    }
+
+    @Test func aSignedLicenseVerifiesAndSaysWhatItHolds() throws {
+        let verified = try Self.verifier.verify(
+            try Self.signed(), file: "license.json", account: "acme-mx", now: Self.now)
+        #expect(verified.license == Self.license)
+        #expect(verified.keyID == "test-2026")
+        // Keys rotate: a license signed with the new key verifies beside the old ones.
+        let next = try Self.signed(keyID: "test-2027", key: Self.key2027)
+        #expect(try Self.verifier.verify(next, file: "l", account: "acme-mx", now: Self.now).keyID == "test-2027")
+    }
+
+    @Test(
+        "a changed payload field breaks the signature",
+        arguments: [
+            ("account_id", "other-account"), ("expires", "2099-12-01T00:00:00Z"), ("licensee", "Someone Else"),
+            ("limits", "{\"instances\":400}"),
+        ])
+    func tamperedFields(field: String, value: String) throws {
+        var fields = try Self.envelope(try Self.signed())
+        let payload = try #require(Data(base64Encoded: fields["payload"]!))
+        var object = try #require(JSONSerialization.jsonObject(with: payload) as? [String: Any])
+        object[field] =
+            value.hasPrefix("{") ? try JSONSerialization.jsonObject(with: Data(value.utf8)) : value
+        fields["payload"] = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            .base64EncodedString()
+        #expect(
+            throws: LicenseError(
+                "license.json",
+                "the signature does not match: the license was changed after signing, or not signed by key 'test-2026'")
+        ) {
+            try Self.verifier.verify(try Self.file(fields), file: "license.json", account: "acme-mx", now: Self.now)
+        }
+    }
+
+    @Test func aSignatureFromAnotherLicenseDoesNotFit() throws {
+        var other = Self.license
+        other.id = "lic-0002"
+        var fields = try Self.envelope(try Self.signed())
+        fields["signature"] = try Self.envelope(try Self.signed(other))["signature"]
+        #expect {
+            try Self.verifier.verify(try Self.file(fields), file: "license.json", account: "acme-mx", now: Self.now)
+        } throws: { error in
+            "\(error)".contains("the signature does not match")
+        }
+        // A key id this build does not trust is named, with the ones it does.
+        fields = try Self.envelope(try Self.signed(keyID: "test-2099", key: Curve25519.Signing.PrivateKey()))
+        #expect {
+            try Self.verifier.verify(try Self.file(fields), file: "license.json", account: "acme-mx", now: Self.now)
+        } throws: { error in
+            "\(error)"
+                == "license.json: signed with an unknown key id 'test-2099' (this build trusts 'test-2026', 'test-2027')"
+        }
+    }
+
+    @Test("a truncated or malformed file says what is wrong", arguments: [10, 40, 80, 120])
+    func truncated(length: Int) throws {
+        let bytes = Array(try Self.signed().prefix(length))
+        #expect {
+            try Self.verifier.verify(bytes, file: "license.json", account: "acme-mx", now: Self.now)
+        } throws: { error in
+            "\(error)".hasPrefix("license.json: not a license file")
+        }
+    }
+
+    @Test(
+        "a well-signed payload is still parsed strictly",
+        arguments: [
+            (#"{"license_id":"x"}"#, "the payload's 'limits' is missing or not an object"),
+            (
+                #"{"license_id":"x","account_id":"acme-mx","licensee":"A","issued":"2026-12-01T00:00:00Z","expires":"2026-11-01T00:00:00Z","limits":{},"features":[]}"#,
+                "is not after 'issued'"
+            ),
+            (
+                #"{"license_id":"x","account_id":"acme-mx","licensee":"A","issued":"yesterday","expires":"2027-11-01T00:00:00Z","limits":{},"features":[]}"#,
+                "the payload's 'issued' is not an RFC 3339 time"
+            ),
+            (
+                #"{"license_id":"x","account_id":"acme-mx","licensee":"A","issued":"2026-12-01T00:00:00Z","expires":"2027-11-01T00:00:00Z","limits":{},"features":[],"unlimited":true}"#,
+                "unknown field 'unlimited'"
+            ),
+        ])
+    func strictPayload(payload: String, message: String) throws {
+        let signature = try Self.key2026.signature(for: Data(payload.utf8))
+        let bytes = try Self.file([
+            "format": License.format, "key_id": "test-2026", "payload": Data(payload.utf8).base64EncodedString(),
+            "signature": signature.base64EncodedString(),
+        ])
+        #expect {
+            try Self.verifier.verify(bytes, file: "license.json", account: "acme-mx", now: Self.now)
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test func aLicenseForAnotherAccountOrFromTheFutureIsRefused() throws {
+        #expect(
+            throws: LicenseError(
+                "license.json", "the license is for account 'acme-mx'; this deployment's account.id is 'globex'")
+        ) {
+            try Self.verifier.verify(try Self.signed(), file: "license.json", account: "globex", now: Self.now)
+        }
+        let early = Timestamp(rfc3339: "2026-11-30T00:00:00Z")!
+        #expect {
+            try Self.verifier.verify(try Self.signed(), file: "license.json", account: "acme-mx", now: early)
+        } throws: { error in
+            "\(error)".contains("issued 2026-12-01T00:00:00Z, after now (2026-11-30T00:00:00Z)")
+        }
+    }
+
+    @Test func expiryGoesThroughAGracePeriodOnAnInjectedClock() {
+        let day: Int64 = 86_400_000
+        let grace = 14 * day
+        func at(_ offset: Int64) -> LicenseStatus {
+            LicenseStatus.at(
+                Timestamp(milliseconds: Self.expires.milliseconds + offset), license: Self.license, grace: grace)
+        }
+        #expect(at(-30 * day) == .valid(expiresIn: 30 * day))
+        #expect(at(-1) == .valid(expiresIn: 1))
+        #expect(at(0) == .grace(endsIn: grace))
+        #expect(at(13 * day) == .grace(endsIn: day))
+        #expect(at(grace) == .expired)
+        #expect(LicenseStatus.warningDays == [30, 7, 1])
+    }
+
+    @Test func theCompiledInVendorKeysAreValidKeys() {
+        #expect(LicenseVerifier.vendor.trusted.count == LicenseVerifier.vendorKeys.count)
+        #expect(!LicenseVerifier.vendorKeys.isEmpty)
+    }
+}
