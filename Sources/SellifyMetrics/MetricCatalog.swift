@@ -133,6 +133,13 @@ public enum MetricCatalog {
         "sellify_store_instances_disagreeing", .gauge,
         "Of those, the instances running other rules or another catalog than this one (should be 0 outside a rollout)."
     )
+    public static let licenseExpiry = MetricDefinition(
+        "sellify_license_expiry_timestamp_seconds", .gauge,
+        "When the configured license expires (unix seconds); 0 for the community edition (no license).")
+    public static let licenseInfo = MetricDefinition(
+        "sellify_license_info", .gauge,
+        "The running license (always 1): who it is for, the key that signed it, and its status (valid, grace, expired or community).",
+        labels: ["licensee", "key_id", "status"])
     public static let alertsSent = MetricDefinition(
         "sellify_alerts_sent_total", .counter, "Alerts delivered, by severity.", labels: ["severity"])
     public static let ruleHits = MetricDefinition(
@@ -198,7 +205,7 @@ public enum MetricCatalog {
         aiTokens, aiCircuitState, validationResults,
         forbiddenWords,
         httpRequests, httpDuration, httpInFlight, auditLogs, storeTransactions, storeCommits, storeInstances,
-        storeInstancesDisagreeing, alertsSent, alertFailures,
+        storeInstancesDisagreeing, licenseExpiry, licenseInfo, alertsSent, alertFailures,
         alertsDropped, ruleHits,
         stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo, shadowDecisions, shadowDisagreements,
         buildInfo, customDropped, ruleTests, ruleTestsLastRun, processCPU, processResident, processVirtual,

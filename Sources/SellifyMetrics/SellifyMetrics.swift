@@ -154,11 +154,25 @@ public final class SellifyMetrics: Sendable {
     /// The version `sellify_rules_info` shows; the lock also keeps two
     /// concurrent switches from leaving both versions' series behind.
     private let rulesVersion = Mutex<String?>(nil)
+    private let license = Mutex<[String]?>(nil)
 
     /// Shows `version` as the loaded rules version: its `sellify_rules_info`
     /// series is 1 and the previous version's series is removed, so the family
     /// always has exactly one series (a query such as `sellify_rules_info`
     /// never returns retired versions, whatever their value).
+    /// The license gauges: its expiry and one info series (the old one removed).
+    public func setLicense(licensee: String, keyID: String, status: String, expires: Timestamp?) {
+        gauge(MetricCatalog.licenseExpiry).set(to: expires.map { Double($0.milliseconds) / 1000 } ?? 0)
+        license.withLock { current in
+            let labels = [licensee, keyID, status]
+            gauge(MetricCatalog.licenseInfo, licensee, keyID, status).set(to: 1)
+            if let previous = current, previous != labels {
+                removeGauge(MetricCatalog.licenseInfo, previous[0], previous[1], previous[2])
+            }
+            current = labels
+        }
+    }
+
     public func setRulesVersion(_ version: String) {
         rulesVersion.withLock { current in
             // The new series first: the family is never empty in between.

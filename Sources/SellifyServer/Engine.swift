@@ -122,6 +122,10 @@ public final class Engine: Sendable {
                     if old.deployment.rules.version != fresh.deployment.rules.version {
                         metrics.setRulesVersion(fresh.deployment.rules.version)
                     }
+                    let license = fresh.deployment.licenseSummary(at: clock.now())
+                    metrics.setLicense(
+                        licensee: license.licensee, keyID: license.keyID, status: license.status,
+                        expires: license.expires)
                     status.withLock { $0.restartRequired = restart }
                     return .reloaded(
                         fresh, changed: old.deployment.rules.version != fresh.deployment.rules.version,

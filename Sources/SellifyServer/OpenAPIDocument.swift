@@ -637,6 +637,14 @@ components:
                 version: { type: string }
                 last_error: { type: array, items: { type: string } }
             store: { type: object }
+            license:
+              type: object
+              description: "The license (never makes the instance unready: decisions go on through the grace period and after it). `community` when none is configured."
+              properties:
+                status: { type: string, enum: [valid, grace, expired, community] }
+                licensee: { type: string }
+                key_id: { type: string }
+                expires: { type: string, format: date-time }
     MessageEvent:
       type: object
       additionalProperties: false

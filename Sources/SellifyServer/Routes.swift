@@ -111,6 +111,17 @@ extension SellifyServer {
             store["message"] = .string("\(error)")
         }
         checks["store"] = .object(store)
+        // The license never makes the instance unready: decisions go on through the
+        // grace period and after it; operators read it here and in the metrics.
+        let summary = engine.deployment.licenseSummary(at: service.clock.now())
+        var license = JSONObjectWriter()
+        license["status"] = .string(summary.status)
+        if summary.status != "community" {
+            license["licensee"] = .string(summary.licensee)
+            license["key_id"] = .string(summary.keyID)
+        }
+        if let expires = summary.expires { license["expires"] = .string(expires.description) }
+        checks["license"] = .object(license)
         var body = JSONObjectWriter()
         body["checks"] = .object(checks)
         if isDraining {

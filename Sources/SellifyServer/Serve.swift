@@ -105,6 +105,14 @@ extension SellifyServer {
 
         let metrics = SellifyMetrics(custom: configuration.metrics.custom)
         metrics.prepare(configuration: configuration, rulesVersion: deployment.rules.version)
+        let license = deployment.licenseSummary(at: SystemClock().now())
+        metrics.setLicense(
+            licensee: license.licensee, keyID: license.keyID, status: license.status, expires: license.expires)
+        if license.status == "grace" || license.status == "expired" {
+            logger.warning(
+                "the license has expired; decisions go on",
+                metadata: ["license": "\(license.status)", "expires": "\(license.expires?.description ?? "-")"])
+        }
         let quota = QuotaEngine(
             limits: configuration.quotas.limits,
             calendar: configuration.quotaCalendar,

@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
 import SellifyCore
+import SellifyPlugins
+import SellifyTestSupport
 import Testing
 
 /// Signed licenses: what verifies, and what each kind of bad file says.
@@ -160,5 +162,57 @@ struct LicenseTests {
     @Test func theCompiledInVendorKeysAreValidKeys() {
         #expect(LicenseVerifier.vendor.trusted.count == LicenseVerifier.vendorKeys.count)
         #expect(!LicenseVerifier.vendorKeys.isEmpty)
+    }
+
+    /// A copy of the shipped deployment with `license:` set to `file` (written there).
+    static func deployment(license bytes: [UInt8]?, account: String = "demo") throws -> (URL, String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sellify-lic-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for item in ["config.yaml", "catalog.yaml", "rules"] {
+            try FileManager.default.copyItem(
+                at: repositoryRoot.appendingPathComponent(item), to: folder.appendingPathComponent(item))
+        }
+        var config = try String(contentsOf: folder.appendingPathComponent("config.yaml"), encoding: .utf8)
+        if let bytes {
+            try Data(bytes).write(to: folder.appendingPathComponent("license.json"))
+            config += "\nlicense:\n  file: license.json\n  grace_period: 7d\n"
+        }
+        try config.write(to: folder.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        return (folder, folder.appendingPathComponent("config.yaml").path)
+    }
+
+    @Test func aDeploymentLoadsItsLicenseOrNamesWhatIsWrongWithIt() throws {
+        var license = Self.license
+        license.accountID = "demo"
+        let (good, goodConfig) = try Self.deployment(license: try Self.signed(license))
+        defer { try? FileManager.default.removeItem(at: good) }
+        let deployment = try Deployment.load(
+            configPath: goodConfig, plugins: .builtin, environment: [:], poolSize: 1, licenseVerifier: Self.verifier)
+        #expect(deployment.license?.license == license)
+        #expect(deployment.configuration.license.gracePeriod.milliseconds == 7 * 86_400_000)
+        let summary = deployment.licenseSummary(at: Self.now)
+        #expect(summary.status == "valid" && summary.licensee == "Acme S.A. de C.V." && summary.keyID == "test-2026")
+        #expect(deployment.licenseSummary(at: Timestamp(rfc3339: "2027-12-05T00:00:00Z")!).status == "grace")
+        #expect(deployment.licenseSummary(at: Timestamp(rfc3339: "2027-12-09T00:00:00Z")!).status == "expired")
+
+        // Another account: the diagnostic names the section, the file and the reason.
+        let (other, otherConfig) = try Self.deployment(license: try Self.signed())
+        defer { try? FileManager.default.removeItem(at: other) }
+        #expect {
+            try Deployment.load(
+                configPath: otherConfig, plugins: .builtin, environment: [:], poolSize: 1,
+                licenseVerifier: Self.verifier)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("license.file: ")
+                && text.contains("license.json: the license is for account 'acme-mx'")
+                && text.contains("config.yaml:")
+        }
+        // Without a license: the community edition.
+        let (none, noneConfig) = try Self.deployment(license: nil)
+        defer { try? FileManager.default.removeItem(at: none) }
+        let community = try Deployment.load(configPath: noneConfig, plugins: .builtin, environment: [:], poolSize: 1)
+        #expect(community.license == nil)
+        #expect(community.licenseSummary(at: Self.now).status == "community")
     }
 }

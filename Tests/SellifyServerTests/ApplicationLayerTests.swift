@@ -38,8 +38,10 @@ struct ApplicationLayerTests {
     /// and the process's own series and timings (a histogram's buckets and
     /// sum depend on speed).
     static func comparable(_ series: String, _ exposition: Exposition) -> Bool {
-        // The server's own families: HTTP, the process, the store's group commit.
-        if series.hasPrefix("sellify_http_") || series.hasPrefix("process_") || series.hasPrefix("sellify_store_") {
+        // The server's own families: HTTP, the process, the store's group commit, the license.
+        if series.hasPrefix("sellify_http_") || series.hasPrefix("process_") || series.hasPrefix("sellify_store_")
+            || series.hasPrefix("sellify_license_")
+        {
             return false
         }
         let family = exposition.family(of: series)

@@ -43,4 +43,39 @@ struct LicenseCommandTests {
         #expect(bad.status == 2)
         #expect(bad.output.contains("--limit: expected name=value"), "\(bad.output)")
     }
+
+    @Test func serveRefusesALicenseNotSignedByTheVendorAndRunsAsCommunityWithout() throws {
+        // Without a license: the community edition, on /ready and /metrics.
+        let community = try ServerProcess(try ServerDeployment())
+        let ready = try community.client.request("GET", "/ready")
+        #expect(ready.status == 200)
+        #expect(ready.text.contains(#""license":{"status":"community"}"#), "\(ready.text)")
+        #expect(community.metric(#"sellify_license_info{licensee="community",key_id="",status="community"}"#) == 1)
+        #expect(community.metric("sellify_license_expiry_timestamp_seconds") == 0)
+        community.stop()
+
+        // A license signed with a key this build does not trust: exit 2, naming the file and why.
+        let deployment = try ServerDeployment()
+        let key = deployment.url.appendingPathComponent("key.b64").path
+        try (Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString() + "\n").write(
+            toFile: key, atomically: true, encoding: .utf8)
+        let sellify = try sellifyExecutable().path
+        let sign = try run(
+            sellify,
+            [
+                "license", "sign", "--key", key, "--key-id", "sellify-2026", "--account", "demo", "--licensee", "Demo",
+                "--expires", "2030-01-01T00:00:00Z", "--out",
+                deployment.url.appendingPathComponent("license.json").path,
+            ])
+        #expect(sign.status == 0, "\(sign.output)")
+        let config = deployment.url.appendingPathComponent("config.yaml")
+        try (try String(contentsOf: config, encoding: .utf8) + "\nlicense:\n  file: license.json\n").write(
+            to: config, atomically: true, encoding: .utf8)
+        let serve = try run(sellify, ["serve", "--config", deployment.configPath, "--port", "0"])
+        #expect(serve.status == 2, "\(serve.output)")
+        #expect(serve.output.contains("license.json: the signature does not match"), "\(serve.output)")
+        let check = try run(sellify, ["check", "--config", deployment.configPath])
+        #expect(check.status != 0)
+        #expect(check.output.contains("license.json: the signature does not match"), "\(check.output)")
+    }
 }

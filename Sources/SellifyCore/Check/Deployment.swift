@@ -12,13 +12,16 @@ public struct Deployment: Sendable {
     public var plugins: PluginCatalog
     /// The candidate `decide` of `rules/shadow/`, compared on live traffic, never enforced (nil: none).
     public var shadow: ShadowRules? = nil
+    /// The verified `license.file` (nil: none configured — the community edition).
+    public var license: VerifiedLicense? = nil
 
     public var configuration: SellifyConfiguration { loaded.configuration }
 
     /// Loads everything; every problem found is reported together.
     public static func load(
         configPath: String, rulesDirectory: String? = nil, plugins: PluginCatalog,
-        environment: [String: String] = ProcessInfo.processInfo.environment, poolSize: Int? = nil
+        environment: [String: String] = ProcessInfo.processInfo.environment, poolSize: Int? = nil,
+        licenseVerifier: LicenseVerifier = .vendor
     ) throws(DiagnosticList) -> Deployment {
         let loaded = try LoadedConfiguration.load(path: configPath, environment: environment, plugins: plugins)
         let configuration = loaded.configuration
@@ -73,8 +76,33 @@ public struct Deployment: Sendable {
         } catch {
             throw DiagnosticList(diagnostics + error.diagnostics)
         }
+        var license: VerifiedLicense?
+        if let file = configuration.license.file {
+            do {
+                license = try Self.license(file, loaded: loaded, verifier: licenseVerifier)
+            } catch {
+                diagnostics.append(
+                    Diagnostic(
+                        location: configuration.license.location ?? SourceLocation(file: loaded.path, line: 0),
+                        message: "license.file: \(error.message)"))
+            }
+        }
         guard let channels, diagnostics.isEmpty else { throw DiagnosticList(diagnostics) }
         return Deployment(
-            loaded: loaded, catalog: catalog, rules: rules, channels: channels, plugins: plugins, shadow: shadow)
+            loaded: loaded, catalog: catalog, rules: rules, channels: channels, plugins: plugins, shadow: shadow,
+            license: license)
+    }
+
+    /// Reads and verifies the license file (signature, key id, account, issue
+    /// time against the wall clock); expiry is the license status's business.
+    static func license(
+        _ file: String, loaded: LoadedConfiguration, verifier: LicenseVerifier
+    ) throws(LicenseError) -> VerifiedLicense {
+        let display = loaded.display(file)
+        guard let data = FileManager.default.contents(atPath: loaded.resolve(file)) else {
+            throw LicenseError(display, "cannot read the license file")
+        }
+        return try verifier.verify(
+            Array(data), file: display, account: loaded.configuration.account.id, now: SystemClock().now())
     }
 }

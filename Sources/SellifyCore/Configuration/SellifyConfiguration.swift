@@ -21,6 +21,7 @@ public struct SellifyConfiguration: Sendable, Decodable, YAMLRecoverable {
     public var metrics = MetricsConfiguration()
     public var logging = LoggingConfiguration()
     public var businessHours = BusinessHoursConfiguration()
+    public var license = LicenseConfiguration()
 
     public init() {}
     public static var yamlPlaceholder: Self { Self() }
@@ -30,6 +31,7 @@ public struct SellifyConfiguration: Sendable, Decodable, YAMLRecoverable {
         case channels
         case validation, audit, alerts, store, metrics, logging
         case businessHours = "business_hours"
+        case license
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,6 +53,7 @@ public struct SellifyConfiguration: Sendable, Decodable, YAMLRecoverable {
         metrics = try c.decode(.metrics, default: metrics)
         logging = try c.decode(.logging, default: logging)
         businessHours = try c.decode(.businessHours, default: businessHours)
+        license = try c.decode(.license, default: license)
     }
 }
 
@@ -427,6 +430,25 @@ public struct CatalogConfiguration: Sendable, Decodable, YAMLRecoverable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         path = try c.decode(.path, default: path)
+    }
+}
+
+// MARK: - license
+
+public struct LicenseConfiguration: Sendable, Decodable, YAMLRecoverable {
+    /// The signed license file, relative to the config file; none: the community edition.
+    public var file: String?
+    /// How long decisions go on after the license expires.
+    public var gracePeriod = ConfigDuration(milliseconds: 14 * 86_400_000)
+    public var location: SourceLocation?
+    public init() {}
+    public static var yamlPlaceholder: Self { Self() }
+    enum CodingKeys: String, CodingKey { case file, gracePeriod = "grace_period" }
+    public init(from decoder: any Decoder) throws {
+        location = decoder.yamlLocation
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        file = try c.decodeIfPresent(String.self, forKey: .file)
+        gracePeriod = try c.decode(.gracePeriod, default: gracePeriod)
     }
 }
 

@@ -246,3 +246,33 @@ public enum LicenseStatus: Sendable, Equatable {
     /// Whole days left before expiry that an alert is due at (30, 7, 1), if any.
     public static let warningDays: [Int64] = [30, 7, 1]
 }
+
+extension LicenseStatus {
+    /// `valid`, `grace` or `expired`.
+    public var name: String {
+        switch self {
+        case .valid: "valid"
+        case .grace: "grace"
+        case .expired: "expired"
+        }
+    }
+}
+
+extension Deployment {
+    /// The license's status at `now` (nil: the community edition, no license).
+    public func licenseStatus(at now: Timestamp) -> LicenseStatus? {
+        license.map {
+            LicenseStatus.at(now, license: $0.license, grace: configuration.license.gracePeriod.milliseconds)
+        }
+    }
+
+    /// What `/ready` and the license gauges say: licensee, key id, status, expiry.
+    public func licenseSummary(
+        at now: Timestamp
+    ) -> (licensee: String, keyID: String, status: String, expires: Timestamp?) {
+        guard let verified = license, let status = licenseStatus(at: now) else {
+            return ("community", "", "community", nil)
+        }
+        return (verified.license.licensee, verified.keyID, status.name, verified.license.expires)
+    }
+}
