@@ -2,16 +2,22 @@
 #
 # Sellify Core container image.
 #
-# UNVERIFIED: the development machine has no Docker engine, so this file has never been
-# built and CI does not build it. What was checked outside Docker, on Debian 12 (Swift
-# 6.3.1, not 6.2): the stage-1 build command; `ldd` of its binary (only the libraries
-# installed in stage 2); and the stage-2 layout in a chroot holding just that binary,
-# those libraries and the files below, as uid 10001: `serve` works, the store lands in
-# /var/lib/sellify, time zones resolve without tzdata (ICU data is linked in), and the
-# HEALTHCHECK command succeeds. Build and try it before relying on it (docs/deployment.md).
-#
 #   docker build -t sellify .
 #   docker run --rm -p 8080:8080 -v sellify-data:/var/lib/sellify sellify
+#
+# The base images are build arguments, so the same file builds from the public images
+# (the defaults) or from local copies of them, e.g. where no registry can be reached:
+#
+#   --build-arg SWIFT_IMAGE=…      the build stage (Swift 6.2+ on Debian 12)
+#   --build-arg RUNTIME_IMAGE=…    the runtime stage (Debian 12)
+#   --build-arg BINARY=prebuilt    skip the build stage: take the binary at .image/sellify
+#                                  (built beforehand with `swift build -c release
+#                                  --static-swift-stdlib --product sellify`)
+#
+# `make image-check` builds this file with podman (BINARY=prebuilt, a Debian 12 base made
+# by debootstrap), then runs `sellify check` and `sellify serve` from the image's
+# filesystem and probes them; docs/deployment.md says what that proves and what it does not.
+# Needs BuildKit (docker 23+, podman/buildah): only the stages the target uses are built.
 #
 # Layout inside the image:
 #   /usr/local/bin/sellify        the binary (Swift runtime linked statically, stripped: ~80 MB)
@@ -20,8 +26,12 @@
 #   /etc/sellify/data -> /var/lib/sellify   so the default `store.path: data/sellify.db`
 #                                 (relative to config.yaml) lands in the volume
 
+ARG SWIFT_IMAGE=docker.io/library/swift:6.2-bookworm
+ARG RUNTIME_IMAGE=docker.io/library/debian:bookworm-slim
+ARG BINARY=build
+
 # ---- 1. build ---------------------------------------------------------------------
-FROM swift:6.2-bookworm AS build
+FROM ${SWIFT_IMAGE} AS build
 
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -37,8 +47,14 @@ RUN --mount=type=cache,target=/src/.build \
  && strip /out/sellify \
  && /out/sellify version
 
+# A binary built beforehand (BINARY=prebuilt), in the same place.
+FROM scratch AS prebuilt
+COPY .image/sellify /out/sellify
+
+FROM ${BINARY} AS binary
+
 # ---- 2. runtime -------------------------------------------------------------------
-FROM debian:bookworm-slim
+FROM ${RUNTIME_IMAGE} AS runtime
 
 # Only what the binary links dynamically (Lua, libyaml, SQLite, the C++ runtime) and
 # CA certificates for HTTPS to webhooks / AI providers.
@@ -54,7 +70,7 @@ RUN groupadd --system --gid 10001 sellify \
  && install -d -m 0755 /etc/sellify \
  && ln -s /var/lib/sellify /etc/sellify/data
 
-COPY --from=build /out/sellify /usr/local/bin/sellify
+COPY --from=binary /out/sellify /usr/local/bin/sellify
 COPY config.yaml catalog.yaml /etc/sellify/
 COPY rules /etc/sellify/rules
 

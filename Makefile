@@ -21,7 +21,7 @@ QUIET = --quiet
 RESOLVE = out=$$($(SWIFT) package resolve 2>&1) || { printf '%s\n' "$$out" >&2; exit 1; }
 endif
 
-.PHONY: run test test-stress deps deps-test build release check format lint bench bench-http clean
+.PHONY: run test test-stress deps deps-test build release check format lint bench bench-http image-check clean
 
 # The Swift sources swift-format keeps in the house layout (.swift-format).
 FORMATTED = Package.swift Sources Tests plugins bench
@@ -44,6 +44,8 @@ test: deps-test
 	@echo "make test: sellify check and sellify test on $(CONFIG)"
 	$(Q)$(SWIFT) run --skip-build $(QUIET) sellify check --config $(CONFIG)
 	$(Q)$(SWIFT) run --skip-build $(QUIET) sellify test --config $(CONFIG)
+	$(Q)if apt-cache show podman >/dev/null 2>&1; then SWIFT=$(SWIFT) scripts/image-check.sh; \
+	else echo "make test: image-check NOT RUN: podman cannot be installed here (apt-cache show podman)"; fi
 
 ## test-stress: the whole suite with every core busy, then pinned to one core
 ## (tests must not depend on how fast the machine is).
@@ -57,6 +59,11 @@ format:
 ## lint: what `make test` checks first: the layout and swift-format's rules.
 lint:
 	$(SWIFT) format lint --strict --parallel --recursive $(FORMATTED)
+
+## image-check: build the container image (podman, a debootstrapped Debian base, the release
+## binary) and run check + serve from its filesystem under chroot; probe it (docs/deployment.md).
+image-check: deps
+	$(Q)SWIFT=$(SWIFT) scripts/image-check.sh
 
 deps:
 	@scripts/install-deps.sh

@@ -240,6 +240,7 @@ let package = Package(
             name: "SellifyTestPlugins",
             dependencies: [
                 "SellifyCore", "SellifyMetrics", "SellifyPluginKit", "SellifyPlugins", "SellifyStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -4,9 +4,15 @@
 #
 #   scripts/install-deps.sh          # build + run dependencies
 #   scripts/install-deps.sh --test   # also the tools the test suite drives
+#   scripts/install-deps.sh --image  # what `make image-check` builds and checks the image with
 set -euo pipefail
 
 packages=(pkg-config liblua5.4-dev libyaml-dev libsqlite3-dev)
+if [[ "${1:-}" == "--image" ]]; then
+  # podman builds the image (storage driver vfs, chroot isolation: no daemon, no registry);
+  # debootstrap makes its Debian base from the package mirror; curl probes the server.
+  packages=(podman debootstrap curl)
+fi
 if [[ "${1:-}" == "--test" ]]; then
   # lua5.4: the standalone interpreter (benchmarks' floor); sqlite3: the shell the store tests use;
   # prometheus: promtool, which checks the metrics exposition; lua-check: luacheck, which

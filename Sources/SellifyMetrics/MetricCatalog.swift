@@ -140,6 +140,10 @@ public enum MetricCatalog {
         "sellify_license_info", .gauge,
         "The running license (always 1): who it is for, the key that signed it, and its status (valid, grace, expired or community).",
         labels: ["licensee", "key_id", "status"])
+    public static let licenseLimit = MetricDefinition(
+        "sellify_license_limit", .gauge,
+        "The most of each thing the license (or the community edition) allows, e.g. instances sharing the store.",
+        labels: ["limit"])
     public static let alertsSent = MetricDefinition(
         "sellify_alerts_sent_total", .counter, "Alerts delivered, by severity.", labels: ["severity"])
     public static let ruleHits = MetricDefinition(
@@ -205,7 +209,7 @@ public enum MetricCatalog {
         aiTokens, aiCircuitState, validationResults,
         forbiddenWords,
         httpRequests, httpDuration, httpInFlight, auditLogs, storeTransactions, storeCommits, storeInstances,
-        storeInstancesDisagreeing, licenseExpiry, licenseInfo, alertsSent, alertFailures,
+        storeInstancesDisagreeing, licenseExpiry, licenseInfo, licenseLimit, alertsSent, alertFailures,
         alertsDropped, ruleHits,
         stageDuration, stageOutcomes, stageErrors, rulesReloads, rulesInfo, shadowDecisions, shadowDisagreements,
         buildInfo, customDropped, ruleTests, ruleTestsLastRun, processCPU, processResident, processVirtual,

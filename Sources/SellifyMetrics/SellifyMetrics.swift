@@ -154,25 +154,32 @@ public final class SellifyMetrics: Sendable {
     /// The version `sellify_rules_info` shows; the lock also keeps two
     /// concurrent switches from leaving both versions' series behind.
     private let rulesVersion = Mutex<String?>(nil)
-    private let license = Mutex<[String]?>(nil)
+    private let license = Mutex<(info: [String], limits: [String])?>(nil)
+
+    /// The license gauges of `deployment` at `now`: its expiry, one info
+    /// series and one limit series per limit in force (the old ones removed).
+    public func showLicense(of deployment: Deployment, at now: Timestamp) {
+        let summary = deployment.licenseSummary(at: now)
+        let limits = deployment.licenseLimits
+        gauge(MetricCatalog.licenseExpiry).set(to: summary.expires.map { Double($0.milliseconds) / 1000 } ?? 0)
+        license.withLock { current in
+            let info = [summary.licensee, summary.keyID, summary.status]
+            gauge(MetricCatalog.licenseInfo, info[0], info[1], info[2]).set(to: 1)
+            for (name, value) in limits { gauge(MetricCatalog.licenseLimit, name).set(to: Double(value)) }
+            if let previous = current {
+                if previous.info != info {
+                    removeGauge(MetricCatalog.licenseInfo, previous.info[0], previous.info[1], previous.info[2])
+                }
+                for name in previous.limits where limits[name] == nil { removeGauge(MetricCatalog.licenseLimit, name) }
+            }
+            current = (info, limits.keys.sorted())
+        }
+    }
 
     /// Shows `version` as the loaded rules version: its `sellify_rules_info`
     /// series is 1 and the previous version's series is removed, so the family
     /// always has exactly one series (a query such as `sellify_rules_info`
     /// never returns retired versions, whatever their value).
-    /// The license gauges: its expiry and one info series (the old one removed).
-    public func setLicense(licensee: String, keyID: String, status: String, expires: Timestamp?) {
-        gauge(MetricCatalog.licenseExpiry).set(to: expires.map { Double($0.milliseconds) / 1000 } ?? 0)
-        license.withLock { current in
-            let labels = [licensee, keyID, status]
-            gauge(MetricCatalog.licenseInfo, licensee, keyID, status).set(to: 1)
-            if let previous = current, previous != labels {
-                removeGauge(MetricCatalog.licenseInfo, previous[0], previous[1], previous[2])
-            }
-            current = labels
-        }
-    }
-
     public func setRulesVersion(_ version: String) {
         rulesVersion.withLock { current in
             // The new series first: the family is never empty in between.

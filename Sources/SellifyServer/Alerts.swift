@@ -47,6 +47,7 @@ final class AlertCenter: Sendable {
 
     /// The server's clock (cooldowns, ratio windows, resolutions).
     let clock: any WallClock
+    let licenseWatch = LicenseWatch()
 
     /// Raises alerts (de-duplicated); never blocks.
     func raise(_ events: [AlertEvent], at time: Timestamp? = nil) {
@@ -197,19 +198,50 @@ final class AlertSinkQueue: @unchecked Sendable {
 }
 
 /// The sinks' delivery threads and the periodic evaluation, as one service.
+/// `deployment`: the running one, whose license each tick looks at.
 struct AlertService: Service {
     let center: AlertCenter
+    let deployment: @Sendable () -> Deployment
 
     func run() async throws {
         for sink in center.sinks { sink.start() }
         defer { for sink in center.sinks { sink.stop() } }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            center.tick()
+            let now = center.clock.now()
+            center.tick(at: now)
+            center.watchLicense(of: deployment(), at: now)
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(5)) }
             } catch {
                 return
             }
+        }
+    }
+}
+
+extension AlertCenter {
+    /// The license's alerts (`license_expiry`) and gauges at `now`: its
+    /// status moves from valid to grace to expired without a reload.
+    func watchLicense(of deployment: Deployment, at now: Timestamp) {
+        metrics.showLicense(of: deployment, at: now)
+        let change = licenseWatch.look(
+            at: deployment.license, grace: deployment.configuration.license.gracePeriod.milliseconds, now: now)
+        if change.resolveAll { resolve(condition: LicenseWatch.condition, at: now) }
+        if let alert = change.raise, conditions.licenseExpiry {
+            logger.warning("\(alert.message)", metadata: ["license": "\(alert.key)"])
+            raise([alert], at: now)
+        }
+    }
+
+    /// `license_limit` for `name` while `inUse` exceeds the limit in force; resolved when it no longer does.
+    func checkLicenseLimit(_ name: String, inUse: Int, deployment: Deployment, at now: Timestamp) {
+        guard conditions.licenseLimits else { return }
+        if let alert = LicenseLimits.alert(
+            name, inUse: inUse, limits: deployment.licenseLimits, licensed: deployment.license != nil)
+        {
+            raise([alert], at: now)
+        } else {
+            resolve(condition: LicenseLimits.condition, key: name, at: now)
         }
     }
 }

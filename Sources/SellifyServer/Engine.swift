@@ -102,7 +102,8 @@ public final class Engine: Sendable {
             let diagnostics: [Diagnostic]
             do {
                 let deployment = try Deployment.load(
-                    configPath: configPath, plugins: running.deployment.plugins, poolSize: poolSize)
+                    configPath: configPath, plugins: running.deployment.plugins, poolSize: poolSize,
+                    licenseVerifier: running.deployment.licenseVerifier)
                 var problems = deployment.sampleDiagnostics() + deployment.shadowSampleDiagnostics()
                 let restart = restartOnlyChanges(from: started, to: deployment.configuration)
                 if problems.isEmpty && deployment.configuration.rules.reloadRequiresTests {
@@ -122,10 +123,7 @@ public final class Engine: Sendable {
                     if old.deployment.rules.version != fresh.deployment.rules.version {
                         metrics.setRulesVersion(fresh.deployment.rules.version)
                     }
-                    let license = fresh.deployment.licenseSummary(at: clock.now())
-                    metrics.setLicense(
-                        licensee: license.licensee, keyID: license.keyID, status: license.status,
-                        expires: license.expires)
+                    metrics.showLicense(of: fresh.deployment, at: clock.now())
                     status.withLock { $0.restartRequired = restart }
                     return .reloaded(
                         fresh, changed: old.deployment.rules.version != fresh.deployment.rules.version,

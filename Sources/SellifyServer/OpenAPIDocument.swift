@@ -645,6 +645,10 @@ components:
                 licensee: { type: string }
                 key_id: { type: string }
                 expires: { type: string, format: date-time }
+                limits:
+                  type: object
+                  description: "The limits in force (the license's, or the community edition's `instances: 1`); exceeding one raises the `license_limit` alert, never refuses a decision."
+                  additionalProperties: { type: integer }
     MessageEvent:
       type: object
       additionalProperties: false

@@ -121,6 +121,9 @@ extension SellifyServer {
             license["key_id"] = .string(summary.keyID)
         }
         if let expires = summary.expires { license["expires"] = .string(expires.description) }
+        var limits = JSONObjectWriter()
+        for (name, value) in engine.deployment.licenseLimits { limits[name] = .int(value) }
+        license["limits"] = .object(limits)
         checks["license"] = .object(license)
         var body = JSONObjectWriter()
         body["checks"] = .object(checks)

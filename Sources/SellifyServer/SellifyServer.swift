@@ -162,7 +162,7 @@ public final class SellifyServer: Sendable {
             logger: logger)
         var services: [any Service] = [StoreCloser(store: store, logger: logger)]
         services += exporters.services
-        services.append(AlertService(center: alerts))
+        services.append(AlertService(center: alerts, deployment: { [service] in service.snapshot.deployment }))
         services.append(RolloverService(server: self))
         services.append(
             AuditRetention(
@@ -348,6 +348,7 @@ struct InstanceHeartbeat: Service {
         else { return nil }
         let disagreeing = others.filter { $0.rulesVersion != me.rulesVersion || $0.catalogDigest != me.catalogDigest }
         server.metrics.gauge(MetricCatalog.storeInstances).set(to: Double(others.count + 1))
+        server.alerts.checkLicenseLimit("instances", inUse: others.count + 1, deployment: snapshot.deployment, at: now)
         server.metrics.gauge(MetricCatalog.storeInstancesDisagreeing).set(to: Double(disagreeing.count))
         return disagreeing.map { other in
             var parts = [other.name]

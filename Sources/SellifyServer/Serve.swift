@@ -11,9 +11,15 @@ extension SellifyServer {
     /// `store.type` names, builds the exporters and alert sinks from the same
     /// list and serves until SIGTERM/SIGINT. Returns the process's exit status
     /// (2: could not start).
-    public static func serve(configPath: String, host: String?, port: Int?, plugins: PluginCatalog) async -> Int32 {
+    /// `licenseVerifier`: the keys a configured license must be signed with
+    /// (the vendor's; a test build adds its own).
+    public static func serve(
+        configPath: String, host: String?, port: Int?, plugins: PluginCatalog,
+        licenseVerifier: LicenseVerifier = .vendor
+    ) async -> Int32 {
         do {
-            try await serveOrThrow(configPath: configPath, host: host, port: port, plugins: plugins)
+            try await serveOrThrow(
+                configPath: configPath, host: host, port: port, plugins: plugins, licenseVerifier: licenseVerifier)
             return 0
         } catch let exit as ServeExit {
             return exit.status
@@ -25,7 +31,9 @@ extension SellifyServer {
 
     struct ServeExit: Error { var status: Int32 }
 
-    static func serveOrThrow(configPath: String, host: String?, port: Int?, plugins: PluginCatalog) async throws {
+    static func serveOrThrow(
+        configPath: String, host: String?, port: Int?, plugins: PluginCatalog, licenseVerifier: LicenseVerifier
+    ) async throws {
         if let port, !(0...65535).contains(port) {
             printError("error: --port: expected 0…65535, got \(port)")
             throw ServeExit(status: 2)
@@ -44,7 +52,7 @@ extension SellifyServer {
         var startFailure: [Diagnostic]?
         let deployment: Deployment
         do {
-            deployment = try Deployment.load(configPath: configPath, plugins: plugins)
+            deployment = try Deployment.load(configPath: configPath, plugins: plugins, licenseVerifier: licenseVerifier)
         } catch {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
             guard !loaded.configuration.rules.failClosed, let version = lastGood.version else {
@@ -56,7 +64,8 @@ extension SellifyServer {
             }
             do {
                 deployment = try Deployment.load(
-                    configPath: configPath, rulesDirectory: lastGood.directory, plugins: plugins)
+                    configPath: configPath, rulesDirectory: lastGood.directory, plugins: plugins,
+                    licenseVerifier: licenseVerifier)
             } catch {
                 for diagnostic in error.diagnostics { printError("last good copy: \(diagnostic)") }
                 printError("error: the last good copy in \(lastGood.directory) does not load either")
@@ -105,14 +114,7 @@ extension SellifyServer {
 
         let metrics = SellifyMetrics(custom: configuration.metrics.custom)
         metrics.prepare(configuration: configuration, rulesVersion: deployment.rules.version)
-        let license = deployment.licenseSummary(at: SystemClock().now())
-        metrics.setLicense(
-            licensee: license.licensee, keyID: license.keyID, status: license.status, expires: license.expires)
-        if license.status == "grace" || license.status == "expired" {
-            logger.warning(
-                "the license has expired; decisions go on",
-                metadata: ["license": "\(license.status)", "expires": "\(license.expires?.description ?? "-")"])
-        }
+        metrics.showLicense(of: deployment, at: SystemClock().now())
         let quota = QuotaEngine(
             limits: configuration.quotas.limits,
             calendar: configuration.quotaCalendar,

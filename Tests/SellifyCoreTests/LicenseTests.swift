@@ -216,3 +216,99 @@ struct LicenseTests {
         #expect(community.licenseSummary(at: Self.now).status == "community")
     }
 }
+
+/// The license alerts, on an injected clock: each stage once, in order, and
+/// resolved by a renewal.
+struct LicenseWatchTests {
+    static let expires = Timestamp(rfc3339: "2027-12-01T00:00:00Z")!
+    static let grace: Int64 = 14 * 86_400_000
+    static func verified(id: String = "lic-0001", expires: Timestamp = expires) -> VerifiedLicense {
+        VerifiedLicense(
+            license: License(
+                id: id, accountID: "acme-mx", licensee: "Acme", issued: Timestamp(rfc3339: "2026-12-01T00:00:00Z")!,
+                expires: expires),
+            keyID: "test-2026")
+    }
+    static func at(days: Double) -> Timestamp {
+        Timestamp(milliseconds: expires.milliseconds + Int64(days * 86_400_000))
+    }
+
+    @Test(
+        "the stage before and after expiry",
+        arguments: [
+            (-31.0, LicenseStage.quiet), (-30, .thirtyDays), (-8, .thirtyDays), (-7, .sevenDays), (-1.5, .sevenDays),
+            (-1, .oneDay), (-0.001, .oneDay), (0, .grace), (13.9, .grace), (14, .expired), (400, .expired),
+        ])
+    func stages(days: Double, stage: LicenseStage) {
+        #expect(
+            LicenseStage(LicenseStatus.at(Self.at(days: days), license: Self.verified().license, grace: Self.grace))
+                == stage)
+    }
+
+    @Test func eachStageIsRaisedOnceAndARenewalResolvesThem() {
+        let watch = LicenseWatch()
+        let license = Self.verified()
+        var raised: [String] = []
+        // A tick every 6 hours from 40 days before expiry to 20 days after it.
+        for tick in stride(from: -40.0, through: 20, by: 0.25) {
+            let change = watch.look(at: license, grace: Self.grace, now: Self.at(days: tick))
+            #expect(!change.resolveAll)
+            if let alert = change.raise {
+                #expect(alert.condition == "license_expiry")
+                raised.append("\(alert.key) \(alert.severity.rawValue)")
+            }
+        }
+        #expect(
+            raised == [
+                "lic-0001 30_days warning", "lic-0001 7_days warning", "lic-0001 1_day critical",
+                "lic-0001 grace critical", "lic-0001 expired critical",
+            ])
+        // A renewed license (a new id, a year further): every license alert resolves; nothing new is due.
+        let renewed = Self.verified(id: "lic-0002", expires: Self.at(days: 365))
+        #expect(watch.look(at: renewed, grace: Self.grace, now: Self.at(days: 20)) == .init(resolveAll: true))
+        #expect(watch.look(at: renewed, grace: Self.grace, now: Self.at(days: 21)) == .init())
+        // Removing the license (community) resolves only when something was raised.
+        #expect(watch.look(at: nil, grace: Self.grace, now: Self.at(days: 21)) == .init())
+    }
+
+    @Test func aServerStartedLateRaisesOnlyTheStageItIsIn() throws {
+        let watch = LicenseWatch()
+        let change = watch.look(at: Self.verified(), grace: Self.grace, now: Self.at(days: 3))
+        let alert = try #require(change.raise)
+        #expect(alert.key == "lic-0001 grace")
+        #expect(
+            alert.message
+                == "license lic-0001 (Acme) expired at 2027-12-01T00:00:00Z; decisions go on through the grace period,"
+                + " which ends at 2027-12-15T00:00:00Z (in 11 days)")
+        let soon = LicenseWatch().look(at: Self.verified(), grace: Self.grace, now: Self.at(days: -0.5)).raise
+        #expect(
+            soon?.message
+                == "license lic-0001 (Acme) expires at 2027-12-01T00:00:00Z, in 1 day: renew it and reload (license.file)"
+        )
+        // The same license id, its expiry moved further (re-signed): resolved, and the new stage raised.
+        let moved = watch.look(
+            at: Self.verified(expires: Self.at(days: 10)), grace: Self.grace, now: Self.at(days: 3))
+        #expect(moved.resolveAll && moved.raise?.key == "lic-0001 7_days")
+    }
+
+    @Test(
+        "a limit is exceeded only past what is allowed",
+        arguments: [
+            (1, [String: Int](), false, false), (2, [:], false, false), (1, ["instances": 1], false, false),
+            (2, ["instances": 1], false, true), (5, ["instances": 4], true, true), (4, ["instances": 4], true, false),
+        ])
+    func limits(inUse: Int, limits: [String: Int], licensed: Bool, alerted: Bool) {
+        let alert = LicenseLimits.alert("instances", inUse: inUse, limits: limits, licensed: licensed)
+        #expect((alert != nil) == alerted)
+        if let alert {
+            #expect(alert.condition == "license_limit" && alert.key == "instances")
+            #expect(
+                alert.message.contains(
+                    "\(inUse) instances in use; the \(licensed ? "license" : "community edition") allows"))
+        }
+    }
+
+    @Test func theCommunityEditionAllowsOneInstance() {
+        #expect(License.communityLimits == ["instances": 1])
+    }
+}

@@ -5,8 +5,9 @@ import SellifyTestPlugins
 import SellifyYAML
 
 // `sellify check` and `sellify serve` with the test registry (the shipped
-// plugins plus one test plugin of each kind): the same library calls the
-// `sellify` binary makes, with another list.
+// plugins plus one test plugin of each kind) and the test license key trusted
+// beside the vendor's: the same library calls the `sellify` binary makes,
+// with other lists.
 //   sellify-test-plugins check --config FILE
 //   sellify-test-plugins serve --config FILE [--port N]
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -19,7 +20,7 @@ guard let command = arguments.first, let config = value("--config") else {
 }
 switch command {
 case "check":
-    let report = Checker(plugins: .withTestPlugins).check(configPath: config)
+    let report = Checker(plugins: .withTestPlugins, licenseVerifier: .withTestKey).check(configPath: config)
     for diagnostic in report.diagnostics { FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8)) }
     for line in report.summary { print(line) }
     exit(report.isClean ? 0 : 1)
@@ -27,7 +28,7 @@ case "serve":
     exit(
         await SellifyServer.serve(
             configPath: config, host: value("--host"), port: value("--port").flatMap(Int.init),
-            plugins: .withTestPlugins))
+            plugins: .withTestPlugins, licenseVerifier: .withTestKey))
 default:
     FileHandle.standardError.write(Data("unknown command '\(command)'\n".utf8))
     exit(2)

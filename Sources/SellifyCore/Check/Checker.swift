@@ -18,12 +18,16 @@ public struct Checker: Sendable {
     public var environment: [String: String]
     /// nil: not installed, `check` says it skipped it.
     public var luacheck: Luacheck?
+    /// The keys a configured license must be signed with.
+    public var licenseVerifier: LicenseVerifier
 
     public init(
         plugins: PluginCatalog, environment: [String: String] = ProcessInfo.processInfo.environment,
-        luacheck: Luacheck? = Luacheck.find(environment: ProcessInfo.processInfo.environment)
+        luacheck: Luacheck? = Luacheck.find(environment: ProcessInfo.processInfo.environment),
+        licenseVerifier: LicenseVerifier = .vendor
     ) {
         self.plugins = plugins
+        self.licenseVerifier = licenseVerifier
         self.environment = environment
         self.luacheck = luacheck
     }
@@ -40,7 +44,7 @@ public struct Checker: Sendable {
         do {
             deployment = try Deployment.load(
                 configPath: configPath, rulesDirectory: rulesDirectory, plugins: plugins, environment: environment,
-                poolSize: 1)
+                poolSize: 1, licenseVerifier: licenseVerifier)
         } catch {
             report.diagnostics += error.diagnostics
             return report

@@ -14,6 +14,8 @@ public struct Deployment: Sendable {
     public var shadow: ShadowRules? = nil
     /// The verified `license.file` (nil: none configured — the community edition).
     public var license: VerifiedLicense? = nil
+    /// The keys the license was checked with; a reload checks with the same.
+    public var licenseVerifier: LicenseVerifier = .vendor
 
     public var configuration: SellifyConfiguration { loaded.configuration }
 
@@ -90,7 +92,7 @@ public struct Deployment: Sendable {
         guard let channels, diagnostics.isEmpty else { throw DiagnosticList(diagnostics) }
         return Deployment(
             loaded: loaded, catalog: catalog, rules: rules, channels: channels, plugins: plugins, shadow: shadow,
-            license: license)
+            license: license, licenseVerifier: licenseVerifier)
     }
 
     /// Reads and verifies the license file (signature, key id, account, issue

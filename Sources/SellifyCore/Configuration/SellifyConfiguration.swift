@@ -700,12 +700,17 @@ public struct AlertConditionsConfiguration: Sendable, Decodable, YAMLRecoverable
     public var storeErrors = true
     /// A conversation handed to a person: the team gets the handoff packet.
     public var handoff = true
+    /// The license nears its end: 30, 7 and 1 day before `expires`, the grace period, past it.
+    public var licenseExpiry = true
+    /// More in use than the license (or the community edition) allows, e.g. instances.
+    public var licenseLimits = true
     public init() {}
     public static var yamlPlaceholder: Self { Self() }
     enum CodingKeys: String, CodingKey {
         case quotaWarning = "quota_warning", quotaReached = "quota_reached", validationFailures = "validation_failures"
         case ruleErrors = "rule_errors", reloadFailures = "reload_failures", aiErrors = "ai_errors"
         case aiCircuitOpen = "ai_circuit_open", storeErrors = "store_errors", handoff
+        case licenseExpiry = "license_expiry", licenseLimits = "license_limits"
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -718,6 +723,8 @@ public struct AlertConditionsConfiguration: Sendable, Decodable, YAMLRecoverable
         aiCircuitOpen = try c.decode(.aiCircuitOpen, default: aiCircuitOpen)
         storeErrors = try c.decode(.storeErrors, default: storeErrors)
         handoff = try c.decode(.handoff, default: handoff)
+        licenseExpiry = try c.decode(.licenseExpiry, default: licenseExpiry)
+        licenseLimits = try c.decode(.licenseLimits, default: licenseLimits)
     }
 }
 

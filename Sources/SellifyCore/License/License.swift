@@ -124,6 +124,10 @@ public struct LicenseError: Error, Sendable, CustomStringConvertible, Equatable 
 public struct VerifiedLicense: Sendable, Equatable {
     public var license: License
     public var keyID: String
+    public init(license: License, keyID: String) {
+        self.license = license
+        self.keyID = keyID
+    }
 }
 
 /// Checks license files against the vendor's public keys.
@@ -243,7 +247,7 @@ public enum LicenseStatus: Sendable, Equatable {
         return .expired
     }
 
-    /// Whole days left before expiry that an alert is due at (30, 7, 1), if any.
+    /// The days before expiry at which an alert is due.
     public static let warningDays: [Int64] = [30, 7, 1]
 }
 
@@ -258,7 +262,17 @@ extension LicenseStatus {
     }
 }
 
+extension License {
+    /// What the community edition (no license configured) allows.
+    public static let communityLimits: [String: Int] = ["instances": 1]
+    /// The limits this version enforces; others in a license are shown, not enforced.
+    public static let knownLimits: Set<String> = ["instances"]
+}
+
 extension Deployment {
+    /// The limits in force: the license's, or the community edition's without one.
+    public var licenseLimits: [String: Int] { license?.license.limits ?? License.communityLimits }
+
     /// The license's status at `now` (nil: the community edition, no license).
     public func licenseStatus(at now: Timestamp) -> LicenseStatus? {
         license.map {
