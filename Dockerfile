@@ -35,7 +35,7 @@ FROM ${SWIFT_IMAGE} AS build
 
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      liblua5.4-dev libyaml-dev libsqlite3-dev pkg-config \
+      liblua5.4-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -56,11 +56,11 @@ FROM ${BINARY} AS binary
 # ---- 2. runtime -------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE} AS runtime
 
-# Only what the binary links dynamically (Lua, libyaml, SQLite, the C++ runtime) and
-# CA certificates for HTTPS to webhooks / AI providers.
+# Only what the binary links dynamically (Lua, libyaml, SQLite, libcurl for the webhook
+# sink's URLSession, the C++ runtime) and CA certificates for HTTPS to webhooks / AI providers.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      liblua5.4-0 libyaml-0-2 libsqlite3-0 libstdc++6 ca-certificates \
+      liblua5.4-0 libyaml-0-2 libsqlite3-0 libcurl4 libstdc++6 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 sellify \

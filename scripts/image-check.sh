@@ -46,6 +46,7 @@ if ! "${podman[@]}" image exists "$BASE"; then
     rootfs=$(mktemp -d)
     quiet "debootstrap" debootstrap --variant=minbase bookworm "$rootfs" "$MIRROR"
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    chmod 0755 "$rootfs"  # mktemp's 0700 would become the image's / (no user but root could run anything)
     tar -C "$rootfs" -cf "$CACHE/bookworm-minbase.tar.partial" .
     mv "$CACHE/bookworm-minbase.tar.partial" "$CACHE/bookworm-minbase.tar"
     rm -rf "$rootfs"
@@ -80,24 +81,24 @@ cleanup() {
     "${podman[@]}" rm -f "$container" >/dev/null 2>&1 || true
   fi
   "${podman[@]}" rmi -f "$IMAGE" >/dev/null 2>&1 || true
+  "${podman[@]}" image prune -f >/dev/null 2>&1 || true  # the build's intermediate stages (vfs: full copies)
   rm -rf "$work" .image
 }
 trap cleanup EXIT
 
 # ---- 3. the image's configuration and files ------------------------------------------
-config=$("${podman[@]}" image inspect "$IMAGE" --format '{{json .Config}}')
-user=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("User") or "")' "$config")
+"${podman[@]}" image inspect "$IMAGE" >"$work/inspect.json"
+inspect() { python3 -c "import json, re, sys; image = json.load(open(sys.argv[1]))[0]; config = image['Config']; $1" "$work/inspect.json"; }
+user=$(inspect 'print(config.get("User") or "")')
 [[ -n "$user" && "$user" != root && "$user" != 0 ]] || fail "the image runs as root (USER is '${user:-unset}')"
-healthcheck=$(python3 -c '
-import json, sys
-test = (json.loads(sys.argv[1]).get("Healthcheck") or {}).get("Test") or []
+healthcheck=$(inspect '
+test = ((image.get("Healthcheck") or config.get("Healthcheck") or {}).get("Test")) or []
 if test[:1] != ["CMD"]: sys.exit("no HEALTHCHECK CMD in the image")
-print("\n".join(test[1:]))' "$config") || fail "no HEALTHCHECK in the image"
-secret_env=$(python3 -c '
-import json, re, sys
-for e in json.loads(sys.argv[1]).get("Env") or []:
+print("\n".join(test[1:]))') || fail "no HEALTHCHECK in the image"
+secret_env=$(inspect '
+for e in config.get("Env") or []:
     name, _, value = e.partition("=")
-    if re.search(r"KEY|TOKEN|SECRET|PASSWORD", name, re.I) and value: print(name)' "$config")
+    if re.search(r"KEY|TOKEN|SECRET|PASSWORD", name, re.I) and value: print(name)')
 [[ -z "$secret_env" ]] || fail "the image sets secrets in its environment: $secret_env"
 
 container=$("${podman[@]}" create "$IMAGE")
@@ -105,6 +106,7 @@ root=$("${podman[@]}" mount "$container")
 uid=$(chroot "$root" id -u "$user") || fail "user '$user' is not in the image's /etc/passwd"
 gid=$(chroot "$root" id -g "$user")
 [[ "$uid" != 0 ]] || fail "user '$user' has uid 0"
+[[ $(stat -c %a "$root") == 755 ]] || fail "the image's / has mode $(stat -c %a "$root"), not 755"
 
 # No secrets: nothing in the volume, no key files, no private keys, no API keys, no .git.
 leftovers=$(find "$root/var/lib/sellify" -mindepth 1 | head)
@@ -113,9 +115,9 @@ keyfiles=$(find "$root/etc/sellify" "$root/usr/local" "$root/var/lib/sellify" "$
   \( -name '*.key' -o -name 'api-key*' -o -name '*.pem' -o -name '.env' -o -name '*.db' -o -name '.git' \) \
   2>/dev/null | head)
 [[ -z "$keyfiles" ]] || fail "key, store or repository files in the image: $keyfiles"
-if grep -rlE 'BEGIN [A-Z ]*PRIVATE KEY|sk_[A-Za-z0-9]{20,}' "$root/etc" "$root/usr/local" "$root/var/lib" \
+if grep -rlIE 'BEGIN [A-Z ]*PRIVATE KEY|sk_[A-Za-z0-9]{20,}' "$root/etc" "$root/usr/local" "$root/var/lib" \
   "$root/root" 2>/dev/null | head -n 5 | grep -q .; then
-  fail "private keys or API keys in the image: $(grep -rlE 'BEGIN [A-Z ]*PRIVATE KEY|sk_[A-Za-z0-9]{20,}' \
+  fail "private keys or API keys in the image: $(grep -rlIE 'BEGIN [A-Z ]*PRIVATE KEY|sk_[A-Za-z0-9]{20,}' \
     "$root/etc" "$root/usr/local" "$root/var/lib" "$root/root" 2>/dev/null | head -n 5 | tr '\n' ' ')"
 fi
 step "image: user $user (uid $uid), no secrets, $(du -sh "$root" | cut -f1) on disk"

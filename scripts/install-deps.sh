@@ -10,8 +10,9 @@ set -euo pipefail
 packages=(pkg-config liblua5.4-dev libyaml-dev libsqlite3-dev)
 if [[ "${1:-}" == "--image" ]]; then
   # podman builds the image (storage driver vfs, chroot isolation: no daemon, no registry);
-  # debootstrap makes its Debian base from the package mirror; curl probes the server.
-  packages=(podman debootstrap curl)
+  # debootstrap makes its Debian base from the package mirror; curl probes the server;
+  # libcurl4-openssl-dev: the static Swift runtime links FoundationNetworking (the webhook sink) to libcurl.
+  packages=(podman debootstrap curl libcurl4-openssl-dev)
 fi
 if [[ "${1:-}" == "--test" ]]; then
   # lua5.4: the standalone interpreter (benchmarks' floor); sqlite3: the shell the store tests use;
