@@ -126,6 +126,10 @@ struct LicenseCommandTests {
         #expect(shipped.output.contains("signed with an unknown key id 'sellify-test'"), "\(shipped.output)")
         let checked = try run(try testPluginsExecutable().path, ["check", "--config", deployment.configPath])
         #expect(checked.status == 0, "\(checked.output)")
+        #expect(
+            checked.output.contains("license.json: lic-soon for Demo S.A., key sellify-test, valid (expires "),
+            "\(checked.output)")
+        #expect(checked.output.contains("), limits: instances 3"), "\(checked.output)")
 
         let server = try ServerProcess(deployment, executable: try testPluginsExecutable())
         defer { server.stop() }

@@ -65,6 +65,15 @@ public struct Checker: Sendable {
             deployment.channels.checkSummary(
                 tier: configuration.channels.whatsapp.portfolioTier,
                 rulesDirectory: rulesDirectory ?? deployment.loaded.display(configuration.rules.directory)))
+        if let verified = deployment.license, let file = configuration.license.file {
+            let license = verified.license
+            let status = deployment.licenseSummary(at: SystemClock().now()).status
+            let limits = license.limits.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            report.summary.append(
+                "\(deployment.loaded.display(file)): \(license.id) for \(license.licensee), key \(verified.keyID), "
+                    + "\(status) (expires \(license.expires))"
+                    + (limits.isEmpty ? "" : ", limits: \(limits.joined(separator: ", "))"))
+        }
 
         let failures = deployment.sampleDiagnostics()
         report.diagnostics += failures
